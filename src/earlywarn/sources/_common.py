@@ -1,0 +1,160 @@
+"""Shared helpers for the source loaders: reading, column checks, suppression, reports.
+
+Private module. Every loader reads files as text (``dtype=str``) and converts values with
+:func:`parse_numbers`, which turns the published suppression markers into missing values
+and counts them, and fails with :class:`~earlywarn.errors.UserInputError` on anything
+else that is not a number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from earlywarn.errors import UserInputError
+
+__all__ = [
+    "SUPPRESSION_MARKERS",
+    "SourceReport",
+    "find_files",
+    "parse_numbers",
+    "read_csv_text",
+    "require_columns",
+]
+
+#: Cell values read as "suppressed or not available" (compared after stripping and
+#: lower-casing). DfE/EES codes: ``c`` confidential, ``x`` not available, ``z`` not
+#: applicable, ``u`` low reliability, ``low`` fewer than 5 / rounds to 0, and the bracketed
+#: forms used by newer releases (``[c]``, ``[x]``, ``[z]``, ``[u]``, ``[low]``); ONS/MHCLG
+#: use ``..``, ``:``, ``-``, ``*`` and ``n/a``.
+SUPPRESSION_MARKERS = frozenset(
+    {"c", "x", "z", "u", "low", "[c]", "[x]", "[z]", "[u]", "[low]", "..", ".", ":", "-", "*"}
+    | {"n/a", "na", "[n/a]", "-"}
+)
+
+_NUMBER = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$")
+
+
+@dataclass
+class SourceReport:
+    """What one loader read, kept, skipped and could not match.
+
+    Attributes
+    ----------
+    source : str
+        Short name of the source (e.g. ``"dfe_csc"``).
+    files : list of str
+        Files read.
+    rows_read : int
+        Data rows read (after filtering to local-authority rows where relevant).
+    rows_out : int
+        Rows written to the output table (before history is carried to successors).
+    suppressed : int
+        Cells holding a suppression marker (see :data:`SUPPRESSION_MARKERS`), read as
+        missing and dropped.
+    skipped : dict
+        Reason -> number of rows skipped on purpose (documented in each loader).
+    unmatched : list of str
+        Names or codes that did not resolve to an upper-tier council (each once).
+    """
+
+    source: str
+    files: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    rows_out: int = 0
+    suppressed: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    unmatched: list[str] = field(default_factory=list)
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        """Count ``n`` rows skipped for ``reason``."""
+        if n:
+            self.skipped[reason] = self.skipped.get(reason, 0) + int(n)
+
+    def add_unmatched(self, values: object) -> None:
+        """Record names/codes that did not resolve (kept unique, in first-seen order)."""
+        for v in values if not isinstance(values, str) else [values]:
+            if v not in self.unmatched:
+                self.unmatched.append(str(v))
+
+    def to_dict(self) -> dict:
+        """Return the report as plain data (for JSON/YAML)."""
+        return asdict(self)
+
+
+def find_files(raw_dir: Path, pattern: str) -> list[Path]:
+    """Return files under ``raw_dir`` matching a glob ``pattern`` (recursive), sorted."""
+    return sorted(p for p in Path(raw_dir).rglob(pattern) if p.is_file())
+
+
+def read_csv_text(path: Path, encoding: str = "utf-8-sig") -> pd.DataFrame:
+    """Read a CSV with every cell as text and blanks as ``""``.
+
+    Falls back to latin-1 when the file is not valid UTF-8 (older DfE downloads are
+    cp1252). Raises :class:`UserInputError` when the file cannot be parsed.
+    """
+    try:
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+        except UnicodeDecodeError:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="latin-1")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UserInputError(f"{path}: cannot be read as CSV ({exc})") from exc
+
+
+def require_columns(
+    df: pd.DataFrame, columns: list[str] | tuple[str, ...], where: str, header_row: int = 1
+) -> None:
+    """Fail with a one-line message when any of ``columns`` is missing.
+
+    When the expected names turn up in one of the first data rows instead, the message
+    says the header is on a later row (an extra header or title row above it).
+    """
+    missing = [c for c in columns if c not in df.columns]
+    if not missing:
+        return
+    for i in range(min(5, len(df))):
+        cells = {str(v).strip() for v in df.iloc[i].tolist()}
+        if all(c in cells for c in columns):
+            raise UserInputError(
+                f"{where}: the header is on row {header_row + i + 1}, expected on row "
+                f"{header_row} (an extra header or title row?); expected columns "
+                f"{', '.join(columns)}"
+            )
+    raise UserInputError(
+        f"{where}: row {header_row} (header): missing column(s) {', '.join(missing)}; "
+        f"found {', '.join(map(str, df.columns[:12]))}{' ...' if len(df.columns) > 12 else ''}"
+    )
+
+
+def parse_numbers(
+    values: pd.Series, where: str, column: str, report: SourceReport, row_offset: int = 2
+) -> pd.Series:
+    """Convert published text cells to floats.
+
+    Blanks become missing; suppression markers become missing and are counted in
+    ``report.suppressed``; thousands separators (``"1,234"``) and a trailing ``%`` are
+    removed. Anything else raises :class:`UserInputError` naming the file row
+    (``index + row_offset``) and column.
+    """
+    text = values.astype(str).str.strip()
+    low = text.str.lower()
+    blank = text.eq("") | values.isna()
+    suppressed = low.isin(SUPPRESSION_MARKERS) & ~blank
+    report.suppressed += int(suppressed.sum())
+    cleaned = text.str.replace(r"%$", "", regex=True)
+    ok = cleaned.str.match(_NUMBER) & cleaned.ne("")
+    bad = ~(blank | suppressed | ok)
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise UserInputError(
+            f"{where}: row {values.index[pos] + row_offset}, column {column}: "
+            f"{values.iloc[pos]!r} is not a number or a known suppression marker "
+            f"(expected a number or one of {', '.join(sorted(SUPPRESSION_MARKERS))})"
+        )
+    out = pd.to_numeric(cleaned.where(ok).str.replace(",", "", regex=False), errors="coerce")
+    return out.astype(float)
