@@ -1,0 +1,283 @@
+"""The cycle config: one TOML file, parsed into frozen dataclasses.
+
+Unknown keys are rejected, so a typo never silently falls back to a default. Every
+problem is a :class:`~earlywarn.errors.UserInputError` naming the file and the key.
+
+Example
+-------
+>>> from earlywarn.config import parse_config
+>>> cfg = parse_config({"cycle": "t", "as_of": "2020-03-31", "horizon": "24M"})
+>>> cfg.horizon_months
+24
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import pandas as pd
+
+from earlywarn.errors import UserInputError
+
+__all__ = [
+    "CycleConfig",
+    "DataConfig",
+    "EvaluateConfig",
+    "FeaturesConfig",
+    "LabelsConfig",
+    "ModelsConfig",
+    "ReportConfig",
+    "TrackingConfig",
+    "load_config",
+    "parse_config",
+    "parse_horizon",
+]
+
+MODEL_KINDS = ("logit", "gbm", "persistence")
+FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "inspection", "context")
+LABEL_EVENTS = ("inadequate", "requires_improvement_or_worse", "financial_notice", "intervention")
+CENSORING = ("drop", "negative")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the core tables come from.
+
+    ``source`` is ``"synthetic"`` (generated with the parameters below) or ``"files"``
+    (``councils``, ``observations`` and ``events`` CSV paths, relative to the config file).
+    """
+
+    source: str = "synthetic"
+    n_councils: int = 150
+    start_year: int = 2008
+    end_year: int = 2024
+    councils: str = ""
+    observations: str = ""
+    events: str = ""
+
+
+@dataclass(frozen=True)
+class FeaturesConfig:
+    """Which feature families to build."""
+
+    families: tuple[str, ...] = FAMILIES
+
+
+@dataclass(frozen=True)
+class LabelsConfig:
+    """What counts as a failure, and how rows with no inspection in the window are treated.
+
+    ``censoring = "negative"`` targets the joint risk P(inspected and failing in the
+    window) on all rows; ``"drop"`` targets P(failing | inspected) on inspected rows only.
+    """
+
+    events: tuple[str, ...] = ("inadequate",)
+    censoring: str = "negative"
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    """Which models to backtest, and how the published one is chosen."""
+
+    kinds: tuple[str, ...] = ("persistence", "logit", "gbm")
+    select_by: str = "auroc"
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    """Rolling-origin backtest settings. ``origins`` empty = every origin with history."""
+
+    origins: tuple[str, ...] = ()
+    min_train_origins: int = 2
+    k: int = 15
+    n_boot: int = 200
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """What the published list shows."""
+
+    top_n: int = 20
+    n_reasons: int = 3
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    """MLflow tracking. Empty ``uri`` = ``$MLFLOW_TRACKING_URI`` or the project's SQLite file."""
+
+    uri: str = ""
+    experiment: str = "earlywarn"
+
+
+@dataclass(frozen=True)
+class CycleConfig:
+    """One cycle: data, features, labels, models, evaluation and report."""
+
+    cycle: str
+    as_of: str
+    horizon: str = "24M"
+    seed: int = 0
+    data: DataConfig = field(default_factory=DataConfig)
+    features: FeaturesConfig = field(default_factory=FeaturesConfig)
+    labels: LabelsConfig = field(default_factory=LabelsConfig)
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    path: str = ""
+
+    @property
+    def horizon_months(self) -> int:
+        """The horizon in months."""
+        return parse_horizon(self.horizon)
+
+    @property
+    def as_of_date(self) -> pd.Timestamp:
+        """``as_of`` as a timestamp: nothing published after it is used."""
+        return pd.Timestamp(self.as_of)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain data (for logging)."""
+
+        def conv(obj: Any) -> Any:
+            if is_dataclass(obj):
+                return {f.name: conv(getattr(obj, f.name)) for f in fields(obj)}
+            if isinstance(obj, tuple):
+                return [conv(v) for v in obj]
+            if isinstance(obj, dict):
+                return {k: conv(v) for k, v in obj.items()}
+            return obj
+
+        return conv(self)
+
+
+def parse_horizon(text: str) -> int:
+    """Parse a horizon such as ``"24M"``, ``"2Y"`` or ``"18m"`` into months."""
+    m = re.fullmatch(r"\s*(\d+)\s*([MmYy])\s*", str(text))
+    if not m or int(m.group(1)) == 0:
+        raise UserInputError(
+            f"horizon {text!r} is not a horizon (expected a number of months or years, "
+            "e.g. '24M' or '2Y')"
+        )
+    n = int(m.group(1))
+    return n * 12 if m.group(2) in "Yy" else n
+
+
+def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
+    hints = get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(raw) - known - {"path"})
+    if unknown:
+        raise UserInputError(
+            f"{where}: unknown key {unknown[0]!r} (expected one of {', '.join(sorted(known))})"
+        )
+    kwargs: dict[str, Any] = {}
+    for name, value in raw.items():
+        hint = hints[name]
+        key = f"{where}.{name}" if where else name
+        if is_dataclass(hint):
+            if not isinstance(value, dict):
+                raise UserInputError(f"{key}: expected a table [{name}]")
+            kwargs[name] = _build(hint, value, key)
+            continue
+        kwargs[name] = _coerce(hint, value, key)
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, key: str) -> Any:
+    origin = getattr(hint, "__origin__", None)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UserInputError(f"{key}: {value!r} is not an integer")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise UserInputError(f"{key}: {value!r} is not a string")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UserInputError(f"{key}: expected a list of strings, got {value!r}")
+        return tuple(value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise UserInputError(f"{key}: expected a table")
+        return value
+    return value
+
+
+def _check(cfg: CycleConfig, where: str) -> None:
+    parse_horizon(cfg.horizon)
+    for key, value in (("as_of", cfg.as_of), *((f"evaluate.origins", o) for o in cfg.evaluate.origins)):
+        try:
+            pd.Timestamp(value)
+        except (ValueError, TypeError):
+            raise UserInputError(f"{where}: {key} {value!r} is not a date (expected YYYY-MM-DD)") from None
+    if cfg.data.source not in ("synthetic", "files"):
+        raise UserInputError(
+            f"{where}: data.source {cfg.data.source!r} is unknown (expected 'synthetic' or 'files')"
+        )
+    for kind in cfg.models.kinds:
+        if kind not in MODEL_KINDS:
+            raise UserInputError(
+                f"{where}: models.kinds names an unknown model {kind!r} "
+                f"(expected one of {', '.join(MODEL_KINDS)})"
+            )
+    if not cfg.models.kinds:
+        raise UserInputError(f"{where}: models.kinds is empty (name at least one model)")
+    for fam in cfg.features.families:
+        if fam not in FAMILIES:
+            raise UserInputError(
+                f"{where}: features.families names an unknown family {fam!r} "
+                f"(expected some of {', '.join(FAMILIES)})"
+            )
+    for ev in cfg.labels.events:
+        if ev not in LABEL_EVENTS:
+            raise UserInputError(
+                f"{where}: labels.events names an unknown event {ev!r} "
+                f"(expected some of {', '.join(LABEL_EVENTS)})"
+            )
+    if cfg.labels.censoring not in CENSORING:
+        raise UserInputError(
+            f"{where}: labels.censoring {cfg.labels.censoring!r} is unknown "
+            f"(expected one of {', '.join(CENSORING)})"
+        )
+    if cfg.models.select_by not in ("auroc", "average_precision", "brier"):
+        raise UserInputError(
+            f"{where}: models.select_by {cfg.models.select_by!r} is unknown "
+            "(expected auroc, average_precision or brier)"
+        )
+    if cfg.evaluate.k < 1 or cfg.report.top_n < 1:
+        raise UserInputError(f"{where}: evaluate.k and report.top_n must be at least 1")
+
+
+def parse_config(raw: dict[str, Any], where: str = "config", path: str = "") -> CycleConfig:
+    """Build a :class:`CycleConfig` from parsed TOML, rejecting unknown keys."""
+    for required in ("cycle", "as_of"):
+        if required not in raw:
+            raise UserInputError(f"{where}: missing key {required!r}")
+    try:
+        cfg = _build(CycleConfig, raw, "")
+    except UserInputError as err:
+        raise UserInputError(f"{where}: {err}") from None
+    cfg = CycleConfig(**{**{f.name: getattr(cfg, f.name) for f in fields(cfg)}, "path": path})
+    _check(cfg, where)
+    return cfg
+
+
+def load_config(path: str | Path) -> CycleConfig:
+    """Read and check a cycle config TOML file."""
+    p = Path(path)
+    if not p.is_file():
+        raise UserInputError(f"{p}: config file not found")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise UserInputError(f"{p}: not valid TOML ({err})") from None
+    except UnicodeDecodeError:
+        raise UserInputError(f"{p}: not UTF-8 text (expected a TOML file)") from None
+    return parse_config(raw, where=str(p), path=str(p.resolve()))

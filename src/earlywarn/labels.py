@@ -1,0 +1,120 @@
+"""Labels: did the council fail within the horizon after the origin, and was it observed?
+
+A failure is an event of a chosen kind dated in ``(origin, origin + horizon]``. Failures
+found by inspection are only seen where an inspection happens, so a council with no
+inspection in its window is *censored*, not healthy: the ``censored`` flag says so and
+the cycle config decides how to treat it.
+
+Example
+-------
+>>> import pandas as pd
+>>> ev = pd.DataFrame({"council_code": ["E06900001"], "date": [pd.Timestamp("2016-05-01")],
+...                    "event_type": ["inspection"], "service": ["childrens_services"],
+...                    "severity": [4.0], "source": ["x"]})
+>>> idx = pd.MultiIndex.from_tuples([("E06900001", pd.Timestamp("2015-03-31"))],
+...                                 names=["council_code", "origin"])
+>>> make_labels(ev, idx, horizon_months=24)[["label", "censored"]].iloc[0].tolist()
+[1, False]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["failure_events", "make_labels"]
+
+INSPECTION_LABELS = {"inadequate": 4, "requires_improvement_or_worse": 3}
+
+
+def failure_events(events: pd.DataFrame, kinds: tuple[str, ...] = ("inadequate",)) -> pd.DataFrame:
+    """The events that count as a failure for the given label kinds."""
+    mask = pd.Series(False, index=events.index)
+    for kind in kinds:
+        if kind in INSPECTION_LABELS:
+            mask |= (events["event_type"] == "inspection") & (
+                events["severity"] >= INSPECTION_LABELS[kind]
+            )
+        else:
+            mask |= events["event_type"] == kind
+    return events[mask]
+
+
+def _known(events: pd.DataFrame, known_at: pd.Timestamp | None) -> pd.DataFrame:
+    if known_at is None:
+        return events
+    seen = events["published"].fillna(events["date"]) if "published" in events else events["date"]
+    return events[pd.to_datetime(seen) <= known_at]
+
+
+def _any_in_window(
+    index: pd.MultiIndex, ev: pd.DataFrame, horizon_months: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each (council, origin): is there an event in the window, and the first date."""
+    codes = index.get_level_values("council_code")
+    origins = pd.DatetimeIndex(index.get_level_values("origin"))
+    ends = origins + pd.DateOffset(months=horizon_months)
+    hit = np.zeros(len(index), dtype=bool)
+    first = np.full(len(index), np.datetime64("NaT"), dtype="datetime64[ns]")
+    by_council = {c: np.sort(g["date"].to_numpy("datetime64[ns]")) for c, g in ev.groupby("council_code")}
+    o = origins.to_numpy("datetime64[ns]")
+    e = ends.to_numpy("datetime64[ns]")
+    for i, c in enumerate(codes):
+        dates = by_council.get(c)
+        if dates is None:
+            continue
+        j = np.searchsorted(dates, o[i], side="right")  # first date > origin
+        if j < len(dates) and dates[j] <= e[i]:
+            hit[i] = True
+            first[i] = dates[j]
+    return hit, first
+
+
+def make_labels(
+    events: pd.DataFrame,
+    index: pd.MultiIndex,
+    horizon_months: int,
+    kinds: tuple[str, ...] = ("inadequate",),
+    known_at: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Label every ``(council_code, origin)`` of ``index``.
+
+    Parameters
+    ----------
+    events : DataFrame
+        The events table.
+    index : MultiIndex
+        ``(council_code, origin)`` pairs to label.
+    horizon_months : int
+        Window length: failures dated in ``(origin, origin + horizon]`` count.
+    kinds : tuple of str
+        Which events count as failure: ``inadequate``, ``requires_improvement_or_worse``,
+        ``financial_notice``, ``intervention`` (any of them).
+    known_at : Timestamp, optional
+        Use only events published (or, without a ``published`` column, dated) on or before
+        this date — what a model trained at ``known_at`` could have known.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``index``: ``label`` (0/1), ``inspected`` (any inspection in the
+        window), ``censored`` (label 0 but a failure by inspection could not have been
+        seen), ``window_end``, ``failure_date`` (first failure in the window).
+    """
+    ev = _known(events, known_at)
+    fails = failure_events(ev, kinds)
+    label, first = _any_in_window(index, fails, horizon_months)
+    inspected, _ = _any_in_window(index, ev[ev["event_type"] == "inspection"], horizon_months)
+    by_inspection = any(k in INSPECTION_LABELS for k in kinds)
+    censored = (~label) & (~inspected) & by_inspection
+    origins = pd.DatetimeIndex(index.get_level_values("origin"))
+    return pd.DataFrame(
+        {
+            "label": label.astype(int),
+            "inspected": inspected,
+            "censored": censored,
+            "window_end": origins + pd.DateOffset(months=horizon_months),
+            "failure_date": pd.to_datetime(first),
+        },
+        index=index,
+    )

@@ -1,0 +1,222 @@
+"""The core tables: the contract between stages (see DESIGN.md).
+
+Every stage takes and returns pandas frames with these columns. ``validate_*`` checks a
+table at a stage boundary and raises :class:`~earlywarn.errors.UserInputError` with one
+line naming the source, row and column of the first problem.
+
+Conventions
+-----------
+- ``council_code`` is the ONS GSS code (e.g. ``E09000008``).
+- Dates are ``datetime64`` (day precision is enough); ``period`` is the *end* of the period
+  an observation describes (e.g. 2015-03-31 for the year to March 2015).
+- ``published`` is the date the value became public. A feature for origin ``t`` may use
+  only rows with ``published <= t``.
+- ``events.event_type`` is one of :data:`EVENT_TYPES`. For ``inspection`` events
+  ``severity`` is the overall grade on the common 4-point scale (1 outstanding, 2 good,
+  3 requires improvement, 4 inadequate) and ``service`` the inspected service. For
+  ``leadership_change`` events ``service`` is the role (``chief_executive``, ``dcs``,
+  ``leader``) and ``severity`` is 1 for a permanent and 2 for an interim appointment. For
+  ``financial_notice`` and ``intervention`` events ``severity`` is 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from earlywarn.errors import UserInputError
+
+__all__ = [
+    "COUNCIL_COLUMNS",
+    "EVENT_COLUMNS",
+    "EVENT_TYPES",
+    "GRADES",
+    "OBSERVATION_COLUMNS",
+    "Tables",
+    "validate_councils",
+    "validate_events",
+    "validate_observations",
+    "validate_tables",
+]
+
+COUNCIL_COLUMNS = [
+    "council_code",
+    "council_name",
+    "council_type",
+    "region",
+    "valid_from",
+    "valid_to",
+    "successor_code",
+]
+OBSERVATION_COLUMNS = ["council_code", "period", "measure", "value", "published"]
+EVENT_COLUMNS = ["council_code", "date", "event_type", "service", "severity", "source"]
+EVENT_TYPES = ("inspection", "financial_notice", "intervention", "leadership_change")
+GRADES = {1: "outstanding", 2: "good", 3: "requires improvement", 4: "inadequate"}
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The validated tidy tables a panel is built from.
+
+    Attributes
+    ----------
+    councils, observations, events : pandas.DataFrame
+        See the module docstring for their columns.
+    sources : dict
+        Name -> description of where each table came from (file paths and hashes are
+        recorded by :mod:`earlywarn.io`).
+    """
+
+    councils: pd.DataFrame
+    observations: pd.DataFrame
+    events: pd.DataFrame
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def _missing(df: pd.DataFrame, columns: list[str], where: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise UserInputError(
+            f"{where}: missing column(s) {', '.join(missing)}; expected columns "
+            f"{', '.join(columns)} (found {', '.join(map(str, df.columns)) or 'none'})"
+        )
+
+
+def _first_bad(mask: pd.Series) -> int | None:
+    bad = mask.to_numpy().nonzero()[0]
+    return int(bad[0]) if len(bad) else None
+
+
+def _check_dates(df: pd.DataFrame, col: str, where: str, allow_missing: bool = False) -> None:
+    values = pd.to_datetime(df[col], errors="coerce")
+    bad = values.isna() & (~df[col].isna() if allow_missing else True)
+    i = _first_bad(bad)
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column {col}: {df[col].iloc[i]!r} is not a date "
+            "(expected YYYY-MM-DD)"
+        )
+
+
+def _check_codes(df: pd.DataFrame, where: str) -> None:
+    codes = df["council_code"].astype("string")
+    bad = ~codes.str.fullmatch(r"[EWSN]\d{8}").fillna(False)
+    i = _first_bad(bad)
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column council_code: {df['council_code'].iloc[i]!r} is "
+            "not an ONS GSS code (expected e.g. E09000008)"
+        )
+
+
+def validate_councils(df: pd.DataFrame, where: str = "councils") -> pd.DataFrame:
+    """Check the councils table and return it with typed columns."""
+    _missing(df, COUNCIL_COLUMNS, where)
+    _check_codes(df, where)
+    dup = df["council_code"].duplicated()
+    i = _first_bad(dup)
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column council_code: {df['council_code'].iloc[i]!r} "
+            "appears twice (expected one row per council)"
+        )
+    _check_dates(df, "valid_from", where, allow_missing=True)
+    _check_dates(df, "valid_to", where, allow_missing=True)
+    out = df.copy()
+    out["valid_from"] = pd.to_datetime(out["valid_from"])
+    out["valid_to"] = pd.to_datetime(out["valid_to"])
+    return out
+
+
+def validate_observations(
+    df: pd.DataFrame, where: str = "observations", councils: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Check the observations table and return it with typed columns.
+
+    Raises on missing columns, bad codes, unparseable dates, non-numeric values, a value
+    published before the end of the period it describes, and duplicated
+    ``(council_code, period, measure, published)`` rows.
+    """
+    _missing(df, OBSERVATION_COLUMNS, where)
+    _check_codes(df, where)
+    _check_dates(df, "period", where)
+    _check_dates(df, "published", where)
+    values = pd.to_numeric(df["value"], errors="coerce")
+    i = _first_bad(values.isna() & df["value"].notna())
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column value: {df['value'].iloc[i]!r} is not a number"
+        )
+    out = df[OBSERVATION_COLUMNS].copy()
+    out["council_code"] = out["council_code"].astype(str)
+    out["measure"] = out["measure"].astype(str)
+    out["period"] = pd.to_datetime(out["period"])
+    out["published"] = pd.to_datetime(out["published"])
+    out["value"] = values.astype(float)
+    i = _first_bad(out["published"] < out["period"])
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column published: {out['published'].iloc[i].date()} is "
+            f"before the end of its period {out['period'].iloc[i].date()} (expected a "
+            "publication date on or after the period)"
+        )
+    i = _first_bad(out.duplicated(["council_code", "period", "measure", "published"]))
+    if i is not None:
+        r = out.iloc[i]
+        raise UserInputError(
+            f"{where}: row {i + 1}: duplicate of council {r.council_code}, period "
+            f"{r.period.date()}, measure {r.measure} (expected one value per publication)"
+        )
+    if councils is not None:
+        unknown = ~out["council_code"].isin(set(councils["council_code"]))
+        i = _first_bad(unknown)
+        if i is not None:
+            raise UserInputError(
+                f"{where}: row {i + 1}, column council_code: {out['council_code'].iloc[i]!r} "
+                "is not in the councils table"
+            )
+    return out
+
+
+def validate_events(
+    df: pd.DataFrame, where: str = "events", councils: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Check the events table and return it with typed columns."""
+    _missing(df, EVENT_COLUMNS, where)
+    _check_codes(df, where)
+    _check_dates(df, "date", where)
+    i = _first_bad(~df["event_type"].isin(EVENT_TYPES))
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column event_type: {df['event_type'].iloc[i]!r} is not "
+            f"one of {', '.join(EVENT_TYPES)}"
+        )
+    out = df.copy()
+    out["date"] = pd.to_datetime(out["date"])
+    out["severity"] = pd.to_numeric(out["severity"], errors="coerce")
+    insp = out["event_type"].eq("inspection") & out["severity"].notna()
+    i = _first_bad(insp & ~out["severity"].isin([1, 2, 3, 4]))
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column severity: {df['severity'].iloc[i]!r} is not an "
+            "inspection grade (expected 1 outstanding .. 4 inadequate)"
+        )
+    if councils is not None:
+        i = _first_bad(~out["council_code"].isin(set(councils["council_code"])))
+        if i is not None:
+            raise UserInputError(
+                f"{where}: row {i + 1}, column council_code: {out['council_code'].iloc[i]!r} "
+                "is not in the councils table"
+            )
+    return out
+
+
+def validate_tables(tables: Tables) -> Tables:
+    """Validate all three core tables against each other."""
+    councils = validate_councils(tables.councils, tables.sources.get("councils", "councils"))
+    obs = validate_observations(
+        tables.observations, tables.sources.get("observations", "observations"), councils
+    )
+    events = validate_events(tables.events, tables.sources.get("events", "events"), councils)
+    return Tables(councils, obs, events, dict(tables.sources))
