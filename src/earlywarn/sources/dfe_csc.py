@@ -33,6 +33,10 @@ ONS mid-year population   30 June Y           31 December Y+1 (ONS releases in s
 (0-17)                                        Y+1; mid-2021 came in December 2022)
 ========================  ==================  ==========================================
 
+A CSV that has the EES columns but matches no spec is skipped and counted in the report
+under its name (a renamed identifying column); a matched file missing any other expected
+column, or with its header below an extra row, raises :class:`UserInputError`.
+
 Where two files give the same measure for the same council and period (the workforce
 *indicators* and *headline measures* layouts; the DfE and older CLA editions), the file
 listed first in :data:`SPECS` wins and the other rows are counted as superseded.
@@ -331,7 +335,8 @@ def _year(text: str, where: str) -> int:
 def _load_file(path: Path, spec: Spec, cw: Crosswalk, rep: SourceReport) -> pd.DataFrame:
     df = read_csv_text(path)
     cond_cols = sorted({c for cond, _ in spec.selections for c in cond})
-    require_columns(df, _BASE + list(spec.signature) + cond_cols, str(path))
+    value_cols = [c for _, ms in spec.selections for c in ms if c not in spec.signature]
+    require_columns(df, _BASE + list(spec.signature) + cond_cols + value_cols, str(path))
     la = df[df["geographic_level"].str.strip().eq("Local authority")]
     rep.rows_read += len(la)
     if la.empty:
@@ -371,8 +376,6 @@ def _load_file(path: Path, spec: Spec, cw: Crosswalk, rep: SourceReport) -> pd.D
         used |= mask
         sub = la[mask]
         for col, measure in measures.items():
-            if col not in sub.columns:
-                continue  # optional measure absent from this edition
             vals = parse_numbers(sub[col], str(path), col, rep)
             out.append(
                 pd.DataFrame(
@@ -407,6 +410,21 @@ def _load_file(path: Path, spec: Spec, cw: Crosswalk, rep: SourceReport) -> pd.D
     return res[keep].drop(columns="_name")
 
 
+def _check_late_header(path: Path) -> None:
+    """Fail when an EES header turns up below an extra title row."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            lines = [fh.readline() for _ in range(5)]
+    except OSError:
+        return
+    for i, line in enumerate(lines[1:], start=2):
+        if "time_period" in line and "geographic_level" in line:
+            raise UserInputError(
+                f"{path}: the header is on row {i}, expected on row 1 (an extra header or "
+                f"title row?); expected columns {', '.join(_BASE)}"
+            )
+
+
 def load_dfe_csc(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFrame, SourceReport]:
     """Load every DfE children's social care CSV under ``raw_dir`` into observations.
 
@@ -432,9 +450,11 @@ def load_dfe_csc(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFrame, Sou
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
             continue
         if not set(_BASE[:2]) <= cols:
+            _check_late_header(path)
             continue
         spec = _match(cols)
         if spec is None:
+            rep.skip(f"unrecognised file with EES columns: {path.name}")
             continue
         rep.files.append(str(path))
         obs = _load_file(path, spec, crosswalk, rep)
