@@ -352,6 +352,20 @@ def _load_wide(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport) -
     return rows
 
 
+def _check_late_header(path: Path) -> None:
+    """Fail when an Ofsted header turns up below an extra title row."""
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        lines = [fh.readline() for _ in range(5)]
+    for i, line in enumerate(lines[1:], start=2):
+        if "Local authority area code" in line or (
+            "Local authority name" in line and "SLAC" in line
+        ):
+            raise UserInputError(
+                f"{path}: the header is on row {i}, expected on row 1 (an extra header or "
+                "title row?); expected the Ofsted LA inspection columns"
+            )
+
+
 def load_ofsted_inspections(
     raw_dir: Path, crosswalk: Crosswalk
 ) -> tuple[pd.DataFrame, SourceReport]:
@@ -395,6 +409,8 @@ def load_ofsted_inspections(
         ):
             rep.files.append(str(path))
             wide += _load_wide(path, read_csv_text(path), crosswalk, rep)
+        else:
+            _check_late_header(path)
     if not rep.files:
         raise UserInputError(
             f"{raw_dir}: no Ofsted LA inspection file found (expected a CSV with columns "
