@@ -212,11 +212,16 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
 
 def _check(cfg: CycleConfig, where: str) -> None:
     parse_horizon(cfg.horizon)
-    for key, value in (("as_of", cfg.as_of), *((f"evaluate.origins", o) for o in cfg.evaluate.origins)):
+    for key, value in (
+        ("as_of", cfg.as_of),
+        *(("evaluate.origins", o) for o in cfg.evaluate.origins),
+    ):
         try:
             pd.Timestamp(value)
         except (ValueError, TypeError):
-            raise UserInputError(f"{where}: {key} {value!r} is not a date (expected YYYY-MM-DD)") from None
+            raise UserInputError(
+                f"{where}: {key} {value!r} is not a date (expected YYYY-MM-DD)"
+            ) from None
     if cfg.data.source not in ("synthetic", "files"):
         raise UserInputError(
             f"{where}: data.source {cfg.data.source!r} is unknown (expected 'synthetic' or 'files')"

@@ -56,7 +56,9 @@ def _any_in_window(
     ends = origins + pd.DateOffset(months=horizon_months)
     hit = np.zeros(len(index), dtype=bool)
     first = np.full(len(index), np.datetime64("NaT"), dtype="datetime64[ns]")
-    by_council = {c: np.sort(g["date"].to_numpy("datetime64[ns]")) for c, g in ev.groupby("council_code")}
+    by_council = {
+        c: np.sort(g["date"].to_numpy("datetime64[ns]")) for c, g in ev.groupby("council_code")
+    }
     o = origins.to_numpy("datetime64[ns]")
     e = ends.to_numpy("datetime64[ns]")
     for i, c in enumerate(codes):

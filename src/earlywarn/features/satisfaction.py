@@ -20,12 +20,26 @@ def build(known: pd.DataFrame, events: pd.DataFrame, rows: pd.DataFrame, origin:
         "satisfaction_drop_from_peak_pp": hist.max(axis=1) - hist[0],
     }
     specs = [
-        FeatureSpec("satisfaction_pct", "satisfaction", "political", False,
-                    "resident satisfaction", "%"),
-        FeatureSpec("satisfaction_chg_1y_pp", "satisfaction", "political", False,
-                    "resident satisfaction", " points", kind="change", span="the last year"),
-        FeatureSpec("satisfaction_drop_from_peak_pp", "satisfaction", "political", True,
-                    "the fall in resident satisfaction from its peak in the last five years",
-                    " points"),
+        FeatureSpec(
+            "satisfaction_pct", "satisfaction", "political", False, "resident satisfaction", "%"
+        ),
+        FeatureSpec(
+            "satisfaction_chg_1y_pp",
+            "satisfaction",
+            "political",
+            False,
+            "resident satisfaction",
+            " points",
+            kind="change",
+            span="the last year",
+        ),
+        FeatureSpec(
+            "satisfaction_drop_from_peak_pp",
+            "satisfaction",
+            "political",
+            True,
+            "the fall in resident satisfaction from its peak in the last five years",
+            " points",
+        ),
     ]
     return pd.DataFrame(cols, index=councils), specs

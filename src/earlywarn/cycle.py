@@ -1,0 +1,386 @@
+"""One cycle, end to end: data -> panel -> features -> labels -> backtest -> fit -> score
+-> reasons -> risk list and report, every model fit tracked in MLflow.
+
+Example
+-------
+>>> from earlywarn.config import parse_config
+>>> cfg = parse_config({"cycle": "doc", "as_of": "2016-03-31", "horizon": "24M",
+...     "data": {"n_councils": 30, "start_year": 2008, "end_year": 2016}})
+>>> result = run_cycle(cfg, out_dir="/tmp/ew-doc")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from earlywarn import io
+from earlywarn.backtest import rolling_origin_splits, run_backtest, training_rows
+from earlywarn.config import CycleConfig
+from earlywarn.errors import UserInputError
+from earlywarn.features import FeatureSet, build_features
+from earlywarn.panel import annual_origins, build_panel
+from earlywarn.schema import Tables, validate_tables
+
+__all__ = ["CycleResult", "load_cycle_data", "restrict_to_as_of", "run_cycle"]
+
+LABEL_WORDS = {
+    "inadequate": "an 'inadequate' inspection judgement",
+    "requires_improvement_or_worse": "an inspection judgement of 'requires improvement' or worse",
+    "financial_notice": "a financial failure notice",
+    "intervention": "a statutory intervention",
+}
+LOWER_IS_BETTER = {"brier"}
+
+
+@dataclass
+class CycleResult:
+    """What a cycle produced: the output folder, its tables and the MLflow run ids."""
+
+    out_dir: Path
+    risk_list: pd.DataFrame
+    reasons: pd.DataFrame
+    evaluation: dict[str, Any]
+    run_info: dict[str, Any]
+    predictions: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def load_cycle_data(cfg: CycleConfig) -> tuple[Tables, pd.DataFrame | None, dict[str, str]]:
+    """The core tables for a cycle, the true risk where known, and input hashes."""
+    d = cfg.data
+    if d.source == "synthetic":
+        from earlywarn.synthetic import make_synthetic_councils
+
+        data = make_synthetic_councils(
+            n_councils=d.n_councils,
+            start_year=d.start_year,
+            end_year=d.end_year,
+            seed=cfg.seed,
+            horizon_months=cfg.horizon_months,
+        )
+        tables = validate_tables(data.tables)
+        hashes = {
+            "synthetic": f"make_synthetic_councils(n_councils={d.n_councils}, start_year="
+            f"{d.start_year}, end_year={d.end_year}, seed={cfg.seed})",
+            **{
+                f"{n}_sha256": io.frame_sha256(getattr(tables, n))
+                for n in ("councils", "observations", "events")
+            },
+        }
+        return tables, data.true_risk, hashes
+    base = Path(cfg.path).parent if cfg.path else Path.cwd()
+    paths = {}
+    for name in ("councils", "observations", "events"):
+        value = getattr(d, name)
+        if not value:
+            raise UserInputError(
+                f"{cfg.path or 'config'}: data.{name} is required when data.source = 'files'"
+            )
+        paths[name] = (base / value).resolve()
+    tables = io.read_tables(paths["councils"], paths["observations"], paths["events"])
+    hashes = {f"{n}_sha256": io.file_sha256(p) for n, p in paths.items()}
+    return tables, None, hashes
+
+
+def restrict_to_as_of(tables: Tables, as_of: pd.Timestamp) -> Tables:
+    """Drop everything published (or dated) after ``as_of``: a cycle never sees the future."""
+    obs = tables.observations[tables.observations["published"] <= as_of]
+    ev = tables.events[tables.events["date"] <= as_of]
+    if "published" in ev.columns:
+        pub = pd.to_datetime(ev["published"])
+        ev = ev[pub.isna() | (pub <= as_of)]
+    return Tables(tables.councils, obs, ev, tables.sources)
+
+
+def _eval_rows(bt: pd.DataFrame, censoring: str) -> pd.DataFrame:
+    rows = bt[~bt["censored"]] if censoring == "drop" else bt
+    return rows.rename(columns={"label": "y"})
+
+
+def _select(evaluation: dict, metric: str, kinds: tuple[str, ...]) -> str:
+    best, best_v = kinds[-1], None
+    for kind in kinds:
+        v = evaluation["models"].get(kind, {}).get("pooled", {}).get(metric, {}).get("value")
+        if v is None:
+            continue
+        better = best_v is None or (v < best_v if metric in LOWER_IS_BETTER else v > best_v)
+        if better:
+            best, best_v = kind, v
+    return best
+
+
+def run_cycle(
+    cfg: CycleConfig,
+    out_dir: str | Path | None = None,
+    tracking_uri: str | None = None,
+    data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None = None,
+) -> CycleResult:
+    """Run one cycle and publish its outputs into a new folder.
+
+    Parameters
+    ----------
+    cfg : CycleConfig
+    out_dir : path, optional
+        New (or empty) folder for the outputs; default ``runs/<cycle>-<time>``.
+    tracking_uri : str, optional
+        MLflow tracking URI; default: config, ``$MLFLOW_TRACKING_URI``, or
+        ``experiments/mlflow.db``.
+    data : tuple, optional
+        Pre-loaded ``(tables, true_risk, input_hashes)`` (for notebooks and tests).
+    """
+    from earlywarn.explain import explain
+    from earlywarn.metrics import evaluate_predictions
+    from earlywarn.models import make_model
+    from earlywarn.report import build_risk_list, calibration_png, render_report
+    from earlywarn.tracking import Tracker, git_state, package_versions, resolve_tracking_uri
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    out = Path(out_dir) if out_dir else io.default_out_dir(cfg.cycle)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UserInputError(
+            f"{out}: output folder already exists and is not empty (not overwriting)"
+        )
+    h = cfg.horizon_months
+    as_of = cfg.as_of_date
+    kinds = cfg.labels.events
+    censoring = cfg.labels.censoring
+
+    tables, true_risk, hashes = data if data is not None else load_cycle_data(cfg)
+    tables = restrict_to_as_of(tables, as_of)
+    origins = annual_origins(tables, as_of)[2:]  # two years of history before the first
+    if len(origins) < 4:
+        raise UserInputError(
+            f"{cfg.path or 'config'}: only {len(origins)} origins with two years of history "
+            f"before as_of {as_of.date()} (expected at least 4)"
+        )
+    panel = build_panel(tables, origins)
+    feats: FeatureSet = build_features(tables, panel, cfg.features.families)
+    X = feats.X
+    timings["features"] = time.perf_counter() - t0
+
+    closed = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
+    test_origins = [pd.Timestamp(o) for o in cfg.evaluate.origins] or closed
+    not_closed = [o for o in test_origins if o not in closed]
+    if not_closed:
+        raise UserInputError(
+            f"{cfg.path or 'config'}: evaluate.origins {not_closed[0].date()} is not an origin "
+            f"whose {h}-month window closed by as_of {as_of.date()}"
+        )
+    splits = rolling_origin_splits(origins, test_origins, h, cfg.evaluate.min_train_origins)
+    if not splits:
+        raise UserInputError(
+            f"{cfg.path or 'config'}: no test origin has {cfg.evaluate.min_train_origins} closed "
+            "training windows before it (add years of data or lower evaluate.min_train_origins)"
+        )
+    score_origin = max(origins)
+
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
+    tracker = Tracker(uri, cfg.tracking.experiment)
+    label_info = {
+        "events": list(kinds),
+        "description": " or ".join(LABEL_WORDS[k] for k in kinds)
+        + f" within {h} months"
+        + (" (among councils inspected in that window)" if censoring == "drop" else ""),
+        "censoring": (
+            "councils not inspected in the window are dropped (conditional risk)"
+            if censoring == "drop"
+            else "councils not inspected in the window count as not failing (joint risk of "
+            "being inspected and failing)"
+        ),
+        "horizon_months": h,
+    }
+    evaluation: dict[str, Any] = {
+        "label": label_info,
+        "k": cfg.evaluate.k,
+        "test_origins": [str(s.test_origin.date()) for s in splits],
+        "train_origins": {
+            str(s.test_origin.date()): [str(o.date()) for o in s.train_origins] for s in splits
+        },
+        "models": {},
+    }
+    preds = []
+    git = git_state(io.project_root())
+    with tracker.run(f"cycle-{cfg.cycle}", tags={"earlywarn.cycle": cfg.cycle, **git}) as parent_id:
+        tracker.log_params(
+            {"config": cfg.to_dict(), **{f"input.{k}": v for k, v in hashes.items()}}
+        )
+        tracker.log_dict(cfg.to_dict(), "config.json")
+        tracker.log_dict(package_versions(), "package_versions.json")
+        tracker.log_params(
+            {
+                "panel.rows": len(X),
+                "panel.features": X.shape[1],
+                "panel.first_origin": str(min(origins).date()),
+                "panel.last_origin": str(score_origin.date()),
+            }
+        )
+        for kind in cfg.models.kinds:
+            t1 = time.perf_counter()
+            params = cfg.models.params.get(kind, {})
+            with tracker.run(f"backtest-{kind}", nested=True, tags={"earlywarn.model": kind}):
+                bt = run_backtest(
+                    X,
+                    tables.events,
+                    splits,
+                    lambda k=kind, p=params: make_model(k, p, cfg.seed),
+                    h,
+                    kinds,
+                    censoring,
+                )
+                rows = _eval_rows(bt, censoring)
+                ev = evaluate_predictions(
+                    rows, k=cfg.evaluate.k, n_boot=cfg.evaluate.n_boot, seed=cfg.seed
+                )
+                tracker.log_params({"model": kind, **params, "censoring": censoring})
+                tracker.log_metrics(
+                    {k: v.get("value") for k, v in ev["pooled"].items() if isinstance(v, dict)},
+                    prefix="pooled_",
+                )
+                evaluation["models"][kind] = ev
+                preds.append(rows.assign(model=kind))
+            timings[f"backtest_{kind}"] = time.perf_counter() - t1
+        if true_risk is not None:
+            col = "p_fail_given_inspected" if censoring == "drop" else "p_fail"
+            base = preds[0][["council_code", "origin", "y", "censored"]]
+            oracle = base.join(true_risk[col].rename("p"), on=["council_code", "origin"])
+            oracle = oracle.dropna(subset=["p"])
+            evaluation["oracle"] = evaluate_predictions(
+                oracle, k=cfg.evaluate.k, n_boot=cfg.evaluate.n_boot, seed=cfg.seed
+            )
+            evaluation["oracle"]["note"] = (
+                f"true probabilities ({col}) from the synthetic generator, on the same rows"
+            )
+            preds.append(oracle.assign(model="oracle"))
+            tracker.log_metrics(
+                {
+                    k: v.get("value")
+                    for k, v in evaluation["oracle"]["pooled"].items()
+                    if isinstance(v, dict)
+                },
+                prefix="oracle_pooled_",
+            )
+
+        chosen = _select(evaluation, cfg.models.select_by, cfg.models.kinds)
+        evaluation["chosen_model"] = {"kind": chosen, "select_by": cfg.models.select_by}
+        t1 = time.perf_counter()
+        final_train = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
+        Xtr, ytr = training_rows(X, tables.events, final_train, as_of, h, kinds, censoring)
+        Xnow = X[X.index.get_level_values("origin") == score_origin]
+        with tracker.run(
+            f"final-{chosen}",
+            nested=True,
+            tags={"earlywarn.model": chosen, "earlywarn.role": "published"},
+        ) as model_run:
+            model = make_model(chosen, cfg.models.params.get(chosen, {}), cfg.seed).fit(Xtr, ytr)
+            prob = model.predict_proba(Xnow)[:, 1]
+            tracker.log_params(
+                {
+                    "model": chosen,
+                    "train_rows": len(ytr),
+                    "train_origins": ",".join(str(o.date()) for o in final_train),
+                    "score_origin": str(score_origin.date()),
+                }
+            )
+            model_uri = tracker.log_model(model, Xtr)
+            timings["final_fit"] = time.perf_counter() - t1
+            t1 = time.perf_counter()
+            expl = explain(
+                model, Xnow, Xtr, feats.specs, feats.peer_median, top_k=cfg.report.n_reasons
+            )
+            timings["explain"] = time.perf_counter() - t1
+            scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
+            scores = scores.drop(columns="origin").assign(probability=np.round(prob, 6))
+            risk_list = build_risk_list(scores, expl.reasons, cfg.report.n_reasons)
+            pred_all = pd.concat(preds, ignore_index=True)
+            png = calibration_png(pred_all)
+            run_info = {
+                "cycle": cfg.cycle,
+                "as_of": str(as_of.date()),
+                "horizon": cfg.horizon,
+                "score_origin": str(score_origin.date()),
+                "model": chosen,
+                "tracking_uri": uri,
+                "experiment": cfg.tracking.experiment,
+                "parent_run_id": parent_id,
+                "model_run_id": model_run,
+                "model_uri": model_uri,
+                "run_ids": dict(tracker.run_ids),
+                "config": cfg.to_dict(),
+                "inputs": hashes,
+                **git,
+            }
+            html_text = render_report(risk_list, evaluation, run_info, png, cfg.report.top_n)
+            csv_text = _risk_list_csv(risk_list, run_info)
+            reasons_json = _reasons_json(expl, run_info)
+            tracker.log_text(csv_text, "risk_list.csv")
+            tracker.log_text(reasons_json, "reasons.json")
+            tracker.log_text(html_text, "report.html")
+            tracker.log_metrics({"n_scored": len(risk_list)})
+        tracker.log_dict(_jsonable(evaluation), "evaluation.json")
+    files = {
+        "risk_list.csv": csv_text,
+        "reasons.json": reasons_json,
+        "report.html": html_text,
+        "evaluation.json": json.dumps(_jsonable(evaluation), indent=2, sort_keys=True),
+        "run.json": json.dumps(_jsonable(run_info), indent=2, sort_keys=True),
+    }
+    out = io.write_output_folder(out, files)
+    timings["total"] = time.perf_counter() - t0
+    return CycleResult(
+        out,
+        risk_list,
+        expl.reasons,
+        evaluation,
+        run_info,
+        pd.concat(preds, ignore_index=True),
+        timings,
+    )
+
+
+def _risk_list_csv(risk_list: pd.DataFrame, run_info: dict) -> str:
+    from earlywarn.report import CONFIDENTIAL
+
+    header = (
+        f"# {CONFIDENTIAL}\n# cycle {run_info['cycle']}; data as of {run_info['as_of']}; "
+        f"model {run_info['model']} (MLflow run {run_info['model_run_id']})\n"
+    )
+    return header + io.safe_for_spreadsheet(risk_list).to_csv(index=False, lineterminator="\n")
+
+
+def _reasons_json(expl, run_info: dict) -> str:
+    from earlywarn.report import CONFIDENTIAL
+
+    obj = {
+        "confidential": CONFIDENTIAL,
+        "cycle": run_info["cycle"],
+        "as_of": run_info["as_of"],
+        "model": run_info["model"],
+        "model_run_id": run_info["model_run_id"],
+        "base_value_log_odds": expl.base_value,
+        "reasons": expl.reasons.round(6).to_dict(orient="records"),
+        "by_family": expl.by_family.round(6).to_dict(orient="index"),
+        "by_nature": expl.by_nature.round(6).to_dict(orient="index"),
+    }
+    return json.dumps(_jsonable(obj), indent=2, sort_keys=True)
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, float | np.floating):
+        return None if x != x else float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, pd.Timestamp):
+        return str(x.date())
+    return x

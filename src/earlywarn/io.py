@@ -1,0 +1,157 @@
+"""Reading and writing files: the only module (with cli.py) that touches paths.
+
+Outputs are confidential. They are written into a hidden temporary folder beside the
+destination, with owner-only permissions, and moved into place only when complete: an
+interrupted run leaves nothing half-written, and an existing output folder is never
+overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from earlywarn.errors import UserInputError
+from earlywarn.schema import (
+    COUNCIL_COLUMNS,
+    EVENT_COLUMNS,
+    OBSERVATION_COLUMNS,
+    Tables,
+    validate_tables,
+)
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "default_out_dir",
+    "file_sha256",
+    "frame_sha256",
+    "project_root",
+    "read_csv_table",
+    "read_tables",
+    "safe_for_spreadsheet",
+    "write_output_folder",
+]
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def project_root() -> Path:
+    """The folder holding ``experiments/``: the source checkout, else the working directory."""
+    here = Path(__file__).resolve().parents[2]
+    if (here / "experiments").is_dir() and (here / "pyproject.toml").is_file():
+        return here
+    return Path.cwd()
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def frame_sha256(df: pd.DataFrame) -> str:
+    """A content hash of a frame (values, index and column names)."""
+    h = hashlib.sha256()
+    h.update(",".join(map(str, df.columns)).encode())
+    h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def read_csv_table(path: str | Path, columns: list[str]) -> pd.DataFrame:
+    """Read a core-table CSV (UTF-8, UTF-8 with BOM or cp1252) with one-line errors."""
+    p = Path(path)
+    if not p.is_file():
+        raise UserInputError(f"{p}: file not found")
+    raw = p.read_bytes()
+    if not raw.strip():
+        raise UserInputError(f"{p}: file is empty (expected a header row: {', '.join(columns)})")
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes almost anything
+        raise UserInputError(f"{p}: not UTF-8 or cp1252 text")
+    import io as _io
+
+    try:
+        df = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.ParserError as err:
+        raise UserInputError(f"{p}: not a readable CSV ({str(err).splitlines()[0]})") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise UserInputError(
+            f"{p}: row 1: missing column(s) {', '.join(missing)} (expected {', '.join(columns)}; "
+            f"found {', '.join(df.columns)})"
+        )
+    return df
+
+
+def read_tables(councils: str | Path, observations: str | Path, events: str | Path) -> Tables:
+    """Read and validate the three core tables from CSV files."""
+    c = read_csv_table(councils, COUNCIL_COLUMNS)
+    o = read_csv_table(observations, OBSERVATION_COLUMNS)
+    e = read_csv_table(events, EVENT_COLUMNS)
+    sources = {"councils": str(councils), "observations": str(observations), "events": str(events)}
+    return validate_tables(Tables(c, o, e, sources))
+
+
+def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
+    """Neutralise text cells a spreadsheet would run as a formula (prefix with ``'``)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
+            )
+    return out
+
+
+def default_out_dir(cycle: str, base: Path | None = None) -> Path:
+    """A new folder name per run: ``runs/<cycle>-<UTC time>`` under the project root."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return (base or project_root() / "runs") / f"{cycle}-{stamp}"
+
+
+def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> Path:
+    """Write ``files`` (name -> content) into ``out_dir`` atomically, owner-only.
+
+    Raises :class:`UserInputError` if ``out_dir`` exists and is not empty: an earlier
+    run's outputs are never overwritten.
+    """
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UserInputError(
+            f"{out}: output folder already exists and is not empty (not overwriting)"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        os.chmod(tmp, 0o700)
+        for name, content in files.items():
+            target = tmp / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
