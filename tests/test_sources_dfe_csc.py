@@ -1,0 +1,146 @@
+"""Tests for earlywarn.sources.dfe_csc and load_raw_tables on the staged files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from earlywarn.errors import UserInputError
+from earlywarn.schema import validate_tables
+from earlywarn.sources import load_raw_tables
+from earlywarn.sources.crosswalk import build_crosswalk
+from earlywarn.sources.dfe_csc import load_dfe_csc
+
+RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw"
+pytestmark = pytest.mark.skipif(not RAW.exists(), reason="shared raw data not present")
+C1 = "c1_children_in_need_referrals_and_rereferrals_2013_to_2022.csv"
+B_AND_D_2022 = "Barking and Dagenham,Referrals and Re-referrals,6148,1064,17.3,"
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return load_raw_tables(RAW)
+
+
+def _value(obs, code, period, measure):
+    hit = obs[
+        obs["council_code"].eq(code)
+        & obs["period"].eq(pd.Timestamp(period))
+        & obs["measure"].eq(measure)
+    ]
+    if "carried_from" in hit:
+        hit = hit[hit["carried_from"].isna()]
+    assert len(hit) == 1, hit
+    return hit.iloc[0]
+
+
+def test_tables_valid_and_covered(loaded):
+    tables, report = loaded
+    validate_tables(tables)
+    assert report.councils_current == 152
+    assert report.coverage["observations"]["share"] >= 0.95
+    assert report.coverage["events"]["share"] >= 0.95
+    assert report.unmatched == {}
+    assert report.suppressed > 0
+    assert report.sources["dfe_csc"].skipped["superseded by a higher-priority file"] > 0
+
+
+def test_values_by_hand(loaded):
+    obs = loaded[0].observations
+    # c1, Barking and Dagenham 2022: rereferral_percent 17.3
+    r = _value(obs, "E09000002", "2022-03-31", "rereferral_pct")
+    assert r["value"] == 17.3 and r["published"] == pd.Timestamp("2022-11-30")
+    # workforce at 30 Sep 2022: turnover 24.3, caseload 16.5, published end of Feb 2023
+    r = _value(obs, "E09000002", "2022-09-30", "sw_turnover_pct")
+    assert r["value"] == 24.3 and r["published"] == pd.Timestamp("2023-02-28")
+    assert _value(obs, "E09000002", "2022-09-30", "sw_caseload_per_fte")["value"] == 16.5
+    # Buckinghamshire County 2019 (DfE 825, E10000002): turnover 33.7, repeat CPP 20.1
+    assert _value(obs, "E10000002", "2019-09-30", "sw_turnover_pct")["value"] == 33.7
+    assert _value(obs, "E10000002", "2019-03-31", "cpp_repeat_pct")["value"] == 20.1
+
+
+def test_history_carried(loaded):
+    obs, events = loaded[0].observations, loaded[0].events
+    carried = obs[obs["council_code"].eq("E06000060") & obs["carried_from"].eq("E10000002")]
+    assert len(carried) > 0 and not carried["history_carried"].any()  # same area
+    nn = events[events["council_code"].eq("E06000061")]
+    assert nn["history_carried"].any()  # Northamptonshire's inspections, flagged
+    bcp = obs[obs["council_code"].eq("E06000058")]
+    assert bcp["carried_from"].isna().all()  # merger: no observations carried
+
+
+def _copy(tmp_path: Path) -> Path:
+    for sub in ("mysociety_la_codes", "d2i_ilacs_scrape"):
+        shutil.copytree(RAW / sub, tmp_path / sub, copy_function=shutil.copyfile)
+    (tmp_path / "dfe").mkdir()
+    shutil.copyfile(RAW / "dfe_csc_dashboard" / C1, tmp_path / "dfe" / C1)
+    return tmp_path
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_suppressed_cell_counted(tmp_path):
+    raw = _copy(tmp_path)
+    base, rep0 = load_dfe_csc(raw, build_crosswalk(raw))
+    _edit(raw / "dfe" / C1, B_AND_D_2022, B_AND_D_2022.replace("17.3", "[c]"))
+    obs, rep = load_dfe_csc(raw, build_crosswalk(raw))
+    assert rep.suppressed == rep0.suppressed + 1
+    assert len(obs) == len(base) - 1
+
+
+def test_comma_number(tmp_path):
+    raw = _copy(tmp_path)
+    _edit(raw / "dfe" / C1, B_AND_D_2022, B_AND_D_2022.replace("6148", '"6,148"'))
+    obs, _ = load_dfe_csc(raw, build_crosswalk(raw))
+    assert _value(obs, "E09000002", "2022-03-31", "referral_count")["value"] == 6148
+
+
+def test_bad_value(tmp_path):
+    raw = _copy(tmp_path)
+    _edit(raw / "dfe" / C1, B_AND_D_2022, B_AND_D_2022.replace("17.3", "n.k."))
+    with pytest.raises(UserInputError, match=rf"{C1}: row \d+, column rereferral_percent"):
+        load_dfe_csc(raw, build_crosswalk(raw))
+
+
+def test_renamed_column(tmp_path):
+    raw = _copy(tmp_path)
+    _edit(raw / "dfe" / C1, "no_further_action_percent", "nfa_pct")
+    with pytest.raises(UserInputError, match=rf"{C1}: row 1 .*no_further_action_percent"):
+        load_dfe_csc(raw, build_crosswalk(raw))
+
+
+def test_renamed_identifying_column(tmp_path):
+    raw = _copy(tmp_path)
+    _edit(raw / "dfe" / C1, "rereferral_percent", "rereferral_pc")
+    with pytest.raises(UserInputError, match="no DfE children's social care file"):
+        load_dfe_csc(raw, build_crosswalk(raw))
+
+
+def test_extra_header_row(tmp_path):
+    raw = _copy(tmp_path)
+    p = raw / "dfe" / C1
+    p.write_text("Children in need 2022\n" + p.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(UserInputError, match=rf"{C1}: the header is on row 2"):
+        load_dfe_csc(raw, build_crosswalk(raw))
+
+
+def test_unknown_council_code(tmp_path):
+    raw = _copy(tmp_path)
+    _edit(raw / "dfe" / C1, "301,E09000002,Barking", "999,E09099999,Barking")
+    _, rep = load_dfe_csc(raw, build_crosswalk(raw))
+    assert rep.skipped["cin_referrals: unknown council code"] == 1
+    assert any("E09099999" in u for u in rep.unmatched)
+
+
+def test_conflicting_codes(tmp_path):
+    raw = _copy(tmp_path)
+    _edit(raw / "dfe" / C1, "301,E09000002,Barking", "302,E09000002,Barking")
+    with pytest.raises(UserInputError, match="expected both codes to name the same council"):
+        load_dfe_csc(raw, build_crosswalk(raw))
