@@ -170,11 +170,12 @@ def parse_horizon(text: str) -> int:
 
 def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
     hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(raw) - known - {"path"})
+    known = {f.name for f in fields(cls)} - {"path"}
+    unknown = sorted(set(raw) - known)
     if unknown:
+        table = f" in [{where}]" if where else ""
         raise UserInputError(
-            f"{where}: unknown key {unknown[0]!r} (expected one of {', '.join(sorted(known))})"
+            f"unknown key {unknown[0]!r}{table} (expected one of {', '.join(sorted(known))})"
         )
     kwargs: dict[str, Any] = {}
     for name, value in raw.items():
@@ -211,7 +212,10 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
 
 
 def _check(cfg: CycleConfig, where: str) -> None:
-    parse_horizon(cfg.horizon)
+    try:
+        parse_horizon(cfg.horizon)
+    except UserInputError as err:
+        raise UserInputError(f"{where}: {err}") from None
     for key, value in (
         ("as_of", cfg.as_of),
         *(("evaluate.origins", o) for o in cfg.evaluate.origins),

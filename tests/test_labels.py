@@ -1,0 +1,62 @@
+"""Labels on hand-made events: windows, censoring, event kinds, what was known when."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from earlywarn.labels import make_labels
+
+T = pd.Timestamp
+
+
+def _events(rows):
+    return pd.DataFrame(
+        rows, columns=["council_code", "date", "event_type", "service", "severity", "source"]
+    ).assign(date=lambda d: pd.to_datetime(d["date"]))
+
+
+EV = _events(
+    [
+        ("E06900001", "2016-05-01", "inspection", "childrens_services", 4, "x"),  # fail in window
+        ("E06900002", "2016-05-01", "inspection", "childrens_services", 2, "x"),  # inspected, ok
+        ("E06900003", "2017-03-31", "inspection", "childrens_services", 4, "x"),  # on window end
+        ("E06900004", "2017-04-01", "inspection", "childrens_services", 4, "x"),  # after window
+        ("E06900005", "2015-03-31", "inspection", "childrens_services", 4, "x"),  # at origin
+        ("E06900006", "2016-01-01", "financial_notice", "finance", 1, "x"),
+    ]
+)
+IDX = pd.MultiIndex.from_product(
+    [[f"E0690000{i}" for i in range(1, 7)], [T("2015-03-31")]], names=["council_code", "origin"]
+)
+
+
+def test_window_is_open_closed_and_censoring_is_flagged():
+    lab = make_labels(EV, IDX, horizon_months=24)
+    assert lab["label"].tolist() == [1, 0, 1, 0, 0, 0]
+    assert lab["inspected"].tolist() == [True, True, True, False, False, False]
+    assert lab["censored"].tolist() == [False, False, False, True, True, True]
+    assert lab["window_end"].iloc[0] == T("2017-03-31")
+    assert lab["failure_date"].iloc[0] == T("2016-05-01")
+
+
+def test_other_event_kinds_are_never_censored():
+    lab = make_labels(EV, IDX, 24, kinds=("financial_notice",))
+    assert lab["label"].tolist() == [0, 0, 0, 0, 0, 1]
+    assert not lab["censored"].any()
+    lab = make_labels(EV, IDX, 24, kinds=("inadequate", "financial_notice"))
+    assert lab["label"].tolist() == [1, 0, 1, 0, 0, 1]
+
+
+def test_requires_improvement_or_worse():
+    ev = EV.copy()
+    ev.loc[1, "severity"] = 3
+    lab = make_labels(ev, IDX, 24, kinds=("requires_improvement_or_worse",))
+    assert lab["label"].tolist()[:2] == [1, 1]
+
+
+def test_known_at_hides_events_not_yet_published():
+    ev = EV.assign(published=EV["date"] + pd.Timedelta(days=60))
+    seen = make_labels(ev, IDX, 24, known_at=T("2017-03-31"))
+    # council 3 failed on the window's last day but the report was not out by then
+    assert seen["label"].tolist() == [1, 0, 0, 0, 0, 0]
+    assert make_labels(ev, IDX, 24)["label"].iloc[2] == 1
