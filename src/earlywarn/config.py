@@ -104,6 +104,14 @@ class ReportConfig:
 
     top_n: int = 20
     n_reasons: int = 3
+    # risk bands (earlywarn.bands): likelihood from the probability, impact from the
+    # service's criticality (1-3) moved a band up/down for a large/small council
+    likelihood_thresholds: tuple[float, ...] = (0.10, 0.25)
+    service_criticality: int = 3
+    size_measure: str = "net_revenue_expenditure_gbp_m"
+    size_thresholds: tuple[float, ...] = (300.0, 700.0)
+    # problem nature -> kinds of support offered (empty = earlywarn.bands.DEFAULT_SUPPORT)
+    support: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -200,6 +208,13 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
         if not isinstance(value, str):
             raise UserInputError(f"{key}: {value!r} is not a string")
         return value
+    if origin is tuple and hint.__args__[0] is float:
+        ok = isinstance(value, list) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value
+        )
+        if not ok:
+            raise UserInputError(f"{key}: expected a list of numbers, got {value!r}")
+        return tuple(float(v) for v in value)
     if origin is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise UserInputError(f"{key}: expected a list of strings, got {value!r}")
@@ -262,6 +277,35 @@ def _check(cfg: CycleConfig, where: str) -> None:
         )
     if cfg.evaluate.k < 1 or cfg.report.top_n < 1:
         raise UserInputError(f"{where}: evaluate.k and report.top_n must be at least 1")
+    _check_bands(cfg.report, where)
+
+
+def _check_bands(rep: ReportConfig, where: str) -> None:
+    lt = rep.likelihood_thresholds
+    if len(lt) != 2 or not 0 < lt[0] < lt[1] < 1:
+        raise UserInputError(
+            f"{where}: report.likelihood_thresholds {list(lt)} must be two increasing "
+            "probabilities between 0 and 1"
+        )
+    st = rep.size_thresholds
+    if len(st) != 2 or not st[0] < st[1]:
+        raise UserInputError(
+            f"{where}: report.size_thresholds {list(st)} must be two increasing numbers"
+        )
+    if rep.service_criticality not in (1, 2, 3):
+        raise UserInputError(
+            f"{where}: report.service_criticality {rep.service_criticality} must be 1, 2 or 3"
+        )
+    for nature, kinds in rep.support.items():
+        if nature not in ("financial", "capacity", "capability", "political"):
+            raise UserInputError(
+                f"{where}: report.support names an unknown problem nature {nature!r} "
+                "(expected financial, capacity, capability or political)"
+            )
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            raise UserInputError(
+                f"{where}: report.support.{nature} must be a list of strings, got {kinds!r}"
+            )
 
 
 def parse_config(raw: dict[str, Any], where: str = "config", path: str = "") -> CycleConfig:

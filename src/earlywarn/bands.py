@@ -1,0 +1,157 @@
+"""Risk bands (the 3 x 3 likelihood x impact matrix) and the support matrix.
+
+The matrix is the one regional improvement partnerships used for risk analysis (EMRIEP risk
+analysis criteria, 2008): likelihood and impact each fall in one of three bands (1 low,
+2 medium, 3 high) and the cell's score is ``3 * (impact - 1) + likelihood``, so 9 is high
+impact and high likelihood, 7 high impact and low likelihood, 3 low impact and high
+likelihood, 1 low on both. Each score carries the partnership's own wording (:data:`WORDING`)
+and an action tier (:data:`ACTIONS`: 9 immediate action, 7-8 key risk, 4-6 monitor,
+1-3 no action / ensure properly managed).
+
+- **Likelihood** comes from the published (calibrated) probability and two thresholds
+  ``[low/medium, medium/high]`` from the config.
+- **Impact** starts from the criticality of the service the warning is about (1-3, config)
+  and moves one band up for a large council and one band down for a small one (size from a
+  measure such as net revenue expenditure, with two thresholds from the config); a council
+  of unknown size keeps the service's criticality. Clipped to 1-3.
+
+The **support matrix** maps each problem nature (financial, capacity, capability,
+political) to the kinds of support usually offered; the config may replace it.
+
+Example
+-------
+>>> import pandas as pd
+>>> b = build_bands(pd.Series([0.02, 0.3]), pd.Series([900.0, float("nan")]),
+...                 likelihood_thresholds=(0.1, 0.25), criticality=3,
+...                 size_thresholds=(300.0, 700.0))
+>>> b["risk_score"].tolist()
+[7, 9]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ACTIONS",
+    "BAND_NAMES",
+    "DEFAULT_SUPPORT",
+    "WORDING",
+    "build_bands",
+    "risk_score",
+    "support_for",
+]
+
+BAND_NAMES = {1: "low", 2: "medium", 3: "high"}
+
+# the partnership's wording of each cell, score -> text (EMRIEP risk analysis criteria)
+WORDING = {
+    9: "Immediate action needed - serious threat to provision and/or achievement of key "
+    "services or duties",
+    8: "Key risk - may potentially affect provision of key services or duties",
+    7: "Important risks - may potentially affect provision of key services or duties",
+    6: "Key risks - may potentially affect provision of key services or duties",
+    5: "Monitor as necessary - less important but could still have a serious effect on the "
+    "provision of key services or duties",
+    4: "Monitor as necessary - less important but still could have a serious effect on the "
+    "provision of key services or duties",
+    3: "Monitor as necessary - less important but still could have a serious effect on the "
+    "provision of key services or duties",
+    2: "Monitor as necessary - ensure being properly managed",
+    1: "No action necessary",
+}
+
+ACTIONS = {
+    9: "immediate action needed",
+    8: "key risk",
+    7: "key risk",
+    6: "monitor as necessary",
+    5: "monitor as necessary",
+    4: "monitor as necessary",
+    3: "no action necessary / ensure properly managed",
+    2: "no action necessary / ensure properly managed",
+    1: "no action necessary / ensure properly managed",
+}
+
+DEFAULT_SUPPORT: dict[str, tuple[str, ...]] = {
+    "financial": ("finance peer review", "financial resilience diagnostic"),
+    "capacity": ("sector-led improvement support", "workforce and recruitment support"),
+    "capability": ("interim management or secondment", "practice improvement partner"),
+    "political": ("political peer mentoring", "leadership peer challenge"),
+}
+
+
+def _band(x: pd.Series, thresholds: Sequence[float]) -> pd.Series:
+    lo, hi = thresholds
+    v = x.to_numpy(dtype=float)
+    out = np.where(v >= hi, 3, np.where(v >= lo, 2, 1))
+    return pd.Series(out, index=x.index, dtype="int64")
+
+
+def risk_score(likelihood: int, impact: int) -> int:
+    """The matrix score (1-9) of a likelihood band and an impact band (each 1-3)."""
+    if likelihood not in (1, 2, 3) or impact not in (1, 2, 3):
+        raise ValueError(f"bands must be 1, 2 or 3 (got {likelihood}, {impact})")
+    return 3 * (impact - 1) + likelihood
+
+
+def build_bands(
+    probability: pd.Series,
+    size: pd.Series,
+    likelihood_thresholds: Sequence[float] = (0.10, 0.25),
+    criticality: int = 3,
+    size_thresholds: Sequence[float] = (300.0, 700.0),
+) -> pd.DataFrame:
+    """Likelihood band, impact band, matrix score and wording for each council.
+
+    Parameters
+    ----------
+    probability : Series
+        Published probability per council.
+    size : Series
+        The size measure per council, aligned with ``probability`` (NaN = unknown).
+    likelihood_thresholds : (float, float)
+        Probabilities at which likelihood becomes medium and high.
+    criticality : int
+        The service's criticality, 1 (low) to 3 (high).
+    size_thresholds : (float, float)
+        Sizes at which a council counts as medium and large.
+
+    Returns
+    -------
+    DataFrame
+        ``likelihood_band, impact_band`` (low/medium/high), ``risk_score`` (1-9),
+        ``risk_action`` and ``risk_wording``, indexed like ``probability``.
+    """
+    likelihood = _band(probability, likelihood_thresholds)
+    size_band = _band(size.reindex(probability.index), size_thresholds)
+    size_band[size.reindex(probability.index).isna().to_numpy()] = 2
+    impact = (criticality + size_band - 2).clip(1, 3)
+    score = 3 * (impact - 1) + likelihood
+    return pd.DataFrame(
+        {
+            "likelihood_band": likelihood.map(BAND_NAMES),
+            "impact_band": impact.map(BAND_NAMES),
+            "risk_score": score.astype("int64"),
+            "risk_action": score.map(ACTIONS),
+            "risk_wording": score.map(WORDING),
+        },
+        index=probability.index,
+    )
+
+
+def support_for(natures: Sequence[str], matrix: Mapping[str, Sequence[str]]) -> str:
+    """The kinds of support for the given problem natures, in order, without repeats.
+
+    >>> support_for(["financial", "political"], DEFAULT_SUPPORT)[:39]
+    'finance peer review; financial resilien'
+    """
+    seen: list[str] = []
+    for nature in natures:
+        for kind in matrix.get(nature, ()):
+            if kind not in seen:
+                seen.append(kind)
+    return "; ".join(seen)
