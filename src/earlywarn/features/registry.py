@@ -106,8 +106,18 @@ def _fmt(x: float, unit: str) -> str:
     return f"{text}{unit}"
 
 
-def render_sentence(spec: FeatureSpec, value: float, peer: float) -> str:
+def render_sentence(
+    spec: FeatureSpec,
+    value: float,
+    peer: float,
+    start: float | None = None,
+    level_unit: str | None = None,
+) -> str:
     """Turn a feature's value and its peers' median into a sentence for an adviser.
+
+    For a change feature, pass ``start`` (the level at the start of the span) to say
+    "rose from A to B": then ``peer`` is the peers' median of the *level* now, and
+    ``level_unit`` the level's unit (default: the spec's unit).
 
     Example
     -------
@@ -119,6 +129,15 @@ def render_sentence(spec: FeatureSpec, value: float, peer: float) -> str:
     label = spec.label[:1].upper() + spec.label[1:]
     if spec.kind == "change":
         verb = "rose" if value > 0 else "fell" if value < 0 else "did not change"
+        if start is not None and start == start and value == value:
+            u = spec.unit if level_unit is None else level_unit
+            moved = f"from {_fmt(start, u)} to {_fmt(start + value, u)}"
+            if value == 0:
+                verb, moved = "stayed", f"at {_fmt(start, u)}"
+            return (
+                f"{label} {verb} {moved} over {spec.span}; similar councils' median is "
+                f"{_fmt(peer, u)}."
+            )
         amount = f" by {_fmt(abs(value), spec.unit)}" if value == value and value != 0 else ""
         return (
             f"{label} {verb}{amount} over {spec.span}; similar councils' median change is "
