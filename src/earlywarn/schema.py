@@ -9,6 +9,9 @@ Conventions
 - ``council_code`` is the ONS GSS code (e.g. ``E09000008``).
 - Dates are ``datetime64`` (day precision is enough); ``period`` is the *end* of the period
   an observation describes (e.g. 2015-03-31 for the year to March 2015).
+- ``councils.valid_from`` is the first day a council exists and ``valid_to`` the day it
+  was abolished (exclusive: a council exists at ``t`` when ``valid_from <= t < valid_to``);
+  ``successor_code`` names the council that took over its area.
 - ``published`` is the date the value became public. A feature for origin ``t`` may use
   only rows with ``published <= t``.
 - ``events.event_type`` is one of :data:`EVENT_TYPES`. For ``inspection`` events
