@@ -1,10 +1,23 @@
 """SHAP explanations -> a tidy reasons table -> sentences an adviser can use.
 
 SHAP values are computed on the model's own input columns and mapped back to the source
-features (a missing-value indicator column counts towards its feature). Grouping rule:
-the SHAP values of a group are **summed** — SHAP values are additive, so a family's sum is
-exactly its contribution to the council's log-odds relative to the base value, and the
-family sums add up to the council's total.
+features (a missing-value indicator column counts towards its feature).
+
+Grouping rule: the SHAP values of a group (a family, a problem nature) are **summed**.
+SHAP values are additive on the model's log-odds scale — base value + the sum of a
+council's values = its log-odds — so a group's sum is exactly that group's share of the
+distance between the council's log-odds and the base value, the groups add up to the
+total, and raising and mitigating factors within a group offset each other (as they do in
+the model). Means or sums of absolute values would break that accounting: a family with
+many weak features would look more important than one decisive feature, and a group total
+would no longer read as "how much this family moves the council's risk". The main
+problem nature of a council is the nature with the largest positive sum.
+
+Reasons: per council the ``top_k`` features with the largest positive SHAP values (they
+raise its risk) and the one with the most negative value (the strongest mitigating
+factor). Each becomes a sentence from the feature's template with the council's value and
+its peers' median; a change feature whose level is also a feature says "rose from A to B
+over <span>" (A = level now minus the change) against the peers' median level.
 
 - trees (``gbm``): ``shap.TreeExplainer`` without background data (exact, path-dependent;
   on HistGradientBoosting the interventional mode fails additivity, see STACK-NOTES);
@@ -26,7 +39,15 @@ import pandas as pd
 
 from earlywarn.features.registry import FeatureSpec, render_sentence
 
-__all__ = ["Explanation", "explain", "shap_values"]
+__all__ = [
+    "REASON_COLUMNS",
+    "Explanation",
+    "explain",
+    "group_sums",
+    "level_feature",
+    "model_log_odds",
+    "shap_values",
+]
 
 
 @dataclass(frozen=True)
@@ -36,14 +57,21 @@ class Explanation:
     Attributes
     ----------
     values : DataFrame
-        Per council (rows) and source feature (columns), on the log-odds scale.
+        Per council (rows, by ``council_code``) and source feature (columns), on the
+        log-odds scale.
     base_value : float
-        The explainer's expected value (log-odds).
+        The explainer's expected value (log-odds): ``base_value + values.sum(axis=1)`` is
+        each council's log-odds.
     reasons : DataFrame
         Long: ``council_code, rank, direction ('raises' or 'lowers'), feature, family,
-        nature, shap, value, peer_median, sentence``.
+        nature, shap, value, start, peer_median, signal, sentence``; ``start`` is the level
+        at the start of a change's span (NaN otherwise), ``signal`` the feature whose trend
+        shows the reason (the level behind a change).
     by_family, by_nature : DataFrame
         Summed SHAP values per council and family / problem nature.
+    main_nature : Series
+        Per council, the problem nature with the largest positive sum ('' if none raises
+        the risk).
     """
 
     values: pd.DataFrame
@@ -51,6 +79,23 @@ class Explanation:
     reasons: pd.DataFrame
     by_family: pd.DataFrame
     by_nature: pd.DataFrame
+    main_nature: pd.Series | None = None
+
+
+REASON_COLUMNS = [
+    "council_code",
+    "rank",
+    "direction",
+    "feature",
+    "family",
+    "nature",
+    "shap",
+    "value",
+    "start",
+    "peer_median",
+    "signal",
+    "sentence",
+]
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -94,6 +139,52 @@ def shap_values(model, X: pd.DataFrame, background: pd.DataFrame) -> tuple[pd.Da
     return mapped.reindex(columns=X.columns, fill_value=0.0), base
 
 
+def model_log_odds(model, X: pd.DataFrame) -> np.ndarray:
+    """The model's output on the scale SHAP explains: log-odds of the positive class."""
+    if hasattr(model, "decision_function"):
+        try:
+            return np.asarray(model.decision_function(X), dtype=float)
+        except AttributeError:
+            pass
+    return _logit(model.predict_proba(X)[:, 1])
+
+
+def group_sums(values: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
+    """Sum SHAP values (councils x features) over the groups ``feature -> group``."""
+    key = pd.Series({c: groups[c] for c in values.columns})
+    return values.T.groupby(key, sort=True).sum().T
+
+
+def level_feature(name: str, specs: dict[str, FeatureSpec]) -> str | None:
+    """For a change feature, the level feature it is the change of (same family and words).
+
+    >>> from earlywarn.features.registry import FeatureSpec
+    >>> specs = {"x_pct": FeatureSpec("x_pct", "indicators", "capability", True, "x", "%"),
+    ...          "x_pct_chg_3y": FeatureSpec("x_pct_chg_3y", "indicators", "capability",
+    ...                                      True, "x", " points", kind="change")}
+    >>> level_feature("x_pct_chg_3y", specs)
+    'x_pct'
+    """
+    spec = specs[name]
+    if spec.kind != "change":
+        return None
+    cands = [
+        n
+        for n, s in specs.items()
+        if s.kind == "level" and s.family == spec.family and s.label == spec.label
+    ]
+    if not cands:
+        return None
+    return max(cands, key=lambda n: (len(_common_prefix(n, name)), -len(n)))
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
 def explain(
     model,
     X: pd.DataFrame,
@@ -117,46 +208,73 @@ def explain(
         Peers' median of each feature, aligned with ``X``.
     top_k : int
         Number of reasons that raise risk per council.
+
+    Example
+    -------
+    >>> from earlywarn.synthetic import make_synthetic_councils
+    >>> from earlywarn.panel import build_panel
+    >>> from earlywarn.features import build_features
+    >>> from earlywarn.models import make_model
+    >>> data = make_synthetic_councils(n_councils=30, start_year=2008, end_year=2016, seed=1)
+    >>> panel = build_panel(data.tables, ["2014-03-31", "2015-03-31", "2016-03-31"])
+    >>> fs = build_features(data.tables, panel)
+    >>> y = (data.true_risk["p_fail"].reindex(fs.X.index) > 0.1).astype(int)
+    >>> model = make_model("logit").fit(fs.X, y)
+    >>> ex = explain(model, fs.X.xs("2016-03-31", level="origin", drop_level=False), fs.X,
+    ...              fs.specs, fs.peer_median)
+    >>> set(ex.reasons["direction"]) <= {"raises", "lowers"}
+    True
     """
     vals, base = shap_values(model, X, background)
     codes = X.index.get_level_values("council_code")
     vals.index = codes
-    fam = pd.Series({c: specs[c].family for c in vals.columns})
-    nat = pd.Series({c: specs[c].nature for c in vals.columns})
-    by_family = vals.T.groupby(fam).sum().T
-    by_nature = vals.T.groupby(nat).sum().T
-    rows = []
+    by_family = group_sums(vals, {c: specs[c].family for c in vals.columns})
+    by_nature = group_sums(vals, {c: specs[c].nature for c in vals.columns})
+    nat_arr = by_nature.to_numpy()
+    top = np.asarray(by_nature.columns)[nat_arr.argmax(axis=1)] if nat_arr.size else []
+    main_nature = pd.Series(
+        np.where(nat_arr.max(axis=1, initial=0.0) > 0, top, ""), index=codes, name="main_nature"
+    )
     Xv = X.set_axis(codes)
     peer = peer_median.reindex(X.index).set_axis(codes)
-    for code in codes:
-        s = vals.loc[code].sort_values(ascending=False, kind="stable")
-        ups = s[s > 0].head(top_k)
-        downs = s[s < 0].tail(1)
-        for rank, (feat, v) in enumerate(ups.items(), start=1):
-            rows.append(_reason(code, rank, "raises", feat, v, Xv, peer, specs))
-        for feat, v in downs.items():
-            rows.append(_reason(code, 1, "lowers", feat, v, Xv, peer, specs))
-    cols = [
-        "council_code",
-        "rank",
-        "direction",
-        "feature",
-        "family",
-        "nature",
-        "shap",
-        "value",
-        "peer_median",
-        "sentence",
-    ]
-    reasons = pd.DataFrame(rows, columns=cols)
-    return Explanation(vals, base, reasons, by_family, by_nature)
+    levels = {c: level_feature(c, specs) for c in vals.columns}
+    levels = {c: lv for c, lv in levels.items() if lv is not None and lv in Xv.columns}
+    arr = vals.to_numpy()
+    cols = np.asarray(vals.columns)
+    rows = []
+    for i, code in enumerate(codes):
+        order = np.argsort(-arr[i], kind="stable")
+        ups = [j for j in order[:top_k] if arr[i, j] > 0]
+        rank = 0
+        for j in ups:
+            rank += 1
+            rows.append(_reason(code, rank, "raises", cols[j], arr[i, j], Xv, peer, specs, levels))
+        j = order[-1]
+        if arr[i, j] < 0:
+            rows.append(_reason(code, 1, "lowers", cols[j], arr[i, j], Xv, peer, specs, levels))
+    reasons = pd.DataFrame(rows, columns=REASON_COLUMNS)
+    return Explanation(vals, base, reasons, by_family, by_nature, main_nature)
 
 
-def _reason(code, rank, direction, feat, v, Xv, peer, specs) -> dict:
+def _reason(code, rank, direction, feat, v, Xv, peer, specs, levels) -> dict:
     spec = specs[feat]
     value = float(Xv.at[code, feat])
     pm = float(peer.at[code, feat])
-    sentence = render_sentence(spec, value, pm)
+    start = float("nan")
+    signal = feat
+    level = levels.get(feat)
+    if level is not None:
+        signal = level
+        start = float(Xv.at[code, level]) - value
+        if start == start:
+            pm_level = float(peer.at[code, level])
+            sentence = render_sentence(
+                spec, value, pm_level, start=start, level_unit=specs[level].unit
+            )
+        else:
+            sentence = render_sentence(spec, value, pm)
+    else:
+        sentence = render_sentence(spec, value, pm)
     if value != value:
         sentence = f"No recent figure is published for {spec.label}."
     return {
@@ -168,6 +286,8 @@ def _reason(code, rank, direction, feat, v, Xv, peer, specs) -> dict:
         "nature": spec.nature,
         "shap": float(v),
         "value": value,
+        "start": start,
         "peer_median": pm,
+        "signal": signal,
         "sentence": sentence,
     }
