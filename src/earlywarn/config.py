@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 MODEL_KINDS = ("logit", "gbm", "persistence")
-FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "inspection", "context")
+FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
 LABEL_EVENTS = ("inadequate", "requires_improvement_or_worse", "financial_notice", "intervention")
 CENSORING = ("drop", "negative")
 
@@ -62,9 +62,31 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class FeaturesConfig:
-    """Which feature families to build."""
+    """Which feature families to build, from which measures, over which windows.
+
+    ``measures`` empty = every measure in the data. Windows count periods (years).
+    Peers are the statistical neighbours in ``neighbours`` (a CSV ``council_code,
+    neighbour_code``, relative to the config file) where a council has at least
+    ``min_peers`` of them, else councils of the same ``peer_group`` (``council_type`` or
+    ``region``). ``soft_notes`` is an optional CSV of advisers' dated notes (see
+    docs/features.md); its text is never used.
+    """
 
     families: tuple[str, ...] = FAMILIES
+    measures: tuple[str, ...] = ()
+    change_periods: int = 3
+    slope_periods: int = 4
+    volatility_periods: int = 5
+    peak_periods: int = 5
+    noise_z: float = 1.96
+    notice_years: int = 5
+    reserves_years_cap: int = 20
+    leadership_years_cap: int = 10
+    soft_months: int = 12
+    peer_group: str = "council_type"
+    min_peers: int = 3
+    neighbours: str = ""
+    soft_notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -259,6 +281,23 @@ def _check(cfg: CycleConfig, where: str) -> None:
                 f"{where}: features.families names an unknown family {fam!r} "
                 f"(expected some of {', '.join(FAMILIES)})"
             )
+    f = cfg.features
+    for key in ("change_periods", "slope_periods", "volatility_periods", "peak_periods"):
+        if not 1 <= getattr(f, key) <= 20 or (key != "change_periods" and getattr(f, key) < 2):
+            raise UserInputError(
+                f"{where}: features.{key} = {getattr(f, key)} is out of range (expected 2 to 20 "
+                "periods; change_periods may be 1)"
+            )
+    if f.peer_group not in ("council_type", "region"):
+        raise UserInputError(
+            f"{where}: features.peer_group {f.peer_group!r} is unknown (expected "
+            "'council_type' or 'region'; statistical neighbours come from features.neighbours)"
+        )
+    for key in ("notice_years", "reserves_years_cap", "leadership_years_cap", "soft_months"):
+        if getattr(f, key) < 1:
+            raise UserInputError(f"{where}: features.{key} must be at least 1")
+    if not isinstance(f.noise_z, int | float) or isinstance(f.noise_z, bool) or f.noise_z <= 0:
+        raise UserInputError(f"{where}: features.noise_z must be a positive number")
     for ev in cfg.labels.events:
         if ev not in LABEL_EVENTS:
             raise UserInputError(
