@@ -10,7 +10,19 @@ One module per publication, each returning a table and a
 - :mod:`~earlywarn.sources.dfe_csc` - DfE children's social care statistics and ONS child
   population (:func:`load_dfe_csc`);
 - :mod:`~earlywarn.sources.finance_events` - s114 notices and exceptional financial
-  support (:func:`load_finance_events`).
+  support (:func:`load_finance_events`);
+- :mod:`~earlywarn.sources.revenue_outturn` - reserves and spending from MHCLG's Revenue
+  Outturn Summary workbooks (:func:`load_revenue_outturn`);
+- :mod:`~earlywarn.sources.imd` - English Indices of Deprivation, upper-tier summaries
+  (:func:`load_imd`);
+- :mod:`~earlywarn.sources.oflog_asc` - Oflog adult social care metrics
+  (:func:`load_oflog_asc`);
+- :mod:`~earlywarn.sources.cla_sfr` - older DfE looked-after children SFR tables
+  (:func:`load_cla_sfr`);
+- :mod:`~earlywarn.sources.optional` - user-supplied resident satisfaction and
+  leadership changes (:func:`load_satisfaction`, :func:`load_leadership`);
+- :mod:`~earlywarn.sources.bundle` - the bundled real panel (:func:`load_real_tables`,
+  :func:`write_bundle`).
 
 :func:`load_raw_tables` runs them all and returns :class:`earlywarn.schema.Tables` plus a
 :class:`BuildReport`. Nothing runs at import.
@@ -31,22 +43,37 @@ from earlywarn.schema import (
     validate_observations,
 )
 from earlywarn.sources._common import SUPPRESSION_MARKERS, SourceReport
+from earlywarn.sources.bundle import build_bundle, load_real_tables, real_bundle_info
+from earlywarn.sources.cla_sfr import add_cla_rates, load_cla_sfr
 from earlywarn.sources.crosswalk import Crosswalk, build_crosswalk, carry_history
 from earlywarn.sources.dfe_csc import load_dfe_csc
 from earlywarn.sources.finance_events import load_finance_events
+from earlywarn.sources.imd import load_imd
+from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
+from earlywarn.sources.optional import load_leadership, load_satisfaction
+from earlywarn.sources.revenue_outturn import load_revenue_outturn
 
 __all__ = [
     "SUPPRESSION_MARKERS",
     "BuildReport",
     "Crosswalk",
     "SourceReport",
+    "build_bundle",
     "build_crosswalk",
     "carry_history",
+    "load_cla_sfr",
     "load_dfe_csc",
     "load_finance_events",
+    "load_imd",
+    "load_leadership",
+    "load_oflog_asc",
     "load_ofsted_inspections",
     "load_raw_tables",
+    "load_real_tables",
+    "load_revenue_outturn",
+    "load_satisfaction",
+    "real_bundle_info",
 ]
 
 #: Reference date for the coverage check: councils in existence on this date.
@@ -69,6 +96,9 @@ class BuildReport:
         names of those with none).
     carried_rows : dict of str -> int
         Rows copied to successors by :func:`carry_history`, per table.
+    coverage_by_origin : dict of str -> dict
+        Per annual origin (31 March): councils in existence on that date, how many have
+        at least one observation published by then, the share, and the missing ones.
     """
 
     raw_dir: str
@@ -77,6 +107,7 @@ class BuildReport:
     councils_current: int = 0
     coverage: dict[str, dict] = field(default_factory=dict)
     carried_rows: dict[str, int] = field(default_factory=dict)
+    coverage_by_origin: dict[str, dict] = field(default_factory=dict)
 
     @property
     def unmatched(self) -> dict[str, list[str]]:
@@ -105,6 +136,25 @@ def _coverage(df: pd.DataFrame, current: pd.DataFrame) -> dict:
         "share": (n - len(missing)) / n if n else 0.0,
         "missing": [f"{c} {nm}" for c, nm in missing[["council_code", "council_name"]].values],
     }
+
+
+def _coverage_by_origin(obs: pd.DataFrame, cw: Crosswalk, last: str) -> dict[str, dict]:
+    """Per 31 March from the first observed year: councils alive with any known value."""
+    out = {}
+    first = int(obs["period"].min().year) + 1
+    for year in range(first, pd.Timestamp(last).year + 1):
+        origin = pd.Timestamp(year, 3, 31)
+        alive = cw.current_on(origin)
+        known = set(obs.loc[obs["published"] <= origin, "council_code"])
+        missing = alive[~alive["council_code"].isin(known)]
+        n = len(alive)
+        out[str(origin.date())] = {
+            "councils": n,
+            "matched": n - len(missing),
+            "share": (n - len(missing)) / n if n else 0.0,
+            "missing": [f"{c} {nm}" for c, nm in missing[["council_code", "council_name"]].values],
+        }
+    return out
 
 
 def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
@@ -146,6 +196,20 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     insp, report.sources["ofsted_inspections"] = load_ofsted_inspections(raw_dir, cw)
     fin, report.sources["finance_events"] = load_finance_events(raw_dir, cw)
     obs, report.sources["dfe_csc"] = load_dfe_csc(raw_dir, cw)
+    sfr, report.sources["cla_sfr"] = load_cla_sfr(raw_dir, cw)
+    sfr = pd.concat([sfr, add_cla_rates(sfr, obs)], ignore_index=True)
+    newer = pd.MultiIndex.from_frame(obs[["council_code", "period", "measure"]])
+    dup = pd.MultiIndex.from_frame(sfr[["council_code", "period", "measure"]]).isin(newer)
+    report.sources["cla_sfr"].skip("superseded by the EES file", int(dup.sum()))
+    extra = [sfr[~dup]]
+    for name, loader in (
+        ("revenue_outturn", load_revenue_outturn),
+        ("imd", load_imd),
+        ("oflog_asc", load_oflog_asc),
+    ):
+        part, report.sources[name] = loader(raw_dir, cw)
+        extra.append(part)
+    obs = pd.concat([obs, *extra], ignore_index=True)
 
     events = pd.concat([insp, fin], ignore_index=True)
     events["headline"] = events["headline"].eq(True)  # False for non-inspection events
@@ -166,10 +230,12 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
         "observations": _coverage(obs, current),
         "events": _coverage(events[events["event_type"].eq("inspection")], current),
     }
+    report.coverage_by_origin = _coverage_by_origin(obs, cw, COVERAGE_DATE)
+    obs_sources = [k for k in report.sources if k not in ("ofsted_inspections", "finance_events")]
     sources = {
         "councils": "crosswalk: mysociety uk_local_authorities + Provider_data_lookup",
-        "observations": "DfE children's social care statistics: "
-        + "; ".join(report.sources["dfe_csc"].files),
+        "observations": "DfE children's social care statistics, RS reserves, IMD, Oflog ASC: "
+        + "; ".join(f for k in obs_sources for f in report.sources[k].files),
         "events": "Ofsted LA inspections + council finance events: "
         + "; ".join(
             report.sources["ofsted_inspections"].files + report.sources["finance_events"].files

@@ -18,9 +18,12 @@ import pandas as pd
 from earlywarn.errors import UserInputError
 
 __all__ = [
+    "OBSERVATION_OUT",
     "SUPPRESSION_MARKERS",
+    "csv_headers",
     "SourceReport",
     "find_files",
+    "finish_observations",
     "parse_numbers",
     "read_csv_text",
     "require_columns",
@@ -30,10 +33,10 @@ __all__ = [
 #: lower-casing). DfE/EES codes: ``c`` confidential, ``x`` not available, ``z`` not
 #: applicable, ``u`` low reliability, ``low`` fewer than 5 / rounds to 0, and the bracketed
 #: forms used by newer releases (``[c]``, ``[x]``, ``[z]``, ``[u]``, ``[low]``); ONS/MHCLG
-#: use ``..``, ``:``, ``-``, ``*`` and ``n/a``.
+#: use ``..``, ``...`` (or the ellipsis character), ``:``, ``-``, ``*`` and ``n/a``.
 SUPPRESSION_MARKERS = frozenset(
     {"c", "x", "z", "u", "low", "[c]", "[x]", "[z]", "[u]", "[low]", "..", ".", ":", "-", "*"}
-    | {"n/a", "na", "[n/a]", "-"}
+    | {"n/a", "na", "[n/a]", "-", "...", "\u2026"}
 )
 
 _NUMBER = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][-+]?\d+)?$")
@@ -89,6 +92,30 @@ class SourceReport:
 def find_files(raw_dir: Path, pattern: str) -> list[Path]:
     """Return files under ``raw_dir`` matching a glob ``pattern`` (recursive), sorted."""
     return sorted(p for p in Path(raw_dir).rglob(pattern) if p.is_file())
+
+
+#: Columns every observation loader returns.
+OBSERVATION_OUT = ["council_code", "period", "measure", "value", "published", "source"]
+
+
+def csv_headers(raw_dir: Path, encoding: str = "utf-8-sig"):
+    """Yield ``(path, stripped column names)`` for every readable CSV under ``raw_dir``."""
+    for path in find_files(raw_dir, "*.csv"):
+        try:
+            head = pd.read_csv(path, nrows=0, encoding=encoding).columns
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            continue
+        yield path, [str(c).strip() for c in head]
+
+
+def finish_observations(frames: list[pd.DataFrame], report: SourceReport) -> pd.DataFrame:
+    """Concatenate observation frames, type the columns and record ``rows_out``."""
+    out = pd.concat([pd.DataFrame(columns=OBSERVATION_OUT), *frames], ignore_index=True)
+    out["period"] = pd.to_datetime(out["period"])
+    out["published"] = pd.to_datetime(out["published"])
+    out["value"] = out["value"].astype(float)
+    report.rows_out = len(out)
+    return out
 
 
 def read_csv_text(path: Path, encoding: str = "utf-8-sig") -> pd.DataFrame:

@@ -1,0 +1,356 @@
+"""The bundled real panel: build it from the raw files, load it from the package.
+
+``earlywarn data build --raw PATH`` runs :func:`earlywarn.sources.load_raw_tables` on the
+staged public files and writes, into ``src/earlywarn/data/real/`` (or ``--out``):
+
+- ``councils.parquet``, ``observations.parquet``, ``events.parquet`` - the core tables
+  (schema columns plus the loaders' extras: ``source``, ``carried_from``,
+  ``history_carried``, inspection framework and sub-judgements ...);
+- ``provenance.json`` and ``PROVENANCE.md`` - every source with its publisher, the
+  repository copy (``repo@commit``), licences, OGL v3 attribution lines, and the SHA-256
+  of each raw file read;
+- ``build_report.json`` - the loaders' counts, skipped rows, unmatched names/codes and
+  council coverage per origin;
+- ``DATA_DICTIONARY.md`` - every table, column and measure.
+
+:func:`load_real_tables` reads the bundled tables through :mod:`importlib.resources`: no
+network and no path outside the installed package.
+
+Example
+-------
+>>> from earlywarn import load_real_tables
+>>> tables = load_real_tables()  # doctest: +SKIP
+>>> sorted(tables.events["framework"].dropna().unique())[:2]  # doctest: +SKIP
+['CPI', 'ILACS']
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from earlywarn.schema import Tables
+
+__all__ = ["BUNDLE_FILES", "PROVENANCE", "build_bundle", "load_real_tables", "real_bundle_info"]
+
+BUNDLE_FILES = ("councils.parquet", "observations.parquet", "events.parquet")
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+#: One entry per staged folder (from ``SOURCES.md``).
+PROVENANCE: list[dict[str, str]] = [
+    {
+        "folder": "ofsted_la_inspections",
+        "what": "Ofsted local authority children's services inspection outcomes, all "
+        "frameworks 2009-2023 (labels and inspection history)",
+        "publisher": "Ofsted, Children's social care in England 2023; Local authority "
+        "inspection outcomes",
+        "repository": "dfe-analytical-services/CSC_outcomes_and_enablers@"
+        "2f5d11a431050523dab58810083259d3313029ae",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3",
+    },
+    {
+        "folder": "d2i_ilacs_scrape",
+        "what": "ILACS/SIF report scrape (inspection end dates) and the LA lookup (URN, DfE "
+        "number, ONS code, statistical neighbours)",
+        "publisher": "Ofsted (report PDFs), via Data to Insight (D2I) Ofsted ILACS scrape tool",
+        "repository": "JT-39/ofsted-ilacs-scrape-tool@54af59bf7856a26530b1eeb45c1c1c146f34cb8a",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3",
+    },
+    {
+        "folder": "dfe_csc_dashboard",
+        "what": "DfE children in need, child protection, looked-after children, social work "
+        "workforce; ONS mid-year population; statistical neighbours",
+        "publisher": "Department for Education; Office for National Statistics",
+        "repository": "dfe-analytical-services/CSC_outcomes_and_enablers@"
+        "2f5d11a431050523dab58810083259d3313029ae",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3",
+    },
+    {
+        "folder": "goodair_csc",
+        "what": "older looked-after children SFR tables 2010-2017, CLA rates 2019-2022, "
+        "placement stability 2018-2022, IMD 2019 upper-tier summary",
+        "publisher": "Department for Education; MHCLG English Indices of Deprivation 2019, "
+        "via BenGoodair/childrens_social_care_data",
+        "repository": "BenGoodair/childrens_social_care_data@"
+        "ca4389abf37edc6531b03995b1d30be0e1a37807",
+        "repository_licence": "none",
+        "data_licence": "OGL v3",
+    },
+    {
+        "folder": "oflog_asc",
+        "what": "adult social care outcome metrics 2015-16..2021-22",
+        "publisher": "Office for Local Government (Oflog) Local Authority Data Explorer, from "
+        "DHSC ASCOF and Skills for Care",
+        "repository": "communitiesuk/oflog-automated-text@8036fa87bff7902004956b0561765af21af665da",
+        "repository_licence": "none",
+        "data_licence": "OGL v3",
+    },
+    {
+        "folder": "bbc_council_reserves",
+        "what": "Revenue Outturn Summary (RS) 2015-16..2017-18: reserves and net expenditure",
+        "publisher": "MHCLG Revenue Outturn Summary (RS), via BBC Shared Data Unit",
+        "repository": "BBC-Data-Unit/council-reserves@b92252397964f1367fab6a762bc4afc9a41c1103",
+        "repository_licence": "none",
+        "data_licence": "OGL v3",
+    },
+    {
+        "folder": "mysociety_la_codes",
+        "what": "local authority names, codes, start/end dates and successors",
+        "publisher": "mySociety UK local authority names and codes (ONS/OS codes)",
+        "repository": "mysociety/uk_local_authority_names_and_codes@"
+        "67ef8b118938678401a452f4f19f669a7221cc73",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3 (codes)",
+    },
+    {
+        "folder": "council_finance_events",
+        "what": "section 114 notices and exceptional financial support, transcribed by hand",
+        "publisher": "MHCLG exceptional financial support pages and councils' notices, via "
+        "mrngmkmichael-cell/propertyvalue",
+        "repository": "mrngmkmichael-cell/propertyvalue@041c5311d8fe1878cb0b9053a0748ec78da85c47",
+        "repository_licence": "none",
+        "data_licence": "OGL v3 (facts from MHCLG pages)",
+    },
+]
+
+#: Measure -> (source, unit, period, published rule) for the data dictionary.
+_MEASURE_DOCS = {
+    "sw_": ("DfE social work workforce", "30 Sep Y", "end of Feb Y+1"),
+    "cin_": ("DfE children in need", "31 Mar Y", "30 Nov Y"),
+    "referral": ("DfE children in need: referrals", "31 Mar Y", "30 Nov Y"),
+    "assessed_": ("DfE children in need: referrals", "31 Mar Y", "30 Nov Y"),
+    "factor_": ("DfE children in need: assessment factors", "31 Mar Y", "30 Nov Y"),
+    "assessment_factor": ("DfE children in need: assessment factors", "31 Mar Y", "30 Nov Y"),
+    "cpp_": ("DfE child protection plans", "31 Mar Y", "30 Nov Y"),
+    "cla_": ("DfE looked-after children (EES 2019-; SFR 2010-2017)", "31 Mar Y", "31 Dec Y"),
+    "placement_": ("DfE looked-after children: placement stability", "31 Mar Y", "31 Dec Y"),
+    "pop_": ("ONS mid-year estimates (DfE geography)", "30 Jun Y", "31 Dec Y+1"),
+    "asc_": ("Oflog adult social care metrics", "31 Mar Y", "31 Dec Y"),
+    "deprivation_": ("English Indices of Deprivation 2019", "26 Sep 2019", "26 Sep 2019"),
+    "net_": ("MHCLG Revenue Outturn Summary (RS), £ million", "31 Mar Y", "30 Nov Y"),
+    "childrens_social": ("MHCLG Revenue Outturn Summary (RS), £ million", "31 Mar Y", "30 Nov Y"),
+    "adult_social": ("MHCLG Revenue Outturn Summary (RS), £ million", "31 Mar Y", "30 Nov Y"),
+    "social_care": ("MHCLG Revenue Outturn Summary (RS)", "31 Mar Y", "30 Nov Y"),
+    "usable_reserves": (
+        "MHCLG RS: other earmarked + unallocated reserves, £ million",
+        "31 Mar Y (and Y-1)",
+        "30 Nov Y",
+    ),
+    "unallocated_reserves": ("MHCLG RS: unallocated reserves, £ million", "31 Mar Y", "30 Nov Y"),
+}
+
+
+def _doc(measure: str) -> tuple[str, str, str]:
+    for prefix, doc in _MEASURE_DOCS.items():
+        if measure.startswith(prefix):
+            return doc
+    return ("(undocumented)", "", "")
+
+
+def _provenance(report) -> dict:
+    files = {}
+    import hashlib
+
+    for src in report.sources.values():
+        for f in src.files:
+            p = Path(f.split("#")[0])
+            if p.is_file() and str(p) not in files:
+                files[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    raw = Path(report.raw_dir)
+    return {
+        "vintage": "public on 31 March 2023 (see SOURCES.md of the raw folder)",
+        "attribution": OGL,
+        "sources": [{**s, "attribution": f"{OGL} Source: {s['publisher']}."} for s in PROVENANCE],
+        "raw_files_sha256": {
+            (str(Path(k).relative_to(raw)) if Path(k).is_relative_to(raw) else k): v
+            for k, v in sorted(files.items())
+        },
+    }
+
+
+def _provenance_md(prov: dict) -> str:
+    lines = [
+        "# Provenance of the bundled real panel",
+        "",
+        f"Vintage: {prov['vintage']}.",
+        "",
+        "The data are Crown copyright, published under the Open Government Licence v3.0.",
+        "Repository licences below cover each repository's code and packaging, not the data.",
+        "",
+    ]
+    for s in prov["sources"]:
+        lines += [
+            f"## {s['folder']}",
+            f"- what: {s['what']}",
+            f"- copy: `{s['repository']}` (repository licence: {s['repository_licence']}; "
+            f"data licence: {s['data_licence']})",
+            f'- attribution: "{s["attribution"]}"',
+            "",
+        ]
+    lines += ["## Raw files read (SHA-256)", ""]
+    lines += [f"- `{k}` {v}" for k, v in prov["raw_files_sha256"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def _dictionary_md(tables: Tables) -> str:
+    obs = tables.observations
+    lines = [
+        "# Data dictionary: the bundled real panel",
+        "",
+        "Keys: `council_code` is the ONS GSS code in force at the row's date; dates are days.",
+        "A feature for origin t may use only observations with `published <= t`.",
+        "",
+        "## councils.parquet",
+        "- council_code, council_name, council_type (county, unitary, metropolitan, London "
+        "borough), region, valid_from / valid_to (reorganisations; blank = open), "
+        "successor_code (`;`-separated), mysociety_code, dfe_number, ofsted_urn, ecode, "
+        "former_codes, predecessor_codes, reorganisation (same_area, boundary_change, merger, "
+        "split: how the council was formed).",
+        "",
+        "## observations.parquet (long)",
+        "- council_code, period (end of the period described), measure, value, published "
+        "(the date the value became public, by each source's documented lag), source "
+        "(publication), carried_from (predecessor's code when a row was copied to a "
+        "successor), history_carried (True for copies across a split, merger or boundary "
+        "change: drop them to exclude carried history).",
+        "",
+        "| measure | source | period | published | rows | councils | periods |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m, g in obs.groupby("measure", sort=True):
+        src, per, pub = _doc(m)
+        years = f"{g['period'].min().date()}..{g['period'].max().date()}"
+        lines.append(
+            f"| `{m}` | {src} | {per} | {pub} | {len(g)} | {g['council_code'].nunique()} | "
+            f"{years} |"
+        )
+    ev = tables.events
+    lines += [
+        "",
+        "## events.parquet",
+        "- council_code, date (inspection: publication date of the report; s114: notice "
+        "date; EFS: 1 April of the financial year), event_type (inspection, "
+        "financial_notice), service (childrens_services; s114 / efs), severity (inspection: "
+        "1 outstanding .. 4 inadequate on the common scale; notices: 1), source, framework "
+        "(SLAC, CPI, SIF, ILACS ...), published, headline, inspection_start, la_name, "
+        "grade_* (sub-judgements on the same scale), financial_year, amount_gbp_m, note, "
+        "carried_from, history_carried.",
+        "",
+        "| event_type | framework/service | rows | first | last |",
+        "|---|---|---|---|---|",
+    ]
+    key = ev["framework"].fillna(ev["service"]) if "framework" in ev else ev["service"]
+    for (t, f), g in ev.groupby([ev["event_type"], key], sort=True):
+        lines.append(
+            f"| {t} | {f} | {len(g)} | {g['date'].min().date()} | {g['date'].max().date()} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _relative(f: str, raw_dir: str) -> str:
+    path, _, sheet = f.partition("#")
+    p = Path(path)
+    rel = str(p.relative_to(raw_dir)) if p.is_relative_to(raw_dir) else path
+    return rel + (f"#{sheet}" if sheet else "")
+
+
+def build_bundle(raw_dir: Path) -> tuple[dict[str, bytes], object]:
+    """Build the bundle's files (name -> bytes) from the raw folder, and the build report.
+
+    Rows are sorted and Parquet is written without an index, so the same raw files give
+    the same tables.
+    """
+    import io as _io
+
+    from earlywarn.sources import load_raw_tables
+
+    tables, report = load_raw_tables(Path(raw_dir))
+    files: dict[str, bytes] = {}
+    frames = {
+        "councils.parquet": tables.councils.sort_values("council_code"),
+        "observations.parquet": tables.observations.sort_values(
+            ["council_code", "measure", "period", "published", "source"], kind="stable"
+        ),
+        "events.parquet": tables.events.sort_values(
+            ["council_code", "date", "event_type", "source"], kind="stable"
+        ),
+    }
+    for name, df in frames.items():
+        buf = _io.BytesIO()
+        df = df.reset_index(drop=True)
+        for col in df.columns:  # mixed None/str object columns -> pandas strings
+            if df[col].dtype == object:
+                df[col] = df[col].astype("string")
+        df.to_parquet(buf, index=False, compression="zstd")
+        files[name] = buf.getvalue()
+    prov = _provenance(report)
+    files["provenance.json"] = json.dumps(prov, indent=2, sort_keys=True).encode()
+    files["PROVENANCE.md"] = _provenance_md(prov).encode()
+    rep = report.to_dict()
+    rep["raw_dir"] = Path(report.raw_dir).name
+    for src in rep["sources"].values():
+        src["files"] = [_relative(f, report.raw_dir) for f in src["files"]]
+    files["build_report.json"] = json.dumps(rep, indent=2, sort_keys=True, default=str).encode()
+    files["DATA_DICTIONARY.md"] = _dictionary_md(tables).encode()
+    return files, report
+
+
+def _resource(name: str):
+    from importlib.resources import files
+
+    return files("earlywarn").joinpath("data", "real", name)
+
+
+def real_bundle_info() -> dict:
+    """The bundled panel's provenance and build report (plain data)."""
+    return {
+        "provenance": json.loads(_resource("provenance.json").read_text(encoding="utf-8")),
+        "build_report": json.loads(_resource("build_report.json").read_text(encoding="utf-8")),
+    }
+
+
+def load_real_tables() -> Tables:
+    """Load the bundled real panel (public OGL data as of 31 March 2023).
+
+    Returns
+    -------
+    earlywarn.schema.Tables
+        ``councils``, ``observations`` and ``events`` with typed columns (the schema's
+        plus the loaders' extras; see ``DATA_DICTIONARY.md``), and ``sources`` naming the
+        bundled files.
+
+    Raises
+    ------
+    earlywarn.errors.UserInputError
+        When the package was installed without its data (rebuild with
+        ``earlywarn data build --raw PATH``).
+    """
+    from earlywarn.errors import UserInputError
+    from earlywarn.schema import validate_councils, validate_events, validate_observations
+
+    frames = {}
+    for name in BUNDLE_FILES:
+        res = _resource(name)
+        if not res.is_file():
+            raise UserInputError(
+                f"earlywarn/data/real/{name}: not installed with the package (rebuild it with "
+                "`earlywarn data build --raw PATH`)"
+            )
+        with res.open("rb") as fh:
+            df = pd.read_parquet(fh)
+        for col in df.columns:
+            if isinstance(df[col].dtype, pd.StringDtype):
+                df[col] = df[col].astype(object).where(df[col].notna(), None)
+        frames[name.split(".")[0]] = df
+    councils = validate_councils(frames["councils"], "bundled councils")
+    obs = frames["observations"]
+    v_obs = validate_observations(obs, "bundled observations", councils)
+    obs = pd.concat([v_obs, obs.drop(columns=v_obs.columns)], axis=1)
+    events = validate_events(frames["events"], "bundled events", councils)
+    sources = {n.split(".")[0]: f"bundled:real/{n}" for n in BUNDLE_FILES}
+    return Tables(councils, obs, events, sources)
