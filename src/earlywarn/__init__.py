@@ -5,7 +5,8 @@ Nothing runs at import; heavy libraries are imported inside the functions that n
 
 from earlywarn.errors import UserInputError
 from earlywarn.schema import Tables
+from earlywarn.sources.bundle import load_real_tables
 
-__all__ = ["Tables", "UserInputError", "__version__"]
+__all__ = ["Tables", "UserInputError", "__version__", "load_real_tables"]
 
 __version__ = "0.1.0"

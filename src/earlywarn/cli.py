@@ -1,4 +1,4 @@
-"""The command line: ``earlywarn cycle CONFIG``, ``earlywarn demo``.
+"""The command line: ``earlywarn cycle CONFIG``, ``earlywarn demo``, ``earlywarn data build``.
 
 A user's mistake (bad config, missing or malformed file) prints one line and exits with
 code 2, with no traceback (``--debug`` shows it) and nothing written. Heavy libraries are
@@ -99,6 +99,44 @@ def demo(
     from earlywarn.io import project_root
 
     _run(project_root() / "experiments" / "demo" / "cycle.toml", out)
+
+
+data_app = typer.Typer(no_args_is_help=True, help="Build the bundled real panel.")
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("build")
+def data_build(
+    raw: Annotated[Path, typer.Option("--raw", help="Folder of raw public files (SOURCES.md).")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Where to write (default: the package's data/real folder)."),
+    ] = None,
+) -> None:
+    """Rebuild the bundled real panel from the raw files, with provenance and a report."""
+    from earlywarn.errors import UserInputError
+
+    try:
+        if not raw.is_dir():
+            raise UserInputError(f"{raw}: not a folder (expected the raw data folder)")
+        from earlywarn.io import write_data_files
+        from earlywarn.sources.bundle import build_bundle
+
+        files, report = build_bundle(raw)
+        target = out or Path(__file__).resolve().parent / "data" / "real"
+        write_data_files(target, files)
+    except UserInputError as err:
+        _fail(err, 2)
+        return
+    cov = report.coverage_by_origin
+    low = min(v["share"] for v in cov.values()) if cov else 0.0
+    typer.echo(f"Wrote {len(files)} files to {target}")
+    typer.echo(
+        f"  councils current on {report.coverage_date}: {report.councils_current}; "
+        f"lowest coverage over {len(cov)} origins: {low:.1%}"
+    )
+    for name, names in report.unmatched.items():
+        typer.echo(f"  unmatched in {name}: {', '.join(names)}")
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ __all__ = [
     "read_csv_table",
     "read_tables",
     "safe_for_spreadsheet",
+    "write_data_files",
     "write_output_folder",
 ]
 
@@ -154,4 +155,27 @@ def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> P
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return out
+
+
+def write_data_files(out_dir: str | Path, files: dict[str, bytes | str]) -> Path:
+    """Write public data files (e.g. the bundled real panel) into ``out_dir``.
+
+    Each file is written to a temporary name and renamed over the old one, so a reader
+    never sees half a file. Unlike :func:`write_output_folder` this replaces existing
+    files: it is for rebuilt public data, never for confidential outputs.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, out / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return out
