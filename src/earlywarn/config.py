@@ -47,8 +47,12 @@ CENSORING = ("drop", "negative")
 class DataConfig:
     """Where the core tables come from.
 
-    ``source`` is ``"synthetic"`` (generated with the parameters below) or ``"files"``
-    (``councils``, ``observations`` and ``events`` CSV paths, relative to the config file).
+    ``source`` is ``"synthetic"`` (generated with the parameters below), ``"files"``
+    (``councils``, ``observations`` and ``events`` CSV paths, relative to the config file)
+    or ``"bundled:real"`` (the public data shipped with the package, as of 31 March 2023;
+    see :func:`earlywarn.load_real_tables`). ``satisfaction`` and ``leadership`` are
+    optional CSVs (relative to the config file) of resident satisfaction and leadership
+    changes, appended to any source (formats in :mod:`earlywarn.sources.optional`).
     """
 
     source: str = "synthetic"
@@ -58,6 +62,8 @@ class DataConfig:
     councils: str = ""
     observations: str = ""
     events: str = ""
+    satisfaction: str = ""
+    leadership: str = ""
 
 
 @dataclass(frozen=True)
@@ -263,9 +269,10 @@ def _check(cfg: CycleConfig, where: str) -> None:
             raise UserInputError(
                 f"{where}: {key} {value!r} is not a date (expected YYYY-MM-DD)"
             ) from None
-    if cfg.data.source not in ("synthetic", "files"):
+    if cfg.data.source not in ("synthetic", "files", "bundled:real"):
         raise UserInputError(
-            f"{where}: data.source {cfg.data.source!r} is unknown (expected 'synthetic' or 'files')"
+            f"{where}: data.source {cfg.data.source!r} is unknown (expected 'synthetic', "
+            "'files' or 'bundled:real')"
         )
     for kind in cfg.models.kinds:
         if kind not in MODEL_KINDS:
