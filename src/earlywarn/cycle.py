@@ -53,8 +53,45 @@ class CycleResult:
 
 
 def load_cycle_data(cfg: CycleConfig) -> tuple[Tables, pd.DataFrame | None, dict[str, str]]:
-    """The core tables for a cycle, the true risk where known, and input hashes."""
+    """The core tables for a cycle, the true risk where known, and input hashes.
+
+    ``data.source`` picks the tables (synthetic, CSV files or the bundled real panel);
+    ``data.satisfaction`` / ``data.leadership``, when given, are appended to them (see
+    :mod:`earlywarn.sources.optional`). Real data has no true risk (``None``).
+    """
+    tables, true_risk, hashes = _load_source(cfg)
     d = cfg.data
+    if not (d.satisfaction or d.leadership):
+        return tables, true_risk, hashes
+    from earlywarn.sources.optional import load_leadership, load_satisfaction
+
+    base = Path(cfg.path).parent if cfg.path else Path.cwd()
+    obs, events = tables.observations, tables.events
+    if d.satisfaction:
+        p = (base / d.satisfaction).resolve()
+        obs = pd.concat([obs, load_satisfaction(p, tables.councils)], ignore_index=True)
+        hashes["satisfaction_sha256"] = io.file_sha256(p)
+    if d.leadership:
+        p = (base / d.leadership).resolve()
+        events = pd.concat([events, load_leadership(p, tables.councils)], ignore_index=True)
+        hashes["leadership_sha256"] = io.file_sha256(p)
+    return Tables(tables.councils, obs, events, tables.sources), true_risk, hashes
+
+
+def _load_source(cfg: CycleConfig) -> tuple[Tables, pd.DataFrame | None, dict[str, str]]:
+    d = cfg.data
+    if d.source == "bundled:real":
+        from earlywarn.sources.bundle import load_real_tables
+
+        tables = load_real_tables()
+        hashes = {
+            "bundled": "bundled:real (public data as of 2023-03-31)",
+            **{
+                f"{n}_sha256": io.frame_sha256(getattr(tables, n))
+                for n in ("councils", "observations", "events")
+            },
+        }
+        return tables, None, hashes
     if d.source == "synthetic":
         from earlywarn.synthetic import make_synthetic_councils
 
