@@ -37,7 +37,7 @@ __all__ = [
     "parse_horizon",
 ]
 
-MODEL_KINDS = ("logit", "gbm", "persistence")
+MODEL_KINDS = ("logit", "gbm", "persistence", "red_flags", "hazard")
 FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
 LABEL_EVENTS = ("inadequate", "requires_improvement_or_worse", "financial_notice", "intervention")
 CENSORING = ("drop", "negative")
@@ -135,7 +135,7 @@ class ReportConfig:
     # risk bands (earlywarn.bands): likelihood from the probability, impact from the
     # service's criticality (1-3) moved a band up/down for a large/small council
     likelihood_thresholds: tuple[float, ...] = (0.10, 0.25)
-    service_criticality: int = 3
+    service_criticality: int = 2
     size_measure: str = "net_revenue_expenditure_gbp_m"
     size_thresholds: tuple[float, ...] = (300.0, 700.0)
     # problem nature -> kinds of support offered (empty = earlywarn.bands.DEFAULT_SUPPORT)
@@ -144,10 +144,15 @@ class ReportConfig:
 
 @dataclass(frozen=True)
 class TrackingConfig:
-    """MLflow tracking. Empty ``uri`` = ``$MLFLOW_TRACKING_URI`` or the project's SQLite file."""
+    """MLflow tracking. Empty ``uri`` = ``$MLFLOW_TRACKING_URI`` or the project's SQLite file.
+
+    ``registry_name``: the registered model the chosen model is published under (aliases
+    ``champion`` / ``previous``); empty = the experiment name.
+    """
 
     uri: str = ""
     experiment: str = "earlywarn"
+    registry_name: str = ""
 
 
 @dataclass(frozen=True)
