@@ -126,6 +126,24 @@ def _load_source(cfg: CycleConfig) -> tuple[Tables, pd.DataFrame | None, dict[st
     return tables, None, hashes
 
 
+def load_feature_inputs(
+    cfg: CycleConfig, tables: Tables
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[str, str]]:
+    """The optional soft-notes and statistical-neighbours tables named in ``[features]``."""
+    base = Path(cfg.path).parent if cfg.path else Path.cwd()
+    notes = neighbours = None
+    hashes: dict[str, str] = {}
+    if cfg.features.soft_notes:
+        p = (base / cfg.features.soft_notes).resolve()
+        notes = io.read_soft_notes(p, tables.councils)
+        hashes["soft_notes_sha256"] = io.file_sha256(p)
+    if cfg.features.neighbours:
+        p = (base / cfg.features.neighbours).resolve()
+        neighbours = io.read_neighbours(p)
+        hashes["neighbours_sha256"] = io.file_sha256(p)
+    return notes, neighbours, hashes
+
+
 def restrict_to_as_of(tables: Tables, as_of: pd.Timestamp) -> Tables:
     """Drop everything published (or dated) after ``as_of``: a cycle never sees the future."""
     obs = tables.observations[tables.observations["published"] <= as_of]
@@ -199,7 +217,11 @@ def run_cycle(
             f"before as_of {as_of.date()} (expected at least 4)"
         )
     panel = build_panel(tables, origins)
-    feats: FeatureSet = build_features(tables, panel, cfg.features.families)
+    notes, neighbours, feature_hashes = load_feature_inputs(cfg, tables)
+    hashes = {**hashes, **feature_hashes}
+    feats: FeatureSet = build_features(
+        tables, panel, cfg.features.families, cfg.features, soft_notes=notes, neighbours=neighbours
+    )
     X = feats.X
     timings["features"] = time.perf_counter() - t0
 

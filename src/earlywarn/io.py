@@ -33,6 +33,8 @@ __all__ = [
     "frame_sha256",
     "project_root",
     "read_csv_table",
+    "read_neighbours",
+    "read_soft_notes",
     "read_tables",
     "safe_for_spreadsheet",
     "write_data_files",
@@ -106,6 +108,25 @@ def read_tables(councils: str | Path, observations: str | Path, events: str | Pa
     e = read_csv_table(events, EVENT_COLUMNS)
     sources = {"councils": str(councils), "observations": str(observations), "events": str(events)}
     return validate_tables(Tables(c, o, e, sources))
+
+
+def read_soft_notes(path: str | Path, councils: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Read and check advisers' soft-intelligence notes (see docs/features.md).
+
+    The ``note`` text is kept in the returned frame for the analyst's own use, but the
+    features drop it unread: it is never a model input and never written to any output.
+    """
+    from earlywarn.schema import SOFT_NOTE_COLUMNS, validate_soft_notes
+
+    df = read_csv_table(path, SOFT_NOTE_COLUMNS)
+    return validate_soft_notes(df, str(path), councils)
+
+
+def read_neighbours(path: str | Path) -> pd.DataFrame:
+    """Read and check a statistical-neighbours CSV (``council_code, neighbour_code``)."""
+    from earlywarn.schema import NEIGHBOUR_COLUMNS, validate_neighbours
+
+    return validate_neighbours(read_csv_table(path, NEIGHBOUR_COLUMNS), str(path))
 
 
 def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:

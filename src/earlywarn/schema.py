@@ -41,6 +41,11 @@ __all__ = [
     "validate_events",
     "validate_observations",
     "validate_tables",
+    "NEIGHBOUR_COLUMNS",
+    "SOFT_NOTE_COLUMNS",
+    "SOFT_NOTE_NATURES",
+    "validate_neighbours",
+    "validate_soft_notes",
 ]
 
 COUNCIL_COLUMNS = [
@@ -223,3 +228,72 @@ def validate_tables(tables: Tables) -> Tables:
     )
     events = validate_events(tables.events, tables.sources.get("events", "events"), councils)
     return Tables(councils, obs, events, dict(tables.sources))
+
+
+# Optional inputs for the features -------------------------------------------------------
+
+#: Advisers' dated notes (soft intelligence). ``note`` (free text) is optional and is never
+#: read by the features: it must not become a model input or leave the machine.
+SOFT_NOTE_COLUMNS = ["council_code", "date", "problem_nature", "severity"]
+SOFT_NOTE_NATURES = ("financial", "capacity", "capability", "political")
+SOFT_NOTE_SEVERITIES = (1, 2, 3)  # 1 minor, 2 significant, 3 serious
+#: Statistical neighbours: one row per council and neighbour.
+NEIGHBOUR_COLUMNS = ["council_code", "neighbour_code"]
+
+
+def validate_soft_notes(
+    df: pd.DataFrame, where: str = "soft notes", councils: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Check a soft-notes table; return its typed columns (``note`` kept only if present).
+
+    Errors name the row and column but never quote the note text.
+    """
+    _missing(df, SOFT_NOTE_COLUMNS, where)
+    _check_codes(df, where)
+    _check_dates(df, "date", where)
+    nature = df["problem_nature"].astype("string").str.strip().str.lower()
+    i = _first_bad(~nature.isin(SOFT_NOTE_NATURES).fillna(False))
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column problem_nature: {df['problem_nature'].iloc[i]!r} is "
+            f"not one of {', '.join(SOFT_NOTE_NATURES)}"
+        )
+    sev = pd.to_numeric(df["severity"], errors="coerce")
+    i = _first_bad(~sev.isin(SOFT_NOTE_SEVERITIES))
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column severity: {df['severity'].iloc[i]!r} is not a "
+            "severity (expected 1 minor, 2 significant or 3 serious)"
+        )
+    if councils is not None:
+        i = _first_bad(~df["council_code"].isin(set(councils["council_code"])))
+        if i is not None:
+            raise UserInputError(
+                f"{where}: row {i + 1}, column council_code: {df['council_code'].iloc[i]!r} "
+                "is not in the councils table"
+            )
+    out = pd.DataFrame(
+        {
+            "council_code": df["council_code"].astype(str).to_numpy(),
+            "date": pd.to_datetime(df["date"]).to_numpy(),
+            "problem_nature": nature.astype(str).to_numpy(),
+            "severity": sev.astype(float).to_numpy(),
+        }
+    )
+    if "note" in df.columns:
+        out["note"] = df["note"].to_numpy()
+    return out
+
+
+def validate_neighbours(df: pd.DataFrame, where: str = "neighbours") -> pd.DataFrame:
+    """Check a statistical-neighbours table (``council_code, neighbour_code``)."""
+    _missing(df, NEIGHBOUR_COLUMNS, where)
+    _check_codes(df, where)
+    codes = df["neighbour_code"].astype("string")
+    i = _first_bad(~codes.str.fullmatch(r"[EWSN]\d{8}").fillna(False))
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column neighbour_code: {df['neighbour_code'].iloc[i]!r} is "
+            "not an ONS GSS code (expected e.g. E09000008)"
+        )
+    return df[NEIGHBOUR_COLUMNS].astype(str).drop_duplicates().reset_index(drop=True)

@@ -1,8 +1,17 @@
 """Feature builders, one module per family, computed strictly as of each origin.
 
-:func:`build_features` returns the feature frame (keyed by ``council_code, origin``) and
-the registry of :class:`~earlywarn.features.registry.FeatureSpec` for its columns, plus
-each feature's peer median (same council type, same origin) for the reasons.
+:func:`build_features` returns the feature frame (keyed by ``council_code, origin``), the
+registry of :class:`~earlywarn.features.registry.FeatureSpec` for its columns, and each
+feature's peer median (statistical neighbours where given, else the same council type)
+for the reasons. The families and what they compute are listed in docs/features.md and in
+each module's docstring: :mod:`~earlywarn.features.indicators`,
+:mod:`~earlywarn.features.satisfaction`, :mod:`~earlywarn.features.finance`,
+:mod:`~earlywarn.features.leadership`, :mod:`~earlywarn.features.soft`,
+:mod:`~earlywarn.features.inspection` and :mod:`~earlywarn.features.context`.
+
+As of each origin: observations published on or before it (latest revision), events dated
+and published on or before it, notes dated on or before it. Missing stays missing (NaN);
+each family with measures reports a 'data available' share instead of zero-filling.
 
 Example
 -------
@@ -19,8 +28,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from earlywarn.config import FeaturesConfig
+from earlywarn.errors import UserInputError
 from earlywarn.features import (
     context,
     finance,
@@ -28,9 +40,19 @@ from earlywarn.features import (
     inspection,
     leadership,
     satisfaction,
+    soft,
 )
-from earlywarn.features.registry import MEASURES, FeatureSpec, measure_info, render_sentence
-from earlywarn.panel import asof_events, asof_observations
+from earlywarn.features._base import OriginData
+from earlywarn.features._peers import Peers
+from earlywarn.features._series import ObservationIndex
+from earlywarn.features.registry import (
+    MEASURES,
+    FeatureSpec,
+    MeasureInfo,
+    measure_info,
+    render_sentence,
+)
+from earlywarn.panel import asof_events
 from earlywarn.schema import Tables
 
 __all__ = [
@@ -38,19 +60,23 @@ __all__ = [
     "MEASURES",
     "FeatureSet",
     "FeatureSpec",
+    "MeasureInfo",
     "build_features",
     "measure_info",
     "render_sentence",
 ]
 
+#: family -> builder(OriginData) -> Columns
 FAMILY_BUILDERS = {
     "indicators": indicators.build,
     "satisfaction": satisfaction.build,
     "finance": finance.build,
     "leadership": leadership.build,
+    "soft": soft.build,
     "inspection": inspection.build,
     "context": context.build,
 }
+HELPERS = (finance.SPEND,)  # read alongside the selected measures (denominators)
 
 
 @dataclass(frozen=True)
@@ -64,7 +90,7 @@ class FeatureSet:
     specs : dict[str, FeatureSpec]
         Metadata of every column of ``X``.
     peer_median : DataFrame
-        Median of each feature among councils of the same type at the same origin.
+        Median of each feature among the council's peers at the same origin.
     """
 
     X: pd.DataFrame
@@ -77,37 +103,104 @@ class FeatureSet:
         return {n: s.family for n, s in self.specs.items()}
 
 
+def _measures(observations: pd.DataFrame, cfg: FeaturesConfig) -> tuple[list[str], set[str]]:
+    """All measures to index (sorted) and the selected ones; unknown names raise."""
+    present = set(observations["measure"].unique())
+    if not cfg.measures:
+        return sorted(present), present
+    for m in cfg.measures:
+        if m not in present:
+            raise UserInputError(
+                f"features.measures names {m!r}, which is not a measure in the observations "
+                f"(found {', '.join(sorted(present)[:12])}{' ...' if len(present) > 12 else ''})"
+            )
+    selected = set(cfg.measures)
+    extra = {measure_info(m).sample_size for m in selected} | set(HELPERS)
+    return sorted(selected | (extra & present)), selected
+
+
 def build_features(
-    tables: Tables, panel: pd.DataFrame, families: tuple[str, ...] | None = None
+    tables: Tables,
+    panel: pd.DataFrame,
+    families: tuple[str, ...] | None = None,
+    config: FeaturesConfig | None = None,
+    *,
+    soft_notes: pd.DataFrame | None = None,
+    neighbours: pd.DataFrame | None = None,
 ) -> FeatureSet:
     """Build every requested family for every ``(council_code, origin)`` of ``panel``.
 
-    Each origin sees only observations published on or before it and events dated on or
-    before it, so nothing published later can change a feature.
+    Parameters
+    ----------
+    tables : Tables
+        Validated core tables.
+    panel : DataFrame
+        From :func:`~earlywarn.panel.build_panel` (``council_type`` and ``region`` columns).
+    families : tuple of str, optional
+        Families to build; default ``config.families`` (all).
+    config : FeaturesConfig, optional
+        Measures, windows and peer settings (default: :class:`FeaturesConfig()`).
+    soft_notes : DataFrame, optional
+        Validated soft-intelligence notes (``council_code, date, problem_nature,
+        severity``); any ``note`` text column is dropped here, unread.
+    neighbours : DataFrame, optional
+        Statistical neighbours, ``council_code, neighbour_code``.
+
+    Each origin sees only observations published on or before it, events dated (and
+    published) on or before it and notes dated on or before it, so nothing published
+    later can change a feature.
     """
-    families = tuple(families or FAMILY_BUILDERS)
-    obs, events = tables.observations, tables.events
-    parts: list[pd.DataFrame] = []
+    cfg = config or FeaturesConfig()
+    families = tuple(families or cfg.families)
+    for fam in families:
+        if fam not in FAMILY_BUILDERS:
+            raise UserInputError(
+                f"features.families names an unknown family {fam!r} "
+                f"(expected some of {', '.join(FAMILY_BUILDERS)})"
+            )
+    measures, selected = _measures(tables.observations, cfg)
+    index = ObservationIndex(tables.observations, measures)
+    n_back = max(cfg.change_periods, cfg.slope_periods, cfg.volatility_periods, cfg.peak_periods)
+    notes = None
+    if soft_notes is not None:
+        notes = soft_notes[["council_code", "date", "problem_nature", "severity"]]
+    events = tables.events
+    parts, peer_parts = [], []
     specs: dict[str, FeatureSpec] = {}
     for origin, rows in panel.groupby(level="origin", sort=True):
+        origin = pd.Timestamp(origin)
         rows = rows.droplevel("origin")
-        known = asof_observations(obs, origin)
-        known_events = asof_events(events, origin)
-        frames = []
+        councils = rows.index
+        peers = Peers(councils, rows[cfg.peer_group].to_numpy(), neighbours, cfg.min_peers)
+        d = OriginData(
+            origin=origin,
+            councils=councils,
+            cube=index.cube(origin, councils, n_back),
+            measures=measures,
+            selected=selected,
+            events=asof_events(events, origin),
+            notes=None if notes is None else notes[notes["date"] <= origin],
+            peers=peers,
+            config=cfg,
+        )
+        values: dict[str, np.ndarray] = {}
         for fam in families:
-            frame, fam_specs = FAMILY_BUILDERS[fam](known, known_events, rows, origin)
-            frames.append(frame)
-            for s in fam_specs:
+            cols = FAMILY_BUILDERS[fam](d)
+            values.update(cols.values)
+            for s in cols.specs:
                 specs.setdefault(s.name, s)
-        block = pd.concat(frames, axis=1)
-        block.index.name = "council_code"
-        parts.append(block.assign(origin=origin).set_index("origin", append=True))
-    X = pd.concat(parts)
-    X = X.reindex(columns=list(specs)).reindex(panel.index).astype(float)
+        names = list(values)
+        block = np.column_stack([values[n] for n in names]) if names else np.empty((len(rows), 0))
+        key = pd.MultiIndex.from_arrays(
+            [councils, pd.DatetimeIndex([origin] * len(councils))], names=["council_code", "origin"]
+        )
+        parts.append(pd.DataFrame(block, index=key, columns=names))
+        peer_parts.append(pd.DataFrame(peers.median(block), index=key, columns=names))
+    columns = list(specs)
+    X = pd.concat(parts).reindex(columns=columns).reindex(panel.index).astype(float)
+    peer = pd.concat(peer_parts).reindex(columns=columns).reindex(panel.index).astype(float)
     # a feature that is missing everywhere tells the model nothing
-    empty = [c for c in X.columns if X[c].isna().all()]
-    X = X.drop(columns=empty)
-    specs = {n: s for n, s in specs.items() if n not in empty}
-    groups = [panel["council_type"], panel.index.get_level_values("origin")]
-    peer = X.groupby(groups).transform("median")
+    empty = X.columns[X.isna().all().to_numpy()]
+    X, peer = X.drop(columns=empty), peer.drop(columns=empty)
+    specs = {n: s for n, s in specs.items() if n not in set(empty)}
     return FeatureSet(X=X, specs=specs, peer_median=peer)

@@ -1,23 +1,24 @@
-"""Context measures (e.g. deprivation): levels only, so single-factor baselines can use them."""
+"""Context measures (deprivation, populations, counts): latest levels only.
+
+Sizes describe a council rather than its performance; they are here so that models and
+single-factor baselines can condition on them.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
-
-from earlywarn.features._series import measure_history
+from earlywarn.features._base import Columns, OriginData
 from earlywarn.features.registry import FeatureSpec, measure_info
 
+FAMILY = "context"
 
-def build(known: pd.DataFrame, events: pd.DataFrame, rows: pd.DataFrame, origin: pd.Timestamp):
+
+def build(d: OriginData) -> Columns:
     """Context features for one origin: the latest level of each context measure."""
-    councils = rows.index
-    measures = sorted(m for m in known["measure"].unique() if measure_info(m).family == "context")
-    cols, specs = {}, []
-    for m in measures:
+    out = Columns()
+    for m in d.measures:
         info = measure_info(m)
-        hist = measure_history(known, m, origin, councils, n_back=0)
-        cols[m] = hist[0]
-        specs.append(
-            FeatureSpec(m, "context", info.nature, info.higher_is_worse, info.label, info.unit)
-        )
-    return pd.DataFrame(cols, index=councils), specs
+        if info.family != FAMILY or m not in d.selected:
+            continue
+        spec = FeatureSpec(m, FAMILY, info.nature, info.higher_is_worse, info.label, info.unit)
+        out.add(spec, d.history(m)[:, 0])
+    return out

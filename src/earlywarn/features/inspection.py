@@ -2,38 +2,38 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
+from earlywarn.features._base import Columns, OriginData
 from earlywarn.features.registry import FeatureSpec
 
+FAMILY = "inspection"
 
-def build(known: pd.DataFrame, events: pd.DataFrame, rows: pd.DataFrame, origin: pd.Timestamp):
+
+def build(d: OriginData) -> Columns:
     """Inspection-history features for one origin (events already as of the origin)."""
-    councils = rows.index
-    insp = events[(events["event_type"] == "inspection") & events["severity"].notna()]
+    out = Columns()
+    ev = d.events
+    insp = ev[(ev["event_type"] == "inspection") & ev["severity"].notna()]
     insp = insp.sort_values("date", kind="stable")
     last = insp.groupby("council_code").tail(1).set_index("council_code")
-    years = (origin - last["date"]).dt.days / 365.25
-    cols = {
-        "last_inspection_grade": last["severity"].reindex(councils).astype(float),
-        "years_since_inspection": years.reindex(councils).astype(float),
-    }
-    specs = [
+    out.add(
         FeatureSpec(
             "last_inspection_grade",
-            "inspection",
+            FAMILY,
             "capability",
             True,
             "the last inspection grade (1 outstanding to 4 inadequate)",
-            "",
         ),
+        d.per_council(last["severity"]),
+    )
+    out.add(
         FeatureSpec(
             "years_since_inspection",
-            "inspection",
+            FAMILY,
             "capability",
             True,
             "time since the last inspection",
             " years",
         ),
-    ]
-    return pd.DataFrame(cols, index=councils), specs
+        d.per_council(d.years_ago(last["date"])),
+    )
+    return out

@@ -1,63 +1,112 @@
-"""Leadership turmoil: changes of chief executive, director and leader; interims in post."""
+"""Leadership turmoil, as of the origin: changes of chief executive, DCS and leader.
+
+From ``leadership_change`` events (``service`` = role, ``severity`` 2 = interim):
+
+- ``{role}_changes_{n}y`` for ``ceo``, ``dcs``, ``leader`` and ``leadership_changes_{n}y``
+  (all three) for n = 1, 3, 5 years;
+- ``interims_in_post``: roles whose latest appointment was an interim one;
+- ``years_since_leadership_change`` (capped at ``years_cap``; NaN if none is known);
+- where the data has ``political_control`` events (severity 2 = the council moved into
+  no overall control, 1 = a party took control): ``control_changes_5y`` and
+  ``no_overall_control``.
+
+Counts are defined (0 where a council had no change) once any leadership change is known
+at the origin; a dataset without leadership events produces no leadership features.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from earlywarn.features._base import Columns, OriginData, years_words
 from earlywarn.features.registry import FeatureSpec
 
+FAMILY = "leadership"
+ROLES = {
+    "chief_executive": ("ceo", "chief executive"),
+    "dcs": ("dcs", "director of children's services"),
+    "leader": ("leader", "council leader"),
+}
+WINDOWS = (1, 3, 5)
+CONTROL = "political_control"
 
-def build(known: pd.DataFrame, events: pd.DataFrame, rows: pd.DataFrame, origin: pd.Timestamp):
-    """Leadership features for one origin (events already as of the origin)."""
-    councils = rows.index
-    ch = events[events["event_type"] == "leadership_change"]
-    age = (origin - ch["date"]).dt.days / 365.25
-    c1 = ch[age <= 1].groupby("council_code").size().reindex(councils, fill_value=0)
-    c3 = ch[age <= 3].groupby("council_code").size().reindex(councils, fill_value=0)
-    last = ch.sort_values("date", kind="stable").groupby(["council_code", "service"]).tail(1)
-    interim = (last["severity"] == 2).groupby(last["council_code"]).sum()
-    since = (origin - ch.groupby("council_code")["date"].max()).dt.days / 365.25
-    cols = {
-        "leadership_changes_1y": c1.astype(float),
-        "leadership_changes_3y": c3.astype(float),
-        "interims_in_post": interim.reindex(councils, fill_value=0).astype(float),
-        "years_since_leadership_change": since.reindex(councils).clip(upper=10.0),
-    }
-    specs = [
-        FeatureSpec(
-            "leadership_changes_1y",
-            "leadership",
-            "political",
-            True,
-            "changes of chief executive, director or leader in the last year",
-            "",
-            kind="count",
-        ),
-        FeatureSpec(
-            "leadership_changes_3y",
-            "leadership",
-            "political",
-            True,
-            "changes of chief executive, director or leader in the last three years",
-            "",
-            kind="count",
-        ),
-        FeatureSpec(
-            "interims_in_post",
-            "leadership",
-            "capability",
-            True,
-            "senior posts held by interims",
-            "",
-            kind="count",
-        ),
-        FeatureSpec(
-            "years_since_leadership_change",
-            "leadership",
-            "political",
-            False,
-            "time since the last leadership change",
-            " years",
-        ),
-    ]
-    return pd.DataFrame(cols, index=councils), specs
+
+def change_counts(events: pd.DataFrame, origin: pd.Timestamp, years: int) -> pd.Series:
+    """Changes per council dated in ``(origin - years, origin]`` (events already as of origin).
+
+    Example
+    -------
+    >>> ev = pd.DataFrame({"council_code": ["A", "A", "B"], "date": pd.to_datetime(
+    ...     ["2019-06-01", "2015-01-01", "2020-01-01"])})
+    >>> change_counts(ev, pd.Timestamp("2020-03-31"), 3).to_dict()
+    {'A': 1, 'B': 1}
+    """
+    start = origin - pd.DateOffset(years=years)
+    inside = events[(events["date"] > start) & (events["date"] <= origin)]
+    return inside.groupby("council_code").size()
+
+
+def build(d: OriginData) -> Columns:
+    """Leadership features for one origin."""
+    out = Columns()
+    ev = d.events[d.events["event_type"] == "leadership_change"]
+    people = ev[ev["service"].isin(list(ROLES))]
+
+    def spec(name, label, nature, unit="", kind="count", hw=True, template=""):
+        return FeatureSpec(name, FAMILY, nature, hw, label, unit, kind, "", template)
+
+    if len(people):
+        for n in WINDOWS:
+            for role, (short, words) in ROLES.items():
+                c = change_counts(people[people["service"] == role], d.origin, n)
+                out.add(
+                    spec(
+                        f"{short}_changes_{n}y",
+                        f"changes of {words} in {years_words(n)}",
+                        "political",
+                    ),
+                    d.per_council(c, 0.0),
+                )
+            out.add(
+                spec(
+                    f"leadership_changes_{n}y",
+                    f"changes of chief executive, director or leader in {years_words(n)}",
+                    "political",
+                ),
+                d.per_council(change_counts(people, d.origin, n), 0.0),
+            )
+        last = (
+            people.sort_values("date", kind="stable").groupby(["council_code", "service"]).tail(1)
+        )
+        interim = (last["severity"] == 2).groupby(last["council_code"]).sum()
+        out.add(
+            spec("interims_in_post", "senior posts held by interims", "capability"),
+            d.per_council(interim, 0.0),
+        )
+        since = d.years_ago(people.groupby("council_code")["date"].max())
+        out.add(
+            spec(
+                "years_since_leadership_change",
+                "time since the last change of chief executive, director or leader",
+                "political",
+                " years",
+                "level",
+                hw=False,
+            ),
+            np.minimum(d.per_council(since), d.config.leadership_years_cap),
+        )
+    control = ev[ev["service"] == CONTROL]
+    if len(control):
+        c = change_counts(control, d.origin, 5)
+        out.add(
+            spec("control_changes_5y", "changes of political control in five years", "political"),
+            d.per_council(c, 0.0),
+        )
+        last = control.sort_values("date", kind="stable").groupby("council_code").tail(1)
+        noc = (last["severity"] == 2).astype(float).set_axis(last["council_code"])
+        out.add(
+            spec("no_overall_control", "no overall control", "political", kind="flag"),
+            d.per_council(noc),
+        )
+    return out

@@ -4,60 +4,202 @@ A :class:`FeatureSpec` carries what the later stages need: the family and proble
 (for grouping explanations), whether a higher value is worse (for monotone constraints
 and for words like 'rose'/'fell'), the unit, and a sentence template for reasons.
 
-:data:`MEASURES` describes the source measures this package knows. A measure it does not
-know is treated as a service indicator where higher is worse, and says so in its label.
+:data:`MEASURES` describes the source measures this package knows: the synthetic ones and
+those read from the real sources (:mod:`earlywarn.sources`). A measure it does not know is
+treated as a service indicator where higher is worse, and says so in its label. Counts and
+populations are ``context`` (sizes, not performance); a measure whose direction is not
+settled (e.g. the rate of children looked after) keeps ``direction_known=False`` and is
+left out of the direction-of-travel count and of 'coasting'.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MEASURES", "FeatureSpec", "MeasureInfo", "measure_info", "render_sentence"]
+__all__ = [
+    "FAMILIES",
+    "KINDS",
+    "MEASURES",
+    "NATURES",
+    "FeatureSpec",
+    "MeasureInfo",
+    "measure_info",
+    "render_sentence",
+]
 
 NATURES = ("financial", "capacity", "capability", "political")
+FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
+KINDS = ("level", "change", "count", "percentile", "robust_z", "flag", "share")
 
 
 @dataclass(frozen=True)
 class MeasureInfo:
-    """What a source measure is: words, unit, direction, family and problem nature."""
+    """What a source measure is: words, unit, direction, family and problem nature.
+
+    Attributes
+    ----------
+    label : str
+        Plain words, e.g. 're-referrals within 12 months'.
+    unit : str
+        '%', ' £m', '' ...
+    higher_is_worse : bool
+        Direction of the measure.
+    family : str
+        Which feature family reads it (``context`` for sizes and populations).
+    nature : str
+        financial, capacity, capability or political.
+    direction_known : bool
+        False where a higher value is not clearly worse or better.
+    sample_size : str
+        For a survey measure: the measure holding its number of respondents.
+    """
 
     label: str
     unit: str
     higher_is_worse: bool
     family: str = "indicators"
     nature: str = "capability"
+    direction_known: bool = True
+    sample_size: str = ""
+
+
+def _ctx(label: str, unit: str = "", nature: str = "capacity") -> MeasureInfo:
+    return MeasureInfo(label, unit, True, family="context", nature=nature, direction_known=False)
+
+
+def _capacity(label: str, unit: str = "%") -> MeasureInfo:
+    return MeasureInfo(label, unit, True, nature="capacity")
+
+
+def _unsure(label: str, unit: str = "%") -> MeasureInfo:
+    return MeasureInfo(label, unit, True, direction_known=False)
 
 
 MEASURES: dict[str, MeasureInfo] = {
+    # service indicators (synthetic and DfE children's social care statistics)
     "rereferral_pct": MeasureInfo("re-referrals within 12 months", "%", True),
     "cpp_repeat_pct": MeasureInfo("repeat child protection plans", "%", True),
+    "cpp_2y_plus_pct": MeasureInfo("child protection plans lasting two years or more", "%", True),
     "assessment_timeliness_pct": MeasureInfo("assessments completed on time", "%", False),
-    "sw_turnover_pct": MeasureInfo("social worker turnover", "%", True, nature="capacity"),
-    "agency_worker_pct": MeasureInfo("agency social workers", "%", True, nature="capacity"),
+    "placement_3plus_pct": MeasureInfo(
+        "children looked after with three or more placements in the year", "%", True
+    ),
+    "placement_same_carer_2y_pct": MeasureInfo(
+        "children looked after long-term living with the same carer for two years", "%", False
+    ),
+    "placement_same_placement_2y_pct": MeasureInfo(
+        "children looked after long-term in the same placement for two years", "%", False
+    ),
+    "referral_nfa_pct": _unsure("referrals leading to no further action"),
+    "assessed_not_in_need_pct": _unsure("assessments finding the child not in need"),
+    "cla_rate_per_10k": _unsure("children looked after per 10,000 children", ""),
+    "cla_started_rate_per_10k": _unsure("children starting to be looked after per 10,000", ""),
+    "cla_ceased_rate_per_10k": _unsure("children ceasing to be looked after per 10,000", ""),
     "noise_index": MeasureInfo("the miscellaneous index", "", True),
+    # adult social care (Oflog)
+    "asc_carer_quality_of_life": MeasureInfo(
+        "carers' quality of life (adult social care)", "", False
+    ),
+    "asc_user_quality_of_life": MeasureInfo("adult social care users' quality of life", "", False),
+    "asc_users_easy_to_find_info_pct": MeasureInfo(
+        "adult social care users finding information easily", "%", False
+    ),
+    "asc_carers_easy_to_find_info_pct": MeasureInfo(
+        "carers finding information easily", "%", False
+    ),
+    "asc_short_term_service_no_further_need_pct": MeasureInfo(
+        "short-term adult care ending with no further need", "%", False
+    ),
+    "asc_requests_resulting_in_service_pct": _unsure("adult care requests resulting in a service"),
+    "asc_workforce_turnover_pct": _capacity("adult social care workforce turnover"),
+    # workforce (capacity)
+    "sw_turnover_pct": _capacity("social worker turnover"),
+    "agency_worker_pct": _capacity("agency social workers"),
+    "sw_agency_pct": _capacity("agency social workers"),
+    "sw_vacancy_pct": _capacity("social worker vacancies"),
+    "sw_absence_pct": _capacity("social worker sickness absence"),
+    "sw_caseload_per_fte": _capacity("cases per social worker", ""),
+    # sizes and populations: context, never indicators
+    "sw_fte_count": _ctx("social workers in post (FTE)"),
+    "pop_0_17_count": _ctx("children aged 0 to 17"),
+    "cla_count": _ctx("children looked after"),
+    "cin_at31_count": _ctx("children in need at 31 March"),
+    "cin_started_count": _ctx("children in need episodes started"),
+    "cin_awaiting_assessment_count": _ctx("children awaiting assessment"),
+    "referral_count": _ctx("referrals"),
+    "cpp_started_count": _ctx("child protection plans started"),
+    "cpp_at31_count": _ctx("child protection plans at 31 March"),
+    "assessment_factor_episodes_count": _ctx("episodes with assessment factors"),
+    "factor_domestic_abuse_count": _ctx("assessments citing domestic abuse"),
+    "factor_mental_health_count": _ctx("assessments citing mental health"),
+    "factor_neglect_count": _ctx("assessments citing neglect"),
+    "factor_cse_count": _ctx("assessments citing child sexual exploitation"),
+    "deprivation_imd_score": MeasureInfo(
+        "the deprivation score (IMD)", "", True, family="context", nature="capacity"
+    ),
+    "deprivation_lsoa_decile1_pct": MeasureInfo(
+        "the share of neighbourhoods in England's most deprived tenth",
+        "%",
+        True,
+        family="context",
+        nature="capacity",
+    ),
+    # satisfaction
     "resident_satisfaction_pct": MeasureInfo(
-        "resident satisfaction", "%", False, family="satisfaction", nature="political"
+        "resident satisfaction",
+        "%",
+        False,
+        family="satisfaction",
+        nature="political",
+        sample_size="resident_satisfaction_n",
     ),
     "resident_satisfaction_n": MeasureInfo(
         "residents surveyed", "", False, family="satisfaction", nature="political"
     ),
+    # finance (read by the finance family by name)
     "usable_reserves_gbp_m": MeasureInfo(
         "usable reserves", " £m", False, family="finance", nature="financial"
     ),
     "net_revenue_expenditure_gbp_m": MeasureInfo(
         "net revenue expenditure", " £m", False, family="finance", nature="financial"
     ),
+    "net_current_expenditure_gbp_m": MeasureInfo(
+        "net current expenditure", " £m", False, family="finance", nature="financial"
+    ),
+    "childrens_social_care_spend_gbp_m": MeasureInfo(
+        "spending on children's social care", " £m", True, family="finance", nature="financial"
+    ),
+    "adult_social_care_spend_gbp_m": MeasureInfo(
+        "spending on adult social care", " £m", True, family="finance", nature="financial"
+    ),
+    "unallocated_reserves_gbp_m": MeasureInfo(
+        "unallocated reserves", " £m", False, family="finance", nature="financial"
+    ),
     "social_care_spend_share_pct": MeasureInfo(
         "the share of spending on social care", "%", True, family="finance", nature="financial"
     ),
-    "deprivation_imd_score": MeasureInfo(
-        "the deprivation score (IMD)", "", True, family="context", nature="capacity"
+    "external_debt_gbp_m": MeasureInfo(
+        "external debt", " £m", True, family="finance", nature="financial"
+    ),
+    "council_tax_income_gbp_m": MeasureInfo(
+        "council tax income", " £m", False, family="finance", nature="financial"
+    ),
+    "revenue_overspend_pct": MeasureInfo(
+        "the revenue overspend against budget", "%", True, family="finance", nature="financial"
     ),
 }
 
 
 def measure_info(measure: str) -> MeasureInfo:
-    """Metadata for ``measure``; unknown measures are indicators where higher is worse."""
+    """Metadata for ``measure``; unknown measures are indicators where higher is worse.
+
+    Example
+    -------
+    >>> measure_info("pop_0_17_count").family
+    'context'
+    >>> measure_info("mystery_pct").label
+    'mystery (direction assumed)'
+    """
     if measure in MEASURES:
         return MEASURES[measure]
     words = measure.replace("_pct", "").replace("_", " ")
@@ -74,7 +216,7 @@ class FeatureSpec:
     name : str
         Column name (snake_case, carrying its unit).
     family : str
-        indicators, satisfaction, finance, leadership, inspection or context.
+        indicators, satisfaction, finance, leadership, soft, inspection or context.
     nature : str
         financial, capacity, capability or political: who would offer help.
     higher_is_worse : bool
@@ -84,9 +226,15 @@ class FeatureSpec:
     unit : str
         '%', ' points', ' years', '' ...
     kind : str
-        'level', 'change' or 'count': chooses the sentence template.
+        One of :data:`KINDS`; chooses the default sentence.
     span : str
-        For changes: the span in words, e.g. 'three years'.
+        For changes and counts: the span in words, e.g. 'three years'.
+    template : str
+        Optional sentence overriding the kind's default; ``str.format`` fields
+        ``{label} {Label} {value} {peer} {abs} {verb} {span}`` (numbers already carry
+        their unit).
+    measure : str
+        The source measure the feature is computed from ('' if none).
     """
 
     name: str
@@ -97,6 +245,8 @@ class FeatureSpec:
     unit: str = ""
     kind: str = "level"
     span: str = ""
+    template: str = ""
+    measure: str = ""
 
 
 def _fmt(x: float, unit: str) -> str:
@@ -104,6 +254,12 @@ def _fmt(x: float, unit: str) -> str:
         return "not known"
     text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}"
     return f"{text}{unit}"
+
+
+def _ordinal(x: float) -> str:
+    n = int(round(x))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def render_sentence(
@@ -127,8 +283,27 @@ def render_sentence(
     'Re-referrals rose by 9.0 points over three ye'
     """
     label = spec.label[:1].upper() + spec.label[1:]
+    verb = "rose" if value > 0 else "fell" if value < 0 else "did not change"
+    fields = {
+        "label": spec.label,
+        "Label": label,
+        "value": _fmt(value, spec.unit),
+        "peer": _fmt(peer, spec.unit),
+        "abs": _fmt(abs(value), spec.unit),
+        "verb": verb,
+        "span": spec.span,
+    }
+    if spec.kind == "change" and start is not None and start == start and value == value:
+        u = spec.unit if level_unit is None else level_unit
+        moved = f"from {_fmt(start, u)} to {_fmt(start + value, u)}"
+        if value == 0:
+            verb, moved = "stayed", f"at {_fmt(start, u)}"
+        return (
+            f"{label} {verb} {moved} over {spec.span}; similar councils' median is {_fmt(peer, u)}."
+        )
+    if spec.template:
+        return spec.template.format(**fields)
     if spec.kind == "change":
-        verb = "rose" if value > 0 else "fell" if value < 0 else "did not change"
         if start is not None and start == start and value == value:
             u = spec.unit if level_unit is None else level_unit
             moved = f"from {_fmt(start, u)} to {_fmt(start + value, u)}"
@@ -138,15 +313,29 @@ def render_sentence(
                 f"{label} {verb} {moved} over {spec.span}; similar councils' median is "
                 f"{_fmt(peer, u)}."
             )
-        amount = f" by {_fmt(abs(value), spec.unit)}" if value == value and value != 0 else ""
+        amount = f" by {fields['abs']}" if value == value and value != 0 else ""
         return (
             f"{label} {verb}{amount} over {spec.span}; similar councils' median change is "
-            f"{_fmt(peer, spec.unit)}."
+            f"{fields['peer']}."
         )
     if spec.kind == "count":
-        peer_text = _fmt(peer, spec.unit)
-        return f"{label}: {_fmt(value, spec.unit)} (similar councils' median: {peer_text})."
+        return f"{label}: {fields['value']} (similar councils' median: {fields['peer']})."
+    if spec.kind == "percentile":
+        if value != value:
+            return f"{label}: no comparison with similar councils is possible."
+        return (
+            f"{label} is higher than in {value:.0f}% of similar councils "
+            f"(the {_ordinal(max(value, 1.0))} percentile)."
+        )
+    if spec.kind == "robust_z":
+        side = "above" if value >= 0 else "below"
+        return (
+            f"{label} is {abs(value):.1f} typical deviations {side} the median of similar councils."
+        )
+    if spec.kind == "flag":
+        yes = "yes" if value == value and value >= 0.5 else "no"
+        most = "not known" if peer != peer else "yes" if peer >= 0.5 else "no"
+        return f"{label}: {yes} (for most similar councils: {most})."
     return (
-        f"{label} is {_fmt(value, spec.unit)}, against a median of {_fmt(peer, spec.unit)} in "
-        "similar councils."
+        f"{label} is {fields['value']}, against a median of {fields['peer']} in similar councils."
     )

@@ -1,45 +1,113 @@
-"""Resident satisfaction: level, change, and decline from the council's own recent peak."""
+"""Resident satisfaction, as of the origin, for every satisfaction measure.
+
+Per measure (``resident_satisfaction_pct`` -> prefix ``resident_satisfaction``):
+
+- ``<p>_pct``: latest level; ``<p>_chg_1y_pp``: change over the latest year;
+- ``<p>_drop_from_peak_pp``: fall from the council's own peak over the last ``peak``
+  periods (0 at the peak);
+- ``<p>_chg_vs_peers_pp``: the council's change minus its peers' median change;
+- with a sample size (the measure's ``sample_size``, e.g. ``resident_satisfaction_n``):
+  ``<p>_chg_1y_z``, the change over its survey standard error
+  ``100 * sqrt(p1 (1 - p1) / n1 + p0 (1 - p0) / n0)``, and ``<p>_drop_beyond_noise``,
+  1 when the change is worse than ``noise_z`` standard errors, else 0 (NaN without a
+  sample size).
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+import warnings
+from functools import partial
 
-from earlywarn.features._series import measure_history
-from earlywarn.features.registry import FeatureSpec
+import numpy as np
 
-MEASURE = "resident_satisfaction_pct"
+from earlywarn.features._base import Columns, OriginData, measure_spec, years_words
+from earlywarn.features.registry import measure_info
+
+FAMILY = "satisfaction"
 
 
-def build(known: pd.DataFrame, events: pd.DataFrame, rows: pd.DataFrame, origin: pd.Timestamp):
+def survey_change_z(p1: np.ndarray, n1: np.ndarray, p0: np.ndarray, n0: np.ndarray):
+    """Change from ``p0`` to ``p1`` (percentages) over its sampling standard error.
+
+    Example
+    -------
+    >>> round(float(survey_change_z(np.array([45.0]), np.array([1000.0]),
+    ...                             np.array([50.0]), np.array([1000.0]))[0]), 2)
+    -2.24
+    """
+    a, b = p1 / 100, p0 / 100
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = 100 * np.sqrt(a * (1 - a) / n1 + b * (1 - b) / n0)
+        z = (p1 - p0) / np.where(se > 0, se, np.nan)
+    bad = (n1 <= 0) | (n0 <= 0)
+    return np.where(bad, np.nan, z)
+
+
+def build(d: OriginData) -> Columns:
     """Satisfaction features for one origin."""
-    councils = rows.index
-    hist = measure_history(known, MEASURE, origin, councils, n_back=4)
-    cols = {
-        "satisfaction_pct": hist[0],
-        "satisfaction_chg_1y_pp": hist[0] - hist[1],
-        "satisfaction_drop_from_peak_pp": hist.max(axis=1) - hist[0],
-    }
-    specs = [
-        FeatureSpec(
-            "satisfaction_pct", "satisfaction", "political", False, "resident satisfaction", "%"
-        ),
-        FeatureSpec(
-            "satisfaction_chg_1y_pp",
-            "satisfaction",
-            "political",
-            False,
-            "resident satisfaction",
-            " points",
-            kind="change",
-            span="the last year",
-        ),
-        FeatureSpec(
-            "satisfaction_drop_from_peak_pp",
-            "satisfaction",
-            "political",
-            True,
-            "the fall in resident satisfaction from its peak in the last five years",
-            " points",
-        ),
-    ]
-    return pd.DataFrame(cols, index=councils), specs
+    cfg = d.config
+    out = Columns()
+    sizes = {measure_info(m).sample_size for m in d.measures}
+    for m in d.measures:
+        info = measure_info(m)
+        if info.family != FAMILY or m not in d.selected or m in sizes:
+            continue
+        p = m.removesuffix("_pct")
+        pp = "_pp" if info.unit == "%" else ""
+        pts = " points" if info.unit == "%" else info.unit
+        sign = 1.0 if info.higher_is_worse else -1.0
+        H = d.history(m)
+        level, chg = H[:, 0], H[:, 0] - H[:, 1]
+        oriented = sign * H[:, : cfg.peak_periods]  # higher = worse
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            drop = sign * level - np.nanmin(oriented, axis=1)  # 0 at the best value
+        vs_peers = chg - d.peers.median(chg[:, None])[:, 0]
+
+        spec = partial(measure_spec, FAMILY, m, info)
+
+        out.add(spec(m, info.label, info.unit), level)
+        out.add(spec(f"{p}_chg_1y{pp}", info.label, pts, "change", years_words(1)), chg)
+        out.add(
+            spec(
+                f"{p}_drop_from_peak{pp}",
+                f"the fall in {info.label} from its best in the last "
+                f"{years_words(cfg.peak_periods)}",
+                pts,
+                hw=True,
+            ),
+            drop,
+        )
+        out.add(
+            spec(
+                f"{p}_chg_vs_peers{pp}",
+                f"the latest change in {info.label} against similar councils' change",
+                pts,
+                template="Over the last year {label} changed by {value} more than the median "
+                "change in similar councils.",
+            ),
+            vs_peers,
+        )
+        if info.sample_size and info.sample_size in d.measures and info.unit == "%":
+            N = d.history(info.sample_size)
+            z = survey_change_z(H[:, 0], N[:, 0], H[:, 1], N[:, 1])
+            out.add(
+                spec(
+                    f"{p}_chg_1y_z",
+                    f"the latest change in {info.label} in survey standard errors",
+                    "",
+                ),
+                z,
+            )
+            flag = np.where(np.isnan(z), np.nan, sign * z > cfg.noise_z)
+            out.add(
+                spec(
+                    f"{p}_drop_beyond_noise",
+                    f"a worsening in {info.label} larger than survey noise",
+                    "",
+                    "flag",
+                    hw=True,
+                ),
+                flag,
+            )
+    return out
