@@ -15,20 +15,59 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 __all__ = [
+    "ALIAS_CHAMPION",
+    "ALIAS_PREVIOUS",
     "TRACKED_PACKAGES",
     "Tracker",
     "git_state",
+    "last_publications",
+    "load_model",
     "package_versions",
+    "published_lists",
     "resolve_tracking_uri",
 ]
 
-TRACKED_PACKAGES = ("earlywarn", "numpy", "pandas", "scikit-learn", "statsmodels", "shap", "mlflow")
+ALIAS_CHAMPION = "champion"
+ALIAS_PREVIOUS = "previous"
+# skops: types outside skops' default allow-list that a fitted earlywarn Pipeline holds
+SKLEARN_TRUSTED = (
+    "numpy.dtype",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+)
+PUBLISHED_TAG = "earlywarn.published"
+_TIMED = {
+    "log_params",
+    "log_metrics",
+    "set_tags",
+    "log_dict",
+    "log_text",
+    "log_figure",
+    "log_model",
+    "log_file",
+    "log_bytes",
+    "register_champion",
+    "record_publication",
+}
+
+TRACKED_PACKAGES = (
+    "earlywarn",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "statsmodels",
+    "shap",
+    "mlflow",
+    "skops",
+)
 
 
 def resolve_tracking_uri(config_uri: str, experiments_dir: Path) -> str:
@@ -86,6 +125,7 @@ class Tracker:
 
         self.mlflow = mlflow
         self.uri = uri
+        self.experiment_name = experiment
         mlflow.set_tracking_uri(uri)
         exp = mlflow.get_experiment_by_name(experiment)
         if exp is None:
@@ -102,17 +142,46 @@ class Tracker:
         else:
             self.experiment_id = exp.experiment_id
         self.run_ids: dict[str, str] = {}
+        self.logging_seconds = 0.0  # time spent in MLflow calls (see the benchmark)
+        self._timing = False
+
+    def __getattribute__(self, name: str) -> Any:
+        attr = object.__getattribute__(self, name)
+        if name in _TIMED and callable(attr):
+
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                outer = not self._timing
+                self._timing = True
+                t0 = time.perf_counter()
+                try:
+                    return attr(*args, **kwargs)
+                finally:
+                    if outer:
+                        self._timing = False
+                        self.logging_seconds += time.perf_counter() - t0
+
+            return timed
+        return attr
 
     @contextlib.contextmanager
     def run(
         self, name: str, nested: bool = False, tags: dict[str, str] | None = None
     ) -> Iterator[str]:
-        """Start a (nested) run; yields its id."""
-        with self.mlflow.start_run(
+        """Start a (nested) run; yields its id. Starting and ending count as logging time."""
+        t0 = time.perf_counter()
+        r = self.mlflow.start_run(
             experiment_id=self.experiment_id, run_name=name, nested=nested, tags=tags or {}
-        ) as r:
-            self.run_ids[name] = r.info.run_id
+        )
+        self.run_ids[name] = r.info.run_id
+        self.logging_seconds += time.perf_counter() - t0
+        status = "FAILED"
+        try:
             yield r.info.run_id
+            status = "FINISHED"
+        finally:
+            t0 = time.perf_counter()
+            self.mlflow.end_run(status=status)
+            self.logging_seconds += time.perf_counter() - t0
 
     def log_params(self, params: dict[str, Any]) -> None:
         flat = {k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in params.items()}
@@ -139,19 +208,102 @@ class Tracker:
     def log_figure(self, fig: Any, name: str) -> None:
         self.mlflow.log_figure(fig, name)
 
-    def log_model(self, model: Any, X_example: Any) -> str:
-        """Log a fitted sklearn Pipeline with its signature and an input example."""
+    def log_model(self, model: Any, X_example: Any, verify: bool = True) -> str:
+        """Log a fitted sklearn Pipeline with its signature and an input example.
+
+        Serialised with skops (no pickle), trusting only this package's estimator classes
+        and the sklearn/numpy types listed in :data:`SKLEARN_TRUSTED`; a model holding
+        anything else falls back to cloudpickle (tag ``earlywarn.serialization``). With
+        ``verify``, the model is loaded back with ``mlflow.sklearn.load_model`` and must
+        give identical probabilities on ``X_example``.
+        """
+        import skops.io
         from mlflow.models import infer_signature
 
-        signature = infer_signature(X_example, model.predict_proba(X_example)[:, 1])
+        from earlywarn.models import trusted_types
+
+        example = X_example.reset_index(drop=True)
+        signature = infer_signature(example, model.predict_proba(X_example)[:, 1])
+        trusted = [*trusted_types(), *SKLEARN_TRUSTED]
+        untrusted = set(skops.io.get_untrusted_types(data=skops.io.dumps(model)))
+        fmt = "skops" if untrusted <= set(trusted) else "cloudpickle"
+        kwargs = {"skops_trusted_types": sorted(untrusted)} if fmt == "skops" else {}
         info = self.mlflow.sklearn.log_model(
             model,
             name="model",
             signature=signature,
-            input_example=X_example.head(3),
-            serialization_format="cloudpickle",
+            input_example=example.head(3),
+            serialization_format=fmt,
+            **kwargs,
         )
+        self.set_tags({"earlywarn.serialization": fmt})
+        if verify:
+            back = load_model(self.uri, info.model_uri)
+            if not np.array_equal(back.predict_proba(X_example), model.predict_proba(X_example)):
+                raise RuntimeError(f"{info.model_uri}: reloaded model predicts differently")
         return info.model_uri
+
+    def log_table(self, df: Any, name: str) -> None:
+        """Log a DataFrame as a CSV artefact."""
+        self.log_text(df.to_csv(index=False, lineterminator="\n"), name)
+
+    def register_champion(self, model_uri: str, name: str, tags: dict[str, str]) -> dict:
+        """Register ``model_uri`` under ``name`` as ``champion``; the old one becomes ``previous``.
+
+        Returns ``{"name", "version", "previous_version", "model_uri"}`` where
+        ``model_uri`` is the alias-free ``models:/name/version``.
+        """
+        client = self.mlflow.MlflowClient(tracking_uri=self.uri)
+        previous = None
+        try:
+            previous = client.get_model_version_by_alias(name, ALIAS_CHAMPION).version
+        except self.mlflow.exceptions.MlflowException:
+            previous = None  # first registration (or no champion yet)
+        mv = self.mlflow.register_model(model_uri, name, tags=tags)
+        if previous is not None and str(previous) != str(mv.version):
+            client.set_registered_model_alias(name, ALIAS_PREVIOUS, previous)
+        client.set_registered_model_alias(name, ALIAS_CHAMPION, mv.version)
+        return {
+            "name": name,
+            "version": str(mv.version),
+            "previous_version": None if previous is None else str(previous),
+            "model_uri": f"models:/{name}/{mv.version}",
+        }
+
+    def log_research_tables(self, model: Any) -> dict[str, str]:
+        """Log model-specific research output; return it as ``{file name: text}``.
+
+        For the ``hazard`` model: its coefficient table (log-odds, cluster-robust SEs,
+        intervals, odds ratios) as ``coefficients.csv``.
+        """
+        from earlywarn.models import coefficient_table
+
+        table = coefficient_table(model)
+        if table is None:
+            return {}
+        text = table.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+        self.log_text(text, "coefficients.csv")
+        return {"coefficients.csv": text}
+
+    def record_publication(self, record: dict[str, Any]) -> Any:
+        """Mark the active run as having published a list, and log the publications table.
+
+        ``record``: ``kind`` (cycle or score), ``cycle``, ``score_origin``,
+        ``registered_model``, ``model_version``, ``model_run_id``, ``list_sha256``,
+        ``out_dir``. The table of every publication in the experiment (this one
+        included) is :func:`published_lists`; a snapshot is logged as
+        ``published_lists.csv``. It holds no council names.
+        """
+        import pandas as pd
+
+        rec = {"published_at": _now(), **{k: str(v) for k, v in record.items()}}
+        self.set_tags({PUBLISHED_TAG: "true", **{f"earlywarn.pub.{k}": v for k, v in rec.items()}})
+        run_id = self.mlflow.active_run().info.run_id
+        table = published_lists(self.uri, self.experiment_name)
+        if run_id not in set(table["run_id"]):
+            table = pd.concat([table, pd.DataFrame([{**rec, "run_id": run_id}])])
+        self.log_table(table, "published_lists.csv")
+        return table
 
     def log_file(self, path: Path, artifact_path: str | None = None) -> None:
         self.mlflow.log_artifact(str(path), artifact_path=artifact_path)
@@ -161,3 +313,115 @@ class Tracker:
             p = Path(d) / name
             p.write_bytes(content)
             self.mlflow.log_artifact(str(p))
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@contextlib.contextmanager
+def _allow_deserialization() -> Iterator[None]:
+    """mlflow 3 refuses to load any serialised model unless this variable is set: we load
+    only from the project's own tracking store, and skops still checks trusted types."""
+    old = os.environ.get("MLFLOW_ALLOW_PICKLE_DESERIALIZATION")
+    os.environ["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] = "true"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", None)
+        else:
+            os.environ["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] = old
+
+
+def load_model(uri: str, model_uri: str) -> Any:
+    """Load a logged or registered Pipeline (``runs:/...``, ``models:/NAME@champion``)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    with _allow_deserialization():
+        return mlflow.sklearn.load_model(model_uri)
+
+
+def resolve_model_version(uri: str, model_uri: str) -> dict[str, str]:
+    """``models:/NAME@alias`` or ``models:/NAME/VERSION`` -> name, version, run id."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    ref = model_uri.removeprefix("models:/")
+    if "@" in ref:
+        name, alias = ref.split("@", 1)
+        mv = client.get_model_version_by_alias(name, alias)
+    else:
+        name, version = ref.rsplit("/", 1)
+        mv = client.get_model_version(name, version)
+    return {"name": name, "version": str(mv.version), "run_id": mv.run_id or ""}
+
+
+PUBLICATION_COLUMNS = [
+    "published_at",
+    "kind",
+    "cycle",
+    "score_origin",
+    "registered_model",
+    "model_version",
+    "model_run_id",
+    "list_sha256",
+    "out_dir",
+    "run_id",
+]
+
+
+def published_lists(uri: str, experiment: str) -> Any:
+    """Every published list in the experiment: when, which model version, which run.
+
+    One row per run tagged ``earlywarn.published`` (cycles and ``earlywarn score``),
+    oldest first, columns :data:`PUBLICATION_COLUMNS`.
+    """
+    import mlflow
+    import pandas as pd
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return pd.DataFrame(columns=PUBLICATION_COLUMNS)
+    runs = client.search_runs(
+        [exp.experiment_id], filter_string=f"tags.`{PUBLISHED_TAG}` = 'true'", max_results=5000
+    )
+    rows = [
+        {
+            **{c: r.data.tags.get(f"earlywarn.pub.{c}", "") for c in PUBLICATION_COLUMNS},
+            "run_id": r.info.run_id,
+        }
+        for r in runs
+    ]
+    table = pd.DataFrame(rows, columns=PUBLICATION_COLUMNS)
+    return table.sort_values("published_at", kind="stable").reset_index(drop=True)
+
+
+def last_publications(uri: str, experiment: str, n: int = 2, kind: str = "cycle") -> list[dict]:
+    """The latest ``n`` publications of ``kind`` (newest first), with their artefacts.
+
+    Each: the publication record plus ``risk_list`` (CSV text of the published list,
+    CONFIDENTIAL) and ``evaluation`` (dict, cycles only), read from the tracking store.
+    """
+    import mlflow
+
+    table = published_lists(uri, experiment)
+    table = table[table["kind"] == kind].tail(n).iloc[::-1]
+    mlflow.set_tracking_uri(uri)
+    out = []
+    for rec in table.to_dict(orient="records"):
+        list_run = rec["model_run_id"] if kind == "cycle" else rec["run_id"]
+        item = dict(rec)
+        item["risk_list"] = mlflow.artifacts.load_text(f"runs:/{list_run}/risk_list.csv")
+        item["evaluation"] = (
+            mlflow.artifacts.load_dict(f"runs:/{rec['run_id']}/evaluation.json")
+            if kind == "cycle"
+            else {}
+        )
+        out.append(item)
+    return out
