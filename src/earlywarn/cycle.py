@@ -289,7 +289,7 @@ def run_cycle(
                     X,
                     tables.events,
                     splits,
-                    lambda k=kind, p=params: make_model(k, p, cfg.seed),
+                    lambda k=kind, p=params: make_model(k, p, cfg.seed, specs=feats.specs),
                     h,
                     kinds,
                     censoring,
@@ -338,7 +338,9 @@ def run_cycle(
             nested=True,
             tags={"earlywarn.model": chosen, "earlywarn.role": "published"},
         ) as model_run:
-            model = make_model(chosen, cfg.models.params.get(chosen, {}), cfg.seed).fit(Xtr, ytr)
+            model = make_model(
+                chosen, cfg.models.params.get(chosen, {}), cfg.seed, specs=feats.specs
+            ).fit(Xtr, ytr)
             prob = model.predict_proba(Xnow)[:, 1]
             tracker.log_params(
                 {
@@ -349,6 +351,12 @@ def run_cycle(
                 }
             )
             model_uri = tracker.log_model(model, Xtr)
+            research = tracker.log_research_tables(model)  # hazard: coefficients.csv
+            registry = tracker.register_champion(
+                model_uri,
+                cfg.tracking.registry_name or cfg.tracking.experiment,
+                {"cycle": cfg.cycle, "kind": chosen, "score_origin": str(score_origin.date())},
+            )
             timings["final_fit"] = time.perf_counter() - t1
             t1 = time.perf_counter()
             expl = explain(
@@ -371,6 +379,7 @@ def run_cycle(
                 "parent_run_id": parent_id,
                 "model_run_id": model_run,
                 "model_uri": model_uri,
+                "registered_model": registry,
                 "run_ids": dict(tracker.run_ids),
                 "config": cfg.to_dict(),
                 "inputs": hashes,
@@ -384,6 +393,7 @@ def run_cycle(
             tracker.log_text(html_text, "report.html")
             tracker.log_metrics({"n_scored": len(risk_list)})
         tracker.log_dict(_jsonable(evaluation), "evaluation.json")
+        tracker.record_publication(_publication_record("cycle", run_info, csv_text, out))
     files = {
         "risk_list.csv": csv_text,
         "reasons.json": reasons_json,
@@ -391,7 +401,9 @@ def run_cycle(
         "evaluation.json": json.dumps(_jsonable(evaluation), indent=2, sort_keys=True),
         "run.json": json.dumps(_jsonable(run_info), indent=2, sort_keys=True),
     }
+    files.update({n: f"# {_confidential()}\n{t}" for n, t in research.items()})
     out = io.write_output_folder(out, files)
+    timings["mlflow_logging"] = tracker.logging_seconds
     timings["total"] = time.perf_counter() - t0
     return CycleResult(
         out,
@@ -402,6 +414,29 @@ def run_cycle(
         pd.concat(preds, ignore_index=True),
         timings,
     )
+
+
+def _confidential() -> str:
+    from earlywarn.report import CONFIDENTIAL
+
+    return CONFIDENTIAL
+
+
+def _publication_record(kind: str, run_info: dict, csv_text: str, out: Path) -> dict:
+    """What the publications table records: which model version made which list, when."""
+    import hashlib
+
+    reg = run_info.get("registered_model") or {}
+    return {
+        "kind": kind,
+        "cycle": run_info["cycle"],
+        "score_origin": run_info["score_origin"],
+        "registered_model": reg.get("name", ""),
+        "model_version": reg.get("version", ""),
+        "model_run_id": run_info["model_run_id"],
+        "list_sha256": hashlib.sha256(csv_text.encode()).hexdigest(),
+        "out_dir": str(Path(out).resolve()),
+    }
 
 
 def _risk_list_csv(risk_list: pd.DataFrame, run_info: dict) -> str:
