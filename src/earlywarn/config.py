@@ -40,7 +40,10 @@ __all__ = [
 MODEL_KINDS = ("logit", "gbm", "persistence", "red_flags", "hazard")
 FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
 LABEL_EVENTS = ("inadequate", "requires_improvement_or_worse", "financial_notice", "intervention")
-CENSORING = ("drop", "negative")
+CENSORING = ("drop", "negative", "weight")
+TARGETS = ("joint", "conditional")
+SUBGROUPS = ("council_type", "region", "deprivation_quintile")
+BASELINES = ("persistence", "time_since_inspection", "deprivation", "red_flags")
 
 
 @dataclass(frozen=True)
@@ -99,12 +102,17 @@ class FeaturesConfig:
 class LabelsConfig:
     """What counts as a failure, and how rows with no inspection in the window are treated.
 
-    ``censoring = "negative"`` targets the joint risk P(inspected and failing in the
-    window) on all rows; ``"drop"`` targets P(failing | inspected) on inspected rows only.
+    ``censoring = "negative"`` trains on the joint risk P(inspected and failing in the
+    window) on all rows; ``"drop"`` trains on P(failing | inspected) on inspected rows only;
+    ``"weight"`` as ``"drop"`` with inspected rows weighted by 1 / their estimated chance of
+    inspection. ``target`` ("joint" or "conditional") is what the risk list ranks by (both
+    are evaluated). ``new_failures_only`` leaves out councils already failed at the origin.
     """
 
     events: tuple[str, ...] = ("inadequate",)
     censoring: str = "negative"
+    target: str = "joint"
+    new_failures_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,9 @@ class EvaluateConfig:
     min_train_origins: int = 2
     k: int = 15
     n_boot: int = 200
+    mu: float = 0.5
+    subgroups: tuple[str, ...] = SUBGROUPS
+    baselines: tuple[str, ...] = BASELINES
 
 
 @dataclass(frozen=True)
@@ -321,6 +332,23 @@ def _check(cfg: CycleConfig, where: str) -> None:
             f"{where}: labels.censoring {cfg.labels.censoring!r} is unknown "
             f"(expected one of {', '.join(CENSORING)})"
         )
+    if cfg.labels.target not in TARGETS:
+        raise UserInputError(
+            f"{where}: labels.target {cfg.labels.target!r} is unknown (expected 'joint' or "
+            "'conditional')"
+        )
+    if not isinstance(cfg.labels.new_failures_only, bool):
+        raise UserInputError(f"{where}: labels.new_failures_only must be true or false")
+    mu = cfg.evaluate.mu
+    if isinstance(mu, bool) or not isinstance(mu, int | float) or not 0 <= mu <= 1:
+        raise UserInputError(f"{where}: evaluate.mu = {mu!r} is not a number from 0 to 1")
+    for key, allowed in (("subgroups", SUBGROUPS), ("baselines", BASELINES)):
+        for name in getattr(cfg.evaluate, key):
+            if name not in allowed:
+                raise UserInputError(
+                    f"{where}: evaluate.{key} names an unknown entry {name!r} "
+                    f"(expected some of {', '.join(allowed)})"
+                )
     if cfg.models.select_by not in ("auroc", "average_precision", "brier"):
         raise UserInputError(
             f"{where}: models.select_by {cfg.models.select_by!r} is unknown "
