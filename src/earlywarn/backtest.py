@@ -17,11 +17,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from earlywarn.labels import make_labels
 
-__all__ = ["Split", "check_split", "rolling_origin_splits", "run_backtest", "training_rows"]
+__all__ = [
+    "Split",
+    "check_split",
+    "rolling_origin_splits",
+    "run_backtest",
+    "split_rows",
+    "training_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -63,15 +71,60 @@ def training_rows(
     horizon_months: int,
     kinds: tuple[str, ...],
     censoring: str,
+    new_failures_only: bool = False,
 ) -> tuple[pd.DataFrame, pd.Series]:
-    """Features and labels for training, using only events known at ``known_at``."""
+    """Features and labels for training, using only events known at ``known_at``.
+
+    ``censoring = "drop"`` or ``"weight"`` keeps only uncensored rows (the weights of
+    ``"weight"`` come from an inspection-timing model: see :mod:`earlywarn.evaluation`);
+    ``new_failures_only`` drops councils already failed at their origin.
+    """
     origins = X.index.get_level_values("origin")
     Xtr = X[origins.isin(pd.DatetimeIndex(train_origins))]
     lab = make_labels(events, Xtr.index, horizon_months, kinds, known_at=known_at)
-    if censoring == "drop":
-        keep = ~lab["censored"].to_numpy()
-        Xtr, lab = Xtr[keep], lab[keep]
-    return Xtr, lab["label"]
+    keep = np.ones(len(lab), dtype=bool)
+    if censoring in ("drop", "weight"):
+        keep &= ~lab["censored"].to_numpy()
+    if new_failures_only:
+        keep &= ~lab["failed_at_origin"].to_numpy()
+    return Xtr[keep], lab.loc[keep, "label"]
+
+
+def split_rows(
+    X: pd.DataFrame,
+    events: pd.DataFrame,
+    split: Split,
+    horizon_months: int,
+    kinds: tuple[str, ...] = ("inadequate",),
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Training and test rows of one split, with their labels, audited for leaks.
+
+    Training labels use only the events known at the test origin; test labels are the
+    realised outcomes. Raises ``AssertionError`` (naming the origin) if a training label
+    window is still open at the test origin, or if a council-origin row is in both sets.
+
+    Returns
+    -------
+    X_train, labels_train, X_test, labels_test
+        Labels as from :func:`~earlywarn.labels.make_labels` (all rows; the caller applies
+        its censoring and 'new failures' choices).
+    """
+    check_split(split, horizon_months)
+    origins = X.index.get_level_values("origin")
+    Xtr = X[origins.isin(pd.DatetimeIndex(split.train_origins))]
+    Xte = X[origins == split.test_origin]
+    lab_tr = make_labels(events, Xtr.index, horizon_months, kinds, known_at=split.test_origin)
+    open_ = lab_tr["window_end"] > split.test_origin
+    if open_.any():
+        o = lab_tr.index[int(np.flatnonzero(open_.to_numpy())[0])][1]
+        raise AssertionError(
+            f"leak: training row at origin {pd.Timestamp(o).date()} has a label window open "
+            f"at test origin {split.test_origin.date()}"
+        )
+    if Xtr.index.intersection(Xte.index).size:
+        raise AssertionError(f"leak: rows in both training and test at {split.test_origin.date()}")
+    lab_te = make_labels(events, Xte.index, horizon_months, kinds)
+    return Xtr, lab_tr, Xte, lab_te
 
 
 def run_backtest(

@@ -3,7 +3,11 @@
 A failure is an event of a chosen kind dated in ``(origin, origin + horizon]``. Failures
 found by inspection are only seen where an inspection happens, so a council with no
 inspection in its window is *censored*, not healthy: the ``censored`` flag says so and
-the cycle config decides how to treat it.
+the cycle config decides how to treat it (:data:`CENSORING`).
+
+``failed_at_origin`` marks councils already in a failed state at the origin (their latest
+inspection known at the origin met the failure grade, or a failure event of another kind
+fell in the ``horizon`` before it), for the 'new failures only' variant.
 
 Example
 -------
@@ -22,9 +26,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["failure_events", "make_labels"]
+__all__ = ["CENSORING", "CENSORING_WORDS", "failure_events", "make_labels"]
 
 INSPECTION_LABELS = {"inadequate": 4, "requires_improvement_or_worse": 3}
+CENSORING = ("drop", "negative", "weight")
+CENSORING_WORDS = {
+    "drop": "councils not inspected in the window are dropped: the model learns the "
+    "conditional risk P(fail | inspected) from inspected councils only",
+    "negative": "councils not inspected in the window count as not failing: the model learns "
+    "the joint risk P(inspected and failing) directly",
+    "weight": "councils not inspected in the window are dropped and inspected ones are weighted "
+    "by 1 / their estimated chance of inspection (inspection-timing model), so the conditional "
+    "risk P(fail | inspected) describes all councils, not only those the schedule reached",
+}
 
 
 def failure_events(events: pd.DataFrame, kinds: tuple[str, ...] = ("inadequate",)) -> pd.DataFrame:
@@ -72,6 +86,40 @@ def _any_in_window(
     return hit, first
 
 
+def _failed_at_origin(
+    index: pd.MultiIndex, ev: pd.DataFrame, kinds: tuple[str, ...], horizon_months: int
+) -> np.ndarray:
+    """Already failed at the origin: latest inspection on or before it met the failure
+    grade, or a non-inspection failure event in ``(origin - horizon, origin]``."""
+    codes = index.get_level_values("council_code")
+    o = pd.DatetimeIndex(index.get_level_values("origin")).to_numpy("datetime64[ns]")
+    back = (
+        pd.DatetimeIndex(index.get_level_values("origin")) - pd.DateOffset(months=horizon_months)
+    ).to_numpy("datetime64[ns]")
+    out = np.zeros(len(index), dtype=bool)
+    grades = [INSPECTION_LABELS[k] for k in kinds if k in INSPECTION_LABELS]
+    insp = ev[(ev["event_type"] == "inspection") & ev["severity"].notna()]
+    insp = insp.sort_values("date", kind="stable")
+    by_c = {
+        c: (g["date"].to_numpy("datetime64[ns]"), g["severity"].to_numpy(dtype=float))
+        for c, g in insp.groupby("council_code")
+    }
+    other = failure_events(ev, tuple(k for k in kinds if k not in INSPECTION_LABELS))
+    other_c = {
+        c: np.sort(g["date"].to_numpy("datetime64[ns]")) for c, g in other.groupby("council_code")
+    }
+    for i, c in enumerate(codes):
+        if grades and c in by_c:
+            dates, sev = by_c[c]
+            j = np.searchsorted(dates, o[i], side="right") - 1  # latest date <= origin
+            out[i] = j >= 0 and sev[j] >= min(grades)
+        if not out[i] and c in other_c:
+            dates = other_c[c]
+            j = np.searchsorted(dates, o[i], side="right") - 1
+            out[i] = j >= 0 and dates[j] > back[i]
+    return out
+
+
 def make_labels(
     events: pd.DataFrame,
     index: pd.MultiIndex,
@@ -101,7 +149,9 @@ def make_labels(
     DataFrame
         Indexed like ``index``: ``label`` (0/1), ``inspected`` (any inspection in the
         window), ``censored`` (label 0 but a failure by inspection could not have been
-        seen), ``window_end``, ``failure_date`` (first failure in the window).
+        seen), ``window_end``, ``failure_date`` (first failure in the window) and
+        ``failed_at_origin`` (already in a failed state at the origin, from events known at
+        the origin).
     """
     ev = _known(events, known_at)
     fails = failure_events(ev, kinds)
@@ -110,6 +160,7 @@ def make_labels(
     by_inspection = any(k in INSPECTION_LABELS for k in kinds)
     censored = (~label) & (~inspected) & by_inspection
     origins = pd.DatetimeIndex(index.get_level_values("origin"))
+    failed_before = _failed_at_origin(index, ev, kinds, horizon_months)
     return pd.DataFrame(
         {
             "label": label.astype(int),
@@ -117,6 +168,7 @@ def make_labels(
             "censored": censored,
             "window_end": origins + pd.DateOffset(months=horizon_months),
             "failure_date": pd.to_datetime(first),
+            "failed_at_origin": failed_before,
         },
         index=index,
     )

@@ -32,6 +32,7 @@ from earlywarn.errors import UserInputError
 
 __all__ = [
     "BootstrapCI",
+    "auroc_ci",
     "bootstrap_ci",
     "brier_decomposition",
     "calibration_slope_intercept",
@@ -143,8 +144,8 @@ def _top_k_by_origin(origin_ids: np.ndarray, p: np.ndarray, k: int) -> np.ndarra
     flagged = np.zeros(p.size, dtype=bool)
     order = np.lexsort((np.arange(p.size), -p, origin_ids))  # by origin, then -p, then position
     sorted_ids = origin_ids[order]
-    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-    rank = np.arange(p.size) - np.repeat(starts, np.diff(np.r_[starts, p.size]))
+    starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
+    rank = np.arange(p.size) - np.repeat(starts, np.diff(np.append(starts, p.size)))
     flagged[order[rank < k]] = True
     return flagged
 
@@ -493,10 +494,10 @@ def _optimal_thresholds(
     """
     order = np.argsort(-p, kind="stable")
     ps, ys, ws = p[order], y[order], w[order]
-    last = np.flatnonzero(np.r_[ps[1:] != ps[:-1], True])  # last row of each distinct p
-    tp = np.r_[0.0, np.cumsum(ws * ys)[last]]
-    fp = np.r_[0.0, np.cumsum(ws * (1.0 - ys))[last]]
-    thresholds = np.r_[np.inf, ps[last]]
+    last = np.flatnonzero(np.append(ps[1:] != ps[:-1], True))  # last row of each distinct p
+    tp = np.concatenate(([0.0], np.cumsum(ws * ys)[last]))
+    fp = np.concatenate(([0.0], np.cumsum(ws * (1.0 - ys))[last]))
+    thresholds = np.concatenate(([np.inf], ps[last]))
     pos, neg = float(w @ y), float(w @ (1.0 - y))
     fn = pos - tp
     loss = mus[:, None] * fn[None, :] + (1.0 - mus)[:, None] * fp[None, :]
@@ -906,6 +907,44 @@ def bootstrap_ci(
     return BootstrapCI(est, lo, hi, int(np.isnan(values).sum()), int(n_boot), float(level))
 
 
+def auroc_ci(
+    y: ArrayLike,
+    p: ArrayLike,
+    groups: ArrayLike,
+    n_boot: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
+    sample_weight: ArrayLike | None = None,
+) -> BootstrapCI:
+    """AUROC with a cluster-bootstrap interval, on arrays (fast: for many small subgroups).
+
+    The same resampling as :func:`bootstrap_ci` (whole clusters, with replacement) and
+    the same AUROC as :func:`sklearn.metrics.roc_auc_score`, without building a frame per
+    resample. Undefined (one class) -> ``nan``.
+
+    Examples
+    --------
+    >>> est, lo, hi = auroc_ci([0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8], ["a", "a", "b", "b"], 50)
+    >>> est
+    1.0
+    """
+    y, p, w = _arrays(y, p, sample_weight)
+    g = np.asarray(groups)
+    if g.shape != y.shape:
+        raise ValueError("groups must be as long as y")
+    est = _ranking_scores(y, p, w)[0] if _both_classes(y, w) else _NAN
+    values = np.full(max(int(n_boot), 0), np.nan)
+    if n_boot > 0 and y.size:
+        sampler = _ClusterSampler(g)
+        rng = np.random.default_rng(seed)
+        for b in range(int(n_boot)):
+            idx = sampler.draw(rng)
+            if _both_classes(y[idx], w[idx]):
+                values[b] = _ranking_scores(y[idx], p[idx], w[idx])[0]
+    lo, hi = _percentile_interval(values, level) if values.size else (_NAN, _NAN)
+    return BootstrapCI(est, lo, hi, int(np.isnan(values).sum()), int(n_boot), float(level))
+
+
 # --------------------------------------------------------------------------- evaluation
 _POOLED_SCALARS = (
     "auroc", "pauroc_fpr20", "average_precision", "precision_at_k", "recall_at_k",
@@ -923,20 +962,20 @@ def _ranking_scores(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> tuple[float,
     """
     order = np.argsort(-p, kind="stable")
     ps, ys, ws = p[order], y[order], w[order]
-    last = np.flatnonzero(np.r_[ps[1:] != ps[:-1], True])
+    last = np.flatnonzero(np.append(ps[1:] != ps[:-1], True))
     tps = np.cumsum(ws * ys)[last]
     fps = np.cumsum(ws * (1.0 - ys))[last]
-    fpr = np.r_[0.0, fps] / fps[-1]
-    tpr = np.r_[0.0, tps] / tps[-1]
+    fpr = np.concatenate(([0.0], fps)) / fps[-1]
+    tpr = np.concatenate(([0.0], tps)) / tps[-1]
     auroc = float(np.trapezoid(tpr, fpr))
     stop = int(np.searchsorted(fpr, _MAX_FPR, "right"))
     tpr_cut = np.interp(_MAX_FPR, fpr[stop - 1 : stop + 1], tpr[stop - 1 : stop + 1])
-    partial = float(np.trapezoid(np.r_[tpr[:stop], tpr_cut], np.r_[fpr[:stop], _MAX_FPR]))
+    partial = float(np.trapezoid(np.append(tpr[:stop], tpr_cut), np.append(fpr[:stop], _MAX_FPR)))
     min_area, max_area = 0.5 * _MAX_FPR**2, _MAX_FPR
     pauroc = 0.5 * (1.0 + (partial - min_area) / (max_area - min_area))
     flagged = tps + fps
     precision = np.divide(tps, flagged, out=np.zeros_like(tps), where=flagged != 0)
-    ap = float(np.diff(np.r_[0.0, tps / tps[-1]]) @ precision)
+    ap = float(np.diff(np.concatenate(([0.0], tps / tps[-1]))) @ precision)
     return auroc, pauroc, ap
 
 
@@ -951,7 +990,8 @@ def _recalibration_newton(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> tuple[
         return _NAN, _NAN
     a, b = 0.0, 1.0
     for _ in range(100):
-        m = 1.0 / (1.0 + np.exp(-(a + b * x)))
+        with np.errstate(over="ignore"):
+            m = 1.0 / (1.0 + np.exp(-(a + b * x)))
         r, v = w * (y - m), w * m * (1.0 - m)
         g = np.array([r.sum(), r @ x])
         h = np.array([[v.sum(), v @ x], [v @ x, v @ (x * x)]])
