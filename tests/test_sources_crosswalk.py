@@ -68,7 +68,7 @@ def test_reorganisations(cw):
     }
     c = cw.councils.set_index("council_code")
     assert c.at["E10000021", "successor_code"] == "E06000061;E06000062"
-    assert c.at["E10000021", "valid_to"] == pd.Timestamp("2021-03-31")
+    assert c.at["E10000021", "valid_to"] == pd.Timestamp("2021-04-01")  # exclusive
 
 
 def test_normalise_name():

@@ -176,6 +176,8 @@ def validate_observations(
             f"{where}: row {i + 1}: duplicate of council {r.council_code}, period "
             f"{r.period.date()}, measure {r.measure} (expected one value per publication)"
         )
+    _check_ranges(out, where)
+    _check_not_future(out, "published", where)
     if councils is not None:
         unknown = ~out["council_code"].isin(set(councils["council_code"]))
         i = _first_bad(unknown)
@@ -184,7 +186,54 @@ def validate_observations(
                 f"{where}: row {i + 1}, column council_code: {out['council_code'].iloc[i]!r} "
                 "is not in the councils table"
             )
+        _check_retired(out, "period", councils, where)
     return out
+
+
+def _check_ranges(out: pd.DataFrame, where: str) -> None:
+    """Percentages lie in 0-100; counts are not negative (by the measure's unit suffix)."""
+    m = out["measure"]
+    v = out["value"]
+    pct = m.str.endswith("_pct") & ((v < 0) | (v > 100))
+    i = _first_bad(pct)
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column value: {v.iloc[i]!r} for {m.iloc[i]} is outside "
+            "0-100 (expected a percentage)"
+        )
+    count = (m.str.endswith("_count") | m.str.endswith("_n")) & (v < 0)
+    i = _first_bad(count)
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column value: {v.iloc[i]!r} for {m.iloc[i]} is negative "
+            "(expected a count >= 0)"
+        )
+
+
+def _check_not_future(out: pd.DataFrame, col: str, where: str) -> None:
+    """A date after today cannot have been published yet: a typo or a wrong format."""
+    today = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+    i = _first_bad(out[col] > today)
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column {col}: {out[col].iloc[i].date()} is in the future "
+            "(expected a date that has already happened)"
+        )
+
+
+def _check_retired(out: pd.DataFrame, col: str, councils: pd.DataFrame, where: str) -> None:
+    """No row may describe a council after it was abolished (use its successor's code)."""
+    ends = out["council_code"].map(councils.set_index("council_code")["valid_to"])
+    ends = pd.to_datetime(ends)
+    i = _first_bad(ends.notna() & (out[col] >= ends))
+    if i is not None:
+        succ = councils.set_index("council_code")["successor_code"].get(out["council_code"].iloc[i])
+        hint = f" (its successor is {succ})" if isinstance(succ, str) and succ else ""
+        raise UserInputError(
+            f"{where}: row {i + 1}, column council_code: {out['council_code'].iloc[i]} was "
+            f"abolished on {ends.iloc[i].date()} but the row is dated "
+            f"{out[col].iloc[i].date()}{hint}"
+        )
 
 
 def validate_events(
@@ -210,6 +259,7 @@ def validate_events(
             f"{where}: row {i + 1}, column severity: {df['severity'].iloc[i]!r} is not an "
             "inspection grade (expected 1 outstanding .. 4 inadequate)"
         )
+    _check_not_future(out, "date", where)
     if councils is not None:
         i = _first_bad(~out["council_code"].isin(set(councils["council_code"])))
         if i is not None:
@@ -217,6 +267,7 @@ def validate_events(
                 f"{where}: row {i + 1}, column council_code: {out['council_code'].iloc[i]!r} "
                 "is not in the councils table"
             )
+        _check_retired(out, "date", councils, where)
     return out
 
 

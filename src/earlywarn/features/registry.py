@@ -110,7 +110,9 @@ MEASURES: dict[str, MeasureInfo] = {
     "asc_short_term_service_no_further_need_pct": MeasureInfo(
         "short-term adult care ending with no further need", "%", False
     ),
-    "asc_requests_resulting_in_service_pct": _unsure("adult care requests resulting in a service"),
+    "asc_requests_resulting_in_service_per_100k": _unsure(
+        "adult care requests resulting in a service"
+    ),
     "asc_workforce_turnover_pct": _capacity("adult social care workforce turnover"),
     # workforce (capacity)
     "sw_turnover_pct": _capacity("social worker turnover"),

@@ -16,8 +16,9 @@ Buckinghamshire Council (E06000060), and the loaders do the same for every sourc
 resolving identifiers *as of* the period end or event date (:meth:`Crosswalk.resolve`).
 ``valid_from`` is mySociety's start date when it is a reorganisation date (2009 or
 later; earlier dates there are register dates, so they are left open); ``valid_to`` is the
-last day the council existed (mySociety end dates given as 1 April are the successor's
-first day and are moved back one day).
+first day the council no longer existed (exclusive, as in :mod:`earlywarn.schema`:
+mySociety end dates given as 1 April are already the successor's first day; other end
+dates are a last day and are moved on one day).
 
 Codes that changed without a change of council (Gateshead E08000020 -> E08000037,
 Northumberland E06000048 -> E06000057, mySociety's ``former-gss-codes``) and GSS codes in
@@ -161,7 +162,7 @@ class Crosswalk:
     # -- resolution --------------------------------------------------------------------
     def _valid(self, code: str, date: pd.Timestamp) -> bool:
         lo, hi = self._from.get(code), self._to.get(code)
-        return (pd.isna(lo) or lo <= date) and (pd.isna(hi) or date <= hi)
+        return (pd.isna(lo) or lo <= date) and (pd.isna(hi) or date < hi)
 
     def _walk(self, code: str, date: pd.Timestamp) -> str | None:
         """Follow single-line history (one predecessor / one successor) to ``date``."""
@@ -261,7 +262,7 @@ def _end_date(text: str) -> pd.Timestamp:
     if not text:
         return pd.NaT
     d = pd.Timestamp(text)
-    return d - pd.Timedelta(days=1) if (d.month, d.day) == (4, 1) else d
+    return d if (d.month, d.day) == (4, 1) else d + pd.Timedelta(days=1)
 
 
 def build_crosswalk(raw_dir: Path) -> Crosswalk:

@@ -38,7 +38,7 @@ ASC_MEASURES = {
     "ASC3": "asc_users_easy_to_find_info_pct",
     "ASC4": "asc_carers_easy_to_find_info_pct",
     "ASC5": "asc_short_term_service_no_further_need_pct",
-    "ASC6": "asc_requests_resulting_in_service_pct",
+    "ASC6": "asc_requests_resulting_in_service_per_100k",
     "ASC7": "asc_workforce_turnover_pct",
 }
 _COLUMNS = ["Financial year", "Local authority code", "Local authority name", "Code", "Value"]
