@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from earlywarn.errors import UserInputError
@@ -151,7 +152,7 @@ def validate_observations(
     _check_dates(df, "period", where)
     _check_dates(df, "published", where)
     values = pd.to_numeric(df["value"], errors="coerce")
-    i = _first_bad(values.isna() & df["value"].notna())
+    i = _first_bad((values.isna() & df["value"].notna()) | values.isin([np.inf, -np.inf]))
     if i is not None:
         raise UserInputError(
             f"{where}: row {i + 1}, column value: {df['value'].iloc[i]!r} is not a number"
