@@ -13,7 +13,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from earlywarn.features.registry import measure_info
+
 MAX_AGE_YEARS = 3  # a measure whose latest period is older than this is treated as absent
+CONTEXT_MAX_AGE_YEARS = 6  # context (deprivation, populations) is refreshed less often
 
 
 class ObservationIndex:
@@ -29,6 +32,13 @@ class ObservationIndex:
 
     def __init__(self, observations: pd.DataFrame, measures: list[str]):
         self.measures = list(measures)
+        self.max_age = np.array(
+            [
+                CONTEXT_MAX_AGE_YEARS if measure_info(m).family == "context" else MAX_AGE_YEARS
+                for m in self.measures
+            ],
+            dtype=np.int64,
+        )
         obs = observations[observations["measure"].isin(self.measures)]
         codes, uniques = pd.factorize(obs["council_code"], sort=True)
         m = pd.Categorical(obs["measure"], categories=self.measures).codes.astype(np.int64)
@@ -54,7 +64,8 @@ class ObservationIndex:
 
         ``[:, j, 0]`` is measure ``j`` for its latest period published by the origin (across
         all councils), ``[:, j, k]`` the period ``k`` years earlier; NaN where unknown. A
-        measure whose latest known period is more than :data:`MAX_AGE_YEARS` old is absent.
+        measure whose latest known period is more than :data:`MAX_AGE_YEARS` old
+        (:data:`CONTEXT_MAX_AGE_YEARS` for context measures) is absent.
         """
         out = np.full((len(councils), len(self.measures), n_back + 1), np.nan)
         idx = np.flatnonzero(self.pub <= pd.Timestamp(origin).value)
@@ -66,8 +77,10 @@ class ObservationIndex:
         latest = pd.Series(self.period[last]).groupby(m).max()
         latest_period = np.full(len(self.measures), np.iinfo(np.int64).min)
         latest_period[latest.index.to_numpy()] = latest.to_numpy()
-        too_old = (pd.Timestamp(origin) - pd.DateOffset(years=MAX_AGE_YEARS)).value
-        fresh = latest_period >= too_old
+        cutoff = {
+            a: (pd.Timestamp(origin) - pd.DateOffset(years=int(a))).value for a in set(self.max_age)
+        }
+        fresh = latest_period >= np.array([cutoff[a] for a in self.max_age], dtype=np.int64)
         latest_year = pd.to_datetime(np.where(fresh, latest_period, 0)).year.to_numpy()
         lag = latest_year[m] - self.year[last]
         pos = councils.get_indexer(self.codes)[self.c[last]]
