@@ -43,12 +43,18 @@ from earlywarn.schema import (
     validate_observations,
 )
 from earlywarn.sources._common import SUPPRESSION_MARKERS, SourceReport
-from earlywarn.sources.bundle import build_bundle, load_real_tables, real_bundle_info
+from earlywarn.sources.bundle import (
+    build_bundle,
+    load_real_neighbours,
+    load_real_tables,
+    real_bundle_info,
+)
 from earlywarn.sources.cla_sfr import add_cla_rates, load_cla_sfr
 from earlywarn.sources.crosswalk import Crosswalk, build_crosswalk, carry_history
 from earlywarn.sources.dfe_csc import load_dfe_csc
 from earlywarn.sources.finance_events import load_finance_events
 from earlywarn.sources.imd import load_imd
+from earlywarn.sources.neighbours import load_statistical_neighbours
 from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
 from earlywarn.sources.optional import load_leadership, load_satisfaction
@@ -70,9 +76,11 @@ __all__ = [
     "load_oflog_asc",
     "load_ofsted_inspections",
     "load_raw_tables",
+    "load_real_neighbours",
     "load_real_tables",
     "load_revenue_outturn",
     "load_satisfaction",
+    "load_statistical_neighbours",
     "real_bundle_info",
 ]
 

@@ -6,6 +6,8 @@ staged public files and writes, into ``src/earlywarn/data/real/`` (or ``--out``)
 - ``councils.parquet``, ``observations.parquet``, ``events.parquet`` - the core tables
   (schema columns plus the loaders' extras: ``source``, ``carried_from``,
   ``history_carried``, inspection framework and sub-judgements ...);
+- ``statistical_neighbours.csv`` - DfE's April 2021 statistical neighbours as
+  ``council_code, neighbour_code, rank, closeness`` (the peers for the features);
 - ``provenance.json`` and ``PROVENANCE.md`` - every source with its publisher, the
   repository copy (``repo@commit``), licences, OGL v3 attribution lines, and the SHA-256
   of each raw file read;
@@ -33,7 +35,14 @@ import pandas as pd
 
 from earlywarn.schema import Tables
 
-__all__ = ["BUNDLE_FILES", "PROVENANCE", "build_bundle", "load_real_tables", "real_bundle_info"]
+__all__ = [
+    "BUNDLE_FILES",
+    "PROVENANCE",
+    "build_bundle",
+    "load_real_neighbours",
+    "load_real_tables",
+    "real_bundle_info",
+]
 
 BUNDLE_FILES = ("councils.parquet", "observations.parquet", "events.parquet")
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -268,9 +277,16 @@ def build_bundle(raw_dir: Path) -> tuple[dict[str, bytes], object]:
     import io as _io
 
     from earlywarn.sources import load_raw_tables
+    from earlywarn.sources.crosswalk import build_crosswalk
+    from earlywarn.sources.neighbours import load_statistical_neighbours
 
     tables, report = load_raw_tables(Path(raw_dir))
-    files: dict[str, bytes] = {}
+    nb, report.sources["statistical_neighbours"] = load_statistical_neighbours(
+        Path(raw_dir), build_crosswalk(Path(raw_dir))
+    )
+    files: dict[str, bytes] = {
+        "statistical_neighbours.csv": nb.to_csv(index=False, lineterminator="\n").encode()
+    }
     frames = {
         "councils.parquet": tables.councils.sort_values("council_code"),
         "observations.parquet": tables.observations.sort_values(
@@ -312,6 +328,13 @@ def real_bundle_info() -> dict:
         "provenance": json.loads(_resource("provenance.json").read_text(encoding="utf-8")),
         "build_report": json.loads(_resource("build_report.json").read_text(encoding="utf-8")),
     }
+
+
+def load_real_neighbours() -> pd.DataFrame:
+    """The bundled DfE statistical neighbours: ``council_code, neighbour_code, rank,
+    closeness`` (April 2021 model; abolished councils' older sets included)."""
+    with _resource("statistical_neighbours.csv").open("rb") as fh:
+        return pd.read_csv(fh, dtype={"council_code": str, "neighbour_code": str})
 
 
 def load_real_tables() -> Tables:

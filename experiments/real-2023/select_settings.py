@@ -1,0 +1,115 @@
+"""Choose the real cycle's features and model settings by the rolling-origin backtest.
+
+Selection uses only the test origins 2015-2018 (their 24-month windows closed by March
+2020); 2019-2021 are then read once, for the chosen settings, as a held-out check.
+Prints pooled AUROC / AP only (no council is named). Not run by the test suite:
+
+    OMP_NUM_THREADS=1 .venv/bin/python experiments/real-2023/select_settings.py
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from earlywarn import load_real_tables
+from earlywarn.backtest import rolling_origin_splits, run_backtest
+from earlywarn.config import load_config
+from earlywarn.cycle import restrict_to_as_of
+from earlywarn.features import build_features
+from earlywarn.io import read_neighbours
+from earlywarn.metrics import evaluate_predictions
+from earlywarn.models import make_model
+from earlywarn.panel import annual_origins, build_panel
+
+HERE = Path(__file__).resolve().parent
+SELECT = ["2015-03-31", "2016-03-31", "2017-03-31", "2018-03-31"]
+HELD_OUT = ["2019-03-31", "2020-03-31", "2021-03-31"]
+CORE = (
+    "sw_turnover_pct",
+    "sw_agency_pct",
+    "sw_vacancy_pct",
+    "sw_caseload_per_fte",
+    "rereferral_pct",
+    "cpp_repeat_pct",
+    "cpp_2y_plus_pct",
+    "cla_rate_per_10k",
+    "placement_3plus_pct",
+    "assessed_not_in_need_pct",
+    "cin_awaiting_assessment_count",
+    "usable_reserves_gbp_m",
+    "net_revenue_expenditure_gbp_m",
+    "social_care_spend_share_pct",
+    "deprivation_imd_score",
+)
+VARIANTS = {
+    "all families, type peers": ({}, {}),
+    "all families, SN peers": ({"neighbours": True}, {}),
+    "core measures, SN peers": ({"neighbours": True, "measures": CORE}, {}),
+    "inspection+context+finance": (
+        {"neighbours": True, "families": ("inspection", "context", "finance")},
+        {},
+    ),
+    "all, SN peers, gbm shallow": (
+        {"neighbours": True},
+        {"gbm": {"max_depth": 2, "max_iter": 100, "min_samples_leaf": 60}},
+    ),
+    "all, SN peers, logit C=0.01": ({"neighbours": True}, {"logit": {"C": 0.01}}),
+}
+
+
+def main(config: str, censoring: str | None = None) -> None:
+    cfg = load_config(config)
+    censoring = censoring or cfg.labels.censoring
+    h = cfg.horizon_months
+    tables = restrict_to_as_of(load_real_tables(), cfg.as_of_date)
+    origins = annual_origins(tables, cfg.as_of_date)[2:]
+    panel = build_panel(tables, origins)
+    nb = read_neighbours(HERE / "statistical_neighbours.csv")
+    rows = []
+    for name, (fopt, mparams) in VARIANTS.items():
+        fcfg = cfg.features
+        if "measures" in fopt:
+            fcfg = replace(fcfg, measures=fopt["measures"])
+        fams = fopt.get("families", fcfg.families)
+        feats = build_features(
+            tables, panel, fams, fcfg, neighbours=nb if fopt.get("neighbours") else None
+        )
+        for which, test in (("select", SELECT), ("held-out", HELD_OUT)):
+            splits = rolling_origin_splits(origins, [pd.Timestamp(t) for t in test], h, 2)
+            for kind in ("persistence", "logit", "gbm"):
+                params = {**cfg.models.params.get(kind, {}), **mparams.get(kind, {})}
+                bt = run_backtest(
+                    feats.X,
+                    tables.events,
+                    splits,
+                    lambda k=kind, p=params, s=feats.specs: make_model(k, p, cfg.seed, specs=s),
+                    h,
+                    cfg.labels.events,
+                    censoring,
+                )
+                ev_rows = bt[~bt["censored"]] if censoring == "drop" else bt
+                ev = evaluate_predictions(ev_rows.rename(columns={"label": "y"}), k=15, n_boot=0)
+                p = ev["pooled"]
+                rows.append(
+                    {
+                        "variant": name,
+                        "origins": which,
+                        "model": kind,
+                        "auroc": round(p["auroc"]["value"], 3),
+                        "ap": round(p["average_precision"]["value"], 3),
+                        "n": p["n"],
+                        "n_pos": p["n_pos"],
+                    }
+                )
+        print(name, "done", file=sys.stderr)
+    res = pd.DataFrame(rows)
+    print(res[res["origins"] == "select"].pivot(index="variant", columns="model", values="auroc"))
+    print(res.to_string())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else str(HERE / "cycle.toml"), *sys.argv[2:3])
