@@ -29,3 +29,31 @@ def small_config_dict():
         "evaluate": {"k": 8, "n_boot": 50},
         "tracking": {"experiment": "earlywarn-test"},
     }
+
+
+@pytest.fixture(scope="session")
+def explained_world(small_data):
+    """Features of ``small_data`` as of 2020-03-31, fitted gbm and logit models, and the
+    rows of the latest origin (for explanation and report tests; no MLflow, no files)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from earlywarn.backtest import training_rows
+    from earlywarn.cycle import restrict_to_as_of
+    from earlywarn.features import build_features
+    from earlywarn.models import make_model
+    from earlywarn.panel import annual_origins, build_panel
+
+    as_of = pd.Timestamp("2020-03-31")
+    tables = restrict_to_as_of(small_data.tables, as_of)
+    origins = annual_origins(tables, as_of)[2:]
+    panel = build_panel(tables, origins)
+    fs = build_features(tables, panel)
+    train = [o for o in origins if o + pd.DateOffset(months=24) <= as_of]
+    Xtr, ytr = training_rows(fs.X, tables.events, train, as_of, 24, ("inadequate",), "negative")
+    now = fs.X[fs.X.index.get_level_values("origin") == max(origins)]
+    models = {k: make_model(k, seed=0).fit(Xtr, ytr) for k in ("gbm", "logit")}
+    return SimpleNamespace(
+        tables=tables, panel=panel, features=fs, Xtr=Xtr, ytr=ytr, now=now, models=models
+    )

@@ -41,6 +41,7 @@ __all__ = [
     "DEFAULT_SUPPORT",
     "WORDING",
     "build_bands",
+    "latest_measure",
     "risk_score",
     "support_for",
 ]
@@ -141,6 +142,15 @@ def build_bands(
         },
         index=probability.index,
     )
+
+
+def latest_measure(observations: pd.DataFrame, measure: str, origin: pd.Timestamp) -> pd.Series:
+    """Each council's latest value of ``measure`` known at ``origin`` (e.g. its size)."""
+    from earlywarn.panel import asof_observations
+
+    known = asof_observations(observations[observations["measure"] == measure], origin)
+    latest = known.sort_values("period", kind="stable").groupby("council_code").last()
+    return latest["value"].astype(float).rename(measure)
 
 
 def support_for(natures: Sequence[str], matrix: Mapping[str, Sequence[str]]) -> str:

@@ -190,10 +190,17 @@ def run_cycle(
     data : tuple, optional
         Pre-loaded ``(tables, true_risk, input_hashes)`` (for notebooks and tests).
     """
+    from earlywarn.bands import DEFAULT_SUPPORT, build_bands, latest_measure
     from earlywarn.explain import explain
     from earlywarn.metrics import evaluate_predictions
     from earlywarn.models import make_model
-    from earlywarn.report import build_risk_list, calibration_png, render_report
+    from earlywarn.report import (
+        build_risk_list,
+        calibration_png,
+        render_council_sections,
+        render_report,
+        render_risk_list_xlsx,
+    )
     from earlywarn.tracking import Tracker, git_state, package_versions, resolve_tracking_uri
 
     timings: dict[str, float] = {}
@@ -365,7 +372,28 @@ def run_cycle(
             timings["explain"] = time.perf_counter() - t1
             scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
             scores = scores.drop(columns="origin").assign(probability=np.round(prob, 6))
-            risk_list = build_risk_list(scores, expl.reasons, cfg.report.n_reasons)
+            rep = cfg.report
+            size = latest_measure(tables.observations, rep.size_measure, score_origin)
+            prob_by_code = scores.set_index("council_code")["probability"]
+            bands = build_bands(
+                prob_by_code,
+                size.reindex(prob_by_code.index),
+                rep.likelihood_thresholds,
+                rep.service_criticality,
+                rep.size_thresholds,
+            )
+            support = rep.support or {n: list(v) for n, v in DEFAULT_SUPPORT.items()}
+            risk_list = build_risk_list(
+                scores,
+                expl.reasons,
+                rep.n_reasons,
+                bands=bands,
+                main_nature=expl.main_nature,
+                support=support,
+            )
+            sections = render_council_sections(
+                risk_list, expl, X, feats.peer_median, feats.specs, cfg.evaluate.k
+            )
             pred_all = pd.concat(preds, ignore_index=True)
             png = calibration_png(pred_all)
             run_info = {
@@ -385,8 +413,11 @@ def run_cycle(
                 "inputs": hashes,
                 **git,
             }
-            html_text = render_report(risk_list, evaluation, run_info, png, cfg.report.top_n)
+            html_text = render_report(
+                risk_list, evaluation, run_info, png, cfg.report.top_n, council_sections=sections
+            )
             csv_text = _risk_list_csv(risk_list, run_info)
+            xlsx_bytes = render_risk_list_xlsx(risk_list, run_info)
             reasons_json = _reasons_json(expl, run_info)
             tracker.log_text(csv_text, "risk_list.csv")
             tracker.log_text(reasons_json, "reasons.json")
@@ -396,6 +427,7 @@ def run_cycle(
         tracker.record_publication(_publication_record("cycle", run_info, csv_text, out))
     files = {
         "risk_list.csv": csv_text,
+        "risk_list.xlsx": xlsx_bytes,
         "reasons.json": reasons_json,
         "report.html": html_text,
         "evaluation.json": json.dumps(_jsonable(evaluation), indent=2, sort_keys=True),
@@ -462,6 +494,8 @@ def _reasons_json(expl, run_info: dict) -> str:
         "reasons": expl.reasons.round(6).to_dict(orient="records"),
         "by_family": expl.by_family.round(6).to_dict(orient="index"),
         "by_nature": expl.by_nature.round(6).to_dict(orient="index"),
+        "main_nature": {} if expl.main_nature is None else expl.main_nature.to_dict(),
+        "grouping_rule": "sums of SHAP values (log-odds) over each family / problem nature",
     }
     return json.dumps(_jsonable(obj), indent=2, sort_keys=True)
 

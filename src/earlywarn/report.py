@@ -1,8 +1,13 @@
-"""The risk list and the HTML report.
+"""The risk list (CSV/XLSX content) and the HTML report.
 
 Every artefact is confidential: the banner says so, and names the model run and the data
-vintage. Text is HTML-escaped; exports are made safe to open in a spreadsheet by
-:func:`earlywarn.io.safe_for_spreadsheet`.
+vintage. Text is HTML-escaped and the page carries a content security policy that allows no
+script and no network request; exports are made safe to open in a spreadsheet by
+:func:`earlywarn.io.safe_for_spreadsheet`. The functions here return text or bytes; writing
+them is :func:`earlywarn.io.write_output_folder`'s job.
+
+Other sections (e.g. the evaluation) are passed to :func:`render_report` as HTML fragments
+through ``extra_sections``.
 """
 
 from __future__ import annotations
@@ -10,12 +15,32 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["CONFIDENTIAL", "build_risk_list", "calibration_png", "render_report"]
+from earlywarn.bands import ACTIONS, BAND_NAMES, WORDING, support_for
+
+__all__ = [
+    "BAND_COLOURS",
+    "CONFIDENTIAL",
+    "build_risk_list",
+    "calibration_png",
+    "council_png",
+    "render_council_sections",
+    "render_report",
+    "render_risk_list_xlsx",
+]
+
+# matrix score -> (fill, text colour): 9 red, 7-8 amber, 4-6 yellow, 1-3 green
+BAND_COLOURS = {
+    **dict.fromkeys((9,), ("C00000", "FFFFFF")),
+    **dict.fromkeys((7, 8), ("F4B183", "000000")),
+    **dict.fromkeys((4, 5, 6), ("FFE699", "000000")),
+    **dict.fromkeys((1, 2, 3), ("C6E0B4", "000000")),
+}
 
 CONFIDENTIAL = (
     "CONFIDENTIAL - an early warning is the start of a conversation with the council, never a "
@@ -24,31 +49,142 @@ CONFIDENTIAL = (
 
 
 def build_risk_list(
-    scores: pd.DataFrame, reasons: pd.DataFrame, n_reasons: int = 3
+    scores: pd.DataFrame,
+    reasons: pd.DataFrame,
+    n_reasons: int = 3,
+    *,
+    bands: pd.DataFrame | None = None,
+    main_nature: pd.Series | None = None,
+    support: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """One row per council at the scored origin, ranked by probability.
 
     Parameters
     ----------
     scores : DataFrame
-        ``council_code, council_name, council_type, region, probability``.
+        ``council_code, council_name, council_type, region, probability`` (optionally
+        ``probability_lo, probability_hi``).
     reasons : DataFrame
         From :func:`earlywarn.explain.explain`.
+    bands : DataFrame, optional
+        From :func:`earlywarn.bands.build_bands`, indexed by ``council_code``.
+    main_nature : Series, optional
+        Main problem nature per council (``Explanation.main_nature``); default: the nature
+        of the first reason.
+    support : mapping, optional
+        The support matrix (problem nature -> kinds of support): adds ``support_offered``
+        for the natures of the council's reasons, main nature first.
     """
     up = reasons[reasons["direction"] == "raises"]
     wide = up.pivot(index="council_code", columns="rank", values="sentence")
     wide = wide.reindex(columns=range(1, n_reasons + 1))
     wide.columns = [f"reason_{i}" for i in range(1, n_reasons + 1)]
-    fam = up.pivot(index="council_code", columns="rank", values="nature")
-    main_nature = fam.get(1, pd.Series(dtype=object)).rename("main_problem_nature")
+    if main_nature is None:
+        fam = up.pivot(index="council_code", columns="rank", values="nature")
+        main_nature = fam.get(1, pd.Series(dtype=object))
+    main_nature = main_nature.replace("", np.nan).rename("main_problem_nature")
     down = reasons[reasons["direction"] == "lowers"].set_index("council_code")["sentence"]
     out = scores.join(wide, on="council_code").join(main_nature, on="council_code")
     out["mitigating_factor"] = out["council_code"].map(down)
+    if bands is not None:
+        out = out.join(bands, on="council_code")
+    if support is not None:
+        natures = up.groupby("council_code", sort=False)["nature"].agg(list)
+        out["support_offered"] = [
+            support_for(
+                ([m] if isinstance(m, str) else []) + natures.get(code, []),
+                support,
+            )
+            for code, m in zip(out["council_code"], out["main_problem_nature"], strict=True)
+        ]
     out = out.sort_values(["probability", "council_code"], ascending=[False, True], kind="stable")
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     reason_cols = [f"reason_{i}" for i in range(1, n_reasons + 1)]
     out[reason_cols] = out[reason_cols].fillna("No factor raises this council's risk.")
     return out.reset_index(drop=True)
+
+
+def _sheet_text(v: Any) -> Any:
+    """Cell content openpyxl can store as a value (never a formula): illegal controls out."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", v)
+    return v
+
+
+def render_risk_list_xlsx(risk_list: pd.DataFrame, run_info: Mapping[str, Any]) -> bytes:
+    """The risk list as an XLSX workbook (bytes): a confidentiality sheet, then the list.
+
+    The list has a frozen header row, column widths, and the matrix score, band and action
+    cells coloured by band. Text cells (and headers) go through
+    :func:`earlywarn.io.safe_for_spreadsheet`, and every cell is written as a value: the
+    workbook holds no formula.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from earlywarn.io import safe_for_spreadsheet
+
+    wb = Workbook()
+    info = wb.active
+    info.title = "Confidential"
+    rows = [
+        ("CONFIDENTIAL", CONFIDENTIAL),
+        ("cycle", run_info.get("cycle", "")),
+        ("data vintage (as of)", run_info.get("as_of", "")),
+        ("scored origin", run_info.get("score_origin", "")),
+        ("model", run_info.get("model", "")),
+        ("model run (MLflow)", run_info.get("model_run_id", "")),
+        ("model uri", run_info.get("model_uri", "")),
+        ("git commit", run_info.get("git_commit", "")),
+    ]
+    meta = safe_for_spreadsheet(pd.DataFrame(rows, columns=["key", "value"]).astype(str))
+    for r in meta.itertuples(index=False):
+        info.append([_sheet_text(r.key), _sheet_text(r.value)])
+    info["A1"].font = Font(bold=True, color="FFFFFF")
+    info["A1"].fill = PatternFill("solid", fgColor="8B0000")
+    info["B1"].font = Font(bold=True)
+    info.column_dimensions["A"].width = 24
+    info.column_dimensions["B"].width = 110
+
+    ws = wb.create_sheet("Risk list")
+    safe = safe_for_spreadsheet(risk_list)
+    header = safe_for_spreadsheet(pd.DataFrame([list(map(str, safe.columns))]))
+    ws.append([_sheet_text(v) for v in header.iloc[0]])
+    for row in safe.itertuples(index=False):
+        ws.append([_sheet_text(v) for v in row])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="F0F0F0")
+    ws.freeze_panes = "A2"
+    for j, col in enumerate(safe.columns, start=1):
+        longest = max([len(str(col))] + [len(str(v)) for v in safe[col].head(200)])
+        ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, longest + 2))
+        if longest > 60:
+            for cell in ws[get_column_letter(j)][1:]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if "risk_score" in safe.columns:
+        band_cols = [
+            j
+            for j, c in enumerate(safe.columns, start=1)
+            if c in ("risk_score", "risk_action", "likelihood_band", "impact_band")
+        ]
+        for i, score in enumerate(safe["risk_score"], start=2):
+            if score != score or int(score) not in BAND_COLOURS:
+                continue
+            fill, font = BAND_COLOURS[int(score)]
+            for j in band_cols:
+                ws.cell(i, j).fill = PatternFill("solid", fgColor=fill)
+                ws.cell(i, j).font = Font(color=font)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def calibration_png(pred: pd.DataFrame, title: str = "Reliability (out of time)") -> bytes:
@@ -83,19 +219,186 @@ def calibration_png(pred: pd.DataFrame, title: str = "Reliability (out of time)"
     return buf.getvalue()
 
 
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _words(spec) -> str:
+    """A feature in plain words for a plot label (never its column name)."""
+    text = spec.label[:1].upper() + spec.label[1:]
+    if spec.kind == "change":
+        text += f" (change over {spec.span})" if spec.span else " (change)"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def council_png(
+    contrib: pd.Series,
+    specs: Mapping[str, Any],
+    trends: Sequence[tuple[str, str, pd.Series, pd.Series]] = (),
+    n_bars: int = 8,
+) -> bytes:
+    """One council's figure: a SHAP bar plot and small trend plots against peers.
+
+    Parameters
+    ----------
+    contrib : Series
+        SHAP values (log-odds) per feature for the council.
+    specs : mapping
+        Feature name -> :class:`~earlywarn.features.registry.FeatureSpec` (for the words).
+    trends : sequence of (title, unit, council, peers)
+        Series indexed by origin: the council's values and its peers' median.
+    n_bars : int
+        The largest contributions shown; the rest are summed into one bar.
+    """
+    from matplotlib.figure import Figure
+
+    order = contrib.abs().sort_values(ascending=False, kind="stable").index
+    top = contrib[order[:n_bars]]
+    rest = float(contrib[order[n_bars:]].sum())
+    labels = [_words(specs[f]) for f in top.index]
+    vals = list(top.to_numpy(dtype=float))
+    if len(order) > n_bars:
+        labels.append(f"{len(order) - n_bars} other factors")
+        vals.append(rest)
+    n = len(trends)
+    fig = Figure(figsize=(5.6 + 2.4 * n, 2.9), dpi=80, layout="constrained")
+    axes = fig.subplots(1, 1 + n, width_ratios=[2.3] + [1] * n, squeeze=False)[0]
+    ax = axes[0]
+    y = np.arange(len(vals))[::-1]
+    ax.barh(y, vals, color=["#b22222" if v > 0 else "#2e6fb0" for v in vals])
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_xlabel("contribution to risk (log-odds, SHAP)", fontsize=7)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title("What moves this council's risk (red raises)", fontsize=8)
+    for ax, (title, unit, own, peer) in zip(axes[1:], trends, strict=True):
+        ax.plot(own.index, own.to_numpy(dtype=float), marker="o", ms=3, color="#b22222")
+        ax.plot(peer.index, peer.to_numpy(dtype=float), ls="--", color="grey")
+        ax.set_title(title if len(title) <= 38 else title[:35] + "...", fontsize=7)
+        ax.set_ylabel(unit.strip(), fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.legend(["this council", "similar councils' median"], fontsize=6, loc="best")
+        for lab in ax.get_xticklabels():
+            lab.set_rotation(45)
+    return _png(fig)
+
+
+def render_council_sections(
+    risk_list: pd.DataFrame,
+    explanation: Any,
+    history: pd.DataFrame,
+    peer_history: pd.DataFrame,
+    specs: Mapping[str, Any],
+    k: int,
+    n_trends: int = 3,
+) -> list[str]:
+    """HTML sections for the ``k`` highest-ranked councils: probability, band, reasons,
+    support, a SHAP bar plot and trend plots of the signals behind the reasons.
+
+    Parameters
+    ----------
+    risk_list : DataFrame
+        From :func:`build_risk_list` (ranked).
+    explanation : Explanation
+        From :func:`earlywarn.explain.explain` for the scored origin.
+    history, peer_history : DataFrame
+        The feature frame over all origins (``council_code, origin``) and its peer medians.
+    specs : mapping
+        Feature metadata.
+    k : int
+        How many councils get a section.
+    n_trends : int
+        Trend plots per council (signals of its reasons, raising first).
+    """
+    e = html.escape
+    reasons = explanation.reasons
+    out = []
+    for row in risk_list.head(k).itertuples(index=False):
+        r = row._asdict()
+        code = r["council_code"]
+        mine = reasons[reasons["council_code"] == code]
+        ups = mine[mine["direction"] == "raises"].sort_values("rank")
+        downs = mine[mine["direction"] == "lowers"]
+        signals = list(dict.fromkeys([*ups["signal"], *downs["signal"]]))[:n_trends]
+        trends = []
+        own_hist = history.xs(code, level="council_code")
+        peer_hist = peer_history.xs(code, level="council_code")
+        for sig in signals:
+            spec = specs[sig]
+            trends.append((_words(spec), spec.unit, own_hist[sig], peer_hist[sig]))
+        png = council_png(explanation.values.loc[code], specs, trends)
+        prob = f"{r['probability']:.1%}"
+        if r.get("probability_lo") is not None and r.get("probability_hi") is not None:
+            prob += f" (interval {r['probability_lo']:.1%} to {r['probability_hi']:.1%})"
+        band = ""
+        if r.get("risk_score") is not None:
+            score = int(r["risk_score"])
+            band = (
+                f'<p>Risk band: <span class="band b{score}">{score} - '
+                f"{e(str(r['risk_action']))}</span> (likelihood {e(str(r['likelihood_band']))}, "
+                f"impact {e(str(r['impact_band']))}): {e(str(r['risk_wording']))}.</p>"
+            )
+        items = "".join(f"<li>{e(s)}</li>" for s in ups["sentence"]) or (
+            "<li>No factor raises this council's risk.</li>"
+        )
+        mit = "".join(f"<p>Strongest mitigating factor: {e(s)}</p>" for s in downs["sentence"])
+        nat = explanation.by_nature.loc[code].sort_values(ascending=False)
+        nat_txt = ", ".join(f"{e(str(n))} {v:+.2f}" for n, v in nat.items())
+        sup = r.get("support_offered") or ""
+        out.append(
+            f"""<section class="council" id="c-{e(str(code))}">
+<h3>{int(r["rank"])}. {e(str(r.get("council_name", "")))} ({e(str(code))})</h3>
+<p>Probability: <b>{e(prob)}</b>. Main problem nature:
+<b>{e(str(r.get("main_problem_nature") or "none"))}</b>
+(SHAP sums by nature, log-odds: {nat_txt}).</p>
+{band}
+<div class="cols"><div><h4>Reasons raising the risk</h4><ul>{items}</ul>{mit}</div>
+<div class="support"><h4>Support usually offered</h4><p>{e(str(sup)) or "-"}</p></div></div>
+<img alt="contributions and trends for {e(str(r.get("council_name", "")))}"
+ src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">
+</section>"""
+        )
+    return out
+
+
+def _matrix_html() -> str:
+    e = html.escape
+    rows = []
+    for impact in (3, 2, 1):
+        cells = "".join(
+            f'<td class="band b{s}">{s}: {e(WORDING[s])}</td>'
+            for s in (3 * (impact - 1) + lik for lik in (1, 2, 3))
+        )
+        rows.append(f"<tr><th>impact {BAND_NAMES[impact]}</th>{cells}</tr>")
+    head = "".join(f"<th>likelihood {BAND_NAMES[i]}</th>" for i in (1, 2, 3))
+    return f'<table class="matrix"><thead><tr><th></th>{head}</tr></thead>{"".join(rows)}</table>'
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return "" if v != v else f"{v:.3f}"
     return "" if v is None else str(v)
 
 
-def _table(df: pd.DataFrame) -> str:
+def _table(df: pd.DataFrame, table_id: str = "") -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
-        for row in df.itertuples(index=False)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    banded = {"risk_score", "risk_action"}
+    rows = []
+    for row in df.itertuples(index=False):
+        d = dict(zip(df.columns, row, strict=True))
+        score = d.get("risk_score")
+        cls = f' class="band b{int(score)}"' if isinstance(score, int | np.integer) else ""
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td{cls if c in banded else ''}>{html.escape(_fmt(v))}</td>" for c, v in d.items()
+            )
+            + "</tr>"
+        )
+    tid = f' id="{html.escape(table_id)}"' if table_id else ""
+    return f"<table{tid}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _metric_cell(m: dict | None) -> str:
@@ -112,8 +415,21 @@ def render_report(
     run_info: dict,
     calibration: bytes,
     top_n: int = 20,
+    *,
+    council_sections: Sequence[str] = (),
+    extra_sections: Sequence[str] = (),
 ) -> str:
-    """A self-contained HTML page: banner, ranked list with reasons, backtest, calibration."""
+    """A self-contained HTML page: banner, ranked list with reasons, bands and support,
+    a section per top council, backtest, calibration.
+
+    Parameters
+    ----------
+    council_sections : sequence of str
+        HTML from :func:`render_council_sections`.
+    extra_sections : sequence of str
+        Further HTML fragments (e.g. the evaluation), inserted after the backtest table.
+        They are inserted as they are: their author escapes their text.
+    """
     metric_names = ["auroc", "average_precision", "brier", "precision_at_k", "recall_at_k"]
     rows = []
     for model, ev in evaluation["models"].items():
@@ -130,18 +446,32 @@ def render_report(
             "council_name",
             "council_code",
             "probability",
+            "probability_lo",
+            "probability_hi",
+            "risk_score",
+            "risk_action",
             "main_problem_nature",
             "reason_1",
-            "reason_2",
-            "reason_3",
-            "mitigating_factor",
         )
     ]
+    band_css = "\n".join(
+        f".b{s} {{ background: #{f}; color: #{c}; }}" for s, (f, c) in BAND_COLOURS.items()
+    )
+    csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    councils_html = ""
+    if council_sections:
+        councils_html = (
+            f"<h2>The top {len(council_sections)} councils: reasons and support</h2>\n"
+            + "\n".join(council_sections)
+        )
+    extra = "\n".join(extra_sections)
+    legend = ", ".join(f"{s} {ACTIONS[s]}" for s in (9, 8, 6, 3))
     img = base64.b64encode(calibration).decode("ascii")
     e = html.escape
     label = evaluation.get("label", {})
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
 <title>earlywarn risk report - {e(str(run_info.get("cycle", "")))}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
@@ -150,6 +480,11 @@ table {{ border-collapse: collapse; margin: 1em 0; font-size: 90%; }}
 th, td {{ border: 1px solid #ccc; padding: .3em .5em; text-align: left; vertical-align: top; }}
 th {{ background: #f0f0f0; }}
 .meta {{ color: #555; font-size: 90%; }}
+.council {{ border-top: 2px solid #8b0000; margin-top: 1.5em; }}
+.cols {{ display: flex; gap: 2em; }} .cols > div {{ flex: 1; }}
+.support {{ background: #f4f7fb; padding: 0 1em; }}
+.matrix td {{ width: 14em; font-size: 85%; }}
+{band_css}
 </style></head><body>
 <div class="banner" role="note">{e(CONFIDENTIAL)}</div>
 <h1>Early warning risk list: cycle {e(str(run_info.get("cycle", "")))}</h1>
@@ -161,13 +496,24 @@ at {e(str(run_info.get("tracking_uri", "")))}.</p>
 <p>Probability = the model's estimated chance of {e(str(label.get("description", "")))}.
 Reasons come from SHAP values of the model and compare each council with similar councils
 (same type) at the same date.</p>
+<p>Risk band = the 3 x 3 likelihood x impact matrix of regional improvement partnerships
+(score 1-9; {e(legend)}): likelihood from the probability, impact from the service's
+criticality and the council's size. Support offered follows the problem nature of the
+council's reasons (the configured support matrix).</p>
 <h2>Ranked list (top {len(show)} of {len(risk_list)})</h2>
-{_table(show[cols])}
+<p class="meta">reason_1 is the factor raising the risk most; all reasons, the strongest
+mitigating factor and the support offered are in the council sections below and in
+risk_list.csv / risk_list.xlsx.</p>
+{_table(show[cols], "risk-list")}
+{councils_html}
+<h2>The risk matrix</h2>
+{_matrix_html()}
 <h2>Backtest (rolling origin, out of time)</h2>
 <p>Pooled over test origins {e(", ".join(evaluation.get("test_origins", [])))};
 k = {e(str(evaluation.get("k", "")))}; 95% intervals from resampling councils.
 Censoring: {e(str(label.get("censoring", "")))}.</p>
 {_table(metrics)}
+{extra}
 <h2>Calibration</h2>
 <img alt="reliability plot" src="data:image/png;base64,{img}">
 <p class="meta">{e(CONFIDENTIAL)}</p>
