@@ -132,6 +132,7 @@ _MEASURE_DOCS = {
     "sw_": ("DfE social work workforce", "30 Sep Y", "end of Feb Y+1"),
     "cin_": ("DfE children in need", "31 Mar Y", "30 Nov Y"),
     "referral": ("DfE children in need: referrals", "31 Mar Y", "30 Nov Y"),
+    "rereferral": ("DfE children in need: referrals", "31 Mar Y", "30 Nov Y"),
     "assessed_": ("DfE children in need: referrals", "31 Mar Y", "30 Nov Y"),
     "factor_": ("DfE children in need: assessment factors", "31 Mar Y", "30 Nov Y"),
     "assessment_factor": ("DfE children in need: assessment factors", "31 Mar Y", "30 Nov Y"),

@@ -4,7 +4,7 @@ Reads a CSV with columns ``LA num``, ``LA Name`` and ``SN1`` .. ``SN10`` (DfE 3-
 numbers; each followed by a closeness column ``SNP``, which pandas renames ``SNP.1`` ...).
 Found by its columns. DfE numbers are resolved as of 1 April 2021, the model's date;
 councils that ended before it (Northamptonshire, Bournemouth, Poole, the old Dorset)
-are listed below the table under "Old SNs" and are resolved as of 1 April 2018
+are listed below the table under "Old SNs:"; those rows are resolved as of 1 April 2018
 (:data:`OLD_DATE`, before the 2019 reorganisations). Blank and note rows are skipped and
 counted; a number that resolves to no council is skipped, counted and listed as
 unmatched.
@@ -48,15 +48,14 @@ def load_statistical_neighbours(
         rep.files.append(str(path))
         rep.rows_read += len(df)
         close = [c for c in df.columns if c.startswith("SNP")]
+        old = False  # rows below the "Old SNs:" note are the abolished councils' sets
         for _, r in df.iterrows():
             if not r["LA num"].strip().isdigit():
+                old = old or "old" in r["LA Name"].lower()
                 rep.skip("blank or note row")
                 continue
-            date = MODEL_DATE
+            date = OLD_DATE if old else MODEL_DATE
             code = crosswalk.resolve_dfe(r["LA num"], date)
-            if code is None:
-                date = OLD_DATE
-                code = crosswalk.resolve_dfe(r["LA num"], date)
             if code is None:
                 rep.skip("unknown council (DfE number)")
                 rep.add_unmatched(f"{r['LA num']} ({r['LA Name']})")

@@ -1,0 +1,184 @@
+"""The bundled real panel: loads from the package, covers the councils, carries provenance,
+rebuilds byte for byte from the raw files; optional satisfaction/leadership inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from earlywarn import load_real_tables
+from earlywarn.cli import app
+from earlywarn.config import parse_config
+from earlywarn.cycle import load_cycle_data
+from earlywarn.errors import UserInputError
+from earlywarn.panel import build_panel
+from earlywarn.schema import validate_tables
+from earlywarn.sources import load_real_neighbours, real_bundle_info
+from earlywarn.sources.optional import load_leadership, load_satisfaction
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT.parent / "shared" / "data" / "raw"
+BUNDLE = ROOT / "src" / "earlywarn" / "data" / "real"
+EXAMPLES = ROOT / "src" / "earlywarn" / "data" / "examples"
+
+
+@pytest.fixture(scope="module")
+def real():
+    return load_real_tables()
+
+
+def test_bundle_loads_and_validates(real):
+    validate_tables(real)
+    assert real.sources["observations"] == "bundled:real/observations.parquet"
+    assert real.observations["published"].max() <= pd.Timestamp("2023-03-31")
+    assert real.events["date"].max() <= pd.Timestamp("2023-03-31")
+    # every family of staged source made it in
+    m = set(real.observations["measure"])
+    for measure in (
+        "sw_turnover_pct",
+        "rereferral_pct",
+        "cla_rate_per_10k",
+        "usable_reserves_gbp_m",
+        "net_revenue_expenditure_gbp_m",
+        "deprivation_imd_score",
+        "asc_workforce_turnover_pct",
+    ):
+        assert measure in m
+    assert {"SLAC", "CPI", "SIF", "ILACS standard", "ILACS short"} <= set(
+        real.events["framework"].dropna()
+    )
+    assert set(real.events["event_type"]) == {"inspection", "financial_notice"}
+    # hand check: Barking and Dagenham re-referrals 2022 = 17.3% (c1 file)
+    r = real.observations
+    hit = r[
+        r["council_code"].eq("E09000002")
+        & r["measure"].eq("rereferral_pct")
+        & r["period"].eq(pd.Timestamp("2022-03-31"))
+    ]
+    assert hit["value"].tolist() == [17.3]
+
+
+def test_coverage_every_origin(real):
+    """>= 95% of the councils alive at each 31 March have a value known by then."""
+    origins = [pd.Timestamp(y, 3, 31) for y in range(2013, 2024)]
+    panel = build_panel(real, origins)
+    obs = real.observations
+    for origin, rows in panel.groupby(level="origin"):
+        alive = set(rows.index.get_level_values("council_code"))
+        known = set(obs.loc[obs["published"] <= origin, "council_code"])
+        assert len(alive & known) / len(alive) >= 0.95, origin
+    current = panel.xs(pd.Timestamp("2023-03-31"), level="origin")
+    assert len(current) == 152
+    report = real_bundle_info()["build_report"]
+    assert report["councils_current"] == 152
+    assert all(v["share"] >= 0.95 for v in report["coverage_by_origin"].values())
+    assert report["unmatched"] == {}
+
+
+def test_provenance_names_every_source():
+    prov = real_bundle_info()["provenance"]
+    repos = {s["repository"].split("@")[0] for s in prov["sources"]}
+    assert "BBC-Data-Unit/council-reserves" in repos
+    assert all(
+        "@" in s["repository"] and len(s["repository"].split("@")[1]) == 40 for s in prov["sources"]
+    )
+    assert all("Open Government Licence v3.0" in s["attribution"] for s in prov["sources"])
+    assert any(k.endswith("imd19_utla.csv") for k in prov["raw_files_sha256"])
+    text = (BUNDLE / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
+    assert "`usable_reserves_gbp_m`" in text and "(undocumented)" not in text
+
+
+def test_neighbours(real):
+    nb = load_real_neighbours()
+    assert set(nb["council_code"]) <= set(real.councils["council_code"])
+    assert (nb.groupby("council_code").size() == 10).all()
+    assert nb["council_code"].nunique() >= 152
+    # abolished councils keep their own (older) sets, not their successors'
+    assert {"E10000009", "E10000021", "E06000028", "E06000029"} <= set(nb["council_code"])
+
+
+@pytest.mark.skipif(not RAW.exists(), reason="shared raw data not present")
+def test_data_build_reproduces_bundle(tmp_path):
+    res = CliRunner().invoke(app, ["data", "build", "--raw", str(RAW), "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "lowest coverage over" in res.output
+    for name in ("councils.parquet", "observations.parquet", "events.parquet"):
+        assert (tmp_path / name).read_bytes() == (BUNDLE / name).read_bytes(), name
+    bad = CliRunner().invoke(app, ["data", "build", "--raw", str(tmp_path / "nope")])
+    assert bad.exit_code == 2 and "not a folder" in bad.output
+
+
+# -- optional families -------------------------------------------------------------------------
+
+
+def test_examples_load(real):
+    sat = load_satisfaction(EXAMPLES / "resident_satisfaction_example.csv", real.councils)
+    assert len(sat) == 5  # the blank value is skipped
+    assert sat["published"].ge(sat["period"]).all()
+    lead = load_leadership(EXAMPLES / "leadership_changes_example.csv", real.councils)
+    assert lead["event_type"].eq("leadership_change").all()
+    assert lead.loc[lead["change_type"].eq("interim"), "severity"].eq(2.0).all()
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("council_code,period,measure,value\n", "missing column"),
+        (
+            "council_code,period,measure,value,published\nE09999999,2021-03-31,s_pct,1,2021-06-30\n",
+            "row 2, column council_code",
+        ),
+        (
+            "council_code,period,measure,value,published\nE09000008,31/03/2021,s_pct,1,2021-06-30\n",
+            "row 2, column period",
+        ),
+        (
+            "council_code,period,measure,value,published\nE09000008,2021-03-31,s_pct,high,2021-06-30\n",
+            "row 2, column value",
+        ),
+        (
+            "council_code,period,measure,value,published\nE09000008,2021-03-31,s_pct,1,2020-06-30\n",
+            "row 2, column published",
+        ),
+    ],
+)
+def test_satisfaction_errors(tmp_path, real, text, match):
+    p = tmp_path / "s.csv"
+    p.write_text(text)
+    with pytest.raises(UserInputError, match=match):
+        load_satisfaction(p, real.councils)
+
+
+def test_leadership_errors(tmp_path, real):
+    p = tmp_path / "l.csv"
+    p.write_text("council_code,date,role,change_type\nE09000008,2021-01-01,mayor,interim\n")
+    with pytest.raises(UserInputError, match="row 2, column role: 'mayor'"):
+        load_leadership(p, real.councils)
+    p.write_text("council_code,date,role,change_type\nE09000008,2021-01-01,dcs,acting\n")
+    with pytest.raises(UserInputError, match="row 2, column change_type"):
+        load_leadership(p, real.councils)
+
+
+def test_cycle_data_uses_optional_files(tmp_path):
+    for name in ("resident_satisfaction_example.csv", "leadership_changes_example.csv"):
+        (tmp_path / name).write_bytes((EXAMPLES / name).read_bytes())
+    raw = {
+        "cycle": "t",
+        "as_of": "2023-03-31",
+        "data": {
+            "source": "bundled:real",
+            "satisfaction": "resident_satisfaction_example.csv",
+            "leadership": "leadership_changes_example.csv",
+        },
+    }
+    cfg = parse_config(raw, path=str(tmp_path / "cycle.toml"))
+    tables, true_risk, hashes = load_cycle_data(cfg)
+    assert true_risk is None
+    assert {"satisfaction_sha256", "leadership_sha256"} <= set(hashes)
+    assert tables.observations["measure"].eq("resident_satisfaction_pct").sum() == 4
+    assert tables.events["event_type"].eq("leadership_change").sum() == 5
+    with pytest.raises(UserInputError, match="data.source 'bundled:fake' is unknown"):
+        parse_config({**raw, "data": {"source": "bundled:fake"}})
