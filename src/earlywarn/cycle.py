@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn import io
-from earlywarn.backtest import rolling_origin_splits, run_backtest, training_rows
+from earlywarn.backtest import rolling_origin_splits
 from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.features import FeatureSet, build_features
@@ -30,12 +30,6 @@ from earlywarn.schema import Tables, validate_tables
 
 __all__ = ["CycleResult", "load_cycle_data", "restrict_to_as_of", "run_cycle"]
 
-LABEL_WORDS = {
-    "inadequate": "an 'inadequate' inspection judgement",
-    "requires_improvement_or_worse": "an inspection judgement of 'requires improvement' or worse",
-    "financial_notice": "a financial failure notice",
-    "intervention": "a statutory intervention",
-}
 LOWER_IS_BETTER = {"brier"}
 
 
@@ -154,11 +148,6 @@ def restrict_to_as_of(tables: Tables, as_of: pd.Timestamp) -> Tables:
     return Tables(tables.councils, obs, ev, tables.sources)
 
 
-def _eval_rows(bt: pd.DataFrame, censoring: str) -> pd.DataFrame:
-    rows = bt[~bt["censored"]] if censoring == "drop" else bt
-    return rows.rename(columns={"label": "y"})
-
-
 def _select(evaluation: dict, metric: str, kinds: tuple[str, ...]) -> str:
     best, best_v = kinds[-1], None
     for kind in kinds:
@@ -191,8 +180,15 @@ def run_cycle(
         Pre-loaded ``(tables, true_risk, input_hashes)`` (for notebooks and tests).
     """
     from earlywarn.bands import DEFAULT_SUPPORT, build_bands, latest_measure
+    from earlywarn.evaluation import (
+        EvaluationSettings,
+        final_training,
+        fit_model,
+        insert_section,
+        render_evaluation_section,
+        run_evaluation,
+    )
     from earlywarn.explain import explain
-    from earlywarn.metrics import evaluate_predictions
     from earlywarn.models import make_model
     from earlywarn.report import (
         build_risk_list,
@@ -212,7 +208,6 @@ def run_cycle(
         )
     h = cfg.horizon_months
     as_of = cfg.as_of_date
-    kinds = cfg.labels.events
     censoring = cfg.labels.censoring
 
     tables, true_risk, hashes = data if data is not None else load_cycle_data(cfg)
@@ -250,27 +245,13 @@ def run_cycle(
 
     uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
     tracker = Tracker(uri, cfg.tracking.experiment)
-    label_info = {
-        "events": list(kinds),
-        "description": " or ".join(LABEL_WORDS[k] for k in kinds)
-        + f" within {h} months"
-        + (" (among councils inspected in that window)" if censoring == "drop" else ""),
-        "censoring": (
-            "councils not inspected in the window are dropped (conditional risk)"
-            if censoring == "drop"
-            else "councils not inspected in the window count as not failing (joint risk of "
-            "being inspected and failing)"
-        ),
-        "horizon_months": h,
-    }
+    settings = EvaluationSettings.from_config(cfg)
     evaluation: dict[str, Any] = {
-        "label": label_info,
         "k": cfg.evaluate.k,
         "test_origins": [str(s.test_origin.date()) for s in splits],
         "train_origins": {
             str(s.test_origin.date()): [str(o.date()) for o in s.train_origins] for s in splits
         },
-        "models": {},
     }
     preds = []
     git = git_state(io.project_root())
@@ -288,43 +269,34 @@ def run_cycle(
                 "panel.last_origin": str(score_origin.date()),
             }
         )
+        # backtest and evaluation: every model and baseline, both targets (evaluation.py)
+        t1 = time.perf_counter()
+        ev_part, pred_rows = run_evaluation(
+            X,
+            tables.events,
+            panel,
+            splits,
+            settings,
+            cfg.models.kinds,
+            cfg.models.params,
+            true_risk,
+            feats.specs,
+        )
+        evaluation.update(ev_part)
+        timings["backtest"] = time.perf_counter() - t1
         for kind in cfg.models.kinds:
-            t1 = time.perf_counter()
             params = cfg.models.params.get(kind, {})
             with tracker.run(f"backtest-{kind}", nested=True, tags={"earlywarn.model": kind}):
-                bt = run_backtest(
-                    X,
-                    tables.events,
-                    splits,
-                    lambda k=kind, p=params: make_model(k, p, cfg.seed, specs=feats.specs),
-                    h,
-                    kinds,
-                    censoring,
+                tracker.log_params(
+                    {"model": kind, **params, "censoring": censoring, "target": settings.target}
                 )
-                rows = _eval_rows(bt, censoring)
-                ev = evaluate_predictions(
-                    rows, k=cfg.evaluate.k, n_boot=cfg.evaluate.n_boot, seed=cfg.seed
-                )
-                tracker.log_params({"model": kind, **params, "censoring": censoring})
+                pooled = evaluation["models"].get(kind, {}).get("pooled", {})
                 tracker.log_metrics(
-                    {k: v.get("value") for k, v in ev["pooled"].items() if isinstance(v, dict)},
+                    {k: v.get("value") for k, v in pooled.items() if isinstance(v, dict)},
                     prefix="pooled_",
                 )
-                evaluation["models"][kind] = ev
-                preds.append(rows.assign(model=kind))
-            timings[f"backtest_{kind}"] = time.perf_counter() - t1
-        if true_risk is not None:
-            col = "p_fail_given_inspected" if censoring == "drop" else "p_fail"
-            base = preds[0][["council_code", "origin", "y", "censored"]]
-            oracle = base.join(true_risk[col].rename("p"), on=["council_code", "origin"])
-            oracle = oracle.dropna(subset=["p"])
-            evaluation["oracle"] = evaluate_predictions(
-                oracle, k=cfg.evaluate.k, n_boot=cfg.evaluate.n_boot, seed=cfg.seed
-            )
-            evaluation["oracle"]["note"] = (
-                f"true probabilities ({col}) from the synthetic generator, on the same rows"
-            )
-            preds.append(oracle.assign(model="oracle"))
+        preds.append(pred_rows[pred_rows["model"].isin([*cfg.models.kinds, "oracle"])])
+        if "oracle" in evaluation:
             tracker.log_metrics(
                 {
                     k: v.get("value")
@@ -338,7 +310,7 @@ def run_cycle(
         evaluation["chosen_model"] = {"kind": chosen, "select_by": cfg.models.select_by}
         t1 = time.perf_counter()
         final_train = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
-        Xtr, ytr = training_rows(X, tables.events, final_train, as_of, h, kinds, censoring)
+        Xtr, ytr, wtr, to_target = final_training(X, tables.events, final_train, as_of, settings)
         Xnow = X[X.index.get_level_values("origin") == score_origin]
         with tracker.run(
             f"final-{chosen}",
@@ -347,8 +319,9 @@ def run_cycle(
         ) as model_run:
             model = make_model(
                 chosen, cfg.models.params.get(chosen, {}), cfg.seed, specs=feats.specs
-            ).fit(Xtr, ytr)
-            prob = model.predict_proba(Xnow)[:, 1]
+            )
+            model = fit_model(model, Xtr, ytr, wtr)
+            prob = to_target(model.predict_proba(Xnow)[:, 1], Xnow)  # the ranking target
             tracker.log_params(
                 {
                     "model": chosen,
@@ -416,6 +389,7 @@ def run_cycle(
             html_text = render_report(
                 risk_list, evaluation, run_info, png, cfg.report.top_n, council_sections=sections
             )
+            html_text = insert_section(html_text, render_evaluation_section(evaluation))
             csv_text = _risk_list_csv(risk_list, run_info)
             xlsx_bytes = render_risk_list_xlsx(risk_list, run_info)
             reasons_json = _reasons_json(expl, run_info)
