@@ -184,7 +184,6 @@ def run_cycle(
         EvaluationSettings,
         final_training,
         fit_model,
-        insert_section,
         render_evaluation_section,
         run_evaluation,
     )
@@ -387,9 +386,14 @@ def run_cycle(
                 **git,
             }
             html_text = render_report(
-                risk_list, evaluation, run_info, png, cfg.report.top_n, council_sections=sections
+                risk_list,
+                evaluation,
+                run_info,
+                png,
+                cfg.report.top_n,
+                council_sections=sections,
+                extra_sections=[render_evaluation_section(evaluation)],
             )
-            html_text = insert_section(html_text, render_evaluation_section(evaluation))
             csv_text = _risk_list_csv(risk_list, run_info)
             xlsx_bytes = render_risk_list_xlsx(risk_list, run_info)
             reasons_json = _reasons_json(expl, run_info)
