@@ -7,10 +7,12 @@ imported inside the commands, so ``earlywarn --help`` answers at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Early warning of service failure in English councils (confidential outputs).",
 )
-_state = {"debug": False}
+_state = {"debug": False, "quiet": False, "verbose": False}
 
 
 @app.callback()
@@ -28,8 +30,53 @@ def _main(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks for every error.")
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only errors (no progress, no summary).")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also show MLflow's own log messages.")
+    ] = False,
 ) -> None:
-    _state["debug"] = debug
+    _state.update(debug=debug, quiet=quiet, verbose=verbose)
+
+
+def _say(text: str) -> None:
+    if not _state["quiet"]:
+        typer.echo(text)
+
+
+@contextlib.contextmanager
+def _progress(what: str) -> Iterator[None]:
+    """A spinner with elapsed time on a terminal; silent in CI, when piped, or with -q."""
+    import logging
+
+    logging.getLogger("mlflow").setLevel(logging.INFO if _state["verbose"] else logging.WARNING)
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    if _state["quiet"] or os.environ.get("CI") or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"{what} ..."):
+        yield
+
+
+def _guarded(fn: Callable[[], Any]) -> Any:
+    """Run a command body: bad input -> exit 2, internal error -> exit 1, one line each."""
+    from earlywarn.errors import UserInputError
+
+    try:
+        return fn()
+    except UserInputError as err:
+        _fail(err, 2)
+    except KeyboardInterrupt:
+        typer.echo("earlywarn: interrupted; nothing was published", err=True)
+        raise typer.Exit(130) from None
+    except Exception as err:
+        if _state["debug"]:
+            raise
+        typer.echo(f"earlywarn: internal error: {type(err).__name__}: {err}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _fail(err: BaseException, code: int) -> None:
@@ -47,8 +94,8 @@ def _run(config: Path, out: Path | None) -> None:
         cfg = load_config(config)
         from earlywarn.cycle import run_cycle
 
-        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-        result = run_cycle(cfg, out_dir=out)
+        with _progress(f"Cycle {cfg.cycle}: features, backtest, final fit, reasons"):
+            result = run_cycle(cfg, out_dir=out)
     except UserInputError as err:
         _fail(err, 2)
         return
@@ -64,18 +111,21 @@ def _run(config: Path, out: Path | None) -> None:
         )
         raise typer.Exit(1) from None
     ev = result.evaluation
-    typer.echo(f"Published to {result.out_dir} (CONFIDENTIAL: named councils)")
+    _say(f"Published to {result.out_dir} (CONFIDENTIAL: named councils)")
     for name, m in [*ev["models"].items(), *([("oracle", ev["oracle"])] if "oracle" in ev else [])]:
         a = m["pooled"]["auroc"]
         ap = m["pooled"]["average_precision"]
-        typer.echo(
+        _say(
             f"  {name:<12} pooled out-of-time AUROC {a['value']:.3f} "
             f"[{a['lo']:.3f}, {a['hi']:.3f}]  AP {ap['value']:.3f}"
         )
-    typer.echo(
+    _say(
         f"  published model: {ev['chosen_model']['kind']}; "
         f"MLflow: {result.run_info['tracking_uri']}"
     )
+    reg = result.run_info.get("registered_model") or {}
+    if reg:
+        _say(f"  registered as {reg['name']} version {reg['version']} (alias champion)")
 
 
 @app.command()
@@ -137,6 +187,65 @@ def data_build(
     )
     for name, names in report.unmatched.items():
         typer.echo(f"  unmatched in {name}: {', '.join(names)}")
+
+
+@app.command()
+def score(
+    config: Annotated[Path, typer.Argument(help="The cycle's TOML config (data and as_of).")],
+    model: Annotated[
+        str, typer.Option(help="Registered model, e.g. models:/NAME@champion or models:/NAME/3.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="New output folder (default: runs/<cycle>-score-<time>).")
+    ] = None,
+) -> None:
+    """Score the latest origin with a registered model (no retraining) and publish the list."""
+
+    def body():
+        from earlywarn.config import load_config
+        from earlywarn.publish import score_registered
+
+        cfg = load_config(config)
+        with _progress(f"Scoring {cfg.as_of} with {model}"):
+            return score_registered(cfg, model, out_dir=out)
+
+    res = _guarded(body)
+    v = res.run_info["registered_model"]
+    _say(f"Published to {res.out_dir} (CONFIDENTIAL: named councils)")
+    _say(f"  model {v['name']} version {v['version']}; origin {res.run_info['score_origin']}")
+
+
+@app.command()
+def compare(
+    config: Annotated[Path, typer.Argument(help="The cycle's TOML config (its experiment).")],
+    k: Annotated[int | None, typer.Option(help="Top k to compare (default: evaluate.k).")] = None,
+) -> None:
+    """This cycle against the previous one: who entered / left the top k, metric changes."""
+
+    def body():
+        from earlywarn.config import load_config
+        from earlywarn.publish import compare_cycles
+
+        with _progress("Reading the last two cycles"):
+            return compare_cycles(load_config(config), k=k)
+
+    c = _guarded(body)
+    cur, prev = c["current"], c["previous"]
+    typer.echo("CONFIDENTIAL: names councils")
+    typer.echo(
+        f"cycle {cur['cycle']} ({cur['chosen_model']}, {cur['registered_model']} "
+        f"v{cur['model_version']}) vs {prev['cycle']} ({prev['chosen_model']}, "
+        f"v{prev['model_version']})"
+    )
+    for word, rows in (("entered", c["entered"]), ("left", c["left"])):
+        listed = ", ".join(f"{r['council_name']} ({r['council_code']})" for r in rows)
+        typer.echo(f"  {word} the top {c['k']} ({len(rows)}): {listed or 'none'}")
+    for m in c["metrics"]:
+        if m["metric"] in ("auroc", "average_precision", "brier", "precision_at_k"):
+            typer.echo(
+                f"  {m['model']:<12} {m['metric']:<18} {m['previous']:.3f} -> "
+                f"{m['current']:.3f} ({m['change']:+.3f})"
+            )
 
 
 def main() -> None:

@@ -234,6 +234,11 @@ class Tracker:
             signature=signature,
             input_example=example.head(3),
             serialization_format=fmt,
+            # pinned from the running environment: mlflow's inference of requirements
+            # re-imports the model in a subprocess and takes seconds
+            pip_requirements=[
+                f"{n}=={v}" for n, v in package_versions().items() if v != "not installed"
+            ],
             **kwargs,
         )
         self.set_tags({"earlywarn.serialization": fmt})

@@ -1,0 +1,192 @@
+"""Tracking and registry end to end: a real MLflow server on loopback and the default
+SQLite store; champion/previous aliases; scoring with the registered model; compare."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from earlywarn.config import parse_config
+from earlywarn.cycle import run_cycle
+from earlywarn.publish import compare_cycles, score_registered
+from earlywarn.tracking import load_model, published_lists, resolve_tracking_uri
+
+FAST = {
+    "horizon": "24M",
+    "seed": 7,
+    "data": {"source": "synthetic", "n_councils": 30, "start_year": 2011, "end_year": 2020},
+    "models": {"kinds": ["persistence", "logit"], "select_by": "auroc"},
+    "evaluate": {"k": 8, "n_boot": 20},
+    "tracking": {"experiment": "ew-track", "registry_name": "ew-risk"},
+}
+
+
+def _cfg(cycle: str, as_of: str, path: Path | None = None):
+    raw = {"cycle": cycle, "as_of": as_of, **FAST}
+    if path is not None:  # a TOML file for the CLI
+        lines = [f'cycle = "{cycle}"', f'as_of = "{as_of}"', 'horizon = "24M"', "seed = 7"]
+        for table, body in FAST.items():
+            if isinstance(body, dict):
+                lines.append(f"[{table}]")
+                lines += [f"{k} = {json.dumps(v)}" for k, v in body.items()]
+        path.write_text("\n".join(lines) + "\n")
+    return parse_config(raw, path=str(path or ""))
+
+
+def _probabilities(out_dir: Path) -> pd.Series:
+    rl = pd.read_csv(out_dir / "risk_list.csv", comment="#")
+    return rl.set_index("council_code")["probability"].sort_index()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(tmp_path_factory):
+    """`mlflow server` on loopback with a SQLite backend; stopped after the module."""
+    base = tmp_path_factory.mktemp("server")
+    port = _free_port()
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{base / 'mlflow.db'}",
+            "--artifacts-destination",
+            (base / "artifacts").as_uri(),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(base / "server.log", "w"),
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"mlflow server did not start: {(base / 'server.log').read_text()}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def test_cycle_against_a_tracking_server(mlflow_server, tmp_path):
+    cfg = _cfg("srv-2020", "2020-03-31")
+    result = run_cycle(cfg, out_dir=tmp_path / "cycle", tracking_uri=mlflow_server)
+    reg = result.run_info["registered_model"]
+    assert reg["name"] == "ew-risk" and reg["version"] == "1"
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=mlflow_server)
+    assert str(client.get_model_version_by_alias("ew-risk", "champion").version) == "1"
+    run = client.get_run(result.run_info["model_run_id"])
+    assert run.data.tags["earlywarn.serialization"] == "skops"
+    # the champion, loaded back by alias, scores exactly as the cycle did
+    scored = score_registered(
+        cfg, "models:/ew-risk@champion", out_dir=tmp_path / "score", tracking_uri=mlflow_server
+    )
+    pd.testing.assert_series_equal(_probabilities(scored.out_dir), _probabilities(result.out_dir))
+    table = published_lists(mlflow_server, "ew-track")
+    assert list(table["kind"]) == ["cycle", "score"]
+    assert set(table["model_version"]) == {"1"}
+
+
+@pytest.fixture(scope="module")
+def two_cycles(tmp_path_factory):
+    """Two consecutive cycles on the default SQLite store (in tmp), then a CLI compare."""
+    base = tmp_path_factory.mktemp("default")
+    old = os.environ.pop("MLFLOW_TRACKING_URI", None)
+    try:
+        uri = resolve_tracking_uri("", base / "experiments")
+        assert uri == f"sqlite:///{(base / 'experiments' / 'mlflow.db').resolve()}"
+        first = run_cycle(_cfg("2019", "2019-03-31"), out_dir=base / "c2019", tracking_uri=uri)
+        second = run_cycle(_cfg("2020", "2020-03-31"), out_dir=base / "c2020", tracking_uri=uri)
+    finally:
+        if old is not None:
+            os.environ["MLFLOW_TRACKING_URI"] = old
+    return base, uri, first, second
+
+
+def test_consecutive_cycles_set_champion_and_previous(two_cycles):
+    import mlflow
+
+    _, uri, first, second = two_cycles
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    assert str(client.get_model_version_by_alias("ew-risk", "champion").version) == "2"
+    assert str(client.get_model_version_by_alias("ew-risk", "previous").version) == "1"
+    assert second.run_info["registered_model"]["previous_version"] == "1"
+    # champion by alias = the second cycle's model: identical scores on its origin
+    model = load_model(uri, "models:/ew-risk@champion")
+    logged = load_model(uri, second.run_info["model_uri"])
+    X = model.feature_names_in_
+    assert list(X) == list(logged.feature_names_in_)
+    rl = _probabilities(second.out_dir)
+    table = published_lists(uri, "ew-track")
+    assert list(table["cycle"]) == ["2019", "2020"]
+    assert list(table["model_version"]) == ["1", "2"]
+    assert table["list_sha256"].str.len().eq(64).all()
+    assert rl.between(0, 1).all()
+
+
+def test_compare_reports_entries_exits_and_metric_changes(two_cycles):
+    base, uri, first, second = two_cycles
+    cfg = _cfg("2020", "2020-03-31")
+    c = compare_cycles(cfg, tracking_uri=uri)
+    assert c["current"]["cycle"] == "2020" and c["previous"]["cycle"] == "2019"
+    top = {
+        key: set(pd.read_csv(r.out_dir / "risk_list.csv", comment="#").head(8)["council_code"])
+        for key, r in (("prev", first), ("cur", second))
+    }
+    assert {r["council_code"] for r in c["entered"]} == top["cur"] - top["prev"]
+    assert {r["council_code"] for r in c["left"]} == top["prev"] - top["cur"]
+    assert c["entered"] or c["left"]  # a year later the top 8 is not the same
+    auroc = {m["model"]: m for m in c["metrics"] if m["metric"] == "auroc"}
+    assert set(auroc) == {"persistence", "logit"}
+    for m in auroc.values():
+        assert np.isclose(m["change"], m["current"] - m["previous"])
+
+    from earlywarn.cli import app
+
+    toml = base / "cycle.toml"
+    _cfg("2020", "2020-03-31", path=toml)
+    env = {"MLFLOW_TRACKING_URI": uri}
+    res = CliRunner().invoke(app, ["compare", str(toml)], env=env)
+    assert res.exit_code == 0, res.output
+    assert "entered the top 8" in res.output and "auroc" in res.output
+    res = CliRunner().invoke(app, ["score", str(toml), "--model", "models:/nope@champion"], env=env)
+    assert res.exit_code == 2 and "not found" in res.output
