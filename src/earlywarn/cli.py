@@ -248,6 +248,60 @@ def compare(
             )
 
 
+@app.command(context_settings={"allow_extra_args": True})
+def evaluate(
+    ctx: typer.Context,
+    lists: Annotated[
+        list[Path], typer.Option("--lists", help="Earlier cycles' output folders (one or more).")
+    ],
+    events: Annotated[Path, typer.Option(help="Events CSV (core format) with later outcomes.")],
+    out: Annotated[
+        Path | None, typer.Option(help="New output folder (default: runs/evaluate-<time>).")
+    ] = None,
+    k: Annotated[int | None, typer.Option(help="Top k warned (default: each list's k).")] = None,
+) -> None:
+    """Match earlier published lists to later events: hits, misses and false alarms."""
+
+    def body():
+        import json
+
+        from earlywarn import io
+        from earlywarn.errors import UserInputError
+        from earlywarn.outcomes import match_outcomes
+        from earlywarn.report import CONFIDENTIAL
+        from earlywarn.schema import EVENT_COLUMNS, validate_events
+
+        folders = [*lists, *(Path(a) for a in ctx.args)]
+        bad = [a for a in ctx.args if a.startswith("-")]
+        if bad:
+            raise UserInputError(f"unknown option {bad[0]!r}")
+        published = [io.read_published_list(f) for f in folders]
+        ev = validate_events(io.read_csv_table(events, EVENT_COLUMNS), where=str(events))
+        frame, summary = match_outcomes(published, ev, k=k)
+        banner = f"# {CONFIDENTIAL}\n# outcomes of earlier lists against {events.name}\n"
+        csv = io.safe_for_spreadsheet(frame).to_csv(index=False, lineterminator="\n")
+        files = {
+            "outcomes.csv": banner + csv,
+            "outcomes.json": json.dumps(
+                {"confidential": CONFIDENTIAL, **summary}, indent=2, sort_keys=True
+            ),
+        }
+        target = out or io.default_out_dir("evaluate")
+        return io.write_output_folder(target, files), summary
+
+    folder, summary = _guarded(body)
+    _say(f"Wrote {folder} (CONFIDENTIAL: named councils)")
+    for cycle, s in summary["lists"].items():
+        state = "closed" if s["window_closed"] else "still open"
+        prec = "n/a" if s["precision"] is None else f"{s['precision']:.2f}"
+        rec = "n/a" if s["recall"] is None else f"{s['recall']:.2f}"
+        _say(
+            f"  {cycle} (origin {s['score_origin']}, window {state}): {s['hit']} hits, "
+            f"{s['miss']} misses, {s['false_alarm']} false alarms, {s['unconfirmed']} not "
+            f"inspected, {s['pending']} pending; precision {prec}, recall {rec}"
+        )
+
+
 def main() -> None:
     """Entry point for the ``earlywarn`` script."""
     app(prog_name="earlywarn")

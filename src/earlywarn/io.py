@@ -34,6 +34,7 @@ __all__ = [
     "project_root",
     "read_csv_table",
     "read_neighbours",
+    "read_published_list",
     "read_soft_notes",
     "read_tables",
     "safe_for_spreadsheet",
@@ -127,6 +128,38 @@ def read_neighbours(path: str | Path) -> pd.DataFrame:
     from earlywarn.schema import NEIGHBOUR_COLUMNS, validate_neighbours
 
     return validate_neighbours(read_csv_table(path, NEIGHBOUR_COLUMNS), str(path))
+
+
+def read_published_list(folder: str | Path) -> tuple[pd.DataFrame, dict]:
+    """A cycle's frozen list: ``risk_list.csv`` (after its banner lines) and ``run.json``."""
+    import json
+
+    d = Path(folder)
+    if not d.is_dir():
+        raise UserInputError(f"{d}: not a folder (expected a cycle's output folder)")
+    for name in ("risk_list.csv", "run.json"):
+        if not (d / name).is_file():
+            raise UserInputError(f"{d}: no {name} (expected a cycle's output folder)")
+    try:
+        info = json.loads((d / "run.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise UserInputError(f"{d / 'run.json'}: not valid JSON ({err})") from None
+    lines = (d / "risk_list.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    skip = 0
+    while skip < len(lines) and lines[skip].startswith("#"):
+        skip += 1
+    import io as _io
+
+    try:
+        rl = pd.read_csv(_io.StringIO("".join(lines[skip:])), dtype={"council_code": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise UserInputError(f"{d / 'risk_list.csv'}: not a readable CSV ({err})") from None
+    missing = [c for c in ("rank", "council_code", "probability") if c not in rl.columns]
+    if missing:
+        raise UserInputError(f"{d / 'risk_list.csv'}: missing column(s) {', '.join(missing)}")
+    if not isinstance(info, dict):
+        raise UserInputError(f"{d / 'run.json'}: expected a JSON object")
+    return rl, info
 
 
 def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
