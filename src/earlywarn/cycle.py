@@ -11,6 +11,7 @@ Example
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 from dataclasses import dataclass, field
@@ -456,7 +457,10 @@ def _risk_list_csv(risk_list: pd.DataFrame, run_info: dict) -> str:
         f"# {CONFIDENTIAL}\n# cycle {run_info['cycle']}; data as of {run_info['as_of']}; "
         f"model {run_info['model']} (MLflow run {run_info['model_run_id']})\n"
     )
-    return header + io.safe_for_spreadsheet(risk_list).to_csv(index=False, lineterminator="\n")
+    body = io.safe_for_spreadsheet(risk_list).to_csv(
+        index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC
+    )
+    return header + body
 
 
 def _reasons_json(expl, run_info: dict) -> str:

@@ -1,0 +1,253 @@
+"""Risk bands, support, export safety (CSV, XLSX, HTML) and the report in headless Chromium."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from earlywarn.bands import DEFAULT_SUPPORT, WORDING, build_bands, risk_score, support_for
+from earlywarn.config import parse_config
+from earlywarn.errors import UserInputError
+from earlywarn.explain import explain
+from earlywarn.report import (
+    CONFIDENTIAL,
+    build_risk_list,
+    calibration_png,
+    render_council_sections,
+    render_report,
+    render_risk_list_xlsx,
+)
+
+EVIL = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+SCRIPT = "<script>alert('x')</script> Borough"
+
+
+def test_matrix_scores_and_wording():
+    assert risk_score(3, 3) == 9 and risk_score(1, 3) == 7 and risk_score(3, 1) == 3
+    assert risk_score(1, 1) == 1
+    assert WORDING[9].startswith("Immediate action needed")
+    assert WORDING[1] == "No action necessary"
+    with pytest.raises(ValueError):
+        risk_score(0, 2)
+
+
+def test_bands_follow_thresholds_criticality_and_size():
+    p = pd.Series([0.05, 0.15, 0.30, 0.30, 0.30], index=list("abcde"))
+    size = pd.Series([500.0, 500.0, 500.0, 900.0, np.nan], index=list("abcde"))
+    b = build_bands(p, size, (0.1, 0.25), criticality=2, size_thresholds=(300, 700))
+    assert b["likelihood_band"].tolist() == ["low", "medium", "high", "high", "high"]
+    assert b["impact_band"].tolist() == ["medium", "medium", "medium", "high", "medium"]
+    assert b["risk_score"].tolist() == [4, 5, 6, 9, 6]
+    small = build_bands(p, pd.Series(100.0, index=p.index), (0.1, 0.25), criticality=2)
+    assert (small["impact_band"] == "low").all()
+    # thresholds come from the config
+    b2 = build_bands(p, size, (0.02, 0.04), criticality=2)
+    assert (b2["likelihood_band"] == "high").all()
+
+
+def test_band_config_is_checked():
+    base = {"cycle": "t", "as_of": "2020-03-31"}
+    cfg = parse_config({**base, "report": {"likelihood_thresholds": [0.05, 0.2]}})
+    assert cfg.report.likelihood_thresholds == (0.05, 0.2)
+    for bad in (
+        {"likelihood_thresholds": [0.3, 0.2]},
+        {"service_criticality": 4},
+        {"support": {"magic": ["x"]}},
+        {"size_thresholds": ["a", "b"]},
+    ):
+        with pytest.raises(UserInputError, match="report"):
+            parse_config({**base, "report": bad})
+
+
+def test_support_for_natures_in_order_without_repeats():
+    s = support_for(["political", "financial", "political"], DEFAULT_SUPPORT)
+    assert s.startswith("political peer mentoring") and s.count("political peer mentoring") == 1
+    assert "finance peer review" in s
+
+
+@pytest.fixture(scope="module")
+def report_parts(explained_world):
+    """An explained world with hostile council names, its risk list and report."""
+    w = explained_world
+    model = w.models["gbm"]
+    ex = explain(model, w.now, w.Xtr, w.features.specs, w.features.peer_median)
+    codes = w.now.index.get_level_values("council_code")
+    prob = model.predict_proba(w.now)[:, 1]
+    names = w.panel.loc[w.now.index, "council_name"].to_numpy().copy()
+    order = np.argsort(-prob)
+    for j, evil in zip(order, [SCRIPT, *EVIL], strict=False):
+        names[j] = evil
+    scores = pd.DataFrame(
+        {
+            "council_code": codes,
+            "council_name": names,
+            "council_type": w.panel.loc[w.now.index, "council_type"].to_numpy(),
+            "probability": prob,
+        }
+    )
+    bands = build_bands(pd.Series(prob, index=codes), pd.Series(500.0, index=codes))
+    rl = build_risk_list(
+        scores, ex.reasons, 3, bands=bands, main_nature=ex.main_nature, support=DEFAULT_SUPPORT
+    )
+    sections = render_council_sections(
+        rl, ex, w.features.X, w.features.peer_median, w.features.specs, k=4
+    )
+    evaluation = {
+        "models": {"gbm": {"pooled": {"auroc": {"value": 0.8, "lo": 0.7, "hi": 0.9}}}},
+        "label": {"description": "an 'inadequate' judgement within 24 months"},
+        "test_origins": ["2018-03-31"],
+        "k": 4,
+    }
+    run_info = {"cycle": "t", "as_of": "2020-03-31", "model": "gbm", "model_run_id": "abc"}
+    pred = pd.DataFrame({"model": "gbm", "p": prob, "y": (prob > 0.1).astype(int)})
+    page = render_report(
+        rl,
+        evaluation,
+        run_info,
+        calibration_png(pred),
+        top_n=20,
+        council_sections=sections,
+        extra_sections=["<h2 id='extra'>Evaluation hook</h2>"],
+    )
+    return rl, ex, page, run_info
+
+
+def test_risk_list_carries_bands_support_and_main_nature(report_parts):
+    rl, ex, _, _ = report_parts
+    for col in ("risk_score", "likelihood_band", "impact_band", "risk_wording", "support_offered"):
+        assert rl[col].notna().all(), col
+    assert rl["risk_score"].between(1, 9).all()
+    main = ex.main_nature.replace("", np.nan)
+    assert rl.set_index("council_code")["main_problem_nature"].equals(
+        main.reindex(rl["council_code"]).rename("main_problem_nature")
+    )
+    for r in rl.itertuples():
+        if isinstance(r.main_problem_nature, str):
+            assert r.support_offered.startswith(DEFAULT_SUPPORT[r.main_problem_nature][0])
+
+
+def test_csv_export_neutralises_formulas(report_parts):
+    from earlywarn.cycle import _risk_list_csv
+
+    rl, _, _, run_info = report_parts
+    text = _risk_list_csv(rl, {**run_info, "model_run_id": "abc"})
+    assert text.splitlines()[0] == f"# {CONFIDENTIAL}"
+    back = pd.read_csv(io.StringIO(text), skiprows=2, keep_default_na=False)
+    assert len(back) == len(rl)  # a CR or tab in a name does not break the rows
+    names = set(back["council_name"])
+    for evil in EVIL:
+        assert evil not in names and "'" + evil in names
+    for col in back.columns:
+        for v in back[col]:
+            assert not (isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r")))
+
+
+def test_xlsx_has_no_formula_banner_frozen_header_and_band_colours(report_parts):
+    from openpyxl import load_workbook
+
+    rl, _, _, run_info = report_parts
+    data = render_risk_list_xlsx(rl, run_info)
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["Confidential", "Risk list"]
+    conf = wb["Confidential"]
+    assert conf["B1"].value == CONFIDENTIAL
+    assert {conf.cell(r, 1).value for r in range(1, 9)} >= {"model run (MLflow)", "cycle"}
+    ws = wb["Risk list"]
+    assert ws.freeze_panes == "A2"
+    header = [c.value for c in ws[1]]
+    assert header[: len(rl.columns)] == list(rl.columns)
+    for row in ws.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f", (cell.coordinate, cell.value)
+            if isinstance(cell.value, str):
+                assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))
+    name_col = header.index("council_name") + 1
+    names = {ws.cell(r, name_col).value for r in range(2, ws.max_row + 1)}
+    assert '\'=HYPERLINK("http://x","y")' in names and "'@SUM(A1)" in names
+    score_col = header.index("risk_score") + 1
+    fills = {
+        ws.cell(r, score_col).value: ws.cell(r, score_col).fill.fgColor.rgb
+        for r in range(2, ws.max_row + 1)
+    }
+    assert len(set(fills.values())) == len({(s - 1) // 3 + (s == 9) for s in fills})
+    assert ws.column_dimensions["A"].width >= 6
+
+
+def test_html_escapes_names_and_is_self_contained(report_parts):
+    _, _, page, _ = report_parts
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert CONFIDENTIAL.split(" - ")[0] in page
+    assert "Content-Security-Policy" in page
+    assert not re.search(r"(src|href)=\"(https?:|//)", page)
+    assert page.count('class="council"') == 4
+    assert "<h2 id='extra'>Evaluation hook</h2>" in page
+    assert page.count("data:image/png;base64,") == 5  # 4 councils + calibration
+
+
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if shutil.os.path.exists("/usr/bin/chromium") else None
+)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+]
+
+
+def _chromium(tmp_path, *args):
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (.ci/run installs it)")
+def test_report_renders_in_headless_chromium(report_parts, tmp_path):
+    rl, _, page, _ = report_parts
+    html_file = tmp_path / "report.html"
+    html_file.write_text(page, encoding="utf-8")
+    res = _chromium(tmp_path, "--dump-dom", html_file.as_uri())
+    assert res.returncode == 0, res.stderr[-2000:]
+    dom = res.stdout
+    assert 'id="risk-list"' in dom
+    table = dom.split('id="risk-list"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == min(20, len(rl)) + 1  # header + rows
+    assert "&lt;script&gt;" in dom
+    console = [ln for ln in res.stderr.splitlines() if "CONSOLE" in ln]
+    assert not console, console
+
+    # every embedded image decodes: an instrumented copy (scripts allowed only here)
+    probe = (
+        "<script>addEventListener('load', () => { const bad = [...document.images]"
+        ".filter(i => !(i.complete && i.naturalWidth > 0)).length;"
+        " document.body.insertAdjacentHTML('beforeend',"
+        " `<p id='probe'>images=${document.images.length} broken=${bad}</p>`); });</script>"
+    )
+    inst = page.replace("default-src 'none';", "default-src 'none'; script-src 'unsafe-inline';")
+    inst = inst.replace("</head>", probe + "</head>", 1)
+    probe_file = tmp_path / "probe.html"
+    probe_file.write_text(inst, encoding="utf-8")
+    res = _chromium(tmp_path, "--virtual-time-budget=5000", "--dump-dom", probe_file.as_uri())
+    m = re.search(r"images=(\d+) broken=(\d+)", res.stdout)
+    assert m, res.stdout[-500:]
+    assert int(m.group(1)) == 5 and int(m.group(2)) == 0
+
+    shot = tmp_path / "report.png"
+    res = _chromium(tmp_path, "--window-size=1280,2000", f"--screenshot={shot}", html_file.as_uri())
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
