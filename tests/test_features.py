@@ -383,3 +383,13 @@ def test_every_feature_renders_a_sentence_not_a_name(small_data):
             assert name not in sentence
             assert not re.search(r"\b[a-z0-9]+_[a-z0-9_]+\b", sentence), sentence
             assert "{" not in sentence
+
+
+def test_example_soft_notes_file_reads():
+    from earlywarn.io import project_root, read_soft_notes
+
+    notes = read_soft_notes(project_root() / "data" / "examples" / "soft_notes.csv")
+    assert len(notes) >= 5 and set(notes["problem_nature"]) <= set(
+        ["financial", "capacity", "capability", "political"]
+    )
+    assert notes["council_code"].str.match(r"E\d{2}900\d{3}").all()  # synthetic codes only
