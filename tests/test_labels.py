@@ -60,3 +60,19 @@ def test_known_at_hides_events_not_yet_published():
     # council 3 failed on the window's last day but the report was not out by then
     assert seen["label"].tolist() == [1, 0, 0, 0, 0, 0]
     assert make_labels(ev, IDX, 24)["label"].iloc[2] == 1
+
+
+def test_failed_at_origin_for_new_failures_only():
+    ev = _events(
+        [
+            ("E06900001", "2014-06-01", "inspection", "childrens_services", 4, "x"),  # failed
+            ("E06900002", "2013-01-01", "inspection", "childrens_services", 4, "x"),
+            ("E06900002", "2014-09-01", "inspection", "childrens_services", 2, "x"),  # recovered
+            ("E06900003", "2015-04-01", "inspection", "childrens_services", 4, "x"),  # after
+            ("E06900006", "2014-01-01", "financial_notice", "finance", 1, "x"),
+        ]
+    )
+    lab = make_labels(ev, IDX, 24)
+    assert lab["failed_at_origin"].tolist() == [True, False, False, False, False, False]
+    lab = make_labels(ev, IDX, 24, kinds=("financial_notice",))
+    assert lab["failed_at_origin"].tolist() == [False] * 5 + [True]
