@@ -201,12 +201,12 @@ def test_satisfaction_peak_drop_and_noise():
         families=("satisfaction",),
     )
     a, b = _row(fs, CODES[0]), _row(fs, CODES[1])
-    assert a["resident_satisfaction_drop_from_peak_pp"] == 14
-    assert a["resident_satisfaction_chg_1y_pp"] == -10
-    assert a["resident_satisfaction_drop_beyond_noise"] == 1
-    assert b["resident_satisfaction_drop_beyond_noise"] == 0
+    assert a["satisfaction_drop_from_peak_pp"] == 14
+    assert a["satisfaction_chg_1y_pp"] == -10
+    assert a["satisfaction_drop_beyond_noise"] == 1
+    assert b["satisfaction_drop_beyond_noise"] == 0
     # peers' median change is -1 (C, D, E: -2; B: -1; A: -10 -> median -2)
-    assert a["resident_satisfaction_chg_vs_peers_pp"] == -8
+    assert a["satisfaction_chg_vs_peers_pp"] == -8
     assert "resident_satisfaction_n" not in fs.X.columns  # a sample size is not a feature
 
 

@@ -145,7 +145,7 @@ def test_each_family_carries_the_planted_signal(all_origins):
     # signs follow the planted effects (risk: failure given inspection)
     assert rho["rereferral_pct"] > 0.3  # leading indicator, higher is worse
     assert rho["assessment_timeliness_pct"] < -0.3  # leading, higher is better
-    assert rho["resident_satisfaction_pct"] < -0.2
+    assert rho["satisfaction_pct"] < -0.2
     assert rho["reserves_pct_net_spend"] < -0.3  # reserves deplete while health is low
     assert rho["leadership_changes_5y"] > 0.2  # churn follows and causes low health
     assert rho["soft_notes_12m"] > 0.25

@@ -1,6 +1,8 @@
 """Resident satisfaction, as of the origin, for every satisfaction measure.
 
-Per measure (``resident_satisfaction_pct`` -> prefix ``resident_satisfaction``):
+Per measure (prefix: the name without ``_pct``; ``satisfaction`` for
+``resident_satisfaction_pct``, whose features keep the short names the red-flag baseline
+uses):
 
 - ``<p>_pct``: latest level; ``<p>_chg_1y_pp``: change over the latest year;
 - ``<p>_drop_from_peak_pp``: fall from the council's own peak over the last ``peak``
@@ -24,6 +26,7 @@ from earlywarn.features._base import Columns, OriginData, measure_spec, years_wo
 from earlywarn.features.registry import measure_info
 
 FAMILY = "satisfaction"
+PREFIX = {"resident_satisfaction_pct": "satisfaction"}  # short names used by the red flags
 
 
 def survey_change_z(p1: np.ndarray, n1: np.ndarray, p0: np.ndarray, n0: np.ndarray):
@@ -52,7 +55,7 @@ def build(d: OriginData) -> Columns:
         info = measure_info(m)
         if info.family != FAMILY or m not in d.selected or m in sizes:
             continue
-        p = m.removesuffix("_pct")
+        p = PREFIX.get(m, m.removesuffix("_pct"))
         pp = "_pp" if info.unit == "%" else ""
         pts = " points" if info.unit == "%" else info.unit
         sign = 1.0 if info.higher_is_worse else -1.0
@@ -66,7 +69,7 @@ def build(d: OriginData) -> Columns:
 
         spec = partial(measure_spec, FAMILY, m, info)
 
-        out.add(spec(m, info.label, info.unit), level)
+        out.add(spec(f"{p}_pct" if pp else m, info.label, info.unit), level)
         out.add(spec(f"{p}_chg_1y{pp}", info.label, pts, "change", years_words(1)), chg)
         out.add(
             spec(
