@@ -27,14 +27,13 @@ from earlywarn.models import (
 #   council index level and the period effects a named column, which array input lacks.
 # - PersistenceClassifier / RedFlagsClassifier read named columns:
 #   check_classifier_data_not_an_array passes a DataFrame whose columns are not the
-#   configured names (they raise, as they should); RedFlags' check_fit2d_1feature gives
-#   one column where the configured flags name two.
+#   configured names (they raise, as they should).
 # - All are binary-only (tag multi_class=False), so the multiclass checks are skipped by
 #   sklearn itself.
 NAMED_COLUMNS = {"check_classifier_data_not_an_array": "reads named columns; the check renames"}
 EXPECTED_FAILED = {
     PersistenceClassifier: NAMED_COLUMNS,
-    RedFlagsClassifier: {**NAMED_COLUMNS, "check_fit2d_1feature": "the flags name two columns"},
+    RedFlagsClassifier: NAMED_COLUMNS,
 }
 
 

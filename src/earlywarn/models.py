@@ -448,7 +448,10 @@ class HazardLogit(ClassifierMixin, BaseEstimator):
             Zf = np.where(np.isnan(Z), self.medians_, Z)
             self.means_ = Zf.mean(axis=0)
             sd = Zf.std(axis=0)
-        self.scales_ = np.where(sd > 0, sd, 1.0)
+        varies = sd > 0  # a constant covariate would make the design rank-deficient
+        self.covariates_ = self.covariates_[varies]
+        self.medians_, self.means_ = self.medians_[varies], self.means_[varies]
+        self.scales_ = sd[varies]
         if self.period_feature is not None:
             pv = Xf[self.period_feature].to_numpy(dtype=float)
             self.period_fill_ = float(np.nanmedian(pv)) if np.isfinite(pv).any() else 0.0
