@@ -254,3 +254,58 @@ def test_cla_sfr_broken_copies(tmp_path, cw):
     path.write_text("\n".join([*lines[:la], ",".join(bad), *lines[la + 1 :]]))
     with pytest.raises(UserInputError, match="New_geog_code 'E09000003'.*geog_c '301'"):
         load_cla_sfr(tmp_path, cw)
+
+
+# -- s251 children's services outturn ---------------------------------------------------------
+
+
+def test_s251_real_files(cw):
+    from earlywarn.sources.s251 import load_s251
+
+    obs, rep = load_s251(RAW, cw)
+    assert len(rep.files) == 6
+    per_year = obs[obs["measure"].eq("s251_cla_net_spend_gbp_m")].groupby("period").size()
+    assert list(per_year.index.year) == list(range(2009, 2015))
+    assert per_year.iloc[1:].min() == 152
+    # the 2009 unitaries' DfE numbers did not exist on 31 March 2009: listed, not guessed
+    assert "908" in rep.unmatched and rep.skipped["unknown council (DfE number)"] == 14
+    # Barking and Dagenham 2008-09, "14 Total Children Looked After", net 17633019
+    assert _one(obs, "E09000002", "2009-03-31", "s251_cla_net_spend_gbp_m") == pytest.approx(
+        17.633019
+    )
+
+
+def test_s251_broken_copies(tmp_path, cw):
+    from earlywarn.sources.s251 import load_s251
+
+    shutil.copytree(RAW / "mysociety_la_codes", tmp_path / "mysociety_la_codes")
+    shutil.copytree(RAW / "d2i_ilacs_scrape", tmp_path / "d2i_ilacs_scrape")
+    lines = (
+        (RAW / "goodair_csc" / "s251_outturn" / "outturn_1314.csv")
+        .read_text(encoding="latin-1")
+        .splitlines()
+    )
+    path = tmp_path / "outturn_1314.csv"
+    path.write_text("\n".join([lines[0].replace("NetCurrentExpenditure", "Net"), *lines[1:]]))
+    with pytest.raises(UserInputError, match="no NET Current Expenditure column"):
+        load_s251(tmp_path, cw)
+    (tmp_path / "s251.csv").write_text("\n".join(lines))
+    path.unlink()
+    with pytest.raises(UserInputError, match="s251.csv: the file name gives no financial year"):
+        load_s251(tmp_path, cw)
+    (tmp_path / "s251.csv").unlink()
+    i = next(
+        i for i, x in enumerate(lines) if x.startswith("301,") and "Total Children Looked" in x
+    )
+    bad = lines[i].split(",")
+    bad[11] = "x"
+    path.write_text("\n".join([*lines[:i], ",".join(bad), *lines[i + 1 :]]))
+    obs, rep = load_s251(tmp_path, cw)
+    assert rep.suppressed == 1
+    cla = obs[obs["measure"].eq("s251_cla_net_spend_gbp_m")]
+    assert len(cla) == 151 and not cla["council_code"].eq("E09000002").any()
+    bad = lines[i].split(",")
+    bad[0] = "999"
+    path.write_text("\n".join([*lines[:i], ",".join(bad), *lines[i + 1 :]]))
+    _, rep = load_s251(tmp_path, cw)
+    assert rep.unmatched == ["999"]

@@ -19,6 +19,10 @@ One module per publication, each returning a table and a
   (:func:`load_oflog_asc`);
 - :mod:`~earlywarn.sources.cla_sfr` - older DfE looked-after children SFR tables
   (:func:`load_cla_sfr`);
+- :mod:`~earlywarn.sources.s251` - DfE section 251 children's services outturn 2008-09 on
+  (:func:`load_s251`);
+- :mod:`~earlywarn.sources.neighbours` - DfE statistical neighbours
+  (:func:`load_statistical_neighbours`);
 - :mod:`~earlywarn.sources.optional` - user-supplied resident satisfaction and
   leadership changes (:func:`load_satisfaction`, :func:`load_leadership`);
 - :mod:`~earlywarn.sources.bundle` - the bundled real panel (:func:`load_real_tables`,
@@ -59,6 +63,7 @@ from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
 from earlywarn.sources.optional import load_leadership, load_satisfaction
 from earlywarn.sources.revenue_outturn import load_revenue_outturn
+from earlywarn.sources.s251 import load_s251
 
 __all__ = [
     "SUPPRESSION_MARKERS",
@@ -79,6 +84,7 @@ __all__ = [
     "load_real_neighbours",
     "load_real_tables",
     "load_revenue_outturn",
+    "load_s251",
     "load_satisfaction",
     "load_statistical_neighbours",
     "real_bundle_info",
@@ -214,6 +220,7 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
         ("revenue_outturn", load_revenue_outturn),
         ("imd", load_imd),
         ("oflog_asc", load_oflog_asc),
+        ("s251", load_s251),
     ):
         part, report.sources[name] = loader(raw_dir, cw)
         extra.append(part)
@@ -242,7 +249,7 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     obs_sources = [k for k in report.sources if k not in ("ofsted_inspections", "finance_events")]
     sources = {
         "councils": "crosswalk: mysociety uk_local_authorities + Provider_data_lookup",
-        "observations": "DfE children's social care statistics, RS reserves, IMD, Oflog ASC: "
+        "observations": "DfE children's social care statistics, RS reserves, IMD, Oflog ASC, s251: "
         + "; ".join(f for k in obs_sources for f in report.sources[k].files),
         "events": "Ofsted LA inspections + council finance events: "
         + "; ".join(

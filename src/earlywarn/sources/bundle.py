@@ -141,6 +141,11 @@ _MEASURE_DOCS = {
     "placement_": ("DfE looked-after children: placement stability", "31 Mar Y", "31 Dec Y"),
     "pop_": ("ONS mid-year estimates (DfE geography)", "30 Jun Y", "31 Dec Y+1"),
     "asc_": ("Oflog adult social care metrics", "31 Mar Y", "31 Dec Y"),
+    "s251_": (
+        "DfE section 251 outturn, net current expenditure, £ million",
+        "31 Mar Y",
+        "31 Mar Y+1",
+    ),
     "deprivation_": ("English Indices of Deprivation 2019", "26 Sep 2019", "26 Sep 2019"),
     "net_": ("MHCLG Revenue Outturn Summary (RS), £ million", "31 Mar Y", "30 Nov Y"),
     "childrens_social": ("MHCLG Revenue Outturn Summary (RS), £ million", "31 Mar Y", "30 Nov Y"),
