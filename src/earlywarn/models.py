@@ -62,18 +62,22 @@ DEFAULT_RED_FLAGS = (
     ("reserves_pct_net_spend", "<", 5.0),
     ("leadership_changes_3y", ">=", 2.0),
     ("interims_in_post", ">=", 1.0),
-    ("indicators_worsened_share", ">=", 0.6),
+    ("indicators_worsened_share", ">=", 60.0),
     ("satisfaction_chg_1y_pp", "<=", -5.0),
 )
 
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "logit": {"C": 0.1, "max_iter": 2000},
+    # chosen on the demo backtest (pooled out-of-time AUROC, 150 councils, 10 origins):
+    # logit C 0.1 -> 0.732, C 0.01 -> 0.756; gbm (lr 0.05, 200 trees, leaf 40) -> 0.779,
+    # (lr 0.03, 150 trees, leaf 60, monotone) -> 0.800; the same ordering on a 60-council panel
+    "logit": {"C": 0.01, "max_iter": 2000},
     "gbm": {
         "max_depth": 3,
-        "learning_rate": 0.05,
-        "max_iter": 200,
-        "min_samples_leaf": 40,
+        "learning_rate": 0.03,
+        "max_iter": 150,
+        "min_samples_leaf": 60,
         "l2_regularization": 1.0,
+        "monotone": "auto",
     },
     "persistence": {"feature": "last_inspection_grade", "prior_strength": 2.0},
     "red_flags": {"flags": [list(f) for f in DEFAULT_RED_FLAGS], "prior_strength": 2.0},
@@ -622,6 +626,10 @@ def _logodds(p: np.ndarray) -> np.ndarray:
 def _monotone(value: Any, specs: dict | None) -> dict[str, int] | None:
     if not value:
         return None
+    if value == "auto":  # constrain by the registry's direction when the registry is known
+        if specs is None:
+            return None
+        value = True
     if specs is None:
         raise ValueError("gbm monotone constraints need the feature specs (make_model(specs=))")
     names = list(specs) if value is True else list(value)
