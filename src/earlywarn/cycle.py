@@ -386,6 +386,7 @@ def run_cycle(
                 "inputs": hashes,
                 **git,
             }
+            run_info["model_fingerprint"] = model_fingerprint(run_info, package_versions())
             html_text = render_report(
                 risk_list,
                 evaluation,
@@ -450,12 +451,39 @@ def _publication_record(kind: str, run_info: dict, csv_text: str, out: Path) -> 
     }
 
 
+def model_fingerprint(run_info: dict, versions: dict) -> str:
+    """A deterministic identity of the published model: what went into it, not when.
+
+    The SHA-256 (first 16 hex digits) of the config, the input hashes, the code commit and
+    the package versions. The byte-identical exports (``risk_list.csv``, ``reasons.json``)
+    carry it instead of the MLflow run id, which changes at every run; ``run.json``, the
+    report and the MLflow publications table link it to the run.
+    """
+    import hashlib
+
+    payload = {
+        k: run_info.get(k)
+        for k in ("cycle", "as_of", "horizon", "score_origin", "model", "inputs", "git_commit")
+    }
+    config = dict(run_info.get("config", {}))
+    config.pop("path", None)
+    payload |= {"config": config, "versions": versions}
+    text = json.dumps(_jsonable(payload), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _model_identity(run_info: dict) -> str:
+    if run_info.get("model_fingerprint"):
+        return f"fingerprint {run_info['model_fingerprint']}; MLflow run in run.json"
+    return f"MLflow run {run_info.get('model_run_id', 'unknown')}"
+
+
 def _risk_list_csv(risk_list: pd.DataFrame, run_info: dict) -> str:
     from earlywarn.report import CONFIDENTIAL
 
     header = (
         f"# {CONFIDENTIAL}\n# cycle {run_info['cycle']}; data as of {run_info['as_of']}; "
-        f"model {run_info['model']} (MLflow run {run_info['model_run_id']})\n"
+        f"model {run_info['model']} ({_model_identity(run_info)})\n"
     )
     body = io.safe_for_spreadsheet(risk_list).to_csv(
         index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC
@@ -471,7 +499,7 @@ def _reasons_json(expl, run_info: dict) -> str:
         "cycle": run_info["cycle"],
         "as_of": run_info["as_of"],
         "model": run_info["model"],
-        "model_run_id": run_info["model_run_id"],
+        "model_identity": _model_identity(run_info),
         "base_value_log_odds": expl.base_value,
         "reasons": expl.reasons.round(6).to_dict(orient="records"),
         "by_family": expl.by_family.round(6).to_dict(orient="index"),
