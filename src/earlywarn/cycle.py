@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn import io
+from earlywarn._json import to_jsonable as _jsonable
 from earlywarn.backtest import rolling_origin_splits
 from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
@@ -508,17 +509,3 @@ def _reasons_json(expl, run_info: dict) -> str:
         "grouping_rule": "sums of SHAP values (log-odds) over each family / problem nature",
     }
     return json.dumps(_jsonable(obj), indent=2, sort_keys=True)
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, float | np.floating):
-        return None if x != x else float(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, pd.Timestamp):
-        return str(x.date())
-    return x

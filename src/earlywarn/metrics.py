@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from earlywarn._json import to_jsonable as _jsonable
 from earlywarn.errors import UserInputError
 
 __all__ = [
@@ -1073,27 +1074,6 @@ def _scalar_metrics(
     out["ur_topk"] = _usefulness_from_counts(*c_top, mu)["ur"]
     out["nsr_topk"] = _nsr(*c_top)
     return out
-
-
-def _jsonable(x: Any) -> Any:
-    """Plain Python types; ``nan``/``inf`` -> ``None``; timestamps -> ISO date strings."""
-    if isinstance(x, dict):
-        return {str(key): _jsonable(v) for key, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, bool | np.bool_):
-        return bool(x)
-    if isinstance(x, int | np.integer):
-        return int(x)
-    if isinstance(x, float | np.floating):
-        return float(x) if math.isfinite(x) else None
-    if isinstance(x, pd.Timestamp | np.datetime64):
-        return None if pd.isna(x) else pd.Timestamp(x).date().isoformat()
-    if x is None or isinstance(x, str):
-        return x
-    if x is pd.NaT:
-        return None
-    raise TypeError(f"cannot make {type(x).__name__} JSON-serialisable")
 
 
 def evaluate_predictions(
