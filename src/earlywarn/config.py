@@ -151,6 +151,9 @@ class ReportConfig:
     size_thresholds: tuple[float, ...] = (300.0, 700.0)
     # problem nature -> kinds of support offered (empty = earlywarn.bands.DEFAULT_SUPPORT)
     support: dict[str, Any] = field(default_factory=dict)
+    # every export and MLflow artefact names councils only as "Council 001".. (by rank);
+    # no mapping is written anywhere: rerun without it, on the secure machine, for names
+    pseudonymise: bool = False
 
 
 @dataclass(frozen=True)
@@ -337,6 +340,8 @@ def _check(cfg: CycleConfig, where: str) -> None:
             f"{where}: labels.target {cfg.labels.target!r} is unknown (expected 'joint' or "
             "'conditional')"
         )
+    if not isinstance(cfg.report.pseudonymise, bool):
+        raise UserInputError(f"{where}: report.pseudonymise must be true or false")
     if not isinstance(cfg.labels.new_failures_only, bool):
         raise UserInputError(f"{where}: labels.new_failures_only must be true or false")
     mu = cfg.evaluate.mu
