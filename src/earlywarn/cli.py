@@ -86,12 +86,30 @@ def _fail(err: BaseException, code: int) -> None:
     raise typer.Exit(code)
 
 
-def _run(config: Path, out: Path | None) -> None:
+_PSEUDO_HELP = (
+    "Name councils only as 'Council 001'.. (by rank) in every export and MLflow artefact; "
+    "no mapping is kept (rerun without it, on the secure machine, to see names)."
+)
+
+
+def _load(config: Path, pseudonymise: bool) -> Any:
+    """The config, with ``report.pseudonymise`` switched on by the flag."""
+    import dataclasses
+
     from earlywarn.config import load_config
+
+    cfg = load_config(config)
+    if pseudonymise and not cfg.report.pseudonymise:
+        rep = dataclasses.replace(cfg.report, pseudonymise=True)
+        cfg = dataclasses.replace(cfg, report=rep)
+    return cfg
+
+
+def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> None:
     from earlywarn.errors import UserInputError
 
     try:
-        cfg = load_config(config)
+        cfg = _load(config, pseudonymise)
         from earlywarn.cycle import run_cycle
 
         with _progress(f"Cycle {cfg.cycle}: features, backtest, final fit, reasons"):
@@ -134,9 +152,10 @@ def cycle(
     out: Annotated[
         Path | None, typer.Option(help="New output folder (default: runs/<cycle>-<time>).")
     ] = None,
+    pseudonymise: Annotated[bool, typer.Option("--pseudonymise", help=_PSEUDO_HELP)] = False,
 ) -> None:
     """Retrain, backtest, score the latest origin and publish the risk list and report."""
-    _run(config, out)
+    _run(config, out, pseudonymise)
 
 
 @app.command()
@@ -144,11 +163,12 @@ def demo(
     out: Annotated[
         Path | None, typer.Option(help="New output folder (default: runs/demo-<time>).")
     ] = None,
+    pseudonymise: Annotated[bool, typer.Option("--pseudonymise", help=_PSEUDO_HELP)] = False,
 ) -> None:
     """A whole cycle on the bundled synthetic councils (experiments/demo/cycle.toml)."""
     from earlywarn.io import project_root
 
-    _run(project_root() / "experiments" / "demo" / "cycle.toml", out)
+    _run(project_root() / "experiments" / "demo" / "cycle.toml", out, pseudonymise)
 
 
 data_app = typer.Typer(no_args_is_help=True, help="Build the bundled real panel.")
@@ -198,14 +218,14 @@ def score(
     out: Annotated[
         Path | None, typer.Option(help="New output folder (default: runs/<cycle>-score-<time>).")
     ] = None,
+    pseudonymise: Annotated[bool, typer.Option("--pseudonymise", help=_PSEUDO_HELP)] = False,
 ) -> None:
     """Score the latest origin with a registered model (no retraining) and publish the list."""
 
     def body():
-        from earlywarn.config import load_config
         from earlywarn.publish import score_registered
 
-        cfg = load_config(config)
+        cfg = _load(config, pseudonymise)
         with _progress(f"Scoring {cfg.as_of} with {model}"):
             return score_registered(cfg, model, out_dir=out)
 

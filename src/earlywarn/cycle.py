@@ -365,8 +365,12 @@ def run_cycle(
                 main_nature=expl.main_nature,
                 support=support,
             )
+            # what is published: with report.pseudonymise, councils only as "Council 001"..
+            risk_list, expl, history, peers = _published_view(
+                risk_list, expl, X, feats.peer_median, rep.pseudonymise
+            )
             sections = render_council_sections(
-                risk_list, expl, X, feats.peer_median, feats.specs, cfg.evaluate.k
+                risk_list, expl, history, peers, feats.specs, cfg.evaluate.k
             )
             pred_all = pd.concat(preds, ignore_index=True)
             png = calibration_png(pred_all)
@@ -385,9 +389,12 @@ def run_cycle(
                 "run_ids": dict(tracker.run_ids),
                 "config": cfg.to_dict(),
                 "inputs": hashes,
+                "pseudonymised": rep.pseudonymise,
                 **git,
             }
             run_info["model_fingerprint"] = model_fingerprint(run_info, package_versions())
+            run_info["model_identity"] = _model_identity(run_info)
+            run_info["confidential"] = _confidential()
             html_text = render_report(
                 risk_list,
                 evaluation,
@@ -400,21 +407,25 @@ def run_cycle(
             csv_text = _risk_list_csv(risk_list, run_info)
             xlsx_bytes = render_risk_list_xlsx(risk_list, run_info)
             reasons_json = _reasons_json(expl, run_info)
+            files = {
+                "risk_list.csv": csv_text,
+                "risk_list.xlsx": xlsx_bytes,
+                "reasons.json": reasons_json,
+                "report.html": html_text,
+                "evaluation.json": _export_json(evaluation, run_info),
+                "run.json": json.dumps(_jsonable(run_info), indent=2, sort_keys=True),
+                **{n: _csv_header(run_info) + t for n, t in research.items()},
+            }
+            if rep.pseudonymise:  # fail closed, before anything is logged or written
+                from earlywarn.pseudonymise import check_no_identifiers
+
+                check_no_identifiers(files, tables.councils)
             tracker.log_text(csv_text, "risk_list.csv")
             tracker.log_text(reasons_json, "reasons.json")
             tracker.log_text(html_text, "report.html")
             tracker.log_metrics({"n_scored": len(risk_list)})
         tracker.log_dict(_jsonable(evaluation), "evaluation.json")
         tracker.record_publication(_publication_record("cycle", run_info, csv_text, out))
-    files = {
-        "risk_list.csv": csv_text,
-        "risk_list.xlsx": xlsx_bytes,
-        "reasons.json": reasons_json,
-        "report.html": html_text,
-        "evaluation.json": json.dumps(_jsonable(evaluation), indent=2, sort_keys=True),
-        "run.json": json.dumps(_jsonable(run_info), indent=2, sort_keys=True),
-    }
-    files.update({n: f"# {_confidential()}\n{t}" for n, t in research.items()})
     out = io.write_output_folder(out, files)
     timings["mlflow_logging"] = tracker.logging_seconds
     timings["total"] = time.perf_counter() - t0
@@ -479,13 +490,53 @@ def _model_identity(run_info: dict) -> str:
     return f"MLflow run {run_info.get('model_run_id', 'unknown')}"
 
 
-def _risk_list_csv(risk_list: pd.DataFrame, run_info: dict) -> str:
-    from earlywarn.report import CONFIDENTIAL
+def _published_view(
+    risk_list: pd.DataFrame,
+    expl: Any,
+    history: pd.DataFrame,
+    peers: pd.DataFrame,
+    pseudonymise: bool,
+) -> tuple[pd.DataFrame, Any, pd.DataFrame, pd.DataFrame]:
+    """The list, explanation and histories as exported: as they are, or pseudonymised."""
+    if not pseudonymise:
+        return risk_list, expl, history, peers
+    from earlywarn.pseudonymise import (
+        pseudonymise_explanation,
+        pseudonymise_index,
+        pseudonymise_risk_list,
+        pseudonyms,
+    )
 
-    header = (
-        f"# {CONFIDENTIAL}\n# cycle {run_info['cycle']}; data as of {run_info['as_of']}; "
+    mapping = pseudonyms(risk_list)
+    return (
+        pseudonymise_risk_list(risk_list, mapping),
+        pseudonymise_explanation(expl, mapping),
+        pseudonymise_index(history, mapping),
+        pseudonymise_index(peers, mapping),
+    )
+
+
+def _csv_header(run_info: dict) -> str:
+    """The comment lines every exported CSV starts with: banner, vintage, model identity."""
+    return (
+        f"# {_confidential()}\n# cycle {run_info['cycle']}; data as of {run_info['as_of']}; "
         f"model {run_info['model']} ({_model_identity(run_info)})\n"
     )
+
+
+def _export_json(obj: dict, run_info: dict) -> str:
+    """A JSON export with the banner, cycle, data vintage and model identity on top."""
+    stamp = {
+        "confidential": _confidential(),
+        "cycle": run_info["cycle"],
+        "as_of": run_info["as_of"],
+        "model_identity": _model_identity(run_info),
+    }
+    return json.dumps(_jsonable({**obj, **stamp}), indent=2, sort_keys=True)
+
+
+def _risk_list_csv(risk_list: pd.DataFrame, run_info: dict) -> str:
+    header = _csv_header(run_info)
     body = io.safe_for_spreadsheet(risk_list).to_csv(
         index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC
     )

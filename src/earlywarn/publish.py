@@ -17,7 +17,6 @@ See ``tests/test_tracking.py``.
 from __future__ import annotations
 
 import io as _io
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +50,9 @@ def score_registered(
 ) -> ScoreResult:
     """Score the latest origin as of ``cfg.as_of`` with a registered model (no retraining)."""
     from earlywarn.cycle import (
-        _jsonable,
+        _confidential,
+        _export_json,
+        _model_identity,
         _publication_record,
         _risk_list_csv,
         load_cycle_data,
@@ -105,6 +106,10 @@ def score_registered(
     scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
     scores = scores.drop(columns="origin").assign(probability=prob.round(6))
     risk_list = build_risk_list(scores, expl.reasons, cfg.report.n_reasons)
+    if cfg.report.pseudonymise:
+        from earlywarn.pseudonymise import pseudonymise_risk_list, pseudonyms
+
+        risk_list = pseudonymise_risk_list(risk_list, pseudonyms(risk_list))
     tracker = Tracker(uri, cfg.tracking.experiment)
     git = git_state(io.project_root())
     with tracker.run(f"score-{cfg.cycle}", tags={"earlywarn.role": "score", **git}) as run_id:
@@ -118,17 +123,21 @@ def score_registered(
             "score_run_id": run_id,
             "tracking_uri": uri,
             "inputs": hashes,
+            "pseudonymised": cfg.report.pseudonymise,
             **git,
         }
+        run_info["model_identity"] = _model_identity(run_info)
+        run_info["confidential"] = _confidential()
         tracker.log_params({f"input.{k}": v for k, v in hashes.items()})
         tracker.log_params({"model_uri": model_uri, "model_version": version["version"]})
         csv_text = _risk_list_csv(risk_list, run_info)
+        files = {"risk_list.csv": csv_text, "run.json": _export_json(run_info, run_info)}
+        if cfg.report.pseudonymise:  # fail closed, before anything is logged or written
+            from earlywarn.pseudonymise import check_no_identifiers
+
+            check_no_identifiers(files, tables.councils)
         tracker.log_text(csv_text, "risk_list.csv")
         tracker.record_publication(_publication_record("score", run_info, csv_text, out))
-    files = {
-        "risk_list.csv": csv_text,
-        "run.json": json.dumps(_jsonable(run_info), indent=2, sort_keys=True),
-    }
     return ScoreResult(io.write_output_folder(out, files), risk_list, run_info)
 
 

@@ -141,6 +141,8 @@ def render_risk_list_xlsx(risk_list: pd.DataFrame, run_info: Mapping[str, Any]) 
         ("scored origin", run_info.get("score_origin", "")),
         ("model", run_info.get("model", "")),
         ("model run (MLflow)", run_info.get("model_run_id", "")),
+        ("model identity", run_info.get("model_identity", "")),
+        ("pseudonymised", str(bool(run_info.get("pseudonymised", False))).lower()),
         ("model uri", run_info.get("model_uri", "")),
         ("git commit", run_info.get("git_commit", "")),
     ]
@@ -476,6 +478,10 @@ def render_report(
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="confidentiality" content="{e(CONFIDENTIAL)}">
+<meta name="earlywarn-data-as-of" content="{e(str(run_info.get("as_of", "")))}">
+<meta name="earlywarn-model" content="{e(str(run_info.get("model_identity", "")))}">
+<meta name="earlywarn-model-run" content="{e(str(run_info.get("model_run_id", "")))}">
 <title>earlywarn risk report - {e(str(run_info.get("cycle", "")))}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
