@@ -154,6 +154,10 @@ class ReportConfig:
     # every export and MLflow artefact names councils only as "Council 001".. (by rank);
     # no mapping is written anywhere: rerun without it, on the secure machine, for names
     pseudonymise: bool = False
+    # council-bootstrap interval of each published probability (earlywarn.intervals):
+    # the chosen model refitted on interval_boot council-resampled training sets (0 = off)
+    interval_boot: int = 20
+    interval_level: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -375,6 +379,16 @@ def _check_bands(rep: ReportConfig, where: str) -> None:
     if len(st) != 2 or not st[0] < st[1]:
         raise UserInputError(
             f"{where}: report.size_thresholds {list(st)} must be two increasing numbers"
+        )
+    if rep.interval_boot < 0 or rep.interval_boot == 1:
+        raise UserInputError(
+            f"{where}: report.interval_boot {rep.interval_boot} must be 0 (no interval) or "
+            "at least 2 bootstrap refits"
+        )
+    lvl = rep.interval_level
+    if isinstance(lvl, bool) or not isinstance(lvl, int | float) or not 0 < lvl < 1:
+        raise UserInputError(
+            f"{where}: report.interval_level {lvl!r} must be a number between 0 and 1"
         )
     if rep.service_criticality not in (1, 2, 3):
         raise UserInputError(
