@@ -92,6 +92,10 @@ def read_csv_table(path: str | Path, columns: list[str]) -> pd.DataFrame:
         df = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
     except pd.errors.ParserError as err:
         raise UserInputError(f"{p}: not a readable CSV ({str(err).splitlines()[0]})") from None
+    except pd.errors.EmptyDataError:
+        raise UserInputError(
+            f"{p}: no header row (expected a header row: {', '.join(columns)})"
+        ) from None
     df.columns = [str(c).strip() for c in df.columns]
     missing = [c for c in columns if c not in df.columns]
     if missing:

@@ -130,7 +130,8 @@ def read_csv_text(path: Path, encoding: str = "utf-8-sig") -> pd.DataFrame:
         except UnicodeDecodeError:
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="latin-1")
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UserInputError(f"{path}: cannot be read as CSV ({exc})") from exc
+        first = (str(exc).strip().splitlines() or ["empty"])[0]
+        raise UserInputError(f"{path}: cannot be read as CSV ({first})") from exc
 
 
 def require_columns(

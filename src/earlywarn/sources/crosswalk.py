@@ -258,10 +258,23 @@ def _key(kind: str, value: object) -> str:
     return s.upper()
 
 
-def _end_date(text: str) -> pd.Timestamp:
-    if not text:
+def _date(text: str, where: str) -> pd.Timestamp:
+    """A date cell (blank = NaT) or a one-line error naming the row and column."""
+    if not str(text).strip():
         return pd.NaT
-    d = pd.Timestamp(text)
+    try:
+        d = pd.Timestamp(str(text).strip())
+    except (ValueError, OverflowError):
+        d = pd.NaT
+    if pd.isna(d):
+        raise UserInputError(f"{where}: {text!r} is not a date (expected YYYY-MM-DD)")
+    return d
+
+
+def _end_date(text: str, where: str = "end-date") -> pd.Timestamp:
+    d = _date(text, where)
+    if pd.isna(d):
+        return pd.NaT
     return d if (d.month, d.day) == (4, 1) else d + pd.Timedelta(days=1)
 
 
@@ -294,7 +307,14 @@ def build_crosswalk(raw_dir: Path) -> Crosswalk:
     path = files[0]
     m = read_csv_text(path)
     require_columns(m, _MYSOCIETY_COLUMNS, str(path))
-    m = m[m["nation"].eq("England") & m["local-authority-type"].isin(UPPER_TIER_TYPES)]
+    keep = m["nation"].eq("England") & m["local-authority-type"].isin(UPPER_TIER_TYPES)
+    m = m[keep & m["gss-code"].str.strip().ne("")]
+    if m.empty:
+        raise UserInputError(
+            f"{path}: no English upper-tier council with a gss-code (expected rows with nation "
+            f"England and local-authority-type one of {', '.join(UPPER_TIER_TYPES)})"
+        )
+    row_of = {k: i + 2 for i, k in zip(m.index, m["local-authority-code"], strict=True)}
     m = m.reset_index(drop=True)
 
     by_my = {r["local-authority-code"]: r for _, r in m.iterrows()}
@@ -325,7 +345,8 @@ def build_crosswalk(raw_dir: Path) -> Crosswalk:
     gss = {k: r["gss-code"] for k, r in by_my.items()}
     rows = []
     for k, r in by_my.items():
-        start = pd.Timestamp(r["start-date"]) if r["start-date"] else pd.NaT
+        where = f"{path}: row {row_of.get(k, '?')}, column"
+        start = _date(r["start-date"], f"{where} start-date")
         rows.append(
             {
                 "council_code": r["gss-code"],
@@ -335,7 +356,7 @@ def build_crosswalk(raw_dir: Path) -> Crosswalk:
                 "valid_from": start
                 if pd.notna(start) and start >= _EARLIEST_REAL_START
                 else pd.NaT,
-                "valid_to": _end_date(r["end-date"]),
+                "valid_to": _end_date(r["end-date"], f"{where} end-date"),
                 "successor_code": ";".join(gss[s] for s in succ[k]) or None,
                 "mysociety_code": k,
                 "dfe_number": r["old-ons-la-code"] or None,

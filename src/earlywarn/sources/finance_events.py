@@ -47,7 +47,7 @@ _KINDS = {"section_114_notice": "s114", "exceptional_financial_support": "efs"}
 
 
 def _amount(text: str) -> float:
-    m = re.search(r"([\d.,]+)\s*(m|bn)?", str(text).replace("£", ""))
+    m = re.search(r"(\d[\d,]*(?:\.\d+)?)\s*(m|bn)?", str(text).replace("£", ""))
     if not m:
         return np.nan
     v = float(m.group(1).replace(",", ""))
@@ -86,7 +86,9 @@ def load_finance_events(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFra
                 )
             if kind == "s114":
                 try:
-                    date = pd.Timestamp(r["event_date"])
+                    date = pd.Timestamp(r["event_date"].strip())
+                    if pd.isna(date):
+                        raise ValueError("no date")
                 except ValueError as exc:
                     raise UserInputError(
                         f"{where}, column event_date: {r['event_date']!r} is not a date "
