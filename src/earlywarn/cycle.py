@@ -346,6 +346,25 @@ def run_cycle(
             timings["explain"] = time.perf_counter() - t1
             scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
             scores = scores.drop(columns="origin").assign(probability=np.round(prob, 6))
+            # probability_lo/hi: council-bootstrap refits of the chosen model (earlywarn.intervals)
+            from earlywarn.intervals import council_bootstrap_interval
+
+            t1 = time.perf_counter()
+            interval = council_bootstrap_interval(
+                lambda: make_model(
+                    chosen, cfg.models.params.get(chosen, {}), cfg.seed, specs=feats.specs
+                ),
+                Xtr,
+                ytr,
+                Xnow,
+                weights=wtr,
+                to_target=to_target,
+                n_boot=cfg.report.interval_boot,
+                level=cfg.report.interval_level,
+                seed=cfg.seed,
+            )
+            scores = scores.join(interval, on="council_code")
+            timings["interval"] = time.perf_counter() - t1
             rep = cfg.report
             size = latest_measure(tables.observations, rep.size_measure, score_origin)
             prob_by_code = scores.set_index("council_code")["probability"]
@@ -558,5 +577,6 @@ def _reasons_json(expl, run_info: dict) -> str:
         "by_nature": expl.by_nature.round(6).to_dict(orient="index"),
         "main_nature": {} if expl.main_nature is None else expl.main_nature.to_dict(),
         "grouping_rule": "sums of SHAP values (log-odds) over each family / problem nature",
+        "explainer": getattr(expl, "method", ""),
     }
     return json.dumps(_jsonable(obj), indent=2, sort_keys=True)

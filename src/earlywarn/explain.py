@@ -19,11 +19,36 @@ factor). Each becomes a sentence from the feature's template with the council's 
 its peers' median; a change feature whose level is also a feature says "rose from A to B
 over <span>" (A = level now minus the change) against the peers' median level.
 
+Explainers, chosen from the fitted classifier (all exact and additive on log-odds):
+
 - trees (``gbm``): ``shap.TreeExplainer`` without background data (exact, path-dependent;
   on HistGradientBoosting the interventional mode fails additivity, see STACK-NOTES);
 - linear (``logit``): ``shap.LinearExplainer`` on the scaled inputs with the training
   rows as background;
-- anything else: the exact permutation explainer on the log-odds of ``predict_proba``.
+- ``hazard`` (linear in log-odds on its own design: a constant, period dummies and the
+  imputed, standardised covariates): the exact linear decomposition
+  ``params x (design(x) - mean design of the training rows)``; the period dummies are
+  all functions of the period feature (``years_since_inspection``), so their terms are
+  summed onto it (exact: the log-odds are additive across source features);
+- few used columns (``persistence``: ``used_features_ == [feature]``; ``red_flags``: the
+  columns of ``flags_used_``): exact Shapley values (``shap.explainers.Exact``, all
+  coalitions) over those columns only, with 100 training rows as background; every
+  other column's SHAP value is exactly 0, so it is never evaluated. A classifier that
+  lists ``used_features_`` (a fitted attribute) gets this path (more than
+  ``EXACT_MAX_FEATURES`` used columns: the permutation explainer over them);
+- anything else: the permutation explainer over all columns on the log-odds of
+  ``predict_proba`` (slow: ~2 x n_features model calls per council).
+
+Calibrated models (``TimeCalibratedClassifier``): the **underlying model** (the fit
+used for prediction, before calibration) is explained on its own log-odds scale, with
+the explainer above for its kind; ``Explanation.method`` says so and the base value and
+SHAP values add up to the uncalibrated log-odds (:func:`explained_log_odds`). Why: the
+calibrator is a monotone map of the underlying probability (isotonic: non-decreasing;
+sigmoid: increasing), so a factor that raises the underlying score never lowers the
+calibrated risk, and the reasons' ranking within a council is the model's own; the
+alternative, a permutation explainer through the calibrator, costs minutes on the real
+cycle and is exact only to its sampling (and flat isotonic steps give zero SHAP values
+to real drivers).
 
 Example
 -------
@@ -33,6 +58,7 @@ See ``notebooks/01-quickstart.ipynb``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,9 +66,11 @@ import pandas as pd
 from earlywarn.features.registry import FeatureSpec, render_sentence
 
 __all__ = [
+    "EXACT_MAX_FEATURES",
     "REASON_COLUMNS",
     "Explanation",
     "explain",
+    "explained_log_odds",
     "group_sums",
     "level_feature",
     "model_log_odds",
@@ -72,6 +100,9 @@ class Explanation:
     main_nature : Series
         Per council, the problem nature with the largest positive sum ('' if none raises
         the risk).
+    method : str
+        Which explainer made ``values`` and on what scale (e.g. that a calibrated model's
+        underlying model was explained, before calibration).
     """
 
     values: pd.DataFrame
@@ -80,6 +111,7 @@ class Explanation:
     by_family: pd.DataFrame
     by_nature: pd.DataFrame
     main_nature: pd.Series | None = None
+    method: str = ""
 
 
 REASON_COLUMNS = [
@@ -103,40 +135,127 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def shap_values(model, X: pd.DataFrame, background: pd.DataFrame) -> tuple[pd.DataFrame, float]:
-    """SHAP values of ``model`` (a fitted Pipeline) for ``X``, mapped to ``X``'s columns."""
-    import shap
+EXACT_MAX_FEATURES = 10  # exact Shapley values enumerate 2**k coalitions of the used columns
+_N_BACKGROUND = 100
+_CALIBRATED = "underlying model before calibration, on its own log-odds scale; "
 
+
+def _unwrap(model) -> tuple[Any, Any, bool]:
+    """``(preprocessing or None, classifier to explain, calibrated?)`` of a fitted Pipeline.
+
+    A calibrated classifier (``calibrator_`` and ``estimator_``) gives its underlying fit.
+    """
     clf = model.steps[-1][1]
     pre = model[:-1] if len(model.steps) > 1 else None
+    calibrated = hasattr(clf, "calibrator_") and hasattr(clf, "estimator_")
+    return pre, (clf.estimator_ if calibrated else clf), calibrated
+
+
+def explained_log_odds(model, X: pd.DataFrame) -> np.ndarray:
+    """The log-odds SHAP values add up to: the model's, or for a calibrated model its
+    underlying model's (before calibration), see the module notes."""
+    pre, clf, calibrated = _unwrap(model)
+    if not calibrated:
+        return model_log_odds(model, X)
+    Xt = pre.transform(X) if pre is not None else X
+    return model_log_odds(clf, Xt)
+
+
+def shap_values(model, X: pd.DataFrame, background: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """SHAP values of ``model`` (a fitted Pipeline) for ``X``, mapped to ``X``'s columns."""
+    vals, base, _ = _shap(model, X, background)
+    return vals, base
+
+
+def _shap(model, X: pd.DataFrame, background: pd.DataFrame) -> tuple[pd.DataFrame, float, str]:
+    """``(values mapped to X's columns, base value, method)``; see the module notes."""
+    import shap
+
+    pre, clf, calibrated = _unwrap(model)
     Xt = pre.transform(X) if pre is not None else X
     name = type(clf).__name__
     if name.startswith("HistGradientBoosting") or name.startswith("LGBM"):
         explainer = shap.TreeExplainer(clf)
         vals = np.asarray(explainer.shap_values(Xt))
         base = float(np.ravel(explainer.expected_value)[-1])
+        method = "shap.TreeExplainer (path-dependent, exact)"
     elif hasattr(clf, "coef_"):
         bg = pre.transform(background) if pre is not None else background
         explainer = shap.LinearExplainer(clf, bg)
         vals = np.asarray(explainer.shap_values(Xt))
         base = float(np.ravel(explainer.expected_value)[-1])
+        method = "shap.LinearExplainer (training rows as background, exact)"
+    elif hasattr(clf, "design_frame") and hasattr(clf, "params_"):
+        bg = pre.transform(background) if pre is not None else background
+        raw, base = _linear_design_shap(clf, Xt, bg)
+        method = "linear decomposition params x (design - training mean) (exact)"
+        return _to_source(raw, X), base, (_CALIBRATED if calibrated else "") + method
     else:
-        bg = background.sample(min(len(background), 100), random_state=0)
-        explainer = shap.explainers.Permutation(
-            lambda a: _logit(model.predict_proba(pd.DataFrame(a, columns=X.columns))[:, 1]),
-            shap.maskers.Independent(bg.to_numpy(), max_samples=100),
-            seed=0,
-        )
-        res = explainer(X.to_numpy(), max_evals=2 * X.shape[1] + 1, silent=True)
-        vals = np.asarray(res.values)
-        base = float(np.ravel(res.base_values)[0])
+        bg = pre.transform(background) if pre is not None else background
+        used = getattr(clf, "used_features_", None)
+        cols = list(Xt.columns) if used is None else [c for c in Xt.columns if c in set(used)]
+        vals, base, method = _masked_shap(clf, Xt, bg, cols)
+        raw = pd.DataFrame(vals, index=X.index, columns=cols)
+        return _to_source(raw, X), base, (_CALIBRATED if calibrated else "") + method
     if vals.ndim == 3:
         vals = vals[..., -1]
     cols = list(Xt.columns) if isinstance(Xt, pd.DataFrame) else list(X.columns)
     raw = pd.DataFrame(vals, index=X.index, columns=cols)
-    source = [c.removeprefix("missingindicator_") for c in cols]
-    mapped = raw.T.groupby(source, sort=False).sum().T
-    return mapped.reindex(columns=X.columns, fill_value=0.0), base
+    return _to_source(raw, X), base, (_CALIBRATED if calibrated else "") + method
+
+
+def _to_source(raw: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
+    """Sum model-input columns onto ``X``'s columns (a missing indicator onto its feature);
+    columns the model does not use get 0."""
+    source = [c.removeprefix("missingindicator_") for c in raw.columns]
+    mapped = raw.T.groupby(source, sort=False).sum().T if raw.shape[1] else raw
+    return mapped.reindex(index=X.index, columns=X.columns, fill_value=0.0)
+
+
+def _linear_design_shap(clf, Xt: pd.DataFrame, bg: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Exact SHAP values of a model linear in log-odds on ``clf.design_frame``: each term's
+    ``coef x (value - background mean)``, period terms summed onto the period feature."""
+    params = np.asarray(clf.params_, dtype=float)
+    D = clf.design_frame(Xt).to_numpy()
+    Db = clf.design_frame(bg).to_numpy()
+    terms = list(np.asarray(clf.terms_).astype(str))
+    phi = (D - Db.mean(axis=0)) * params
+    period = getattr(clf, "period_feature", None)
+    source = [period if t.startswith("period[") else t for t in terms]
+    keep = [i for i, t in enumerate(terms) if t != "const"]
+    raw = pd.DataFrame(phi[:, keep], index=Xt.index, columns=[source[i] for i in keep])
+    raw = raw.T.groupby(level=0, sort=False).sum().T
+    return raw, float((Db @ params).mean())
+
+
+def _masked_shap(clf, Xt: pd.DataFrame, bg: pd.DataFrame, cols: list[str]):
+    """SHAP values over ``cols`` only (the others held at any value: the model ignores them),
+    exact for up to ``EXACT_MAX_FEATURES`` columns, else by permutation."""
+    import shap
+
+    bgs = bg.sample(min(len(bg), _N_BACKGROUND), random_state=0)
+    if not cols:  # a constant model: nothing to explain
+        base = float(np.mean(_logit(clf.predict_proba(bgs)[:, 1])))
+        return np.zeros((len(Xt), 0)), base, "constant model (no used column)"
+    template = Xt.iloc[[0]].to_numpy()
+    pos = [Xt.columns.get_loc(c) for c in cols]
+
+    def f(a: np.ndarray) -> np.ndarray:
+        full = np.repeat(template, len(a), axis=0)
+        full[:, pos] = a
+        return _logit(clf.predict_proba(pd.DataFrame(full, columns=Xt.columns))[:, 1])
+
+    masker = shap.maskers.Independent(bgs[cols].to_numpy(dtype=float), max_samples=_N_BACKGROUND)
+    x = Xt[cols].to_numpy(dtype=float)
+    k = len(cols)
+    if k <= EXACT_MAX_FEATURES:
+        res = shap.explainers.Exact(f, masker)(x, max_evals=2**k + 1, silent=True)
+        method = f"exact Shapley values over the {k} used column(s) (shap Exact)"
+    else:
+        explainer = shap.explainers.Permutation(f, masker, seed=0)
+        res = explainer(x, max_evals=2 * k + 1, silent=True)
+        method = f"permutation explainer over {k} used column(s)"
+    return np.asarray(res.values), float(np.ravel(res.base_values)[0]), method
 
 
 def model_log_odds(model, X: pd.DataFrame) -> np.ndarray:
@@ -225,7 +344,7 @@ def explain(
     >>> set(ex.reasons["direction"]) <= {"raises", "lowers"}
     True
     """
-    vals, base = shap_values(model, X, background)
+    vals, base, method = _shap(model, X, background)
     codes = X.index.get_level_values("council_code")
     vals.index = codes
     by_family = group_sums(vals, {c: specs[c].family for c in vals.columns})
@@ -253,7 +372,7 @@ def explain(
         if arr[i, j] < 0:
             rows.append(_reason(code, 1, "lowers", cols[j], arr[i, j], Xv, peer, specs, levels))
     reasons = pd.DataFrame(rows, columns=REASON_COLUMNS)
-    return Explanation(vals, base, reasons, by_family, by_nature, main_nature)
+    return Explanation(vals, base, reasons, by_family, by_nature, main_nature, method)
 
 
 def _reason(code, rank, direction, feat, v, Xv, peer, specs, levels) -> dict:

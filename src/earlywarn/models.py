@@ -188,6 +188,12 @@ class PersistenceClassifier(ClassifierMixin, BaseEstimator):
         Column holding the last judgement (missing values form their own group).
     prior_strength : float
         Pseudo-count shrinking each group's rate towards the overall rate.
+
+    Attributes
+    ----------
+    used_features_ : ndarray of str
+        The columns the prediction depends on (``[feature]``; ``["x0"]`` for array
+        input). Explanations read it: every other column's SHAP value is exactly 0.
     """
 
     def __init__(self, feature: str = "last_inspection_grade", prior_strength: float = 2.0):
@@ -215,6 +221,8 @@ class PersistenceClassifier(ClassifierMixin, BaseEstimator):
         rates = _shrunk_rates(key, pos, self.prior_strength)
         # string keys: skops serialises dicts with str keys only
         self.rates_ = {repr(k): v for k, v in rates.items()}
+        name = self.feature if isinstance(X, pd.DataFrame) else "x0"
+        self.used_features_ = np.asarray([name], dtype=object)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -241,6 +249,13 @@ class RedFlagsClassifier(ClassifierMixin, BaseEstimator):
     prior_strength : float
         Pseudo-count shrinking each count's rate towards the overall rate. Rates are then
         made non-decreasing in the count (more flags never means lower risk).
+
+    Attributes
+    ----------
+    flags_used_ : list of [feature, op, threshold]
+    used_features_ : ndarray of str
+        The distinct columns named in ``flags_used_``: the only columns the prediction
+        depends on (explanations give every other column a SHAP value of exactly 0).
     """
 
     def __init__(self, flags: Any = None, prior_strength: float = 2.0):
@@ -291,6 +306,9 @@ class RedFlagsClassifier(ClassifierMixin, BaseEstimator):
         r = np.array([rates.get(float(c), np.nan) for c in counts])
         r = pd.Series(r).ffill().fillna(self.base_rate_).to_numpy()  # unseen count: fewer
         self.rate_by_count_ = np.maximum.accumulate(r)
+        self.used_features_ = np.asarray(
+            list(dict.fromkeys(f[0] for f in self.flags_used_)), dtype=object
+        )
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -373,7 +391,10 @@ class HazardLogit(ClassifierMixin, BaseEstimator):
 
     Fitted attributes hold plain arrays (no statsmodels object), so the model serialises
     with skops: ``terms_``, ``params_``, ``bse_``, ``pvalues_``, ``conf_int_``,
-    ``n_clusters_``; :attr:`coef_table` gives them as a DataFrame.
+    ``n_clusters_``; :attr:`coef_table` gives them as a DataFrame. ``used_features_``
+    lists the columns the prediction depends on (the period feature, then the
+    covariates); :meth:`design_frame` gives the design the log-odds are linear in
+    (``log-odds = design_frame(X) @ params_``), for exact linear explanations.
 
     Parameters
     ----------
@@ -408,6 +429,13 @@ class HazardLogit(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         return _binary_tags(super().__sklearn_tags__())
+
+    def design_frame(self, X: Any) -> pd.DataFrame:
+        """The design matrix of ``X`` (columns ``terms_``): ``log-odds = D @ params_``."""
+        check_is_fitted(self, "params_")
+        validate_data(self, X, ensure_all_finite="allow-nan", reset=False)
+        Xf = _as_frame(X, getattr(self, "feature_names_in_", None))
+        return pd.DataFrame(self._design(Xf), index=Xf.index, columns=self.terms_.astype(str))
 
     def _design(self, X: pd.DataFrame) -> np.ndarray:
         cols = [np.ones(len(X))]
@@ -478,6 +506,8 @@ class HazardLogit(ClassifierMixin, BaseEstimator):
         self.n_clusters_ = int(groups.max() + 1) if groups is not None else 0
         self.n_obs_ = int(len(yy))
         self.n_events_ = int(yy.sum())
+        period = [] if self.period_feature is None else [self.period_feature]
+        self.used_features_ = np.asarray([*period, *self.covariates_], dtype=object)
         return self
 
     @property
@@ -503,8 +533,7 @@ class HazardLogit(ClassifierMixin, BaseEstimator):
     def decision_function(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "params_")
         validate_data(self, X, ensure_all_finite="allow-nan", reset=False)
-        Xf = _as_frame(X, getattr(self, "feature_names_in_", None))
-        return self._design(Xf) @ self.params_
+        return self.design_frame(X).to_numpy() @ self.params_
 
     def predict_proba(self, X: Any) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-np.clip(self.decision_function(X), -35, 35)))
