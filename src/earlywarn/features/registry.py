@@ -110,8 +110,10 @@ MEASURES: dict[str, MeasureInfo] = {
     "asc_short_term_service_no_further_need_pct": MeasureInfo(
         "short-term adult care ending with no further need", "%", False
     ),
+    # more services per request is not clearly better or worse (need vs. gatekeeping):
+    # left out of the direction-of-travel count and of 'coasting'
     "asc_requests_resulting_in_service_per_100k": _unsure(
-        "adult care requests resulting in a service"
+        "adult care requests resulting in a service per 100,000 adults", ""
     ),
     "asc_workforce_turnover_pct": _capacity("adult social care workforce turnover"),
     # workforce (capacity)
@@ -136,6 +138,13 @@ MEASURES: dict[str, MeasureInfo] = {
     "factor_mental_health_count": _ctx("assessments citing mental health"),
     "factor_neglect_count": _ctx("assessments citing neglect"),
     "factor_cse_count": _ctx("assessments citing child sexual exploitation"),
+    # children's services net spend (s251 outturn): a size and a choice, not performance
+    "s251_cla_net_spend_gbp_m": _ctx(
+        "net spending on children looked after (s251 outturn)", " £m", nature="financial"
+    ),
+    "s251_family_support_net_spend_gbp_m": _ctx(
+        "net spending on family support services (s251 outturn)", " £m", nature="financial"
+    ),
     "deprivation_imd_score": MeasureInfo(
         "the deprivation score (IMD)", "", True, family="context", nature="capacity"
     ),
