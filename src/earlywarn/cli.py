@@ -236,6 +236,30 @@ def score(
 
 
 @app.command()
+def explain(
+    config: Annotated[Path, typer.Argument(help="The cycle's TOML config (data and as_of).")],
+    council: Annotated[
+        str, typer.Option(help="The council's code (council_code in risk_list.csv).")
+    ],
+    model: Annotated[
+        str | None,
+        typer.Option(help="Registered model (default: models:/<registry name>@champion)."),
+    ] = None,
+) -> None:
+    """Print one council's probability, band, reasons, problem nature and support."""
+
+    def body():
+        from earlywarn.config import load_config
+        from earlywarn.publish import explain_council
+
+        cfg = load_config(config)
+        with _progress(f"Explaining {council} as of {cfg.as_of}"):
+            return explain_council(cfg, council, model_uri=model)
+
+    typer.echo(_guarded(body).to_text())
+
+
+@app.command()
 def compare(
     config: Annotated[Path, typer.Argument(help="The cycle's TOML config (its experiment).")],
     k: Annotated[int | None, typer.Option(help="Top k to compare (default: evaluate.k).")] = None,

@@ -5,6 +5,10 @@
   Pipeline (no retraining), scores the latest origin, explains it, publishes the risk
   list into a new output folder and records the publication (model version, list hash,
   time) in the tracking store.
+- :func:`explain_council` (``earlywarn explain CONFIG --council CODE``): the same scoring
+  with the registered champion, for one council: probability, risk band, reasons with
+  their numbers and peers' median, the strongest mitigating factor, the problem nature
+  and the support usually offered (printed in the terminal, nothing written).
 - :func:`compare_cycles` (``earlywarn compare CONFIG``): the latest two published cycles
   of the config's experiment — who entered and who left the top *k*, how each model's
   pooled backtest metrics moved, and which model version each used.
@@ -29,7 +33,7 @@ from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.schema import Tables
 
-__all__ = ["ScoreResult", "compare_cycles", "score_registered"]
+__all__ = ["CouncilReasons", "ScoreResult", "compare_cycles", "explain_council", "score_registered"]
 
 
 @dataclass
@@ -55,57 +59,15 @@ def score_registered(
         _model_identity,
         _publication_record,
         _risk_list_csv,
-        load_cycle_data,
-        restrict_to_as_of,
     )
-    from earlywarn.explain import explain
-    from earlywarn.features import build_features
-    from earlywarn.panel import annual_origins, build_panel
-    from earlywarn.report import build_risk_list
-    from earlywarn.tracking import (
-        Tracker,
-        git_state,
-        load_model,
-        resolve_model_version,
-        resolve_tracking_uri,
-    )
+    from earlywarn.tracking import Tracker, git_state
 
     out = Path(out_dir) if out_dir else io.default_out_dir(f"{cfg.cycle}-score")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserInputError(f"{out}: output folder already exists and is not empty")
-    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
-    try:
-        version = resolve_model_version(uri, model_uri)
-        model = load_model(uri, model_uri)
-    except Exception as err:
-        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
-            raise
-        raise UserInputError(f"--model {model_uri}: not found in {uri} ({err})") from None
-    tables, _, hashes = data if data is not None else load_cycle_data(cfg)
-    tables = restrict_to_as_of(tables, cfg.as_of_date)
-    origins = annual_origins(tables, cfg.as_of_date)[2:]
-    if not origins:
-        raise UserInputError(f"{cfg.path or 'config'}: no origin with history by as_of")
-    panel = build_panel(tables, origins)
-    feats = build_features(tables, panel, cfg.features.families)
-    needed = list(getattr(model, "feature_names_in_", feats.X.columns))
-    missing = [c for c in needed if c not in feats.X.columns]
-    if missing:
-        raise UserInputError(
-            f"{cfg.path or 'config'}: the model needs feature {missing[0]!r}, which this "
-            "config does not build (check features.families)"
-        )
-    X = feats.X[needed]
-    score_origin = max(origins)
-    now = X.index.get_level_values("origin") == score_origin
-    Xnow, background = X[now], X[~now]
-    prob = model.predict_proba(Xnow)[:, 1]
-    expl = explain(
-        model, Xnow, background.tail(500), feats.specs, feats.peer_median, cfg.report.n_reasons
-    )
-    scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
-    scores = scores.drop(columns="origin").assign(probability=prob.round(6))
-    risk_list = build_risk_list(scores, expl.reasons, cfg.report.n_reasons)
+    sc = _score_latest(cfg, model_uri, tracking_uri, data)
+    uri, version, tables, hashes = sc.uri, sc.version, sc.tables, sc.hashes
+    score_origin, risk_list = sc.score_origin, sc.risk_list
     if cfg.report.pseudonymise:
         from earlywarn.pseudonymise import pseudonymise_risk_list, pseudonyms
 
@@ -139,6 +101,197 @@ def score_registered(
         tracker.log_text(csv_text, "risk_list.csv")
         tracker.record_publication(_publication_record("score", run_info, csv_text, out))
     return ScoreResult(io.write_output_folder(out, files), risk_list, run_info)
+
+
+@dataclass
+class _Scored:
+    """The latest origin scored and explained by a registered model (shared by score and
+    explain)."""
+
+    uri: str
+    version: dict[str, Any]
+    tables: Tables
+    hashes: dict[str, str]
+    panel: pd.DataFrame
+    features: Any  # FeatureSet
+    score_origin: pd.Timestamp
+    explanation: Any  # earlywarn.explain.Explanation
+    risk_list: pd.DataFrame
+
+
+def _score_latest(
+    cfg: CycleConfig,
+    model_uri: str,
+    tracking_uri: str | None,
+    data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None,
+) -> _Scored:
+    """Load the registered Pipeline, rebuild panel and features as of ``cfg.as_of`` (no
+    retraining), score and explain the latest origin; the risk list is not pseudonymised."""
+    from earlywarn.cycle import load_cycle_data, load_feature_inputs, restrict_to_as_of
+    from earlywarn.explain import explain
+    from earlywarn.features import build_features
+    from earlywarn.panel import annual_origins, build_panel
+    from earlywarn.report import build_risk_list
+    from earlywarn.tracking import load_model, resolve_model_version, resolve_tracking_uri
+
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
+    try:
+        version = resolve_model_version(uri, model_uri)
+        model = load_model(uri, model_uri)
+    except Exception as err:
+        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+            raise
+        raise UserInputError(f"--model {model_uri}: not found in {uri} ({err})") from None
+    tables, _, hashes = data if data is not None else load_cycle_data(cfg)
+    tables = restrict_to_as_of(tables, cfg.as_of_date)
+    origins = annual_origins(tables, cfg.as_of_date)[2:]
+    if not origins:
+        raise UserInputError(f"{cfg.path or 'config'}: no origin with history by as_of")
+    panel = build_panel(tables, origins)
+    notes, neighbours, feature_hashes = load_feature_inputs(cfg, tables)
+    hashes = {**hashes, **feature_hashes}
+    feats = build_features(
+        tables, panel, cfg.features.families, cfg.features, soft_notes=notes, neighbours=neighbours
+    )
+    needed = list(getattr(model, "feature_names_in_", feats.X.columns))
+    missing = [c for c in needed if c not in feats.X.columns]
+    if missing:
+        raise UserInputError(
+            f"{cfg.path or 'config'}: the model needs feature {missing[0]!r}, which this "
+            "config does not build (check features.families)"
+        )
+    X = feats.X[needed]
+    score_origin = max(origins)
+    now = X.index.get_level_values("origin") == score_origin
+    Xnow, background = X[now], X[~now]
+    prob = model.predict_proba(Xnow)[:, 1]
+    expl = explain(
+        model, Xnow, background.tail(500), feats.specs, feats.peer_median, cfg.report.n_reasons
+    )
+    scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
+    scores = scores.drop(columns="origin").assign(probability=prob.round(6))
+    risk_list = build_risk_list(scores, expl.reasons, cfg.report.n_reasons)
+    return _Scored(uri, version, tables, hashes, panel, feats, score_origin, expl, risk_list)
+
+
+@dataclass
+class CouncilReasons:
+    """One council's risk and reasons at the latest origin (:func:`explain_council`).
+
+    CONFIDENTIAL: names a council. ``reasons`` is the council's rows of
+    ``Explanation.reasons`` (``direction`` 'raises' or 'lowers', ``sentence``, ``shap``,
+    ``value``, ``peer_median``, ...); ``by_nature`` / ``by_family`` its summed SHAP values.
+    """
+
+    council_code: str
+    council_name: str
+    score_origin: pd.Timestamp
+    model: str
+    probability: float
+    rank: int
+    n_councils: int
+    bands: dict[str, Any]
+    reasons: pd.DataFrame
+    by_family: pd.Series
+    by_nature: pd.Series
+    main_nature: str
+    support: str
+
+    def to_text(self) -> str:
+        """The terminal view: banner, probability and band, reasons, nature, support."""
+        from earlywarn.report import CONFIDENTIAL
+
+        b = self.bands
+        up = self.reasons[self.reasons["direction"] == "raises"]
+        down = self.reasons[self.reasons["direction"] == "lowers"]
+        lines = [
+            CONFIDENTIAL,
+            f"{self.council_name} ({self.council_code}), origin {self.score_origin.date()}; "
+            f"model {self.model}",
+            f"Probability {self.probability:.1%} (rank {self.rank} of {self.n_councils}); "
+            f"likelihood {b['likelihood_band']}, impact {b['impact_band']}: risk score "
+            f"{b['risk_score']} - {b['risk_action']}",
+            "Reasons raising the risk:",
+            *(
+                f"  {i}. {r.sentence} ({r.nature}, {r.shap:+.2f} log-odds)"
+                for i, r in enumerate(up.itertuples(), 1)
+            ),
+        ]
+        if up.empty:
+            lines.append("  none: no factor raises this council's risk")
+        if not down.empty:
+            r = next(down.itertuples())
+            lines.append(f"Strongest mitigating factor: {r.sentence} ({r.shap:+.2f} log-odds)")
+        natures = ", ".join(f"{n} {v:+.2f}" for n, v in self.by_nature.sort_values(ascending=False).items())
+        lines.append(
+            f"Problem nature: {self.main_nature or 'none'} (log-odds by nature: {natures})"
+        )
+        lines.append(f"Support usually offered: {self.support or 'none listed'}")
+        return "\n".join(lines)
+
+
+def explain_council(
+    cfg: CycleConfig,
+    council: str,
+    model_uri: str | None = None,
+    tracking_uri: str | None = None,
+    data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None = None,
+) -> CouncilReasons:
+    """One council's reasons at the latest origin as of ``cfg.as_of``, from a registered model.
+
+    The model (default ``models:/<registry name>@champion``, the registry name being
+    ``tracking.registry_name`` or the experiment) is loaded, panel and features are rebuilt
+    and scored as ``earlywarn score`` does (no retraining, nothing written); the band and
+    support come from ``[report]`` as in the cycle.
+
+    Raises
+    ------
+    UserInputError
+        The council code is not scored at that origin, or the model is not found.
+    """
+    from earlywarn.bands import DEFAULT_SUPPORT, build_bands, latest_measure, support_for
+
+    model_uri = model_uri or (
+        f"models:/{cfg.tracking.registry_name or cfg.tracking.experiment}@champion"
+    )
+    sc = _score_latest(cfg, model_uri, tracking_uri, data)
+    rl = sc.risk_list.set_index("council_code")
+    code = council.strip().upper()
+    if code not in rl.index:
+        raise UserInputError(
+            f"--council {council!r}: no council with that code is scored at origin "
+            f"{sc.score_origin.date()} (codes are ONS GSS codes such as {rl.index[0]}: see the "
+            "council_code column of a published risk_list.csv or of the councils table)"
+        )
+    rep, expl = cfg.report, sc.explanation
+    size = latest_measure(sc.tables.observations, rep.size_measure, sc.score_origin)
+    bands = build_bands(
+        rl["probability"],
+        size.reindex(rl.index),
+        rep.likelihood_thresholds,
+        rep.service_criticality,
+        rep.size_thresholds,
+    ).loc[code]
+    reasons = expl.reasons[expl.reasons["council_code"] == code].reset_index(drop=True)
+    main = "" if expl.main_nature is None else str(expl.main_nature.get(code, ""))
+    raising = reasons.loc[reasons["direction"] == "raises", "nature"].tolist()
+    matrix = rep.support or {n: list(v) for n, v in DEFAULT_SUPPORT.items()}
+    v = sc.version
+    return CouncilReasons(
+        council_code=code,
+        council_name=str(rl.at[code, "council_name"]),
+        score_origin=sc.score_origin,
+        model=f"{v['name']} version {v['version']} ({model_uri})",
+        probability=float(rl.at[code, "probability"]),
+        rank=int(rl.at[code, "rank"]),
+        n_councils=len(rl),
+        bands=bands.to_dict(),
+        reasons=reasons,
+        by_family=expl.by_family.loc[code],
+        by_nature=expl.by_nature.loc[code],
+        main_nature=main,
+        support=support_for(([main] if main else []) + raising, matrix),
+    )
 
 
 def _read_list(csv_text: str) -> pd.DataFrame:
