@@ -179,9 +179,12 @@ def _selection_html(sel: dict[str, Any], k: Any) -> str:
         f"predicts <em>being inspected</em> in the window with AUROC "
         f"{e(_cell(t.get('auroc_inspected')))}, but separates failures <em>among the "
         f"inspected</em> with AUROC {e(_cell(t.get('auroc_fail_among_inspected')))}: timing "
-        f"alone says when a judgement comes, not what it will be. Conversely a list ranked by "
-        f"the conditional risk alone puts councils at the top that will not be inspected in "
-        f"the window (overall share inspected: {sel.get('share_inspected_all', 0):.2f}).</p>"
+        f"alone says when a judgement comes, not what it will be (as a score for the joint "
+        f"label it reaches AUROC {e(_cell(t.get('auroc_joint_label')))}, which is why a "
+        f"baseline times the timing model looks strong on the joint target). Conversely a "
+        f"list ranked by the conditional risk alone puts councils at the top that will not "
+        f"be inspected in the window (overall share inspected: "
+        f"{sel.get('share_inspected_all', 0):.2f}).</p>"
         f"<table><thead><tr><th>name</th><th>top {e(str(k))} by conditional: share inspected"
         "</th><th>… failures found (share)</th><th>top k by joint: share inspected</th>"
         f"<th>… failures found (share)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -251,7 +254,7 @@ def render_section(evaluation: dict[str, Any]) -> str:
 resampling councils)</h3>
 {_metric_table(evaluation, list(METRICS))}
 <h3>Other target: {e(str(other.get("target", "")))}</h3>
-<p>{e(str(lab.get("other_target_words", "")))}</p>
+<p>{e(str(lab.get("other_target_words", "")))}. Score: {e(str(other.get("score", "")))}.</p>
 {_metric_table(other, list(SHORT)) if other else ""}
 {_selection_html(evaluation["selection"], k) if "selection" in evaluation else ""}
 {_subgroups_html(evaluation)}
