@@ -11,7 +11,7 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-@pytest.mark.parametrize("name", ["01-quickstart.ipynb"])
+@pytest.mark.parametrize("name", ["01-quickstart.ipynb", "03-explain-a-council.ipynb"])
 def test_notebook_executes(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.setenv("MPLBACKEND", "Agg")

@@ -180,7 +180,9 @@ class CouncilReasons:
 
     CONFIDENTIAL: names a council. ``reasons`` is the council's rows of
     ``Explanation.reasons`` (``direction`` 'raises' or 'lowers', ``sentence``, ``shap``,
-    ``value``, ``peer_median``, ...); ``by_nature`` / ``by_family`` its summed SHAP values.
+    ``value``, ``peer_median``, ``signal``, ...); ``by_nature`` / ``by_family`` its summed
+    SHAP values; ``values`` its SHAP value per feature; ``history`` / ``peers`` its features
+    and its peers' medians over the origins (for trend plots of a reason's ``signal``).
     """
 
     council_code: str
@@ -196,6 +198,10 @@ class CouncilReasons:
     by_nature: pd.Series
     main_nature: str
     support: str
+    values: pd.Series | None = None  # SHAP value (log-odds) per source feature
+    history: pd.DataFrame | None = None  # the council's features over origins
+    peers: pd.DataFrame | None = None  # its peers' medians over origins
+    specs: dict[str, Any] | None = None  # feature metadata (FeatureSpec per feature)
 
     def to_text(self) -> str:
         """The terminal view: banner, probability and band, reasons, nature, support."""
@@ -222,7 +228,9 @@ class CouncilReasons:
         if not down.empty:
             r = next(down.itertuples())
             lines.append(f"Strongest mitigating factor: {r.sentence} ({r.shap:+.2f} log-odds)")
-        natures = ", ".join(f"{n} {v:+.2f}" for n, v in self.by_nature.sort_values(ascending=False).items())
+        natures = ", ".join(
+            f"{n} {v:+.2f}" for n, v in self.by_nature.sort_values(ascending=False).items()
+        )
         lines.append(
             f"Problem nature: {self.main_nature or 'none'} (log-odds by nature: {natures})"
         )
@@ -291,6 +299,10 @@ def explain_council(
         by_nature=expl.by_nature.loc[code],
         main_nature=main,
         support=support_for(([main] if main else []) + raising, matrix),
+        values=expl.values.loc[code],
+        history=sc.features.X.xs(code, level="council_code"),
+        peers=sc.features.peer_median.xs(code, level="council_code"),
+        specs=sc.features.specs,
     )
 
 
