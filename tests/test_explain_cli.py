@@ -54,6 +54,13 @@ def test_published_list_carries_the_probability_interval(published):
     )
     assert inside.mean() >= 0.7
     assert "interval" in (result.out_dir / "report.html").read_text()
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(result.out_dir / "risk_list.xlsx").worksheets[1]
+    header = [c.value for c in sheet[1]]
+    assert {"probability_lo", "probability_hi"} <= set(header)
+    lo = [row[header.index("probability_lo")] for row in sheet.iter_rows(2, values_only=True)]
+    assert lo == pytest.approx(rl["probability_lo"].tolist())
 
 
 def test_explain_prints_the_councils_reasons_from_the_champion(published):
