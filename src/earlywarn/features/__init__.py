@@ -26,8 +26,6 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -79,7 +77,6 @@ FAMILY_BUILDERS = {
 HELPERS = (finance.SPEND,)  # read alongside the selected measures (denominators)
 
 
-@dataclass(frozen=True)
 class FeatureSet:
     """Features for a panel.
 
@@ -90,22 +87,72 @@ class FeatureSet:
     specs : dict[str, FeatureSpec]
         Metadata of every column of ``X``.
     peer_median : DataFrame
-        Median of each feature among the council's peers at the same origin.
+        Median of each feature among the council's peers at the same origin, indexed and
+        labelled like ``X``. Computed on first use (it is as big as ``X``); use
+        :meth:`peer_median_for` when only a few rows are needed.
     """
 
-    X: pd.DataFrame
-    specs: dict[str, FeatureSpec]
-    peer_median: pd.DataFrame
+    def __init__(
+        self,
+        X: pd.DataFrame,
+        specs: dict[str, FeatureSpec],
+        peer_median: pd.DataFrame | None = None,
+        *,
+        peer_groups: list[tuple[pd.Timestamp, np.ndarray, Peers]] | None = None,
+    ):
+        self.X = X
+        self.specs = specs
+        self._peer_median = peer_median
+        self._peer_groups = peer_groups or []
+
+    def __repr__(self) -> str:
+        return f"FeatureSet(X={self.X.shape[0]} x {self.X.shape[1]}, specs={len(self.specs)})"
 
     @property
     def families(self) -> dict[str, str]:
         """Feature name -> family."""
         return {n: s.family for n, s in self.specs.items()}
 
+    @property
+    def peer_median(self) -> pd.DataFrame:
+        """Peer medians of every row of ``X`` (computed once, then kept)."""
+        if self._peer_median is None:
+            self._peer_median = self.peer_median_for(self.X.index)
+        return self._peer_median
 
-def _measures(observations: pd.DataFrame, cfg: FeaturesConfig) -> tuple[list[str], set[str]]:
+    def peer_median_for(self, index: pd.Index) -> pd.DataFrame:
+        """Peer medians of the rows ``index`` of ``X`` only (e.g. the scored origin).
+
+        Only the origins that ``index`` holds are computed; rows not in ``X`` are NaN.
+
+        Example
+        -------
+        >>> from earlywarn.synthetic import make_synthetic_councils
+        >>> from earlywarn.panel import build_panel
+        >>> data = make_synthetic_councils(n_councils=20, start_year=2010, end_year=2016, seed=1)
+        >>> fs = build_features(data.tables, build_panel(data.tables, ["2014-03-31", "2015-03-31"]))
+        >>> now = fs.X.xs("2015-03-31", level="origin", drop_level=False).index
+        >>> fs.peer_median_for(now).equals(fs.peer_median.loc[now])
+        True
+        """
+        if self._peer_median is not None:
+            return self._peer_median.reindex(index)
+        values = self.X.to_numpy()
+        wanted = set(pd.DatetimeIndex(index.get_level_values("origin")))
+        groups = [g for g in self._peer_groups if g[0] in wanted]
+        rows = np.concatenate([g[1] for g in groups]) if groups else np.zeros(0, dtype=int)
+        out = np.full((len(rows), values.shape[1]), np.nan, dtype=values.dtype, order="F")
+        start = 0
+        for _, pos, peers in groups:
+            out[start : start + len(pos)] = peers.median(values[pos])
+            start += len(pos)
+        full = len(rows) == len(values) and (rows == np.arange(len(rows))).all()
+        frame = pd.DataFrame(out, index=self.X.index[rows], columns=self.X.columns, copy=False)
+        return frame if full and index.equals(self.X.index) else frame.reindex(index)
+
+
+def _measures(present: set[str], cfg: FeaturesConfig) -> tuple[list[str], set[str]]:
     """All measures to index (sorted) and the selected ones; unknown names raise."""
-    present = set(observations["measure"].unique())
     if not cfg.measures:
         return sorted(present), present
     for m in cfg.measures:
@@ -117,6 +164,44 @@ def _measures(observations: pd.DataFrame, cfg: FeaturesConfig) -> tuple[list[str
     selected = set(cfg.measures)
     extra = {measure_info(m).sample_size for m in selected} | set(HELPERS)
     return sorted(selected | (extra & present)), selected
+
+
+class _Columns:
+    """The feature matrix, filled origin by origin in place (no concatenation or copies).
+
+    One column-major float array with a column per feature, in order of first appearance;
+    it grows only when a later origin brings a feature the earlier ones did not have.
+    """
+
+    def __init__(self, n_rows: int):
+        self.names: dict[str, int] = {}
+        self.buf = np.empty((n_rows, 0), order="F")
+        self.filled = np.zeros(0, dtype=bool)  # column has a value somewhere
+
+    def put(self, rows: np.ndarray, values: dict[str, np.ndarray]) -> None:
+        for name in values:
+            if name not in self.names:
+                self.names[name] = len(self.names)
+        if len(self.names) > self.buf.shape[1]:
+            n, cap = self.buf.shape
+            grown = np.full((n, max(len(self.names), cap + cap // 2)), np.nan, order="F")
+            grown[:, :cap] = self.buf
+            self.buf = grown
+            self.filled = np.append(self.filled, np.zeros(grown.shape[1] - cap, dtype=bool))
+        for name, v in values.items():
+            j = self.names[name]
+            self.buf[rows, j] = v
+            if not self.filled[j]:
+                self.filled[j] = not np.isnan(v).all()
+
+    def frame(self, index: pd.Index) -> pd.DataFrame:
+        """The filled columns (a feature missing everywhere tells a model nothing)."""
+        keep = [name for name, j in self.names.items() if self.filled[j]]
+        for new, name in enumerate(keep):  # compact in place, left to right
+            old = self.names[name]
+            if old != new:
+                self.buf[:, new] = self.buf[:, old]
+        return pd.DataFrame(self.buf[:, : len(keep)], index=index, columns=keep, copy=False)
 
 
 def build_features(
@@ -158,20 +243,24 @@ def build_features(
                 f"features.families names an unknown family {fam!r} "
                 f"(expected some of {', '.join(FAMILY_BUILDERS)})"
             )
-    measures, selected = _measures(tables.observations, cfg)
-    index = ObservationIndex(tables.observations, measures)
+    obs = tables.observations
+    measure_codes = pd.factorize(obs["measure"])
+    measures, selected = _measures(set(measure_codes[1]), cfg)
+    index = ObservationIndex(obs, measures, measure_codes)
     n_back = max(cfg.change_periods, cfg.slope_periods, cfg.volatility_periods, cfg.peak_periods)
     notes = None
     if soft_notes is not None:
         notes = soft_notes[["council_code", "date", "problem_nature", "severity"]]
     events = tables.events
-    parts, peer_parts = [], []
+    out = _Columns(len(panel))
+    groups = []
     specs: dict[str, FeatureSpec] = {}
-    for origin, rows in panel.groupby(level="origin", sort=True):
+    all_councils = panel.index.get_level_values("council_code")
+    all_groups = panel[cfg.peer_group].to_numpy()
+    for origin, pos in sorted(panel.groupby(level="origin").indices.items()):
         origin = pd.Timestamp(origin)
-        rows = rows.droplevel("origin")
-        councils = rows.index
-        peers = Peers(councils, rows[cfg.peer_group].to_numpy(), neighbours, cfg.min_peers)
+        councils = all_councils[pos]
+        peers = Peers(councils, all_groups[pos], neighbours, cfg.min_peers)
         d = OriginData(
             origin=origin,
             councils=councils,
@@ -183,24 +272,12 @@ def build_features(
             peers=peers,
             config=cfg,
         )
-        values: dict[str, np.ndarray] = {}
         for fam in families:
             cols = FAMILY_BUILDERS[fam](d)
-            values.update(cols.values)
+            out.put(pos, cols.values)
             for s in cols.specs:
                 specs.setdefault(s.name, s)
-        names = list(values)
-        block = np.column_stack([values[n] for n in names]) if names else np.empty((len(rows), 0))
-        key = pd.MultiIndex.from_arrays(
-            [councils, pd.DatetimeIndex([origin] * len(councils))], names=["council_code", "origin"]
-        )
-        parts.append(pd.DataFrame(block, index=key, columns=names))
-        peer_parts.append(pd.DataFrame(peers.median(block), index=key, columns=names))
-    columns = list(specs)
-    X = pd.concat(parts).reindex(columns=columns).reindex(panel.index).astype(float)
-    peer = pd.concat(peer_parts).reindex(columns=columns).reindex(panel.index).astype(float)
-    # a feature that is missing everywhere tells the model nothing
-    empty = X.columns[X.isna().all().to_numpy()]
-    X, peer = X.drop(columns=empty), peer.drop(columns=empty)
-    specs = {n: s for n, s in specs.items() if n not in set(empty)}
-    return FeatureSet(X=X, specs=specs, peer_median=peer)
+        groups.append((origin, pos, peers))
+    X = out.frame(panel.index)
+    specs = {n: specs[n] for n in X.columns}
+    return FeatureSet(X=X, specs=specs, peer_groups=groups)

@@ -1,6 +1,6 @@
 """Shared helpers: every measure's recent history as known at an origin, slopes, volatility.
 
-:class:`ObservationIndex` sorts the observations once; :meth:`ObservationIndex.cube` then
+:class:`ObservationIndex` lays the observations out once; :meth:`ObservationIndex.cube` then
 returns, for one origin, an array ``(council, measure, lag)`` holding the latest revision
 published by the origin of each measure's latest period (lag 0) and the years before it.
 Everything is numpy on integer codes: no loop over councils or measures.
@@ -19,8 +19,43 @@ MAX_AGE_YEARS = 3  # a measure whose latest period is older than this is treated
 CONTEXT_MAX_AGE_YEARS = 6  # context (deprivation, populations) is refreshed less often
 
 
+DAY_NS = 86_400 * 10**9
+NEVER = np.iinfo(np.int32).max  # publication code of a cell with no value
+
+
+def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes ``0..k-1`` of int64 ``values`` in sorted order of their ``k`` distinct values.
+
+    Whole days are coded by counting over their range (no hashing or sorting of the rows),
+    anything else by :func:`pandas.factorize`.
+
+    Example
+    -------
+    >>> sorted_codes(np.array([3, 1, 3, 7]) * DAY_NS)[0]
+    array([1, 0, 1, 2], dtype=int32)
+    """
+    values = np.asarray(values, dtype=np.int64)
+    if values.size and not (values % DAY_NS).any():
+        days = values // DAY_NS
+        lo = int(days.min())
+        span = int(days.max()) - lo + 1
+        if span <= 4 * values.size + 1_000_000:
+            present = np.zeros(span, dtype=bool)
+            present[days - lo] = True
+            rank = (np.cumsum(present) - 1).astype(np.int32)
+            return rank[days - lo], (np.flatnonzero(present) + lo) * DAY_NS
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int32), np.asarray(uniques, dtype=np.int64)
+
+
 class ObservationIndex:
-    """Observations of ``measures``, sorted once for fast as-of look-ups at many origins.
+    """Observations of ``measures``, laid out once for fast as-of look-ups at many origins.
+
+    Each ``(council, measure)`` series has one cell per period. Cells with a single
+    publication sit in flat arrays ordered by period, then council, then measure; the
+    few cells that were revised (published more than once) keep every revision, sorted by
+    publication. No sort of the rows is needed, so building the index is linear in the
+    number of observations.
 
     Parameters
     ----------
@@ -28,9 +63,16 @@ class ObservationIndex:
         The observations table (``council_code, period, measure, value, published``).
     measures : list of str
         The measures to index, in the order of the cube's second axis.
+    measure_codes : tuple of (codes, uniques), optional
+        ``pandas.factorize(observations["measure"])`` when the caller already has it.
     """
 
-    def __init__(self, observations: pd.DataFrame, measures: list[str]):
+    def __init__(
+        self,
+        observations: pd.DataFrame,
+        measures: list[str],
+        measure_codes: tuple[np.ndarray, object] | None = None,
+    ):
         self.measures = list(measures)
         self.max_age = np.array(
             [
@@ -39,25 +81,69 @@ class ObservationIndex:
             ],
             dtype=np.int64,
         )
-        obs = observations[observations["measure"].isin(self.measures)]
-        codes, uniques = pd.factorize(obs["council_code"], sort=True)
-        m = pd.Categorical(obs["measure"], categories=self.measures).codes.astype(np.int64)
-        period = obs["period"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        pub = obs["published"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        order = np.lexsort((pub, period, m, codes))
-        self.codes = pd.Index(uniques)
-        self.c = codes[order].astype(np.int64)
-        self.m = m[order]
-        self.period = period[order]
-        self.year = pd.DatetimeIndex(obs["period"].to_numpy()[order]).year.to_numpy()
-        self.pub = pub[order]
-        self.value = obs["value"].to_numpy(dtype=float)[order]
-        same = (
-            (self.c[1:] == self.c[:-1])
-            & (self.m[1:] == self.m[:-1])
-            & (self.period[1:] == self.period[:-1])
-        )
-        self.key = np.concatenate([[0], np.cumsum(~same)]) if len(same) else np.zeros(len(order))
+        n_m = len(self.measures)
+        codes, uniques = measure_codes or pd.factorize(observations["measure"])
+        lookup = np.append(pd.Index(self.measures).get_indexer(pd.Index(uniques)), -1)
+        m = lookup[codes]  # code -1 (a missing measure name) -> -1
+        keep = m >= 0
+        take = slice(None) if keep.all() else np.flatnonzero(keep)
+        m = m[take].astype(np.int64)
+        c, uniq_c = pd.factorize(observations["council_code"], sort=True)  # no str objects
+        c = c[take]
+        self.codes = pd.Index(uniq_c)
+        period = observations["period"].to_numpy(dtype="datetime64[ns]")[take]
+        p, self.period_ns = sorted_codes(period.view(np.int64))
+        self.period_year = pd.DatetimeIndex(self.period_ns).year.to_numpy()
+        published = observations["published"].to_numpy(dtype="datetime64[ns]")[take]
+        pub, self.pub_ns = sorted_codes(published.view(np.int64))
+        value = observations["value"].to_numpy(dtype=float)[take]
+        n_p, n_c = len(self.period_ns), len(self.codes)
+
+        # series (council, measure): every pair when that grid is dense enough, else the
+        # pairs that occur; cells (period, series) likewise
+        series = c.astype(np.int64) * n_m + m
+        if n_c * n_m <= 2 * len(m) + 2**20:
+            self.series_c = np.repeat(np.arange(n_c, dtype=np.int64), n_m)
+            self.series_m = np.tile(np.arange(n_m, dtype=np.int64), n_c)
+        else:
+            series, uniq_s = pd.factorize(series, sort=True)
+            self.series_c, self.series_m = np.divmod(np.asarray(uniq_s, dtype=np.int64), n_m)
+        n_s = len(self.series_c)
+        cell = p.astype(np.int64) * n_s + series
+        if n_p * n_s <= 4 * len(m) + 2**20:
+            self.cell_series = None  # cell = period * n_s + series
+            self.period_start = np.arange(n_p + 1, dtype=np.int64) * n_s
+            n_cells = n_p * n_s
+        else:
+            cell, uniq_cell = pd.factorize(cell, sort=True)
+            cell_p, self.cell_series = np.divmod(np.asarray(uniq_cell, dtype=np.int64), n_s)
+            self.period_start = np.searchsorted(cell_p, np.arange(n_p + 1))
+            n_cells = len(uniq_cell)
+        once = np.bincount(cell, minlength=n_cells)[cell] == 1
+        self.value = np.full(n_cells, np.nan)
+        self.pub = np.full(n_cells, NEVER, dtype=np.int32)
+        self.value[cell[once]] = value[once]
+        self.pub[cell[once]] = pub[once]
+        # revised cells: every publication, by cell then publication (ties: input order)
+        r = np.flatnonzero(~once)
+        order = np.lexsort((pub[r], cell[r]))
+        self.rev_cell = cell[r][order]
+        self.rev_pub = pub[r][order]
+        self.rev_value = value[r][order]
+        self.rev_end = np.append(self.rev_cell[1:] != self.rev_cell[:-1], True)
+        self.rev_start = np.searchsorted(self.rev_cell, self.period_start)
+        # first publication of each (period, measure): which periods are known at an origin
+        self.first_pub = np.full((n_p, n_m), NEVER, dtype=np.int32)
+        np.minimum.at(self.first_pub, (p, m), pub)
+
+    def _series(self, p: int, cells: np.ndarray | None) -> np.ndarray:
+        """Series of the cells of period ``p`` (all of them when ``cells`` is None)."""
+        a, b = self.period_start[p], self.period_start[p + 1]
+        if cells is None:
+            if self.cell_series is None:
+                return np.arange(b - a)
+            return self.cell_series[a:b]
+        return cells - a if self.cell_series is None else self.cell_series[cells]
 
     def cube(self, origin: pd.Timestamp, councils: pd.Index, n_back: int) -> np.ndarray:
         """Values known at ``origin``: shape ``(len(councils), len(measures), n_back + 1)``.
@@ -65,28 +151,48 @@ class ObservationIndex:
         ``[:, j, 0]`` is measure ``j`` for its latest period published by the origin (across
         all councils), ``[:, j, k]`` the period ``k`` years earlier; NaN where unknown. A
         measure whose latest known period is more than :data:`MAX_AGE_YEARS` old
-        (:data:`CONTEXT_MAX_AGE_YEARS` for context measures) is absent.
+        (:data:`CONTEXT_MAX_AGE_YEARS` for context measures) is absent. Each cell holds its
+        latest revision published by the origin; of two periods in the same year the later
+        one counts.
         """
+        origin = pd.Timestamp(origin)
         out = np.full((len(councils), len(self.measures), n_back + 1), np.nan)
-        idx = np.flatnonzero(self.pub <= pd.Timestamp(origin).value)
-        if idx.size == 0:
+        limit = np.searchsorted(self.pub_ns, origin.value, side="right")  # pub <= origin
+        known = self.first_pub < limit  # (period, measure)
+        if not known.any():
             return out
-        key = self.key[idx]
-        last = idx[np.concatenate([key[1:] != key[:-1], [True]])]  # latest revision
-        m = self.m[last]
-        latest = pd.Series(self.period[last]).groupby(m).max()
-        latest_period = np.full(len(self.measures), np.iinfo(np.int64).min)
-        latest_period[latest.index.to_numpy()] = latest.to_numpy()
-        cutoff = {
-            a: (pd.Timestamp(origin) - pd.DateOffset(years=int(a))).value for a in set(self.max_age)
-        }
-        fresh = latest_period >= np.array([cutoff[a] for a in self.max_age], dtype=np.int64)
-        latest_year = pd.to_datetime(np.where(fresh, latest_period, 0)).year.to_numpy()
-        lag = latest_year[m] - self.year[last]
-        pos = councils.get_indexer(self.codes)[self.c[last]]
-        ok = fresh[m] & (lag >= 0) & (lag <= n_back) & (pos >= 0)
-        out[pos[ok], m[ok], lag[ok]] = self.value[last][ok]
+        n_p = known.shape[0]
+        latest_p = np.where(known.any(axis=0), n_p - 1 - known[::-1].argmax(axis=0), -1)
+        cutoff = {a: (origin - pd.DateOffset(years=int(a))).value for a in set(self.max_age)}
+        fresh = (latest_p >= 0) & (
+            self.period_ns[latest_p] >= np.array([cutoff[a] for a in self.max_age])
+        )
+        if not fresh.any():
+            return out
+        latest_year = self.period_year[latest_p]
+        row = councils.get_indexer(self.codes)  # index council -> row of out (-1: none)
+        first = np.searchsorted(self.period_year, latest_year[fresh].min() - n_back)
+        for p in range(first, int(latest_p[fresh].max()) + 1):
+            lag = latest_year - self.period_year[p]  # per measure
+            use = fresh & (lag >= 0) & (lag <= n_back)
+            if not use.any():
+                continue
+            a, b = self.period_start[p], self.period_start[p + 1]
+            s = self._series(p, None)
+            ok = (self.pub[a:b] < limit) & use[self.series_m[s]] & (row[self.series_c[s]] >= 0)
+            self._put(out, row, lag, s[ok], self.value[a:b][ok])
+            ra, rb = self.rev_start[p], self.rev_start[p + 1]
+            if rb > ra:  # revised cells: the latest revision published by the origin
+                seen = self.rev_pub[ra:rb] < limit
+                last = seen & (self.rev_end[ra:rb] | ~np.append(seen[1:], False))
+                s = self._series(p, self.rev_cell[ra:rb][last])
+                ok = use[self.series_m[s]] & (row[self.series_c[s]] >= 0)
+                self._put(out, row, lag, s[ok], self.rev_value[ra:rb][last][ok])
         return out
+
+    def _put(self, out, row, lag, s, values) -> None:
+        m = self.series_m[s]
+        out[row[self.series_c[s]], m, lag[m]] = values
 
 
 def slope_rows(y: np.ndarray) -> np.ndarray:
@@ -136,7 +242,23 @@ def volatility_rows(y: np.ndarray) -> np.ndarray:
 
 
 def nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
-    """``np.nanmedian`` without the all-NaN warning (such slices give NaN)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(a, axis=axis)
+    """``np.nanmedian`` (same values) by one sort, without the all-NaN warning.
+
+    All-NaN slices give NaN. Much faster than ``np.nanmedian`` on wide arrays, which
+    loops over the columns in Python.
+
+    Example
+    -------
+    >>> nanmedian(np.array([[1.0, np.nan], [4.0, np.nan], [2.0, 5.0], [np.nan, np.nan]]), 0)
+    array([2., 5.])
+    """
+    a = np.asarray(a, dtype=float)
+    if a.shape[axis] == 0:
+        return np.full(np.delete(a.shape, axis), np.nan)
+    s = np.sort(a, axis=axis)  # NaN last
+    n = (~np.isnan(a)).sum(axis=axis, keepdims=True)
+    lo = np.take_along_axis(s, np.maximum(n - 1, 0) // 2, axis)
+    hi = np.take_along_axis(s, n // 2, axis)
+    with np.errstate(invalid="ignore", over="ignore"):
+        mid = np.where(n % 2 == 1, lo, (lo + hi) / 2)
+    return np.where(n > 0, mid, np.nan).squeeze(axis)
