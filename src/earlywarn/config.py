@@ -78,7 +78,9 @@ class FeaturesConfig:
     neighbour_code``, relative to the config file) where a council has at least
     ``min_peers`` of them, else councils of the same ``peer_group`` (``council_type`` or
     ``region``). ``soft_notes`` is an optional CSV of advisers' dated notes (see
-    docs/features.md); its text is never used.
+    docs/features.md); its text is never used. ``dtype`` ``"float32"`` halves the memory
+    of the feature frame for very wide data (features are computed in float64, then stored
+    rounded to about seven significant digits).
     """
 
     families: tuple[str, ...] = FAMILIES
@@ -96,6 +98,7 @@ class FeaturesConfig:
     min_peers: int = 3
     neighbours: str = ""
     soft_notes: str = ""
+    dtype: str = "float64"
 
 
 @dataclass(frozen=True)
@@ -322,6 +325,10 @@ def _check(cfg: CycleConfig, where: str) -> None:
         raise UserInputError(
             f"{where}: features.peer_group {f.peer_group!r} is unknown (expected "
             "'council_type' or 'region'; statistical neighbours come from features.neighbours)"
+        )
+    if f.dtype not in ("float64", "float32"):
+        raise UserInputError(
+            f"{where}: features.dtype {f.dtype!r} is unknown (expected 'float64' or 'float32')"
         )
     for key in ("notice_years", "reserves_years_cap", "leadership_years_cap", "soft_months"):
         if getattr(f, key) < 1:
