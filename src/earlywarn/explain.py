@@ -145,10 +145,18 @@ def _unwrap(model) -> tuple[Any, Any, bool]:
 
     A calibrated classifier (``calibrator_`` and ``estimator_``) gives its underlying fit.
     """
-    clf = model.steps[-1][1]
-    pre = model[:-1] if len(model.steps) > 1 else None
+    from sklearn.pipeline import Pipeline
+
+    steps = list(model.steps)
+    clf = steps[-1][1]
     calibrated = hasattr(clf, "calibrator_") and hasattr(clf, "estimator_")
-    return pre, (clf.estimator_ if calibrated else clf), calibrated
+    if calibrated:
+        clf = clf.estimator_
+        if hasattr(clf, "steps"):  # a calibrated pipeline (gbm: its column filter inside)
+            steps = [*steps[:-1], *clf.steps]
+            clf = clf.steps[-1][1]
+    pre = Pipeline(steps[:-1]) if len(steps) > 1 else None
+    return pre, clf, calibrated
 
 
 def explained_log_odds(model, X: pd.DataFrame) -> np.ndarray:

@@ -140,6 +140,11 @@ class DropAllMissing(TransformerMixin, BaseEstimator):
     early rolling origins can lack a feature that later ones have.
     """
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing values are what it looks at
+        return tags
+
     def fit(self, X: pd.DataFrame, y: Any = None) -> DropAllMissing:
         X = pd.DataFrame(X)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
@@ -580,7 +585,10 @@ class TimeCalibratedClassifier(ClassifierMixin, BaseEstimator):
 
         tags = _binary_tags(super().__sklearn_tags__())
         if self.estimator is not None:
-            tags.input_tags.allow_nan = get_tags(self.estimator).input_tags.allow_nan
+            est = self.estimator
+            while hasattr(est, "steps"):  # a pipeline takes what its first step takes
+                est = est.steps[0][1]
+            tags.input_tags.allow_nan = get_tags(est).input_tags.allow_nan
         return tags
 
     def fit(self, X: Any, y: Any) -> TimeCalibratedClassifier:
@@ -729,15 +737,21 @@ def make_model(
                 ("clf", HistGradientBoostingClassifier(random_state=seed, **p)),
             ]
     if cal.get("calibration"):
-        name, clf = steps[-1]
-        steps[-1] = (
-            name,
-            TimeCalibratedClassifier(
-                clf,
-                method=cal["calibration"],
-                n_origins=int(cal.get("calibration_origins", 2)),
-                gap=int(cal.get("calibration_gap", 1)),
-            ),
+        # gbm: the empty-column step goes inside, so each calibration split refits it on
+        # its own (earlier) training rows: a column empty there would break the binning
+        inner = steps if kind == "gbm" else steps[-1:]
+        steps = [] if kind == "gbm" else steps[:-1]
+        clf = inner[0][1] if len(inner) == 1 else Pipeline(inner).set_output(transform="pandas")
+        steps.append(
+            (
+                "clf",
+                TimeCalibratedClassifier(
+                    clf,
+                    method=cal["calibration"],
+                    n_origins=int(cal.get("calibration_origins", 2)),
+                    gap=int(cal.get("calibration_gap", 1)),
+                ),
+            )
         )
     return Pipeline(steps).set_output(transform="pandas")
 
