@@ -35,7 +35,8 @@ Explainers, chosen from the fitted classifier (all exact and additive on log-odd
   covariates, 6 log-odds units — and its log-odds mean as little; restrict ``covariates``;
 - few used columns (``persistence``: ``used_features_ == [feature]``; ``red_flags``: the
   columns of ``flags_used_``): exact Shapley values (``shap.explainers.Exact``, all
-  coalitions) over those columns only, with 100 training rows as background; every
+  coalitions; one column: f(x) minus its background mean) over those columns only, with
+  100 training rows as background; every
   other column's SHAP value is exactly 0, so it is never evaluated. A classifier that
   lists ``used_features_`` (a fitted attribute) gets this path (more than
   ``EXACT_MAX_FEATURES`` used columns: the permutation explainer over them);
@@ -259,6 +260,11 @@ def _masked_shap(clf, Xt: pd.DataFrame, bg: pd.DataFrame, cols: list[str]):
     masker = shap.maskers.Independent(bgs[cols].to_numpy(dtype=float), max_samples=_N_BACKGROUND)
     x = Xt[cols].to_numpy(dtype=float)
     k = len(cols)
+    if k == 1:  # one player: its Shapley value is f(x) - E_background f, in two calls
+        fb = f(bgs[cols].to_numpy(dtype=float))
+        base = float(np.mean(fb))
+        method = "exact Shapley value of the 1 used column (f(x) - background mean)"
+        return (f(x) - base)[:, None], base, method
     if k <= EXACT_MAX_FEATURES:
         res = shap.explainers.Exact(f, masker)(x, max_evals=2**k + 1, silent=True)
         method = f"exact Shapley values over the {k} used column(s) (shap Exact)"
