@@ -74,7 +74,10 @@ def test_explain_prints_the_councils_reasons_from_the_champion(published):
     assert f"{rl.at[code, 'council_name']} ({code})" in out
     assert "model ex version 1" in out
     # the champion is the cycle's model: the same probability, band and first reason
-    assert f"Probability {rl.at[code, 'probability']:.1%} (rank 1 of {len(rl)})" in out
+    # with the council-bootstrap interval the cycle published for this model version
+    lo, hi = rl.at[code, "probability_lo"], rl.at[code, "probability_hi"]
+    prob = f"Probability {rl.at[code, 'probability']:.1%}, interval {lo:.1%} to {hi:.1%}"
+    assert f"{prob} (rank 1 of {len(rl)})" in out
     assert f"risk score {rl.at[code, 'risk_score']}" in out
     assert f"  1. {rl.at[code, 'reason_1']}" in out
     assert "Strongest mitigating factor: " in out
@@ -87,6 +90,8 @@ def test_explain_council_api_agrees_with_the_published_reasons(published):
     code = result.risk_list["council_code"].iloc[3]
     r = explain_council(cfg, code)
     assert r.rank == 4 and r.council_code == code
+    row = result.risk_list.set_index("council_code").loc[code]
+    assert (r.probability_lo, r.probability_hi) == (row["probability_lo"], row["probability_hi"])
     published_reasons = result.reasons[result.reasons["council_code"] == code]
     # the leading reason agrees; lower ranks may differ a little: the cycle's explainer uses
     # the training rows as background, explain (like score) all earlier origins' rows

@@ -52,6 +52,7 @@ def _progress(what: str) -> Iterator[None]:
 
     logging.getLogger("mlflow").setLevel(logging.INFO if _state["verbose"] else logging.WARNING)
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # no tqdm bars
     if _state["quiet"] or os.environ.get("CI") or not sys.stderr.isatty():
         yield
         return

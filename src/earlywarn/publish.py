@@ -202,6 +202,14 @@ class CouncilReasons:
     history: pd.DataFrame | None = None  # the council's features over origins
     peers: pd.DataFrame | None = None  # its peers' medians over origins
     specs: dict[str, Any] | None = None  # feature metadata (FeatureSpec per feature)
+    # the council-bootstrap interval published with this model's cycle list (if any)
+    probability_lo: float | None = None
+    probability_hi: float | None = None
+
+    def _interval(self) -> str:
+        if self.probability_lo is None or self.probability_hi is None:
+            return ""
+        return f", interval {self.probability_lo:.1%} to {self.probability_hi:.1%}"
 
     def to_text(self) -> str:
         """The terminal view: banner, probability and band, reasons, nature, support."""
@@ -214,7 +222,8 @@ class CouncilReasons:
             CONFIDENTIAL,
             f"{self.council_name} ({self.council_code}), origin {self.score_origin.date()}; "
             f"model {self.model}",
-            f"Probability {self.probability:.1%} (rank {self.rank} of {self.n_councils}); "
+            f"Probability {self.probability:.1%}{self._interval()} "
+            f"(rank {self.rank} of {self.n_councils}); "
             f"likelihood {b['likelihood_band']}, impact {b['impact_band']}: risk score "
             f"{b['risk_score']} - {b['risk_action']}",
             "Reasons raising the risk:",
@@ -285,6 +294,7 @@ def explain_council(
     raising = reasons.loc[reasons["direction"] == "raises", "nature"].tolist()
     matrix = rep.support or {n: list(v) for n, v in DEFAULT_SUPPORT.items()}
     v = sc.version
+    lo, hi = _published_interval(sc, cfg, code, float(rl.at[code, "probability"]))
     return CouncilReasons(
         council_code=code,
         council_name=str(rl.at[code, "council_name"]),
@@ -303,7 +313,41 @@ def explain_council(
         history=sc.features.X.xs(code, level="council_code"),
         peers=sc.features.peer_median.xs(code, level="council_code"),
         specs=sc.features.specs,
+        probability_lo=lo,
+        probability_hi=hi,
     )
+
+
+def _published_interval(
+    sc: _Scored, cfg: CycleConfig, code: str, probability: float
+) -> tuple[float | None, float | None]:
+    """The council's ``probability_lo/hi`` from the latest cycle list published in the
+    tracking store, when that list came from this model version, for this origin, and gave
+    this council the same probability (an interval needs the training data: explain does
+    not refit). ``(None, None)`` otherwise."""
+    from earlywarn.tracking import last_publications
+
+    try:
+        pubs = last_publications(sc.uri, cfg.tracking.experiment, n=1)
+    except Exception as err:  # no publications table yet: no interval to show
+        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+            raise
+        return None, None
+    if not pubs:
+        return None, None
+    pub = pubs[0]
+    same = (
+        str(pub.get("model_version")) == str(sc.version["version"])
+        and pub.get("registered_model") == sc.version["name"]
+        and pub.get("score_origin") == str(sc.score_origin.date())
+    )
+    rl = _read_list(pub["risk_list"]) if same else pd.DataFrame()
+    if not {"council_code", "probability", "probability_lo", "probability_hi"} <= set(rl):
+        return None, None
+    row = rl[rl["council_code"] == code]
+    if len(row) != 1 or abs(float(row["probability"].iloc[0]) - probability) > 1e-6:
+        return None, None
+    return float(row["probability_lo"].iloc[0]), float(row["probability_hi"].iloc[0])
 
 
 def _read_list(csv_text: str) -> pd.DataFrame:
