@@ -66,6 +66,25 @@ DEFAULT_RED_FLAGS = (
     ("satisfaction_chg_1y_pp", "<=", -5.0),
 )
 
+HAZARD_CORE_COVARIATES = (
+    "rereferral_pct",
+    "cpp_repeat_pct",
+    "assessment_timeliness_pct",
+    "sw_turnover_pct",
+    "sw_agency_pct",
+    "agency_worker_pct",
+    "sw_vacancy_pct",
+    "sw_caseload_per_fte",
+    "satisfaction_pct",
+    "satisfaction_drop_from_peak_pp",
+    "reserves_pct_net_spend",
+    "reserves_pct_net_spend_chg_3y_pp",
+    "leadership_changes_3y",
+    "interims_in_post",
+    "last_inspection_grade",
+    "deprivation_imd_score",
+)
+
 DEFAULTS: dict[str, dict[str, Any]] = {
     # chosen on the demo backtest (pooled out-of-time AUROC, 150 councils, 10 origins):
     # logit C 0.1 -> 0.732, C 0.01 -> 0.756; gbm (lr 0.05, 200 trees, leaf 40) -> 0.779,
@@ -84,7 +103,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "hazard": {
         "period_feature": "years_since_inspection",
         "period_bins": [1.0, 2.0, 3.0],
-        "covariates": None,
+        # a short, readable core (those present are used); None = every column, which on
+        # ~80-200 correlated features is rank-deficient, slow and unreadable
+        "covariates": list(HAZARD_CORE_COVARIATES),
         "cov_type": "cluster",
         "group_level": "council_code",
         "alpha": 0.05,
