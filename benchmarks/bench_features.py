@@ -9,7 +9,8 @@ Prints, per size: seconds to build the features (best of ``--repeats``; the peer
 are computed on first use, so not included), seconds to compute the peer medians of the
 latest origin (what the reasons need) and of every row, and the peak memory traced by
 :mod:`tracemalloc` while building (numpy and Python allocations; the input tables, made
-before, are not counted). ``--large`` skips the every-row peer medians unless
+before, are not counted). ``--dtype float32`` stores the features as float32
+(``features.dtype``). ``--large`` skips the every-row peer medians unless
 ``--all-peers`` is given (they are as big as the feature frame).
 """
 
@@ -22,6 +23,7 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 
+from earlywarn.config import FeaturesConfig
 from earlywarn.features import build_features
 from earlywarn.panel import annual_origins, build_panel
 from earlywarn.schema import Tables
@@ -60,12 +62,13 @@ def _wide(n_entities: int, n_years: int, n_measures: int, seed: int = 0) -> Tabl
     return Tables(councils, obs, pd.DataFrame(columns=cols).astype({"date": "datetime64[ns]"}))
 
 
-def _time(tables: Tables, origins: list, repeats: int, all_peers: bool = True) -> dict:
+def _time(tables: Tables, origins: list, repeats: int, dtype: str, all_peers: bool = True) -> dict:
     panel = build_panel(tables, origins)
+    cfg = FeaturesConfig(dtype=dtype)
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
-        fs = build_features(tables, panel)
+        fs = build_features(tables, panel, config=cfg)
         best = min(best, time.perf_counter() - t0)
     now = fs.X.index[fs.X.index.get_level_values("origin") == max(origins)]
     t0 = time.perf_counter()
@@ -79,7 +82,7 @@ def _time(tables: Tables, origins: list, repeats: int, all_peers: bool = True) -
     shape = fs.X.shape
     del fs
     tracemalloc.start()
-    build_features(tables, panel)
+    build_features(tables, panel, config=cfg)
     peak = tracemalloc.get_traced_memory()[1] / 2**30
     tracemalloc.stop()
     return {"build": best, "latest": latest, "every": every, "peak": peak, "shape": shape}
@@ -88,7 +91,7 @@ def _time(tables: Tables, origins: list, repeats: int, all_peers: bool = True) -
 def _line(name: str, r: dict, repeats: int) -> str:
     every = "" if np.isnan(r["every"]) else f", every row {r['every']:.2f} s"
     return (
-        f"{name}: build {r['build']:.2f} s (best of {repeats}), peak {r['peak']:.2f} GiB, "
+        f"{name}: build {r['build']:.2f} s (best of {repeats}), peak {r['peak']:.3f} GiB, "
         f"X {r['shape'][0]} x {r['shape'][1]}; peer medians: latest origin "
         f"{r['latest']:.2f} s{every}"
     )
@@ -99,11 +102,12 @@ def main() -> None:
     ap.add_argument("--wide", action="store_true")
     ap.add_argument("--large", action="store_true")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     ap.add_argument("--all-peers", action="store_true", help="--large: every row's medians")
     a = ap.parse_args()
     data = make_synthetic_councils(n_councils=150, start_year=2008, end_year=2024, seed=20240331)
     origins = annual_origins(data.tables, pd.Timestamp("2024-03-31"))[2:]
-    r = _time(data.tables, origins, a.repeats)
+    r = _time(data.tables, origins, a.repeats, a.dtype)
     print(_line(f"demo: 150 councils x {len(origins)} origins, all families", r, a.repeats))
     if a.wide:
         tables = _wide(150, 17, 100)
@@ -111,14 +115,14 @@ def main() -> None:
         print(
             _line(
                 "wide: 150 x 15 origins x 100 measures",
-                _time(tables, origins, a.repeats),
+                _time(tables, origins, a.repeats, a.dtype),
                 a.repeats,
             )
         )
     if a.large:
         tables = _wide(10_000, 22, 200)
         origins = [pd.Timestamp(f"{y}-03-31") for y in range(2005, 2025)]
-        r = _time(tables, origins, 1, a.all_peers)
+        r = _time(tables, origins, 1, a.dtype, a.all_peers)
         print(_line("large: 10,000 x 20 origins x 200 measures", r, 1))
 
 

@@ -83,7 +83,8 @@ class FeatureSet:
     Attributes
     ----------
     X : DataFrame
-        Features, indexed like the panel, columns in a stable order.
+        Features, indexed like the panel, columns in a stable order; float64, or float32
+        with ``config.dtype = "float32"``.
     specs : dict[str, FeatureSpec]
         Metadata of every column of ``X``.
     peer_median : DataFrame
@@ -170,12 +171,13 @@ class _Columns:
     """The feature matrix, filled origin by origin in place (no concatenation or copies).
 
     One column-major float array with a column per feature, in order of first appearance;
-    it grows only when a later origin brings a feature the earlier ones did not have.
+    it grows (a copy) only when a later origin brings features the earlier ones did not
+    have, such as the first financial notice.
     """
 
-    def __init__(self, n_rows: int):
+    def __init__(self, n_rows: int, dtype: str = "float64"):
         self.names: dict[str, int] = {}
-        self.buf = np.empty((n_rows, 0), order="F")
+        self.buf = np.empty((n_rows, 0), dtype=dtype, order="F")
         self.filled = np.zeros(0, dtype=bool)  # column has a value somewhere
 
     def put(self, rows: np.ndarray, values: dict[str, np.ndarray]) -> None:
@@ -184,7 +186,8 @@ class _Columns:
                 self.names[name] = len(self.names)
         if len(self.names) > self.buf.shape[1]:
             n, cap = self.buf.shape
-            grown = np.full((n, max(len(self.names), cap + cap // 2)), np.nan, order="F")
+            size = (n, len(self.names) + (16 if cap else 0))  # slack for later origins
+            grown = np.full(size, np.nan, dtype=self.buf.dtype, order="F")
             grown[:, :cap] = self.buf
             self.buf = grown
             self.filled = np.append(self.filled, np.zeros(grown.shape[1] - cap, dtype=bool))
@@ -244,15 +247,16 @@ def build_features(
                 f"(expected some of {', '.join(FAMILY_BUILDERS)})"
             )
     obs = tables.observations
-    measure_codes = pd.factorize(obs["measure"])
-    measures, selected = _measures(set(measure_codes[1]), cfg)
-    index = ObservationIndex(obs, measures, measure_codes)
+    codes, uniques = pd.factorize(obs["measure"])
+    measures, selected = _measures(set(uniques), cfg)
+    index = ObservationIndex(obs, measures, (codes.astype(np.int32), uniques))
+    del codes
     n_back = max(cfg.change_periods, cfg.slope_periods, cfg.volatility_periods, cfg.peak_periods)
     notes = None
     if soft_notes is not None:
         notes = soft_notes[["council_code", "date", "problem_nature", "severity"]]
     events = tables.events
-    out = _Columns(len(panel))
+    out = _Columns(len(panel), cfg.dtype)
     groups = []
     specs: dict[str, FeatureSpec] = {}
     all_councils = panel.index.get_level_values("council_code")
@@ -272,11 +276,13 @@ def build_features(
             peers=peers,
             config=cfg,
         )
+        values: dict[str, np.ndarray] = {}
         for fam in families:
             cols = FAMILY_BUILDERS[fam](d)
-            out.put(pos, cols.values)
+            values.update(cols.values)
             for s in cols.specs:
                 specs.setdefault(s.name, s)
+        out.put(pos, values)
         groups.append((origin, pos, peers))
     X = out.frame(panel.index)
     specs = {n: specs[n] for n in X.columns}

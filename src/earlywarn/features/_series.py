@@ -21,6 +21,13 @@ CONTEXT_MAX_AGE_YEARS = 6  # context (deprivation, populations) is refreshed les
 
 DAY_NS = 86_400 * 10**9
 NEVER = np.iinfo(np.int32).max  # publication code of a cell with no value
+GRID_SLACK = 2**20  # a full (council x measure) or (period x series) grid up to this many
+# cells more than a small multiple of the rows is laid out densely, else only what occurs
+
+
+def _int_for(n: int) -> type:
+    """The narrowest of int32 and int64 that holds ``0..n``."""
+    return np.int32 if n < np.iinfo(np.int32).max else np.int64
 
 
 def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -35,15 +42,16 @@ def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     array([1, 0, 1, 2], dtype=int32)
     """
     values = np.asarray(values, dtype=np.int64)
-    if values.size and not (values % DAY_NS).any():
+    if values.size:
         days = values // DAY_NS
         lo = int(days.min())
         span = int(days.max()) - lo + 1
-        if span <= 4 * values.size + 1_000_000:
+        if span <= 4 * values.size + 1_000_000 and np.array_equal(days * DAY_NS, values):
+            days -= lo
             present = np.zeros(span, dtype=bool)
-            present[days - lo] = True
+            present[days] = True
             rank = (np.cumsum(present) - 1).astype(np.int32)
-            return rank[days - lo], (np.flatnonzero(present) + lo) * DAY_NS
+            return rank[days], (np.flatnonzero(present) + lo) * DAY_NS
     codes, uniques = pd.factorize(values, sort=True)
     return codes.astype(np.int32), np.asarray(uniques, dtype=np.int64)
 
@@ -84,57 +92,68 @@ class ObservationIndex:
         n_m = len(self.measures)
         codes, uniques = measure_codes or pd.factorize(observations["measure"])
         lookup = np.append(pd.Index(self.measures).get_indexer(pd.Index(uniques)), -1)
-        m = lookup[codes]  # code -1 (a missing measure name) -> -1
-        keep = m >= 0
-        take = slice(None) if keep.all() else np.flatnonzero(keep)
-        m = m[take].astype(np.int64)
+        m = lookup.astype(np.int32)[codes]  # code -1 (a missing measure name) -> -1
+        take = slice(None) if (m >= 0).all() else np.flatnonzero(m >= 0)
+        m = m[take]
         c, uniq_c = pd.factorize(observations["council_code"], sort=True)  # no str objects
-        c = c[take]
+        c = c[take].astype(np.int32)
         self.codes = pd.Index(uniq_c)
         period = observations["period"].to_numpy(dtype="datetime64[ns]")[take]
         p, self.period_ns = sorted_codes(period.view(np.int64))
         self.period_year = pd.DatetimeIndex(self.period_ns).year.to_numpy()
         published = observations["published"].to_numpy(dtype="datetime64[ns]")[take]
         pub, self.pub_ns = sorted_codes(published.view(np.int64))
+        del period, published
         value = observations["value"].to_numpy(dtype=float)[take]
         n_p, n_c = len(self.period_ns), len(self.codes)
+        # first publication of each (period, measure): which periods are known at an origin
+        self.first_pub = np.full((n_p, n_m), NEVER, dtype=np.int32)
+        np.minimum.at(self.first_pub, (p, m), pub)
 
         # series (council, measure): every pair when that grid is dense enough, else the
         # pairs that occur; cells (period, series) likewise
-        series = c.astype(np.int64) * n_m + m
-        if n_c * n_m <= 2 * len(m) + 2**20:
-            self.series_c = np.repeat(np.arange(n_c, dtype=np.int64), n_m)
-            self.series_m = np.tile(np.arange(n_m, dtype=np.int64), n_c)
+        if n_c * n_m <= 2 * len(m) + GRID_SLACK:
+            series = c * np.array(n_m, dtype=_int_for(n_c * n_m)) + m
+            self.series_c = np.repeat(np.arange(n_c, dtype=np.int32), n_m)
+            self.series_m = np.tile(np.arange(n_m, dtype=np.int32), n_c)
         else:
-            series, uniq_s = pd.factorize(series, sort=True)
-            self.series_c, self.series_m = np.divmod(np.asarray(uniq_s, dtype=np.int64), n_m)
+            series, uniq_s = pd.factorize(c.astype(np.int64) * n_m + m, sort=True)
+            s_c, s_m = np.divmod(np.asarray(uniq_s, dtype=np.int64), n_m)
+            self.series_c, self.series_m = s_c.astype(np.int32), s_m.astype(np.int32)
+        del c, m
         n_s = len(self.series_c)
-        cell = p.astype(np.int64) * n_s + series
-        if n_p * n_s <= 4 * len(m) + 2**20:
+        if n_p * n_s <= 4 * len(series) + GRID_SLACK:
             self.cell_series = None  # cell = period * n_s + series
             self.period_start = np.arange(n_p + 1, dtype=np.int64) * n_s
             n_cells = n_p * n_s
+            cell = p * np.array(n_s, dtype=_int_for(n_cells)) + series
         else:
-            cell, uniq_cell = pd.factorize(cell, sort=True)
-            cell_p, self.cell_series = np.divmod(np.asarray(uniq_cell, dtype=np.int64), n_s)
+            cell, uniq_cell = pd.factorize(p.astype(np.int64) * n_s + series, sort=True)
+            cell_p, cell_s = np.divmod(np.asarray(uniq_cell, dtype=np.int64), n_s)
+            self.cell_series = cell_s.astype(np.int32)
             self.period_start = np.searchsorted(cell_p, np.arange(n_p + 1))
             n_cells = len(uniq_cell)
-        once = np.bincount(cell, minlength=n_cells)[cell] == 1
+        del p, series
+        revised = np.bincount(cell, minlength=n_cells) > 1
         self.value = np.full(n_cells, np.nan)
         self.pub = np.full(n_cells, NEVER, dtype=np.int32)
-        self.value[cell[once]] = value[once]
-        self.pub[cell[once]] = pub[once]
+        if not revised.any():
+            self.value[cell] = value
+            self.pub[cell] = pub
+            r = np.zeros(0, dtype=np.int64)
+        else:
+            again = revised[cell]
+            once = np.flatnonzero(~again)
+            self.value[cell[once]] = value[once]
+            self.pub[cell[once]] = pub[once]
+            r = np.flatnonzero(again)
         # revised cells: every publication, by cell then publication (ties: input order)
-        r = np.flatnonzero(~once)
         order = np.lexsort((pub[r], cell[r]))
         self.rev_cell = cell[r][order]
         self.rev_pub = pub[r][order]
         self.rev_value = value[r][order]
         self.rev_end = np.append(self.rev_cell[1:] != self.rev_cell[:-1], True)
         self.rev_start = np.searchsorted(self.rev_cell, self.period_start)
-        # first publication of each (period, measure): which periods are known at an origin
-        self.first_pub = np.full((n_p, n_m), NEVER, dtype=np.int32)
-        np.minimum.at(self.first_pub, (p, m), pub)
 
     def _series(self, p: int, cells: np.ndarray | None) -> np.ndarray:
         """Series of the cells of period ``p`` (all of them when ``cells`` is None)."""
