@@ -39,7 +39,7 @@ def _config(d: Path) -> Path:
         ("n_boot = 200", "n_boot = 10"),
         ('as_of = "2024-03-31"', 'as_of = "2018-03-31"'),
         ("end_year = 2024", "end_year = 2018"),
-        ('kinds = ["persistence", "logit", "gbm"]', 'kinds = ["hazard"]'),  # coefficients.csv
+        ('kinds = ["persistence", "logit", "hazard", "gbm"]', 'kinds = ["hazard"]'),  # coef table
     ):
         assert old in text, old
         text = text.replace(old, new)

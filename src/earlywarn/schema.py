@@ -98,7 +98,7 @@ def _first_bad(mask: pd.Series) -> int | None:
 
 
 def _check_dates(df: pd.DataFrame, col: str, where: str, allow_missing: bool = False) -> None:
-    values = pd.to_datetime(df[col], errors="coerce")
+    values = pd.to_datetime(df[col], errors="coerce", format="ISO8601")
     bad = values.isna() & (~df[col].isna() if allow_missing else True)
     i = _first_bad(bad)
     if i is not None:
