@@ -181,7 +181,6 @@ def run_cycle(
     data : tuple, optional
         Pre-loaded ``(tables, true_risk, input_hashes)`` (for notebooks and tests).
     """
-    from earlywarn.bands import DEFAULT_SUPPORT, build_bands, latest_measure
     from earlywarn.evaluation import (
         EvaluationSettings,
         final_training,
@@ -192,7 +191,7 @@ def run_cycle(
     from earlywarn.explain import explain
     from earlywarn.models import make_model
     from earlywarn.report import (
-        build_risk_list,
+        build_banded_risk_list,
         calibration_png,
         render_council_sections,
         render_report,
@@ -366,24 +365,7 @@ def run_cycle(
             scores = scores.join(interval, on="council_code")
             timings["interval"] = time.perf_counter() - t1
             rep = cfg.report
-            size = latest_measure(tables.observations, rep.size_measure, score_origin)
-            prob_by_code = scores.set_index("council_code")["probability"]
-            bands = build_bands(
-                prob_by_code,
-                size.reindex(prob_by_code.index),
-                rep.likelihood_thresholds,
-                rep.service_criticality,
-                rep.size_thresholds,
-            )
-            support = rep.support or {n: list(v) for n, v in DEFAULT_SUPPORT.items()}
-            risk_list = build_risk_list(
-                scores,
-                expl.reasons,
-                rep.n_reasons,
-                bands=bands,
-                main_nature=expl.main_nature,
-                support=support,
-            )
+            risk_list = build_banded_risk_list(scores, expl, tables.observations, score_origin, rep)
             # what is published: with report.pseudonymise, councils only as "Council 001"..
             risk_list, expl, history, peers = _published_view(
                 risk_list, expl, X, feats.peer_median, rep.pseudonymise

@@ -131,7 +131,7 @@ def _score_latest(
     from earlywarn.explain import explain
     from earlywarn.features import build_features
     from earlywarn.panel import annual_origins, build_panel
-    from earlywarn.report import build_risk_list
+    from earlywarn.report import build_banded_risk_list
     from earlywarn.tracking import load_model, resolve_model_version, resolve_tracking_uri
 
     uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
@@ -170,7 +170,7 @@ def _score_latest(
     )
     scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
     scores = scores.drop(columns="origin").assign(probability=prob.round(6))
-    risk_list = build_risk_list(scores, expl.reasons, cfg.report.n_reasons)
+    risk_list = build_banded_risk_list(scores, expl, tables.observations, score_origin, cfg.report)
     return _Scored(uri, version, tables, hashes, panel, feats, score_origin, expl, risk_list)
 
 

@@ -48,6 +48,41 @@ CONFIDENTIAL = (
 )
 
 
+def build_banded_risk_list(
+    scores: pd.DataFrame,
+    expl: Any,
+    observations: pd.DataFrame,
+    origin: pd.Timestamp,
+    report_config: Any,
+) -> pd.DataFrame:
+    """The published list: ranked scores with reasons, risk bands and support offered.
+
+    One function for every command that publishes a list (``cycle`` and ``score``), so the
+    two lists have the same columns. ``report_config`` is the cycle's ``[report]`` section.
+    """
+    from earlywarn.bands import DEFAULT_SUPPORT, build_bands, latest_measure
+
+    rep = report_config
+    size = latest_measure(observations, rep.size_measure, origin)
+    prob_by_code = scores.set_index("council_code")["probability"]
+    bands = build_bands(
+        prob_by_code,
+        size.reindex(prob_by_code.index),
+        rep.likelihood_thresholds,
+        rep.service_criticality,
+        rep.size_thresholds,
+    )
+    support = rep.support or {n: list(v) for n, v in DEFAULT_SUPPORT.items()}
+    return build_risk_list(
+        scores,
+        expl.reasons,
+        rep.n_reasons,
+        bands=bands,
+        main_nature=expl.main_nature,
+        support=support,
+    )
+
+
 def build_risk_list(
     scores: pd.DataFrame,
     reasons: pd.DataFrame,
