@@ -266,8 +266,6 @@ def explain_council(
     UserInputError
         The council code is not scored at that origin, or the model is not found.
     """
-    from earlywarn.bands import DEFAULT_SUPPORT, build_bands, latest_measure, support_for
-
     model_uri = model_uri or (
         f"models:/{cfg.tracking.registry_name or cfg.tracking.experiment}@champion"
     )
@@ -280,19 +278,13 @@ def explain_council(
             f"{sc.score_origin.date()} (codes are ONS GSS codes such as {rl.index[0]}: see the "
             "council_code column of a published risk_list.csv or of the councils table)"
         )
-    rep, expl = cfg.report, sc.explanation
-    size = latest_measure(sc.tables.observations, rep.size_measure, sc.score_origin)
-    bands = build_bands(
-        rl["probability"],
-        size.reindex(rl.index),
-        rep.likelihood_thresholds,
-        rep.service_criticality,
-        rep.size_thresholds,
-    ).loc[code]
+    expl = sc.explanation
+    # the published list already carries the council's bands and support
+    bands = rl.loc[
+        code, ["likelihood_band", "impact_band", "risk_score", "risk_action", "risk_wording"]
+    ]
     reasons = expl.reasons[expl.reasons["council_code"] == code].reset_index(drop=True)
     main = "" if expl.main_nature is None else str(expl.main_nature.get(code, ""))
-    raising = reasons.loc[reasons["direction"] == "raises", "nature"].tolist()
-    matrix = rep.support or {n: list(v) for n, v in DEFAULT_SUPPORT.items()}
     v = sc.version
     lo, hi = _published_interval(sc, cfg, code, float(rl.at[code, "probability"]))
     return CouncilReasons(
@@ -308,7 +300,7 @@ def explain_council(
         by_family=expl.by_family.loc[code],
         by_nature=expl.by_nature.loc[code],
         main_nature=main,
-        support=support_for(([main] if main else []) + raising, matrix),
+        support=str(rl.at[code, "support_offered"]),
         values=expl.values.loc[code],
         history=sc.features.X.xs(code, level="council_code"),
         peers=sc.features.peer_median.xs(code, level="council_code"),
