@@ -180,14 +180,7 @@ def validate_observations(
     _check_ranges(out, where)
     _check_not_future(out, "published", where)
     if councils is not None:
-        unknown = ~out["council_code"].isin(set(councils["council_code"]))
-        i = _first_bad(unknown)
-        if i is not None:
-            raise UserInputError(
-                f"{where}: row {i + 1}, column council_code: {out['council_code'].iloc[i]!r} "
-                "is not in the councils table"
-            )
-        _check_retired(out, "period", councils, where)
+        _check_councils_known(out, "period", councils, where)
     return out
 
 
@@ -220,6 +213,17 @@ def _check_not_future(out: pd.DataFrame, col: str, where: str) -> None:
             f"{where}: row {i + 1}, column {col}: {out[col].iloc[i].date()} is in the future "
             "(expected a date that has already happened)"
         )
+
+
+def _check_councils_known(out: pd.DataFrame, col: str, councils: pd.DataFrame, where: str) -> None:
+    """Every row's council is in the councils table and existed at the row's ``col`` date."""
+    i = _first_bad(~out["council_code"].isin(set(councils["council_code"])))
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {i + 1}, column council_code: {out['council_code'].iloc[i]!r} "
+            "is not in the councils table"
+        )
+    _check_retired(out, col, councils, where)
 
 
 def _check_retired(out: pd.DataFrame, col: str, councils: pd.DataFrame, where: str) -> None:
@@ -262,13 +266,7 @@ def validate_events(
         )
     _check_not_future(out, "date", where)
     if councils is not None:
-        i = _first_bad(~out["council_code"].isin(set(councils["council_code"])))
-        if i is not None:
-            raise UserInputError(
-                f"{where}: row {i + 1}, column council_code: {out['council_code'].iloc[i]!r} "
-                "is not in the councils table"
-            )
-        _check_retired(out, "date", councils, where)
+        _check_councils_known(out, "date", councils, where)
     return out
 
 
