@@ -61,7 +61,6 @@ __all__ = [
     "backtest_targets",
     "evaluate_backtest",
     "final_training",
-    "insert_section",
     "fit_model",
     "render_evaluation_section",
     "run_evaluation",
@@ -745,16 +744,6 @@ def run_evaluation(
 
 
 # --------------------------------------------------------------------------- report
-def insert_section(page: str, section: str) -> str:
-    """Put an HTML fragment into a report page, before its closing confidentiality line
-    (or ``</body>``). Used until the report takes the section through ``extra_sections``."""
-    for marker in ('<p class="meta">' + "CONFIDENTIAL", "</body>"):
-        at = page.rfind(marker)
-        if at >= 0:
-            return page[:at] + section + "\n" + page[at:]
-    return page + section
-
-
 def render_evaluation_section(evaluation: dict[str, Any]) -> str:
     """The report's evaluation section: summary, metric tables, subgroups and plots (HTML)."""
     from earlywarn.evaluation_report import render_section
