@@ -39,7 +39,15 @@ __all__ = [
 
 MODEL_KINDS = ("logit", "gbm", "persistence", "red_flags", "hazard")
 FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
-LABEL_EVENTS = ("inadequate", "requires_improvement_or_worse", "financial_notice", "intervention")
+LABEL_EVENTS = (
+    "inadequate",
+    "requires_improvement_or_worse",
+    "financial_notice",
+    "intervention",
+    "leaders_inadequate",
+    "help_protection_inadequate",
+    "decline",
+)
 CENSORING = ("drop", "negative", "weight")
 TARGETS = ("joint", "conditional")
 SUBGROUPS = ("council_type", "region", "deprivation_quintile")

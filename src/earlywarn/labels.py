@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from earlywarn.targets import TARGET_KINDS, target_mask
+
 __all__ = ["CENSORING", "CENSORING_WORDS", "failure_events", "make_labels"]
 
 INSPECTION_LABELS = {"inadequate": 4, "requires_improvement_or_worse": 3}
@@ -45,7 +47,9 @@ def failure_events(events: pd.DataFrame, kinds: tuple[str, ...] = ("inadequate",
     """The events that count as a failure for the given label kinds."""
     mask = pd.Series(False, index=events.index)
     for kind in kinds:
-        if kind in INSPECTION_LABELS:
+        if kind in TARGET_KINDS:
+            mask |= target_mask(events, kind)
+        elif kind in INSPECTION_LABELS:
             mask |= (events["event_type"] == "inspection") & (
                 events["severity"] >= INSPECTION_LABELS[kind]
             )
@@ -139,7 +143,8 @@ def make_labels(
         Window length: failures dated in ``(origin, origin + horizon]`` count.
     kinds : tuple of str
         Which events count as failure: ``inadequate``, ``requires_improvement_or_worse``,
-        ``financial_notice``, ``intervention`` (any of them).
+        ``financial_notice``, ``intervention``, or a target of :mod:`earlywarn.targets`
+        (``leaders_inadequate``, ``help_protection_inadequate``, ``decline``); any of them.
     known_at : Timestamp, optional
         Use only events published (or, without a ``published`` column, dated) on or before
         this date — what a model trained at ``known_at`` could have known.
@@ -157,7 +162,7 @@ def make_labels(
     fails = failure_events(ev, kinds)
     label, first = _any_in_window(index, fails, horizon_months)
     inspected, _ = _any_in_window(index, ev[ev["event_type"] == "inspection"], horizon_months)
-    by_inspection = any(k in INSPECTION_LABELS for k in kinds)
+    by_inspection = any(k in INSPECTION_LABELS or k in TARGET_KINDS for k in kinds)
     censored = (~label) & (~inspected) & by_inspection
     origins = pd.DatetimeIndex(index.get_level_values("origin"))
     failed_before = _failed_at_origin(index, ev, kinds, horizon_months)
