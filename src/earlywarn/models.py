@@ -19,7 +19,9 @@ Pipeline, so the backtest, SHAP and MLflow see the same object.
   columns with no value in training; ``monotone = true`` (or a list of features) adds
   monotone constraints from the feature registry's direction (needs ``specs``).
 
-Any kind takes ``calibration = "isotonic" | "sigmoid"``: the classifier is wrapped in
+Any kind takes ``features = [...]``: a pre-specified short list of columns (a model sized
+for ~60 failures sees only the theory-driven features named in the config; the others
+get SHAP value 0), and ``calibration = "isotonic" | "sigmoid"``: the classifier is wrapped in
 :class:`TimeCalibratedClassifier`, which fits the calibrator on out-of-time predictions
 for the last ``calibration_origins`` training origins (each predicted by a model trained
 on earlier origins only, ``calibration_gap`` origins apart) — never random folds.
@@ -49,6 +51,7 @@ __all__ = [
     "PersistenceClassifier",
     "PriorCorrectedLogit",
     "RedFlagsClassifier",
+    "SelectColumns",
     "TimeCalibratedClassifier",
     "coefficient_table",
     "make_model",
@@ -203,6 +206,37 @@ class FillAllMissing(DropAllMissing):
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         check_is_fitted(self, "keep_")
         return self.feature_names_in_.copy()
+
+
+class SelectColumns(TransformerMixin, BaseEstimator):
+    """Keep a pre-specified list of columns, in that order; a listed column absent from
+    ``X`` comes out all-missing (so a panel without a family still fits)."""
+
+    def __init__(self, columns: Any = ()):
+        self.columns = columns
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def fit(self, X: Any, y: Any = None) -> SelectColumns:
+        if not isinstance(X, pd.DataFrame):
+            raise ValueError("SelectColumns needs a DataFrame (it selects columns by name)")
+        if len(self.columns) == 0:
+            raise ValueError("SelectColumns needs at least one column name")
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.columns_ = [str(c) for c in self.columns]
+        return self
+
+    def transform(self, X: Any) -> pd.DataFrame:
+        check_is_fitted(self, "columns_")
+        return _as_frame(X, self.feature_names_in_).reindex(columns=self.columns_).astype(float)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "columns_")
+        return np.asarray(self.columns_, dtype=object)
 
 
 class PersistenceClassifier(ClassifierMixin, BaseEstimator):
@@ -724,6 +758,7 @@ def make_model(
         raise ValueError(f"unknown model {kind!r} (expected one of {', '.join(MODEL_KINDS)})")
     p = {**DEFAULTS.get(kind, {}), **(params or {})}
     cal = {k: p.pop(k) for k in CALIBRATION_KEYS if k in p}
+    short_list = p.pop("features", None)
     if kind == "persistence":
         steps = [("clf", PersistenceClassifier(**p))]
     elif kind == "red_flags":
@@ -774,6 +809,8 @@ def make_model(
                 ),
             )
         )
+    if short_list:
+        steps.insert(0, ("select", SelectColumns(list(short_list))))
     return Pipeline(steps).set_output(transform="pandas")
 
 
@@ -793,6 +830,7 @@ def trusted_types() -> list[str]:
             FillAllMissing,
             PersistenceClassifier,
             RedFlagsClassifier,
+            SelectColumns,
             PriorCorrectedLogit,
             HazardLogit,
             TimeCalibratedClassifier,
