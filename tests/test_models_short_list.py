@@ -37,11 +37,7 @@ def test_short_list_model_uses_only_the_listed_columns(kind):
     assert vals["f0"].abs().sum() > 0
 
 
-def test_short_list_rejects_an_empty_list_and_arrays():
-    from earlywarn.models import SelectColumns
-
-    X, y = _data(50)
-    with pytest.raises(ValueError, match="at least one column"):
-        SelectColumns([]).fit(X)
-    with pytest.raises(ValueError, match="DataFrame"):
-        SelectColumns(["f0"]).fit(X.to_numpy())
+def test_short_list_must_be_a_list_of_names():
+    with pytest.raises(ValueError, match="list of column names"):
+        make_model("logit", {"features": "f0"})
+    assert [n for n, _ in make_model("logit", {"features": []}).steps][0] == "impute"

@@ -51,7 +51,6 @@ __all__ = [
     "PersistenceClassifier",
     "PriorCorrectedLogit",
     "RedFlagsClassifier",
-    "SelectColumns",
     "TimeCalibratedClassifier",
     "coefficient_table",
     "make_model",
@@ -206,37 +205,6 @@ class FillAllMissing(DropAllMissing):
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         check_is_fitted(self, "keep_")
         return self.feature_names_in_.copy()
-
-
-class SelectColumns(TransformerMixin, BaseEstimator):
-    """Keep a pre-specified list of columns, in that order; a listed column absent from
-    ``X`` comes out all-missing (so a panel without a family still fits)."""
-
-    def __init__(self, columns: Any = ()):
-        self.columns = columns
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
-
-    def fit(self, X: Any, y: Any = None) -> SelectColumns:
-        if not isinstance(X, pd.DataFrame):
-            raise ValueError("SelectColumns needs a DataFrame (it selects columns by name)")
-        if len(self.columns) == 0:
-            raise ValueError("SelectColumns needs at least one column name")
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
-        self.columns_ = [str(c) for c in self.columns]
-        return self
-
-    def transform(self, X: Any) -> pd.DataFrame:
-        check_is_fitted(self, "columns_")
-        return _as_frame(X, self.feature_names_in_).reindex(columns=self.columns_).astype(float)
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        check_is_fitted(self, "columns_")
-        return np.asarray(self.columns_, dtype=object)
 
 
 class PersistenceClassifier(ClassifierMixin, BaseEstimator):
@@ -809,8 +777,13 @@ def make_model(
                 ),
             )
         )
-    if short_list:
-        steps.insert(0, ("select", SelectColumns(list(short_list))))
+    if short_list is not None:
+        if isinstance(short_list, str) or not all(isinstance(c, str) for c in short_list):
+            raise ValueError(f"{kind} features must be a list of column names, got {short_list!r}")
+        if short_list:
+            from earlywarn.baselines import ColumnSubset
+
+            steps.insert(0, ("select", ColumnSubset(tuple(short_list))))
     return Pipeline(steps).set_output(transform="pandas")
 
 
@@ -823,14 +796,13 @@ def coefficient_table(model: Any) -> pd.DataFrame | None:
 
 def trusted_types() -> list[str]:
     """This package's estimator classes, for loading skops files (``trusted=``)."""
-    return [
+    return ["earlywarn.baselines.ColumnSubset"] + [
         f"{__name__}.{c.__name__}"
         for c in (
             DropAllMissing,
             FillAllMissing,
             PersistenceClassifier,
             RedFlagsClassifier,
-            SelectColumns,
             PriorCorrectedLogit,
             HazardLogit,
             TimeCalibratedClassifier,
