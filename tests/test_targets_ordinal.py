@@ -159,3 +159,35 @@ def test_shrunken_logit_beats_unshrunken_at_low_events_per_variable(seed):
         assert auc_strong > auc_weak - 0.01
     assert gaps[300] > 0.02
     assert abs(gaps[3000]) < 0.01
+
+
+def test_ordinal_risk_uses_grades_when_given_and_the_binary_label_otherwise():
+    from earlywarn.ordinal import OrdinalRiskClassifier
+
+    X, grade = _planted(4000, 3)
+    y = (grade >= 4).astype(int)
+    g = grade.astype(float)
+    g[::10] = np.nan  # windows without a graded judgement
+    m = OrdinalRiskClassifier(at_least=4).fit(X, y, grade=g)
+    p = m.predict_proba(X)[:, 1]
+    np.testing.assert_allclose(p, m.ordinal_.proba_at_least(X, 4))
+    assert abs(p.mean() - y.mean()) < 0.01
+    # the grade carries more information than the binary label: over repeated small
+    # training sets (~45 events in 300 rows) the grade fit predicts the event in new data
+    # from the same world better on average (it wins in ~80% of single draws, not all)
+    from sklearn.metrics import log_loss
+
+    Xn, gn = _planted(20000, 99)
+    yn = (gn >= 4).astype(int)
+    gaps = []
+    for seed in range(10, 20):
+        Xs, gs = _planted(300, seed)
+        ys = (gs >= 4).astype(int)
+        by_grade = OrdinalRiskClassifier(at_least=4).fit(Xs, ys, grade=gs)
+        by_label = OrdinalRiskClassifier(at_least=4).fit(Xs, ys)
+        assert not by_label.fitted_on_grades_
+        gaps.append(
+            log_loss(yn, by_label.predict_proba(Xn)[:, 1])
+            - log_loss(yn, by_grade.predict_proba(Xn)[:, 1])
+        )
+    assert np.mean(gaps) > 0

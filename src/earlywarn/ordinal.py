@@ -37,7 +37,7 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["OrdinalGradeClassifier"]
+__all__ = ["OrdinalGradeClassifier", "OrdinalRiskClassifier"]
 
 
 class OrdinalGradeClassifier(ClassifierMixin, BaseEstimator):
@@ -163,3 +163,71 @@ class OrdinalGradeClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+class OrdinalRiskClassifier(ClassifierMixin, BaseEstimator):
+    """A binary classifier whose risk comes from the ordinal model of the grade.
+
+    ``fit(X, y, grade=...)``: with the grades of the training rows (1-4; NaN where the
+    window held no graded overall judgement), fits :class:`OrdinalGradeClassifier` on the
+    graded rows and predicts ``P(grade >= at_least)`` — 4 for 'inadequate', 3 for
+    'requires improvement or worse'. Without grades it falls back to the binary label
+    (an ordered logit on two classes is a plain logit), so it keeps the sklearn binary
+    shape the backtest, SHAP and MLflow expect.
+
+    Parameters
+    ----------
+    at_least : float
+        The grade from which a judgement counts as the event.
+    covariates : list of str or None
+        Passed to :class:`OrdinalGradeClassifier` (a short, pre-specified list).
+    """
+
+    def __init__(self, at_least: float = 4.0, covariates: Any = None, maxiter: int = 500):
+        self.at_least = at_least
+        self.covariates = covariates
+        self.maxiter = maxiter
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def fit(self, X: Any, y: Any, grade: Any = None) -> OrdinalRiskClassifier:
+        validate_data(self, X, ensure_all_finite="allow-nan", reset=True)
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) != 2:
+            raise ValueError(
+                f"Only binary classification is supported. OrdinalRiskClassifier got "
+                f"{len(self.classes_)} class(es)."
+            )
+        Xf = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=float))
+        if grade is None:
+            target = (y == self.classes_[1]).astype(float)
+            keep = np.ones(len(y), dtype=bool)
+        else:
+            target = np.asarray(grade, dtype=float)
+            keep = ~np.isnan(target)
+        self.ordinal_ = OrdinalGradeClassifier(self.covariates, maxiter=self.maxiter)
+        self.ordinal_.fit(Xf[keep], target[keep])
+        self.fitted_on_grades_ = grade is not None
+        self.used_features_ = self.ordinal_.used_features_
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "ordinal_")
+        validate_data(self, X, ensure_all_finite="allow-nan", reset=False)
+        Xf = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=float))
+        at = self.at_least if self.fitted_on_grades_ else 1.0
+        p = self.ordinal_.proba_at_least(Xf, at)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+    @property
+    def coef_table(self) -> pd.DataFrame:
+        check_is_fitted(self, "ordinal_")
+        return self.ordinal_.coef_table
