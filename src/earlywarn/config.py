@@ -21,6 +21,7 @@ from typing import Any, get_type_hints
 
 import pandas as pd
 
+from earlywarn._names import MODEL_KINDS
 from earlywarn.errors import UserInputError
 
 __all__ = [
@@ -37,7 +38,6 @@ __all__ = [
     "parse_horizon",
 ]
 
-MODEL_KINDS = ("logit", "gbm", "persistence", "red_flags", "hazard")
 FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
 LABEL_EVENTS = (
     "inadequate",

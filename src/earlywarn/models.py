@@ -15,6 +15,9 @@ Pipeline, so the backtest, SHAP and MLflow see the same object.
   ``period_feature``, by default the years since the last inspection) and the features
   as covariates (already lagged: each is as of its origin), standard errors clustered by
   council; its coefficient table is research output (:func:`coefficient_table`).
+- ``ordinal``: a proportional-odds model of the next overall grade (1-4) on a short core
+  of covariates, giving ``P(grade >= at_least)`` (:mod:`earlywarn.ordinal`); the backtest
+  fits it on the grades of the training windows, not only the binary label.
 - ``gbm``: histogram gradient boosting (handles missing values itself), after dropping
   columns with no value in training; ``monotone = true`` (or a list of features) adds
   monotone constraints from the feature registry's direction (needs ``specs``).
@@ -43,6 +46,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from earlywarn._names import MODEL_KINDS
+
 __all__ = [
     "MODEL_KINDS",
     "DropAllMissing",
@@ -57,7 +62,6 @@ __all__ = [
     "trusted_types",
 ]
 
-MODEL_KINDS = ("persistence", "red_flags", "logit", "hazard", "gbm")
 
 DEFAULT_RED_FLAGS = (
     ("last_inspection_grade", ">=", 3.0),
@@ -101,6 +105,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "monotone": "auto",
     },
     "persistence": {"feature": "last_inspection_grade", "prior_strength": 2.0},
+    # the same short core as the hazard model; at_least 4 = P(inadequate)
+    "ordinal": {"at_least": 4.0, "covariates": list(HAZARD_CORE_COVARIATES)},
     "red_flags": {"flags": [list(f) for f in DEFAULT_RED_FLAGS], "prior_strength": 2.0},
     "hazard": {
         "period_feature": "years_since_inspection",
@@ -706,7 +712,7 @@ def make_model(
 
     Parameters
     ----------
-    kind : {"persistence", "red_flags", "logit", "hazard", "gbm"}
+    kind : {"persistence", "red_flags", "logit", "hazard", "gbm", "ordinal"}
     params : dict, optional
         Overrides for the classifier's parameters (from the cycle config), plus
         ``calibration`` / ``calibration_origins`` / ``calibration_gap`` for any kind,
@@ -748,6 +754,10 @@ def make_model(
         steps = [("impute", imputer), ("scale", StandardScaler()), ("clf", clf)]
     elif kind == "hazard":
         steps = [("drop_empty", DropAllMissing()), ("clf", HazardLogit(**p))]
+    elif kind == "ordinal":
+        from earlywarn.ordinal import OrdinalRiskClassifier
+
+        steps = [("clf", OrdinalRiskClassifier(**p))]
     else:
         cst = _monotone(p.pop("monotone", None), specs)
         if cst:
@@ -796,7 +806,9 @@ def coefficient_table(model: Any) -> pd.DataFrame | None:
 
 def trusted_types() -> list[str]:
     """This package's estimator classes, for loading skops files (``trusted=``)."""
-    return ["earlywarn.baselines.ColumnSubset"] + [
+    extra = ["earlywarn.baselines.ColumnSubset", "earlywarn.ordinal.OrdinalGradeClassifier"]
+    extra.append("earlywarn.ordinal.OrdinalRiskClassifier")
+    return extra + [
         f"{__name__}.{c.__name__}"
         for c in (
             DropAllMissing,

@@ -195,8 +195,13 @@ class OrdinalRiskClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def fit(self, X: Any, y: Any, grade: Any = None) -> OrdinalRiskClassifier:
-        validate_data(self, X, ensure_all_finite="allow-nan", reset=True)
-        y = np.asarray(y)
+        from sklearn.utils.multiclass import check_classification_targets
+
+        from sklearn.utils.validation import column_or_1d
+
+        validate_data(self, X, y, ensure_all_finite="allow-nan", reset=True)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) != 2:
             raise ValueError(
@@ -225,7 +230,8 @@ class OrdinalRiskClassifier(ClassifierMixin, BaseEstimator):
         return np.column_stack([1 - p, p])
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+        pos = self.predict_proba(X)[:, 1] >= 0.5
+        return self.classes_[pos.astype(int)]
 
     @property
     def coef_table(self) -> pd.DataFrame:
