@@ -196,7 +196,6 @@ class OrdinalRiskClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any, grade: Any = None) -> OrdinalRiskClassifier:
         from sklearn.utils.multiclass import check_classification_targets
-
         from sklearn.utils.validation import column_or_1d
 
         validate_data(self, X, y, ensure_all_finite="allow-nan", reset=True)
