@@ -185,6 +185,19 @@ class TrackingConfig:
 
 
 @dataclass(frozen=True)
+class ComputeConfig:
+    """Where a cycle's independent tasks run (:mod:`earlywarn.compute`): ``n_jobs`` local
+    processes (``backend = "loky"``), or a dask cluster (``backend = "dask"``) at
+    ``scheduler`` (empty = a ``LocalCluster`` of ``n_jobs`` workers on loopback).
+    Results are identical to a serial run."""
+
+    n_jobs: int = 1
+    backend: str = "loky"
+    scheduler: str = ""
+    connect_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
 class CycleConfig:
     """One cycle: data, features, labels, models, evaluation and report."""
 
@@ -199,6 +212,7 @@ class CycleConfig:
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
     path: str = ""
 
     @property
@@ -288,7 +302,26 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
     return value
 
 
+def _check_compute(c: ComputeConfig, where: str) -> None:
+    if isinstance(c.n_jobs, bool) or not isinstance(c.n_jobs, int) or c.n_jobs < 1:
+        raise UserInputError(
+            f"{where}: compute.n_jobs must be a whole number >= 1, got {c.n_jobs!r}"
+        )
+    if c.backend not in ("loky", "dask"):
+        raise UserInputError(
+            f"{where}: compute.backend {c.backend!r} is unknown (expected 'loky' or 'dask')"
+        )
+    if c.scheduler and c.backend != "dask":
+        raise UserInputError(f"{where}: compute.scheduler is set but compute.backend is not 'dask'")
+    t = c.connect_timeout
+    if isinstance(t, bool) or not isinstance(t, int | float) or not 0 < t <= 600:
+        raise UserInputError(
+            f"{where}: compute.connect_timeout must be seconds in (0, 600], got {t!r}"
+        )
+
+
 def _check(cfg: CycleConfig, where: str) -> None:
+    _check_compute(cfg.compute, where)
     try:
         parse_horizon(cfg.horizon)
     except UserInputError as err:

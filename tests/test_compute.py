@@ -1,0 +1,84 @@
+"""Independent tasks run through joblib: serial, local processes, and a real dask
+LocalCluster on loopback give identical results in task order."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import numpy as np
+import pytest
+
+from earlywarn.compute import check_scheduler, run_tasks
+from earlywarn.errors import UserInputError
+
+
+def _tasks() -> list[tuple[int, int]]:
+    return [(seed, 200 + 37 * seed) for seed in range(6)]
+
+
+def _fit_task():
+    # defined inside a function: cloudpickle ships it by value to the workers
+    def fit(seed: int, n: int) -> np.ndarray:
+        from earlywarn.models import make_model
+
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(n, 4))
+        y = (X[:, 0] + rng.normal(size=n) > 0.8).astype(int)
+        m = make_model("gbm", {"max_iter": 20, "monotone": None}, seed=seed).fit(X, y)
+        return m.predict_proba(X[:5])[:, 1]
+
+    return fit
+
+
+def test_loky_processes_give_the_serial_results_in_order():
+    fit = _fit_task()
+    serial = run_tasks(fit, _tasks(), star=True)
+    parallel = run_tasks(fit, _tasks(), n_jobs=2, backend="loky", star=True)
+    for a, b in zip(serial, parallel, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_dask_local_cluster_gives_the_serial_results_in_order():
+    pytest.importorskip("dask.distributed")
+    fit = _fit_task()
+    serial = run_tasks(fit, _tasks(), star=True)
+    on_cluster = run_tasks(fit, _tasks(), n_jobs=2, backend="dask", star=True)
+    for a, b in zip(serial, on_cluster, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_fails_fast_with_one_line():
+    address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    t0 = time.perf_counter()
+    with pytest.raises(UserInputError) as err:
+        run_tasks(abs, [1, -2], backend="dask", scheduler=address, connect_timeout=3)
+    assert time.perf_counter() - t0 < 5
+    assert address in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(UserInputError, match="not a scheduler address"):
+        check_scheduler("tcp://nohost")
+    with pytest.raises(UserInputError, match="unknown"):
+        run_tasks(abs, [1, 2], n_jobs=2, backend="spark")
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"n_jobs": 0}, "compute.n_jobs"),
+        ({"n_jobs": True}, "compute.n_jobs"),
+        ({"backend": "spark"}, "compute.backend"),
+        ({"scheduler": "tcp://127.0.0.1:8786"}, "compute.scheduler"),
+        ({"connect_timeout": 0}, "compute.connect_timeout"),
+    ],
+)
+def test_compute_config_is_checked(section, message):
+    from earlywarn.config import parse_config
+
+    with pytest.raises(UserInputError, match=message):
+        parse_config({"cycle": "x", "as_of": "2020-03-31", "compute": section})
