@@ -90,7 +90,9 @@ def test_provenance_names_every_source():
     assert all(
         "@" in s["repository"] and len(s["repository"].split("@")[1]) == 40 for s in prov["sources"]
     )
-    assert all("Open Government Licence v3.0" in s["attribution"] for s in prov["sources"])
+    for s in prov["sources"]:  # council composition is not OGL (Open Council Data UK)
+        want = "Open Council Data UK" if s["folder"] == "political_control" else "Open Government"
+        assert want in s["attribution"], s["folder"]
     assert any(k.endswith("imd19_utla.csv") for k in prov["raw_files_sha256"])
     text = (BUNDLE / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
     assert "`usable_reserves_gbp_m`" in text and "(undocumented)" not in text

@@ -12,6 +12,12 @@ From ``leadership_change`` events (``service`` = role, ``severity`` 2 = interim)
 
 Counts are defined (0 where a council had no change) once any leadership change is known
 at the origin; a dataset without leadership events produces no leadership features.
+
+From council composition observations (family ``leadership`` in the registry, read from
+Open Council Data UK by :mod:`earlywarn.sources.political_control`): the latest snapshot
+known at the origin of ``political_no_overall_control``, ``political_control_changes_{n}y``
+(n = 1, 2, 4), ``political_majority_seats``, ``political_seat_churn_pct`` and
+``political_years_since_control_change`` (capped at ``leadership_years_cap``).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.features._base import Columns, OriginData, years_words
-from earlywarn.features.registry import FeatureSpec
+from earlywarn.features.registry import FeatureSpec, measure_info
 
 FAMILY = "leadership"
 ROLES = {
@@ -95,6 +101,28 @@ def build(d: OriginData) -> Columns:
                 hw=False,
             ),
             np.minimum(d.per_council(since), d.config.leadership_years_cap),
+        )
+    for m in d.measures:
+        info = measure_info(m)
+        if info.family != FAMILY or m not in d.selected:
+            continue
+        kind = "count" if "_changes_" in m else "flag" if "no_overall" in m else "level"
+        level = d.history(m)[:, 0]
+        if m.startswith("political_years_since"):
+            level = np.minimum(level, d.config.leadership_years_cap)
+        out.add(
+            FeatureSpec(
+                m,
+                FAMILY,
+                info.nature,
+                info.higher_is_worse,
+                info.label,
+                info.unit,
+                kind,
+                measure=m,
+                reason_ok=info.reason_ok,
+            ),
+            level,
         )
     control = ev[ev["service"] == CONTROL]
     if len(control):

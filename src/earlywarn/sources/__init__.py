@@ -21,6 +21,10 @@ One module per publication, each returning a table and a
   (:func:`load_cla_sfr`);
 - :mod:`~earlywarn.sources.s251` - DfE section 251 children's services outturn 2008-09 on
   (:func:`load_s251`);
+- :mod:`~earlywarn.sources.political_control` - council composition and control, Open
+  Council Data UK (:func:`load_political_control`);
+- :mod:`~earlywarn.sources.rates` - counts as rates per 10,000 children
+  (:func:`add_child_rates`);
 - :mod:`~earlywarn.sources.neighbours` - DfE statistical neighbours
   (:func:`load_statistical_neighbours`);
 - :mod:`~earlywarn.sources.optional` - user-supplied resident satisfaction and
@@ -62,6 +66,8 @@ from earlywarn.sources.neighbours import load_statistical_neighbours
 from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
 from earlywarn.sources.optional import load_leadership, load_satisfaction
+from earlywarn.sources.political_control import load_political_control
+from earlywarn.sources.rates import add_child_rates
 from earlywarn.sources.revenue_outturn import load_revenue_outturn
 from earlywarn.sources.s251 import load_s251
 
@@ -70,6 +76,7 @@ __all__ = [
     "BuildReport",
     "Crosswalk",
     "SourceReport",
+    "add_child_rates",
     "build_bundle",
     "build_crosswalk",
     "carry_history",
@@ -80,6 +87,7 @@ __all__ = [
     "load_leadership",
     "load_oflog_asc",
     "load_ofsted_inspections",
+    "load_political_control",
     "load_raw_tables",
     "load_real_neighbours",
     "load_real_tables",
@@ -113,6 +121,11 @@ class BuildReport:
     coverage_by_origin : dict of str -> dict
         Per annual origin (31 March): councils in existence on that date, how many have
         at least one observation published by then, the share, and the missing ones.
+    coverage_by_family : dict of str -> dict
+        Per feature family (of the measures' registry entries) and annual origin: the
+        share of councils alive then with a value of the family published by then and
+        recent enough for the features (period within the last three years; six for
+        context).
     """
 
     raw_dir: str
@@ -122,6 +135,7 @@ class BuildReport:
     coverage: dict[str, dict] = field(default_factory=dict)
     carried_rows: dict[str, int] = field(default_factory=dict)
     coverage_by_origin: dict[str, dict] = field(default_factory=dict)
+    coverage_by_family: dict[str, dict] = field(default_factory=dict)
 
     @property
     def unmatched(self) -> dict[str, list[str]]:
@@ -168,6 +182,26 @@ def _coverage_by_origin(obs: pd.DataFrame, cw: Crosswalk, last: str) -> dict[str
             "share": (n - len(missing)) / n if n else 0.0,
             "missing": [f"{c} {nm}" for c, nm in missing[["council_code", "council_name"]].values],
         }
+    return out
+
+
+def _coverage_by_family(obs: pd.DataFrame, cw: Crosswalk, last: str) -> dict[str, dict]:
+    """Per family and 31 March: share of alive councils with a fresh value known then."""
+    from earlywarn.features.registry import measure_info
+
+    fam = obs["measure"].map({m: measure_info(m).family for m in obs["measure"].unique()})
+    out: dict[str, dict] = {}
+    first = int(obs["period"].min().year) + 1
+    for year in range(first, pd.Timestamp(last).year + 1):
+        origin = pd.Timestamp(year, 3, 31)
+        alive = set(cw.current_on(origin)["council_code"])
+        seen = obs["published"].le(origin)
+        for family in sorted(fam.unique()):
+            years = 6 if family == "context" else 3
+            fresh = seen & fam.eq(family) & obs["period"].gt(origin - pd.DateOffset(years=years))
+            have = alive & set(obs.loc[fresh, "council_code"])
+            share = len(have) / len(alive) if alive else 0.0
+            out.setdefault(family, {})[str(origin.date())] = round(share, 4)
     return out
 
 
@@ -221,10 +255,12 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
         ("imd", load_imd),
         ("oflog_asc", load_oflog_asc),
         ("s251", load_s251),
+        ("political_control", load_political_control),
     ):
         part, report.sources[name] = loader(raw_dir, cw)
         extra.append(part)
     obs = pd.concat([obs, *extra], ignore_index=True)
+    obs = pd.concat([obs, add_child_rates(obs)], ignore_index=True)
 
     events = pd.concat([insp, fin], ignore_index=True)
     events["headline"] = events["headline"].eq(True)  # False for non-inspection events
@@ -246,10 +282,12 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
         "events": _coverage(events[events["event_type"].eq("inspection")], current),
     }
     report.coverage_by_origin = _coverage_by_origin(obs, cw, COVERAGE_DATE)
+    report.coverage_by_family = _coverage_by_family(obs, cw, COVERAGE_DATE)
     obs_sources = [k for k in report.sources if k not in ("ofsted_inspections", "finance_events")]
     sources = {
         "councils": "crosswalk: mysociety uk_local_authorities + Provider_data_lookup",
-        "observations": "DfE children's social care statistics, RS reserves, IMD, Oflog ASC, s251: "
+        "observations": "DfE children's social care statistics, RS reserves, IMD, Oflog ASC, s251, "
+        "council composition: "
         + "; ".join(f for k in obs_sources for f in report.sources[k].files),
         "events": "Ofsted LA inspections + council finance events: "
         + "; ".join(

@@ -125,6 +125,19 @@ PROVENANCE: list[dict[str, str]] = [
         "repository_licence": "none",
         "data_licence": "OGL v3 (facts from MHCLG pages)",
     },
+    {
+        "folder": "political_control",
+        "what": "council composition and political control after each May's elections, "
+        "1973-2022, with mySociety's Open Council Data id list",
+        "publisher": "Open Council Data UK (opencouncildata.co.uk), via "
+        "lucyfionashaw/uk-energy-devolution; mySociety UK local authority names and codes",
+        "repository": "lucyfionashaw/uk-energy-devolution@73b036b927ac8cb6bf6637a1028d30045cf66eef",
+        "repository_licence": "none",
+        "data_licence": "not settled: Open Council Data UK calls its CSVs public domain, its "
+        "site CC BY-SA; derived tables treated as CC BY-SA",
+        "attribution_text": "Council composition data: Open Council Data UK "
+        "(opencouncildata.co.uk).",
+    },
 ]
 
 #: Measure -> (source, unit, period, published rule) for the data dictionary.
@@ -147,6 +160,11 @@ _MEASURE_DOCS = {
         "31 Mar Y+1",
     ),
     "deprivation_": ("English Indices of Deprivation 2019", "26 Sep 2019", "26 Sep 2019"),
+    "political_": (
+        "Open Council Data UK council composition (derived per council and year)",
+        "31 May Y (after the May elections)",
+        "30 Jun Y",
+    ),
     "net_": ("MHCLG Revenue Outturn Summary (RS), £ million", "31 Mar Y", "30 Nov Y"),
     "childrens_social": ("MHCLG Revenue Outturn Summary (RS), £ million", "31 Mar Y", "30 Nov Y"),
     "adult_social": ("MHCLG Revenue Outturn Summary (RS), £ million", "31 Mar Y", "30 Nov Y"),
@@ -163,6 +181,14 @@ _MEASURE_DOCS = {
 def _doc(measure: str) -> tuple[str, str, str]:
     for prefix, doc in _MEASURE_DOCS.items():
         if measure.startswith(prefix):
+            if measure.endswith(("_per_10k", "_per_child")) and not measure.startswith("cla_"):
+                per = "per 10,000 children" if measure.endswith("_10k") else "£ per child"
+                return (
+                    f"{doc[0]}, {per} aged 0-17 (the count over the latest ONS estimate "
+                    "published by the count's date)",
+                    doc[1],
+                    doc[2],
+                )
             return doc
     return ("(undocumented)", "", "")
 
@@ -180,7 +206,13 @@ def _provenance(report) -> dict:
     return {
         "vintage": "public on 31 March 2023 (see SOURCES.md of the raw folder)",
         "attribution": OGL,
-        "sources": [{**s, "attribution": f"{OGL} Source: {s['publisher']}."} for s in PROVENANCE],
+        "sources": [
+            {
+                **{k: v for k, v in s.items() if k != "attribution_text"},
+                "attribution": s.get("attribution_text") or f"{OGL} Source: {s['publisher']}.",
+            }
+            for s in PROVENANCE
+        ],
         "raw_files_sha256": {
             (str(Path(k).relative_to(raw)) if Path(k).is_relative_to(raw) else k): v
             for k, v in sorted(files.items())
