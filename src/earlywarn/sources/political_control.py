@@ -251,7 +251,7 @@ def derive_control_measures(rows: pd.DataFrame) -> pd.DataFrame:
             since = (y - change_years[-1]) if change_years else (y - first)
             rec["political_years_since_control_change"] = float(since)
             out.append(rec)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=["key", "year", *CONTROL_MEASURES])
 
 
 def load_political_control(
