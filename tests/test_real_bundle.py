@@ -50,7 +50,11 @@ def test_bundle_loads_and_validates(real):
     assert {"SLAC", "CPI", "SIF", "ILACS standard", "ILACS short"} <= set(
         real.events["framework"].dropna()
     )
-    assert set(real.events["event_type"]) == {"inspection", "financial_notice"}
+    assert set(real.events["event_type"]) == {"inspection", "financial_notice", "other_inspection"}
+    other = real.events[real.events["event_type"].eq("other_inspection")]
+    assert set(other["service"]) == {"send_area", "send_revisit", "youth_justice"}
+    assert "dsg_deficit_pct_of_grant" in m and "political_no_overall_control" in m
+    assert "referral_per_10k" in m
     # hand check: Barking and Dagenham re-referrals 2022 = 17.3% (c1 file)
     r = real.observations
     hit = r[

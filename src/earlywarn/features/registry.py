@@ -181,6 +181,13 @@ MEASURES: dict[str, MeasureInfo] = {
         nature="financial",
         direction_known=False,
     ),
+    # high-needs finance (DfE SEND and AP dashboard from s251 outturn and ESFA allocations)
+    "dsg_deficit_pct_of_grant": MeasureInfo(
+        "the dedicated schools grant deficit as a share of the grant",
+        "%",
+        True,
+        nature="financial",
+    ),
     # political control (Open Council Data UK; sources.political_control)
     "political_no_overall_control": _political("no party with overall control"),
     "political_control_changes_1y": _political("changes of political control in the last year"),

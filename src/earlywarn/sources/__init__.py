@@ -23,6 +23,9 @@ One module per publication, each returning a table and a
   (:func:`load_s251`);
 - :mod:`~earlywarn.sources.political_control` - council composition and control, Open
   Council Data UK (:func:`load_political_control`);
+- :mod:`~earlywarn.sources.other_inspectorates` - area SEND inspections, youth justice
+  ratings, DSG deficits (:func:`load_send_inspections`, :func:`load_youth_justice`,
+  :func:`load_dsg_deficits`);
 - :mod:`~earlywarn.sources.rates` - counts as rates per 10,000 children
   (:func:`add_child_rates`);
 - :mod:`~earlywarn.sources.neighbours` - DfE statistical neighbours
@@ -66,6 +69,11 @@ from earlywarn.sources.neighbours import load_statistical_neighbours
 from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
 from earlywarn.sources.optional import load_leadership, load_satisfaction
+from earlywarn.sources.other_inspectorates import (
+    load_dsg_deficits,
+    load_send_inspections,
+    load_youth_justice,
+)
 from earlywarn.sources.political_control import load_political_control
 from earlywarn.sources.rates import add_child_rates
 from earlywarn.sources.revenue_outturn import load_revenue_outturn
@@ -82,6 +90,7 @@ __all__ = [
     "carry_history",
     "load_cla_sfr",
     "load_dfe_csc",
+    "load_dsg_deficits",
     "load_finance_events",
     "load_imd",
     "load_leadership",
@@ -94,8 +103,10 @@ __all__ = [
     "load_revenue_outturn",
     "load_s251",
     "load_satisfaction",
+    "load_send_inspections",
     "load_statistical_neighbours",
     "real_bundle_info",
+    "load_youth_justice",
 ]
 
 #: Reference date for the coverage check: councils in existence on this date.
@@ -243,6 +254,8 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
 
     insp, report.sources["ofsted_inspections"] = load_ofsted_inspections(raw_dir, cw)
     fin, report.sources["finance_events"] = load_finance_events(raw_dir, cw)
+    send, report.sources["send_inspections"] = load_send_inspections(raw_dir, cw)
+    yj, report.sources["youth_justice"] = load_youth_justice(raw_dir, cw)
     obs, report.sources["dfe_csc"] = load_dfe_csc(raw_dir, cw)
     sfr, report.sources["cla_sfr"] = load_cla_sfr(raw_dir, cw)
     sfr = pd.concat([sfr, add_cla_rates(sfr, obs)], ignore_index=True)
@@ -256,13 +269,14 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
         ("oflog_asc", load_oflog_asc),
         ("s251", load_s251),
         ("political_control", load_political_control),
+        ("dsg_deficits", load_dsg_deficits),
     ):
         part, report.sources[name] = loader(raw_dir, cw)
         extra.append(part)
     obs = pd.concat([obs, *extra], ignore_index=True)
     obs = pd.concat([obs, add_child_rates(obs)], ignore_index=True)
 
-    events = pd.concat([insp, fin], ignore_index=True)
+    events = pd.concat([insp, fin, send, yj], ignore_index=True)
     events["headline"] = events["headline"].eq(True)  # False for non-inspection events
     n_ev, n_obs = len(events), len(obs)
     events = carry_history(events, cw, "date", observations=False)
@@ -283,16 +297,16 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     }
     report.coverage_by_origin = _coverage_by_origin(obs, cw, COVERAGE_DATE)
     report.coverage_by_family = _coverage_by_family(obs, cw, COVERAGE_DATE)
-    obs_sources = [k for k in report.sources if k not in ("ofsted_inspections", "finance_events")]
+    ev_sources = ("ofsted_inspections", "finance_events", "send_inspections", "youth_justice")
+    obs_sources = [k for k in report.sources if k not in ev_sources]
     sources = {
         "councils": "crosswalk: mysociety uk_local_authorities + Provider_data_lookup",
         "observations": "DfE children's social care statistics, RS reserves, IMD, Oflog ASC, s251, "
         "council composition: "
         + "; ".join(f for k in obs_sources for f in report.sources[k].files),
-        "events": "Ofsted LA inspections + council finance events: "
-        + "; ".join(
-            report.sources["ofsted_inspections"].files + report.sources["finance_events"].files
-        ),
+        "events": "Ofsted LA inspections, council finance events, area SEND inspections, "
+        "youth justice inspections: "
+        + "; ".join(f for k in ev_sources for f in report.sources[k].files),
     }
     order = COUNCIL_COLUMNS + [c for c in councils.columns if c not in COUNCIL_COLUMNS]
     return Tables(councils[order], obs, events, sources), report

@@ -138,6 +138,37 @@ PROVENANCE: list[dict[str, str]] = [
         "attribution_text": "Council composition data: Open Council Data UK "
         "(opencouncildata.co.uk).",
     },
+    {
+        "folder": "send_inspections",
+        "what": "area SEND inspection and revisit outcomes, 1 May 2016 to 31 August 2022",
+        "publisher": "Ofsted, Area SEND inspection and revisit outcomes (official statistics, "
+        "published 17 November 2022)",
+        "repository": "dfe-analytical-services/SEND-AP-Inclusion-Dashboard@"
+        "b215e61ee7717f3263380f3c9dba53232b1b7c16",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3",
+    },
+    {
+        "folder": "dsg_deficits",
+        "what": "dedicated schools grant deficits as a share of the grant, 2019-20..2021-22",
+        "publisher": "derived by the DfE SEND and AP inclusion dashboard from DfE LA and "
+        "school expenditure (section 251 outturn) and ESFA DSG allocations",
+        "repository": "dfe-analytical-services/SEND-AP-Inclusion-Dashboard@"
+        "b215e61ee7717f3263380f3c9dba53232b1b7c16",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3",
+    },
+    {
+        "folder": "youth_justice",
+        "what": "HM Inspectorate of Probation youth justice inspection ratings (latest report "
+        "of each service, 2021-2023)",
+        "publisher": "HM Inspectorate of Probation youth justice inspection reports, via Data "
+        "to Insight (D2I) HMI Probation youth justice scrape",
+        "repository": "data-to-insight/hmi-probation-youth-justice-scrape@"
+        "23af6a9174b765f50e764a764fce382fea3866c5",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3",
+    },
 ]
 
 #: Measure -> (source, unit, period, published rule) for the data dictionary.
@@ -160,6 +191,11 @@ _MEASURE_DOCS = {
         "31 Mar Y+1",
     ),
     "deprivation_": ("English Indices of Deprivation 2019", "26 Sep 2019", "26 Sep 2019"),
+    "dsg_": (
+        "DfE SEND and AP dashboard: DSG carried forward / DSG allocation (s251 outturn, ESFA)",
+        "31 Mar Y",
+        "31 Mar Y+1",
+    ),
     "political_": (
         "Open Council Data UK council composition (derived per council and year)",
         "31 May Y (after the May elections)",
@@ -282,8 +318,12 @@ def _dictionary_md(tables: Tables) -> str:
         "## events.parquet",
         "- council_code, date (inspection: publication date of the report; s114: notice "
         "date; EFS: 1 April of the financial year), event_type (inspection, "
-        "financial_notice), service (childrens_services; s114 / efs), severity (inspection: "
-        "1 outstanding .. 4 inadequate on the common scale; notices: 1), source, framework "
+        "financial_notice, other_inspection), service (childrens_services; s114 / efs; "
+        "send_area, send_revisit, youth_justice), severity (inspection: "
+        "1 outstanding .. 4 inadequate on the common scale; notices: 1; send_area: 1 a "
+        "written statement of action, else 0; send_revisit: 0 sufficient progress on all "
+        "weaknesses, 1 some, 2 none; youth_justice: 1 outstanding .. 4 inadequate), "
+        "send_weaknesses, source, framework "
         "(SLAC, CPI, SIF, ILACS ...), published, headline, inspection_start, la_name, "
         "grade_* (sub-judgements on the same scale), financial_year, amount_gbp_m, note, "
         "carried_from, history_carried.",
