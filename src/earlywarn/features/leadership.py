@@ -18,6 +18,11 @@ Open Council Data UK by :mod:`earlywarn.sources.political_control`): the latest 
 known at the origin of ``political_no_overall_control``, ``political_control_changes_{n}y``
 (n = 1, 2, 4), ``political_majority_seats``, ``political_seat_churn_pct`` and
 ``political_years_since_control_change`` (capped at ``leadership_years_cap``).
+
+From the Ofsted report text (a ``report_interim_leaders`` column on inspection events, see
+:mod:`earlywarn.sources.ofsted_reports`): ``report_interim_leadership``, 1 when the latest
+report read mentions an interim or acting director of children's services or chief
+executive. The reports' "in post since" dates arrive as ``leadership_change`` events.
 """
 
 from __future__ import annotations
@@ -124,6 +129,23 @@ def build(d: OriginData) -> Columns:
             ),
             level,
         )
+    if "report_interim_leaders" in d.events.columns:
+        rp = d.events[
+            d.events["event_type"].eq("inspection") & d.events["report_interim_leaders"].notna()
+        ].sort_values("date", kind="stable")
+        if len(rp):
+            out.add(
+                FeatureSpec(
+                    "report_interim_leadership",
+                    FAMILY,
+                    "political",
+                    True,
+                    "an interim or acting director or chief executive mentioned in the latest "
+                    "inspection report",
+                    kind="flag",
+                ),
+                d.per_council(rp.groupby("council_code")["report_interim_leaders"].last()),
+            )
     control = ev[ev["service"] == CONTROL]
     if len(control):
         c = change_counts(control, d.origin, 5)

@@ -26,6 +26,9 @@ One module per publication, each returning a table and a
 - :mod:`~earlywarn.sources.other_inspectorates` - area SEND inspections, youth justice
   ratings, DSG deficits (:func:`load_send_inspections`, :func:`load_youth_justice`,
   :func:`load_dsg_deficits`);
+- :mod:`~earlywarn.sources.ofsted_reports` - counts and dated leadership facts from the
+  text of Ofsted's report PDFs (:func:`load_ofsted_reports`; text cached by
+  :mod:`~earlywarn.sources.pdf_text`);
 - :mod:`~earlywarn.sources.rates` - counts as rates per 10,000 children
   (:func:`add_child_rates`);
 - :mod:`~earlywarn.sources.neighbours` - DfE statistical neighbours
@@ -68,6 +71,7 @@ from earlywarn.sources.imd import load_imd
 from earlywarn.sources.neighbours import load_statistical_neighbours
 from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
+from earlywarn.sources.ofsted_reports import attach_report_counts, load_ofsted_reports
 from earlywarn.sources.optional import load_leadership, load_satisfaction
 from earlywarn.sources.other_inspectorates import (
     load_dsg_deficits,
@@ -96,6 +100,7 @@ __all__ = [
     "load_leadership",
     "load_oflog_asc",
     "load_ofsted_inspections",
+    "load_ofsted_reports",
     "load_political_control",
     "load_raw_tables",
     "load_real_neighbours",
@@ -154,6 +159,11 @@ class BuildReport:
         return {k: v.unmatched for k, v in self.sources.items() if v.unmatched}
 
     @property
+    def unreadable(self) -> dict[str, list[str]]:
+        """Files that could not be read (e.g. report PDFs that are HTML pages), per source."""
+        return {k: v.unreadable for k, v in self.sources.items() if v.unreadable}
+
+    @property
     def suppressed(self) -> int:
         """Suppressed cells read as missing, over all sources."""
         return sum(v.suppressed for v in self.sources.values())
@@ -162,6 +172,7 @@ class BuildReport:
         """Return the report as plain data (JSON-ready apart from nothing)."""
         d = asdict(self)
         d["unmatched"] = self.unmatched
+        d["unreadable"] = self.unreadable
         d["suppressed"] = self.suppressed
         return d
 
@@ -276,7 +287,9 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     obs = pd.concat([obs, *extra], ignore_index=True)
     obs = pd.concat([obs, add_child_rates(obs)], ignore_index=True)
 
-    events = pd.concat([insp, fin, send, yj], ignore_index=True)
+    reports, lead, report.sources["ofsted_reports"] = load_ofsted_reports(raw_dir, cw)
+    events = pd.concat([insp, fin, send, yj, lead], ignore_index=True)
+    events = attach_report_counts(events, reports, report.sources["ofsted_reports"])
     events["headline"] = events["headline"].eq(True)  # False for non-inspection events
     n_ev, n_obs = len(events), len(obs)
     events = carry_history(events, cw, "date", observations=False)
@@ -297,7 +310,13 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     }
     report.coverage_by_origin = _coverage_by_origin(obs, cw, COVERAGE_DATE)
     report.coverage_by_family = _coverage_by_family(obs, cw, COVERAGE_DATE)
-    ev_sources = ("ofsted_inspections", "finance_events", "send_inspections", "youth_justice")
+    ev_sources = (
+        "ofsted_inspections",
+        "finance_events",
+        "send_inspections",
+        "youth_justice",
+        "ofsted_reports",
+    )
     obs_sources = [k for k in report.sources if k not in ev_sources]
     sources = {
         "councils": "crosswalk: mysociety uk_local_authorities + Provider_data_lookup",
@@ -305,8 +324,9 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
         "council composition: "
         + "; ".join(f for k in obs_sources for f in report.sources[k].files),
         "events": "Ofsted LA inspections, council finance events, area SEND inspections, "
-        "youth justice inspections: "
-        + "; ".join(f for k in ev_sources for f in report.sources[k].files),
+        "youth justice inspections, Ofsted report text (counts and dated leadership facts; "
+        f"{len(report.sources['ofsted_reports'].files)} PDFs): "
+        + "; ".join(f for k in ev_sources[:-1] for f in report.sources[k].files),
     }
     order = COUNCIL_COLUMNS + [c for c in councils.columns if c not in COUNCIL_COLUMNS]
     return Tables(councils[order], obs, events, sources), report
