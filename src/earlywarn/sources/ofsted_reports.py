@@ -20,8 +20,9 @@ From each readable report (counts and dates only; the text never leaves this mod
 - leadership events: a sentence "The [interim|acting] director of children's services
   (DCS) has been in post since [d] Month yyyy" (or "... and the chief executive since
   ...") gives a ``leadership_change`` event (``service`` ``dcs`` or ``chief_executive``,
-  ``severity`` 2 when interim or acting, else 1) dated the first of that month (or that
-  day), **published on the report's publication date** (:func:`asof_events` keeps it out
+  ``severity`` 2 when interim or acting, else 1) dated that day, or the first of that
+  month, or 1 January where only a year is given ("since 2011"), **published on the
+  report's publication date** (:func:`asof_events` keeps it out
   of every earlier origin). A chief executive "of the trust" (a children's services trust)
   is not the council's and is skipped. The same appointment read from several reports is
   kept once, with its earliest publication.
@@ -64,12 +65,12 @@ MONTHS = {
     )
 }
 _DATE = (
-    r"(?:(\d{1,2})\s+)?(January|February|March|April|May|June|July|August|September|"
-    r"October|November|December)\s+(\d{4})"
+    r"(?:(\d{1,2})\s+)?(?:(January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\s+)?(\d{4})\b"
 )
 _DCS = (
-    r"(?:executive\s+)?director\s+(?:of|for)\s+children[’'`s]*\s+services(?:\s*\(DCS\))?"
-    r"|DCS"
+    r"(?:executive\s+)?director\s+(?:of|for)\s+children[’'`s]*\s+services"
+    r"(?:\s*\([^()]{1,60}\))*|DCS"
 )
 _SUBJECT = re.compile(
     r"\bThe\s+(?P<adj>(?:(?:current|new|interim|acting)\s+)*)(?P<role>" + _DCS + r"|chief\s+"
@@ -95,9 +96,14 @@ _BULLET = re.compile(r"^\s*[\uf06e\uf0a7\uf0b7\u2022\u25a0\u25aa\u25cf\u25fc\u20
 _NUMBERED = re.compile(r"^\s*\d{1,3}\.\s+\S")
 
 
-def _date(day: str | None, month: str, year: str) -> pd.Timestamp | None:
+def _date(day: str | None, month: str | None, year: str) -> pd.Timestamp | None:
+    """The date; the first of the month without a day, 1 January with only a year."""
+    if month is None:
+        day = None
     try:
-        return pd.Timestamp(int(year), MONTHS[month.lower()], int(day) if day else 1)
+        return pd.Timestamp(
+            int(year), MONTHS[month.lower()] if month else 1, int(day) if day else 1
+        )
     except (ValueError, KeyError):
         return None
 
