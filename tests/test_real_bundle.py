@@ -50,7 +50,11 @@ def test_bundle_loads_and_validates(real):
     assert {"SLAC", "CPI", "SIF", "ILACS standard", "ILACS short"} <= set(
         real.events["framework"].dropna()
     )
-    assert set(real.events["event_type"]) == {"inspection", "financial_notice"}
+    assert set(real.events["event_type"]) == {"inspection", "financial_notice", "other_inspection"}
+    other = real.events[real.events["event_type"].eq("other_inspection")]
+    assert set(other["service"]) == {"send_area", "send_revisit", "youth_justice"}
+    assert "dsg_deficit_pct_of_grant" in m and "political_no_overall_control" in m
+    assert "referral_per_10k" in m
     # hand check: Barking and Dagenham re-referrals 2022 = 17.3% (c1 file)
     r = real.observations
     hit = r[
@@ -90,7 +94,9 @@ def test_provenance_names_every_source():
     assert all(
         "@" in s["repository"] and len(s["repository"].split("@")[1]) == 40 for s in prov["sources"]
     )
-    assert all("Open Government Licence v3.0" in s["attribution"] for s in prov["sources"])
+    for s in prov["sources"]:  # council composition is not OGL (Open Council Data UK)
+        want = "Open Council Data UK" if s["folder"] == "political_control" else "Open Government"
+        assert want in s["attribution"], s["folder"]
     assert any(k.endswith("imd19_utla.csv") for k in prov["raw_files_sha256"])
     text = (BUNDLE / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
     assert "`usable_reserves_gbp_m`" in text and "(undocumented)" not in text

@@ -36,6 +36,7 @@ from earlywarn.sources import (
     load_leadership,
     load_oflog_asc,
     load_ofsted_inspections,
+    load_political_control,
     load_revenue_outturn,
     load_s251,
     load_satisfaction,
@@ -70,6 +71,8 @@ CSV_CASES: dict[str, tuple[str, str]] = {
     "imd": ("goodair_csc/imd19_utla.csv", "imd"),
     "oflog_asc": ("oflog_asc/ASC_data.csv", "oflog_asc"),
     "s251": ("goodair_csc/s251_outturn/outturn_1314.csv", "s251"),
+    "political_old": ("political_control/history1973-2015.csv", "political_control"),
+    "political_new": ("political_control/history2016-22.csv", "political_control"),
     "neighbours": (
         "dfe_csc_dashboard/New_Statistical_Neighbour_Groupings_April_2021.csv",
         "neighbours",
@@ -85,6 +88,7 @@ FOLDER_LOADERS: dict[str, Callable] = {
     "s251": load_s251,
     "neighbours": load_statistical_neighbours,
     "revenue_outturn": load_revenue_outturn,
+    "political_control": load_political_control,
 }
 
 

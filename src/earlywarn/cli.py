@@ -208,6 +208,8 @@ def data_build(
     )
     for name, names in report.unmatched.items():
         typer.echo(f"  unmatched in {name}: {', '.join(names)}")
+    for name, files in report.unreadable.items():
+        typer.echo(f"  unreadable in {name} ({len(files)}, see build_report.json): {files[0]}")
 
 
 @app.command()

@@ -60,7 +60,13 @@ COUNCIL_COLUMNS = [
 ]
 OBSERVATION_COLUMNS = ["council_code", "period", "measure", "value", "published"]
 EVENT_COLUMNS = ["council_code", "date", "event_type", "service", "severity", "source"]
-EVENT_TYPES = ("inspection", "financial_notice", "intervention", "leadership_change")
+EVENT_TYPES = (
+    "inspection",
+    "financial_notice",
+    "intervention",
+    "leadership_change",
+    "other_inspection",
+)
 GRADES = {1: "outstanding", 2: "good", 3: "requires improvement", 4: "inadequate"}
 
 

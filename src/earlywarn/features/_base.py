@@ -96,4 +96,6 @@ def measure_spec(
 ) -> FeatureSpec:
     """Spec of a feature computed from ``measure`` (direction and nature from ``info``)."""
     hw = info.higher_is_worse if hw is None else hw
-    return FeatureSpec(name, family, info.nature, hw, label, unit, kind, span, template, measure)
+    return FeatureSpec(
+        name, family, info.nature, hw, label, unit, kind, span, template, measure, info.reason_ok
+    )

@@ -12,7 +12,9 @@
 - ``financial_notices_{n}y`` (section 114 notices and exceptional support in the last
   ``notice_years``) and ``years_since_financial_notice``; defined once any financial
   notice is known at the origin (else the data has no notices source: NaN);
-- ``finance_data_available_pct``: share of reserves, net spend and social-care share known.
+- ``finance_data_available_pct``: share of the three core figures (reserves, net spend and
+  social-care share) the council has a recent value of; NaN at an origin by which none of
+  them was published.
 """
 
 from __future__ import annotations
@@ -170,7 +172,10 @@ def build(d: OriginData) -> Columns:
             ),
             d.per_council(since),
         )
+    # defined once a core figure is published by the origin (some value for some
+    # council): a measure first published later must not turn NaN into 0
     have = [d.history(m) for m in CORE if m in d.measures]
+    have = [h for h in have if not np.isnan(h).all()]
     if have:
         known = np.column_stack([~np.isnan(h[:, 0]) for h in have])
         out.add(

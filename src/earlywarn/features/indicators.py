@@ -12,7 +12,8 @@ Per measure ``m`` (direction respected through the measure's ``higher_is_worse``
 
 Across measures with a known direction: ``indicators_worsened_1y_count`` and
 ``indicators_worsened_share`` (direction of travel), ``indicators_coasting_count``, and
-``indicators_data_available_pct`` (share of indicators with a recent figure).
+``indicators_data_available_pct`` (share of the indicators published by the origin that
+have a recent figure for the council; see :func:`data_available_pct`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,27 @@ def coasting(change_worse: np.ndarray, peer_median_change_worse: np.ndarray) -> 
     """
     flag = (change_worse >= 0) & (peer_median_change_worse < 0)
     return np.where(np.isnan(change_worse) | np.isnan(peer_median_change_worse), np.nan, flag)
+
+
+def data_available_pct(H: np.ndarray) -> np.ndarray:
+    """Share (%) of the measures published by the origin that have a latest value per row.
+
+    ``H`` is ``(council, measure, lag)`` as known at the origin. A measure with no value
+    for any council at any lag was not yet published (or is stale) and is not counted,
+    so a measure first published after the origin cannot change the share. NaN where no
+    measure is published.
+
+    Example
+    -------
+    >>> H = np.array([[[1.0, 1.0], [np.nan, np.nan], [np.nan, 2.0]],
+    ...               [[np.nan, 1.0], [np.nan, np.nan], [3.0, 2.0]]])
+    >>> data_available_pct(H)
+    array([50., 50.])
+    """
+    published = ~np.isnan(H).all(axis=(0, 2))
+    if not published.any():
+        return np.full(H.shape[0], np.nan)
+    return 100 * (~np.isnan(H[:, published, 0])).mean(axis=1)
 
 
 def build(d: OriginData) -> Columns:
@@ -161,6 +183,6 @@ def build(d: OriginData) -> Columns:
             "the share of service indicators with a recent published figure",
             "%",
         ),
-        100 * (~np.isnan(level)).mean(axis=1),
+        data_available_pct(H),
     )
     return out

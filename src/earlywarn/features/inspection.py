@@ -1,4 +1,24 @@
-"""Inspection history: the last grade and the time since the last inspection."""
+"""Inspection history: the last grade and the time since the last inspection.
+
+Where the events carry them (the real panel's Ofsted history):
+
+- ``last_grade_{leadership,help_protection,children_in_care,care_leavers}``: the latest
+  known sub-judgement (1 outstanding .. 4 inadequate) - impact of leaders, help and
+  protection, children in care, care leavers (SIF and ILACS);
+- ``last_ilacs_short``: 1 when the latest ILACS inspection was a short one (given to
+  councils judged good or better before), 0 for a standard one, NaN before any ILACS;
+- from the inspection report text (``report_*`` columns of the events, see
+  :mod:`earlywarn.sources.ofsted_reports`): ``last_report_improve_points`` (points under
+  'what needs to improve') and ``last_report_workforce_mentions`` (mentions of agency
+  staff, caseloads or staff turnover) of the latest report read;
+- from ``other_inspection`` events (:mod:`earlywarn.sources.other_inspectorates`):
+  ``send_wsoa_required`` (the latest area SEND inspection required a written statement of
+  action: 1, else 0), ``send_significant_weaknesses`` (its number of significant
+  weaknesses, 0 without a WSoA), ``send_revisit_progress_short`` (latest revisit: 0
+  sufficient progress on all weaknesses, 1 on some, 2 on none; NaN before a revisit) and
+  ``youth_justice_rating`` (latest HMI Probation overall rating, 1 outstanding .. 4
+  inadequate). NaN where a council has none.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +26,22 @@ from earlywarn.features._base import Columns, OriginData
 from earlywarn.features.registry import FeatureSpec
 
 FAMILY = "inspection"
+SUB_JUDGEMENTS = {
+    "grade_leadership": ("the impact of leaders", "capability"),
+    "grade_help_protection": ("help and protection", "capability"),
+    "grade_children_in_care": ("the experiences of children in care", "capability"),
+    "grade_care_leavers": ("the experiences of care leavers", "capability"),
+}
+REPORT_COUNTS = {
+    "report_improve_points": (
+        "points under 'what needs to improve' in the latest inspection report",
+        "capability",
+    ),
+    "report_workforce_mentions": (
+        "mentions of agency staff, caseloads or staff turnover in the latest inspection report",
+        "capacity",
+    ),
+}
 
 
 def build(d: OriginData) -> Columns:
@@ -36,4 +72,104 @@ def build(d: OriginData) -> Columns:
         ),
         d.per_council(d.years_ago(last["date"])),
     )
+    for col, (words, nature) in SUB_JUDGEMENTS.items():
+        if col not in insp.columns:
+            continue
+        known = insp[insp[col].notna()]
+        if len(known):
+            latest = known.groupby("council_code")[col].last()
+            out.add(
+                FeatureSpec(
+                    f"last_{col}",
+                    FAMILY,
+                    nature,
+                    True,
+                    f"the last inspection grade for {words} (1 outstanding to 4 inadequate)",
+                ),
+                d.per_council(latest),
+            )
+    if "framework" in insp.columns:
+        ilacs = insp[insp["framework"].astype(str).str.startswith("ILACS")]
+        if len(ilacs):
+            short = ilacs.groupby("council_code")["framework"].last().eq("ILACS short")
+            out.add(
+                FeatureSpec(
+                    "last_ilacs_short",
+                    FAMILY,
+                    "capability",
+                    False,
+                    "the last ILACS inspection was a short one (for councils judged good before)",
+                    kind="flag",
+                ),
+                d.per_council(short.astype(float)),
+            )
+    other = ev[ev["event_type"] == "other_inspection"].sort_values("date", kind="stable")
+    send = other[other["service"] == "send_area"]
+    if len(send):
+        last_send = send.groupby("council_code").tail(1).set_index("council_code")
+        out.add(
+            FeatureSpec(
+                "send_wsoa_required",
+                FAMILY,
+                "capability",
+                True,
+                "a written statement of action required at the last area SEND inspection",
+                kind="flag",
+            ),
+            d.per_council(last_send["severity"]),
+        )
+        if "send_weaknesses" in last_send.columns:
+            weak = last_send["send_weaknesses"].where(last_send["severity"] == 1, 0.0)
+            out.add(
+                FeatureSpec(
+                    "send_significant_weaknesses",
+                    FAMILY,
+                    "capability",
+                    True,
+                    "significant weaknesses found at the last area SEND inspection",
+                    kind="count",
+                ),
+                d.per_council(weak),
+            )
+    revisit = other[other["service"] == "send_revisit"]
+    if len(revisit):
+        out.add(
+            FeatureSpec(
+                "send_revisit_progress_short",
+                FAMILY,
+                "capability",
+                True,
+                "weaknesses without sufficient progress at the last SEND revisit (0 none, 1 "
+                "some, 2 all)",
+            ),
+            d.per_council(revisit.groupby("council_code")["severity"].last()),
+        )
+    yj = other[other["service"] == "youth_justice"]
+    if len(yj):
+        out.add(
+            FeatureSpec(
+                "youth_justice_rating",
+                FAMILY,
+                "capability",
+                True,
+                "the last youth justice inspection rating (1 outstanding to 4 inadequate)",
+            ),
+            d.per_council(yj.groupby("council_code")["severity"].last()),
+        )
+    for col, (words, nature) in REPORT_COUNTS.items():
+        if col not in ev.columns:
+            continue
+        known = insp[insp[col].notna()]
+        if len(known):
+            out.add(
+                FeatureSpec(
+                    col.replace("report_", "last_report_"),
+                    FAMILY,
+                    nature,
+                    True,
+                    words,
+                    kind="count",
+                ),
+                d.per_council(known.groupby("council_code")[col].last()),
+            )
     return out

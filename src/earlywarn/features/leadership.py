@@ -12,6 +12,17 @@ From ``leadership_change`` events (``service`` = role, ``severity`` 2 = interim)
 
 Counts are defined (0 where a council had no change) once any leadership change is known
 at the origin; a dataset without leadership events produces no leadership features.
+
+From council composition observations (family ``leadership`` in the registry, read from
+Open Council Data UK by :mod:`earlywarn.sources.political_control`): the latest snapshot
+known at the origin of ``political_no_overall_control``, ``political_control_changes_{n}y``
+(n = 1, 2, 4), ``political_majority_seats``, ``political_seat_churn_pct`` and
+``political_years_since_control_change`` (capped at ``leadership_years_cap``).
+
+From the Ofsted report text (a ``report_interim_leaders`` column on inspection events, see
+:mod:`earlywarn.sources.ofsted_reports`): ``report_interim_leadership``, 1 when the latest
+report read mentions an interim or acting director of children's services or chief
+executive. The reports' "in post since" dates arrive as ``leadership_change`` events.
 """
 
 from __future__ import annotations
@@ -20,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.features._base import Columns, OriginData, years_words
-from earlywarn.features.registry import FeatureSpec
+from earlywarn.features.registry import FeatureSpec, measure_info
 
 FAMILY = "leadership"
 ROLES = {
@@ -96,6 +107,45 @@ def build(d: OriginData) -> Columns:
             ),
             np.minimum(d.per_council(since), d.config.leadership_years_cap),
         )
+    for m in d.measures:
+        info = measure_info(m)
+        if info.family != FAMILY or m not in d.selected:
+            continue
+        kind = "count" if "_changes_" in m else "flag" if "no_overall" in m else "level"
+        level = d.history(m)[:, 0]
+        if m.startswith("political_years_since"):
+            level = np.minimum(level, d.config.leadership_years_cap)
+        out.add(
+            FeatureSpec(
+                m,
+                FAMILY,
+                info.nature,
+                info.higher_is_worse,
+                info.label,
+                info.unit,
+                kind,
+                measure=m,
+                reason_ok=info.reason_ok,
+            ),
+            level,
+        )
+    if "report_interim_leaders" in d.events.columns:
+        rp = d.events[
+            d.events["event_type"].eq("inspection") & d.events["report_interim_leaders"].notna()
+        ].sort_values("date", kind="stable")
+        if len(rp):
+            out.add(
+                FeatureSpec(
+                    "report_interim_leadership",
+                    FAMILY,
+                    "political",
+                    True,
+                    "an interim or acting director or chief executive mentioned in the latest "
+                    "inspection report",
+                    kind="flag",
+                ),
+                d.per_council(rp.groupby("council_code")["report_interim_leaders"].last()),
+            )
     control = ev[ev["service"] == CONTROL]
     if len(control):
         c = change_counts(control, d.origin, 5)

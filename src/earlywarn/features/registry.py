@@ -52,6 +52,10 @@ class MeasureInfo:
         False where a higher value is not clearly worse or better.
     sample_size : str
         For a survey measure: the measure holding its number of respondents.
+    reason_ok : bool
+        False for raw counts and sizes (children in need, referrals, £m spent): they
+        describe how big a council is, not how well it does, so they stay in the model
+        as context but are never offered as a reason (see :attr:`FeatureSpec.reason_ok`).
     """
 
     label: str
@@ -61,10 +65,28 @@ class MeasureInfo:
     nature: str = "capability"
     direction_known: bool = True
     sample_size: str = ""
+    reason_ok: bool = True
 
 
 def _ctx(label: str, unit: str = "", nature: str = "capacity") -> MeasureInfo:
-    return MeasureInfo(label, unit, True, family="context", nature=nature, direction_known=False)
+    """A size or count: context only, never a reason."""
+    return MeasureInfo(
+        label, unit, True, family="context", nature=nature, direction_known=False, reason_ok=False
+    )
+
+
+def _rate(label: str) -> MeasureInfo:
+    """A count per 10,000 children: demand, whose direction is not settled."""
+    return MeasureInfo(f"{label} per 10,000 children", "", True, direction_known=False)
+
+
+def _asc_survey(label: str, unit: str = "") -> MeasureInfo:
+    """An Adult Social Care Survey / carers' survey measure (higher is better)."""
+    return MeasureInfo(label, unit, False, family="satisfaction", nature="capability")
+
+
+def _political(label: str, unit: str = "", hw: bool = True) -> MeasureInfo:
+    return MeasureInfo(label, unit, hw, family="leadership", nature="political")
 
 
 def _capacity(label: str, unit: str = "%") -> MeasureInfo:
@@ -97,15 +119,21 @@ MEASURES: dict[str, MeasureInfo] = {
     "cla_ceased_rate_per_10k": _unsure("children ceasing to be looked after per 10,000", ""),
     "noise_index": MeasureInfo("the miscellaneous index", "", True),
     # adult social care (Oflog)
-    "asc_carer_quality_of_life": MeasureInfo(
-        "carers' quality of life (adult social care)", "", False
+    # adult social care surveys (Oflog, from DHSC's ASCOF): people who use the council's
+    # adult social care services, and unpaid carers - not residents at large
+    "asc_carer_quality_of_life": _asc_survey(
+        "quality of life reported by carers known to the council's adult social care "
+        "(carers' survey score, 0-12)"
     ),
-    "asc_user_quality_of_life": MeasureInfo("adult social care users' quality of life", "", False),
-    "asc_users_easy_to_find_info_pct": MeasureInfo(
-        "adult social care users finding information easily", "%", False
+    "asc_user_quality_of_life": _asc_survey(
+        "quality of life reported by users of the council's adult social care "
+        "(user survey score, 0-24)"
     ),
-    "asc_carers_easy_to_find_info_pct": MeasureInfo(
-        "carers finding information easily", "%", False
+    "asc_users_easy_to_find_info_pct": _asc_survey(
+        "users of the council's adult social care who find information easily", "%"
+    ),
+    "asc_carers_easy_to_find_info_pct": _asc_survey(
+        "carers known to the council's adult social care who find information easily", "%"
     ),
     "asc_short_term_service_no_further_need_pct": MeasureInfo(
         "short-term adult care ending with no further need", "%", False
@@ -123,6 +151,55 @@ MEASURES: dict[str, MeasureInfo] = {
     "sw_vacancy_pct": _capacity("social worker vacancies"),
     "sw_absence_pct": _capacity("social worker sickness absence"),
     "sw_caseload_per_fte": _capacity("cases per social worker", ""),
+    # counts per 10,000 children aged 0-17 (sources.rates): demand, direction not settled
+    "cin_at31_per_10k": _rate("children in need at 31 March"),
+    "cin_started_per_10k": _rate("children in need episodes started"),
+    "cin_awaiting_assessment_per_10k": _rate("children awaiting assessment"),
+    "referral_per_10k": _rate("referrals to children's social care"),
+    "cpp_started_per_10k": _rate("child protection plans started"),
+    "cpp_at31_per_10k": _rate("child protection plans at 31 March"),
+    "factor_domestic_abuse_per_10k": _rate("assessments citing domestic abuse"),
+    "factor_mental_health_per_10k": _rate("assessments citing mental health"),
+    "factor_neglect_per_10k": _rate("assessments citing neglect"),
+    "factor_cse_per_10k": _rate("assessments citing child sexual exploitation"),
+    "sw_fte_per_10k": MeasureInfo(
+        "social workers in post (FTE) per 10,000 children", "", False, nature="capacity"
+    ),
+    "s251_cla_net_spend_gbp_per_child": MeasureInfo(
+        "net spending on children looked after per child aged 0-17 (s251 outturn)",
+        " £",
+        True,
+        family="context",
+        nature="financial",
+        direction_known=False,
+    ),
+    "s251_family_support_net_spend_gbp_per_child": MeasureInfo(
+        "net spending on family support services per child aged 0-17 (s251 outturn)",
+        " £",
+        False,
+        family="context",
+        nature="financial",
+        direction_known=False,
+    ),
+    # high-needs finance (DfE SEND and AP dashboard from s251 outturn and ESFA allocations)
+    "dsg_deficit_pct_of_grant": MeasureInfo(
+        "the dedicated schools grant deficit as a share of the grant",
+        "%",
+        True,
+        nature="financial",
+    ),
+    # political control (Open Council Data UK; sources.political_control)
+    "political_no_overall_control": _political("no party with overall control"),
+    "political_control_changes_1y": _political("changes of political control in the last year"),
+    "political_control_changes_2y": _political("changes of political control in two years"),
+    "political_control_changes_4y": _political("changes of political control in four years"),
+    "political_majority_seats": _political(
+        "the largest group's seats minus all other seats", " seats", hw=False
+    ),
+    "political_seat_churn_pct": _political("seats that changed party at the latest elections", "%"),
+    "political_years_since_control_change": _political(
+        "time since political control last changed", " years", hw=False
+    ),
     # sizes and populations: context, never indicators
     "sw_fte_count": _ctx("social workers in post (FTE)"),
     "pop_0_17_count": _ctx("children aged 0 to 17"),
@@ -246,6 +323,9 @@ class FeatureSpec:
         their unit).
     measure : str
         The source measure the feature is computed from ('' if none).
+    reason_ok : bool
+        False for raw counts and sizes: a model input (context) that must never be
+        offered as a reason for a council's risk.
     """
 
     name: str
@@ -258,6 +338,7 @@ class FeatureSpec:
     span: str = ""
     template: str = ""
     measure: str = ""
+    reason_ok: bool = True
 
 
 def _fmt(x: float, unit: str) -> str:

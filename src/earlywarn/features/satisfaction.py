@@ -1,10 +1,15 @@
-"""Resident satisfaction, as of the origin, for every satisfaction measure.
+"""Satisfaction, as of the origin, for every satisfaction measure.
+
+Measures: resident satisfaction where a user supplies it (:mod:`earlywarn.sources.optional`)
+and, on the real panel, the Adult Social Care Survey and carers' survey measures from Oflog
+(users of the council's adult social care and carers known to it - not residents at large).
 
 Per measure (prefix: the name without ``_pct``; ``satisfaction`` for
 ``resident_satisfaction_pct``, whose features keep the short names the red-flag baseline
 uses):
 
-- ``<p>_pct``: latest level; ``<p>_chg_1y_pp``: change over the latest year;
+- ``<p>_pct``: latest level; ``<p>_chg_1y_pp``: change since the previous survey (the
+  year before, or two years before for a biennial survey such as the carers' survey);
 - ``<p>_drop_from_peak_pp``: fall from the council's own peak over the last ``peak``
   periods (0 at the peak);
 - ``<p>_chg_vs_peers_pp``: the council's change minus its peers' median change;
@@ -12,7 +17,11 @@ uses):
   ``<p>_chg_1y_z``, the change over its survey standard error
   ``100 * sqrt(p1 (1 - p1) / n1 + p0 (1 - p0) / n0)``, and ``<p>_drop_beyond_noise``,
   1 when the change is worse than ``noise_z`` standard errors, else 0 (NaN without a
-  sample size).
+  sample size);
+- without a sample size (Oflog publishes none): ``<p>_drop_beyond_noise`` is 1 when the
+  change since the previous survey is worse than ``noise_z`` robust standard deviations
+  (1.4826 x MAD) of all councils' changes at the origin - a fall larger than the usual
+  year-to-year movement - else 0 (NaN where the change is unknown).
 """
 
 from __future__ import annotations
@@ -60,7 +69,8 @@ def build(d: OriginData) -> Columns:
         pts = " points" if info.unit == "%" else info.unit
         sign = 1.0 if info.higher_is_worse else -1.0
         H = d.history(m)
-        level, chg = H[:, 0], H[:, 0] - H[:, 1]
+        prev = np.where(np.isnan(H[:, 1]), H[:, 2], H[:, 1]) if H.shape[1] > 2 else H[:, 1]
+        level, chg = H[:, 0], H[:, 0] - prev
         oriented = sign * H[:, : cfg.peak_periods]  # higher = worse
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -91,7 +101,24 @@ def build(d: OriginData) -> Columns:
             ),
             vs_peers,
         )
-        if info.sample_size and info.sample_size in d.measures and info.unit == "%":
+        if not info.sample_size:
+            ok = ~np.isnan(chg)
+            spread = np.nan
+            if ok.sum() >= 5:
+                spread = 1.4826 * np.median(np.abs(chg[ok] - np.median(chg[ok])))
+            flag = np.where(~ok | ~(spread > 0), np.nan, sign * chg > cfg.noise_z * spread)
+            out.add(
+                spec(
+                    f"{p}_drop_beyond_noise",
+                    f"a fall in {info.label} larger than the usual year-to-year movement "
+                    "across councils",
+                    "",
+                    "flag",
+                    hw=True,
+                ),
+                flag,
+            )
+        elif info.sample_size in d.measures and info.unit == "%":
             N = d.history(info.sample_size)
             z = survey_change_z(H[:, 0], N[:, 0], H[:, 1], N[:, 1])
             out.add(

@@ -21,6 +21,16 @@ One module per publication, each returning a table and a
   (:func:`load_cla_sfr`);
 - :mod:`~earlywarn.sources.s251` - DfE section 251 children's services outturn 2008-09 on
   (:func:`load_s251`);
+- :mod:`~earlywarn.sources.political_control` - council composition and control, Open
+  Council Data UK (:func:`load_political_control`);
+- :mod:`~earlywarn.sources.other_inspectorates` - area SEND inspections, youth justice
+  ratings, DSG deficits (:func:`load_send_inspections`, :func:`load_youth_justice`,
+  :func:`load_dsg_deficits`);
+- :mod:`~earlywarn.sources.ofsted_reports` - counts and dated leadership facts from the
+  text of Ofsted's report PDFs (:func:`load_ofsted_reports`; text cached by
+  :mod:`~earlywarn.sources.pdf_text`);
+- :mod:`~earlywarn.sources.rates` - counts as rates per 10,000 children
+  (:func:`add_child_rates`);
 - :mod:`~earlywarn.sources.neighbours` - DfE statistical neighbours
   (:func:`load_statistical_neighbours`);
 - :mod:`~earlywarn.sources.optional` - user-supplied resident satisfaction and
@@ -61,7 +71,15 @@ from earlywarn.sources.imd import load_imd
 from earlywarn.sources.neighbours import load_statistical_neighbours
 from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
+from earlywarn.sources.ofsted_reports import attach_report_counts, load_ofsted_reports
 from earlywarn.sources.optional import load_leadership, load_satisfaction
+from earlywarn.sources.other_inspectorates import (
+    load_dsg_deficits,
+    load_send_inspections,
+    load_youth_justice,
+)
+from earlywarn.sources.political_control import load_political_control
+from earlywarn.sources.rates import add_child_rates
 from earlywarn.sources.revenue_outturn import load_revenue_outturn
 from earlywarn.sources.s251 import load_s251
 
@@ -70,24 +88,30 @@ __all__ = [
     "BuildReport",
     "Crosswalk",
     "SourceReport",
+    "add_child_rates",
     "build_bundle",
     "build_crosswalk",
     "carry_history",
     "load_cla_sfr",
     "load_dfe_csc",
+    "load_dsg_deficits",
     "load_finance_events",
     "load_imd",
     "load_leadership",
     "load_oflog_asc",
     "load_ofsted_inspections",
+    "load_ofsted_reports",
+    "load_political_control",
     "load_raw_tables",
     "load_real_neighbours",
     "load_real_tables",
     "load_revenue_outturn",
     "load_s251",
     "load_satisfaction",
+    "load_send_inspections",
     "load_statistical_neighbours",
     "real_bundle_info",
+    "load_youth_justice",
 ]
 
 #: Reference date for the coverage check: councils in existence on this date.
@@ -113,6 +137,11 @@ class BuildReport:
     coverage_by_origin : dict of str -> dict
         Per annual origin (31 March): councils in existence on that date, how many have
         at least one observation published by then, the share, and the missing ones.
+    coverage_by_family : dict of str -> dict
+        Per feature family (of the measures' registry entries) and annual origin: the
+        share of councils alive then with a value of the family published by then and
+        recent enough for the features (period within the last three years; six for
+        context).
     """
 
     raw_dir: str
@@ -122,11 +151,17 @@ class BuildReport:
     coverage: dict[str, dict] = field(default_factory=dict)
     carried_rows: dict[str, int] = field(default_factory=dict)
     coverage_by_origin: dict[str, dict] = field(default_factory=dict)
+    coverage_by_family: dict[str, dict] = field(default_factory=dict)
 
     @property
     def unmatched(self) -> dict[str, list[str]]:
         """Names/codes that did not resolve, per source."""
         return {k: v.unmatched for k, v in self.sources.items() if v.unmatched}
+
+    @property
+    def unreadable(self) -> dict[str, list[str]]:
+        """Files that could not be read (e.g. report PDFs that are HTML pages), per source."""
+        return {k: v.unreadable for k, v in self.sources.items() if v.unreadable}
 
     @property
     def suppressed(self) -> int:
@@ -137,6 +172,7 @@ class BuildReport:
         """Return the report as plain data (JSON-ready apart from nothing)."""
         d = asdict(self)
         d["unmatched"] = self.unmatched
+        d["unreadable"] = self.unreadable
         d["suppressed"] = self.suppressed
         return d
 
@@ -168,6 +204,26 @@ def _coverage_by_origin(obs: pd.DataFrame, cw: Crosswalk, last: str) -> dict[str
             "share": (n - len(missing)) / n if n else 0.0,
             "missing": [f"{c} {nm}" for c, nm in missing[["council_code", "council_name"]].values],
         }
+    return out
+
+
+def _coverage_by_family(obs: pd.DataFrame, cw: Crosswalk, last: str) -> dict[str, dict]:
+    """Per family and 31 March: share of alive councils with a fresh value known then."""
+    from earlywarn.features.registry import measure_info
+
+    fam = obs["measure"].map({m: measure_info(m).family for m in obs["measure"].unique()})
+    out: dict[str, dict] = {}
+    first = int(obs["period"].min().year) + 1
+    for year in range(first, pd.Timestamp(last).year + 1):
+        origin = pd.Timestamp(year, 3, 31)
+        alive = set(cw.current_on(origin)["council_code"])
+        seen = obs["published"].le(origin)
+        for family in sorted(fam.unique()):
+            years = 6 if family == "context" else 3
+            fresh = seen & fam.eq(family) & obs["period"].gt(origin - pd.DateOffset(years=years))
+            have = alive & set(obs.loc[fresh, "council_code"])
+            share = len(have) / len(alive) if alive else 0.0
+            out.setdefault(family, {})[str(origin.date())] = round(share, 4)
     return out
 
 
@@ -209,6 +265,8 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
 
     insp, report.sources["ofsted_inspections"] = load_ofsted_inspections(raw_dir, cw)
     fin, report.sources["finance_events"] = load_finance_events(raw_dir, cw)
+    send, report.sources["send_inspections"] = load_send_inspections(raw_dir, cw)
+    yj, report.sources["youth_justice"] = load_youth_justice(raw_dir, cw)
     obs, report.sources["dfe_csc"] = load_dfe_csc(raw_dir, cw)
     sfr, report.sources["cla_sfr"] = load_cla_sfr(raw_dir, cw)
     sfr = pd.concat([sfr, add_cla_rates(sfr, obs)], ignore_index=True)
@@ -221,12 +279,17 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
         ("imd", load_imd),
         ("oflog_asc", load_oflog_asc),
         ("s251", load_s251),
+        ("political_control", load_political_control),
+        ("dsg_deficits", load_dsg_deficits),
     ):
         part, report.sources[name] = loader(raw_dir, cw)
         extra.append(part)
     obs = pd.concat([obs, *extra], ignore_index=True)
+    obs = pd.concat([obs, add_child_rates(obs)], ignore_index=True)
 
-    events = pd.concat([insp, fin], ignore_index=True)
+    reports, lead, report.sources["ofsted_reports"] = load_ofsted_reports(raw_dir, cw)
+    events = pd.concat([insp, fin, send, yj, lead], ignore_index=True)
+    events = attach_report_counts(events, reports, report.sources["ofsted_reports"])
     events["headline"] = events["headline"].eq(True)  # False for non-inspection events
     n_ev, n_obs = len(events), len(obs)
     events = carry_history(events, cw, "date", observations=False)
@@ -246,15 +309,24 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
         "events": _coverage(events[events["event_type"].eq("inspection")], current),
     }
     report.coverage_by_origin = _coverage_by_origin(obs, cw, COVERAGE_DATE)
-    obs_sources = [k for k in report.sources if k not in ("ofsted_inspections", "finance_events")]
+    report.coverage_by_family = _coverage_by_family(obs, cw, COVERAGE_DATE)
+    ev_sources = (
+        "ofsted_inspections",
+        "finance_events",
+        "send_inspections",
+        "youth_justice",
+        "ofsted_reports",
+    )
+    obs_sources = [k for k in report.sources if k not in ev_sources]
     sources = {
         "councils": "crosswalk: mysociety uk_local_authorities + Provider_data_lookup",
-        "observations": "DfE children's social care statistics, RS reserves, IMD, Oflog ASC, s251: "
+        "observations": "DfE children's social care statistics, RS reserves, IMD, Oflog ASC, s251, "
+        "council composition: "
         + "; ".join(f for k in obs_sources for f in report.sources[k].files),
-        "events": "Ofsted LA inspections + council finance events: "
-        + "; ".join(
-            report.sources["ofsted_inspections"].files + report.sources["finance_events"].files
-        ),
+        "events": "Ofsted LA inspections, council finance events, area SEND inspections, "
+        "youth justice inspections, Ofsted report text (counts and dated leadership facts; "
+        f"{len(report.sources['ofsted_reports'].files)} PDFs): "
+        + "; ".join(f for k in ev_sources[:-1] for f in report.sources[k].files),
     }
     order = COUNCIL_COLUMNS + [c for c in councils.columns if c not in COUNCIL_COLUMNS]
     return Tables(councils[order], obs, events, sources), report

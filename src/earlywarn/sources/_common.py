@@ -63,6 +63,9 @@ class SourceReport:
         Reason -> number of rows skipped on purpose (documented in each loader).
     unmatched : list of str
         Names or codes that did not resolve to an upper-tier council (each once).
+    unreadable : list of str
+        Files that could not be read at all ("path: reason"), e.g. a PDF that is an HTML
+        page; listed in the build report instead of stopping the build.
     """
 
     source: str
@@ -72,6 +75,7 @@ class SourceReport:
     suppressed: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     unmatched: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
 
     def skip(self, reason: str, n: int = 1) -> None:
         """Count ``n`` rows skipped for ``reason``."""

@@ -125,6 +125,50 @@ PROVENANCE: list[dict[str, str]] = [
         "repository_licence": "none",
         "data_licence": "OGL v3 (facts from MHCLG pages)",
     },
+    {
+        "folder": "political_control",
+        "what": "council composition and political control after each May's elections, "
+        "1973-2022, with mySociety's Open Council Data id list",
+        "publisher": "Open Council Data UK (opencouncildata.co.uk), via "
+        "lucyfionashaw/uk-energy-devolution; mySociety UK local authority names and codes",
+        "repository": "lucyfionashaw/uk-energy-devolution@73b036b927ac8cb6bf6637a1028d30045cf66eef",
+        "repository_licence": "none",
+        "data_licence": "not settled: Open Council Data UK calls its CSVs public domain, its "
+        "site CC BY-SA; derived tables treated as CC BY-SA",
+        "attribution_text": "Council composition data: Open Council Data UK "
+        "(opencouncildata.co.uk).",
+    },
+    {
+        "folder": "send_inspections",
+        "what": "area SEND inspection and revisit outcomes, 1 May 2016 to 31 August 2022",
+        "publisher": "Ofsted, Area SEND inspection and revisit outcomes (official statistics, "
+        "published 17 November 2022)",
+        "repository": "dfe-analytical-services/SEND-AP-Inclusion-Dashboard@"
+        "b215e61ee7717f3263380f3c9dba53232b1b7c16",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3",
+    },
+    {
+        "folder": "dsg_deficits",
+        "what": "dedicated schools grant deficits as a share of the grant, 2019-20..2021-22",
+        "publisher": "derived by the DfE SEND and AP inclusion dashboard from DfE LA and "
+        "school expenditure (section 251 outturn) and ESFA DSG allocations",
+        "repository": "dfe-analytical-services/SEND-AP-Inclusion-Dashboard@"
+        "b215e61ee7717f3263380f3c9dba53232b1b7c16",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3",
+    },
+    {
+        "folder": "youth_justice",
+        "what": "HM Inspectorate of Probation youth justice inspection ratings (latest report "
+        "of each service, 2021-2023)",
+        "publisher": "HM Inspectorate of Probation youth justice inspection reports, via Data "
+        "to Insight (D2I) HMI Probation youth justice scrape",
+        "repository": "data-to-insight/hmi-probation-youth-justice-scrape@"
+        "23af6a9174b765f50e764a764fce382fea3866c5",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3",
+    },
 ]
 
 #: Measure -> (source, unit, period, published rule) for the data dictionary.
@@ -147,6 +191,16 @@ _MEASURE_DOCS = {
         "31 Mar Y+1",
     ),
     "deprivation_": ("English Indices of Deprivation 2019", "26 Sep 2019", "26 Sep 2019"),
+    "dsg_": (
+        "DfE SEND and AP dashboard: DSG carried forward / DSG allocation (s251 outturn, ESFA)",
+        "31 Mar Y",
+        "31 Mar Y+1",
+    ),
+    "political_": (
+        "Open Council Data UK council composition (derived per council and year)",
+        "31 May Y (after the May elections)",
+        "30 Jun Y",
+    ),
     "net_": ("MHCLG Revenue Outturn Summary (RS), £ million", "31 Mar Y", "30 Nov Y"),
     "childrens_social": ("MHCLG Revenue Outturn Summary (RS), £ million", "31 Mar Y", "30 Nov Y"),
     "adult_social": ("MHCLG Revenue Outturn Summary (RS), £ million", "31 Mar Y", "30 Nov Y"),
@@ -163,6 +217,14 @@ _MEASURE_DOCS = {
 def _doc(measure: str) -> tuple[str, str, str]:
     for prefix, doc in _MEASURE_DOCS.items():
         if measure.startswith(prefix):
+            if measure.endswith(("_per_10k", "_per_child")) and not measure.startswith("cla_"):
+                per = "per 10,000 children" if measure.endswith("_10k") else "£ per child"
+                return (
+                    f"{doc[0]}, {per} aged 0-17 (the count over the latest ONS estimate "
+                    "published by the count's date)",
+                    doc[1],
+                    doc[2],
+                )
             return doc
     return ("(undocumented)", "", "")
 
@@ -180,7 +242,13 @@ def _provenance(report) -> dict:
     return {
         "vintage": "public on 31 March 2023 (see SOURCES.md of the raw folder)",
         "attribution": OGL,
-        "sources": [{**s, "attribution": f"{OGL} Source: {s['publisher']}."} for s in PROVENANCE],
+        "sources": [
+            {
+                **{k: v for k, v in s.items() if k != "attribution_text"},
+                "attribution": s.get("attribution_text") or f"{OGL} Source: {s['publisher']}.",
+            }
+            for s in PROVENANCE
+        ],
         "raw_files_sha256": {
             (str(Path(k).relative_to(raw)) if Path(k).is_relative_to(raw) else k): v
             for k, v in sorted(files.items())
@@ -250,8 +318,12 @@ def _dictionary_md(tables: Tables) -> str:
         "## events.parquet",
         "- council_code, date (inspection: publication date of the report; s114: notice "
         "date; EFS: 1 April of the financial year), event_type (inspection, "
-        "financial_notice), service (childrens_services; s114 / efs), severity (inspection: "
-        "1 outstanding .. 4 inadequate on the common scale; notices: 1), source, framework "
+        "financial_notice, other_inspection), service (childrens_services; s114 / efs; "
+        "send_area, send_revisit, youth_justice), severity (inspection: "
+        "1 outstanding .. 4 inadequate on the common scale; notices: 1; send_area: 1 a "
+        "written statement of action, else 0; send_revisit: 0 sufficient progress on all "
+        "weaknesses, 1 some, 2 none; youth_justice: 1 outstanding .. 4 inadequate), "
+        "send_weaknesses, source, framework "
         "(SLAC, CPI, SIF, ILACS ...), published, headline, inspection_start, la_name, "
         "grade_* (sub-judgements on the same scale), financial_year, amount_gbp_m, note, "
         "carried_from, history_carried.",
