@@ -72,6 +72,7 @@ __all__ = [
 TARGETS = ("joint", "conditional")
 SUBGROUPS = ("council_type", "region", "deprivation_quintile")
 MIN_P_INSPECTED = 0.05  # floor of the estimated inspection chance (weights at most 20)
+MIN_EVENTS = 10  # a subgroup with fewer failures is flagged 'small' (greyed in the report)
 LABEL_WORDS = {
     "inadequate": "an 'inadequate' inspection judgement",
     "requires_improvement_or_worse": "an inspection judgement of 'requires improvement' or worse",
@@ -432,15 +433,16 @@ def subgroup_metrics(
     ids, _ = pd.factorize(pd.to_datetime(df["origin"]), sort=True)
     df = df.assign(flag=_top_k_by_origin(ids, df["p"].to_numpy(dtype=float), k))
     key = pd.MultiIndex.from_frame(df[["council_code", "origin"]])
-    n_flags, n_pos_all = max(int(df["flag"].sum()), 1), max(int(df["y"].sum()), 1)
+    n_flags, n_pos_all = max(float(df["flag"].sum()), 1.0), max(int(df["y"].sum()), 1)
     out: dict[str, list[dict[str, Any]]] = {}
     for col in groups.columns:
         g = groups[col].reindex(key).astype(object).where(lambda v: v.notna(), None).to_numpy()
         rows = []
         for value in sorted({v for v in g if v is not None}, key=str):
             sub = df[g == value]
-            n_pos, n_flag = int(sub["y"].sum()), int(sub["flag"].sum())
-            hits = int((sub["y"].astype(bool) & sub["flag"]).sum())
+            # flags are expected inclusions (ties at the cut share the places)
+            n_pos, n_flag = int(sub["y"].sum()), float(sub["flag"].sum())
+            hits = float((sub["y"].astype(float) * sub["flag"]).sum())
             rows.append(
                 {
                     "group": str(value),
@@ -454,6 +456,7 @@ def subgroup_metrics(
                     "precision_at_k": hits / n_flag if n_flag else None,
                     "recall_at_k": hits / n_pos if n_pos else None,
                     "auroc": _auroc_ci(sub, n_boot, seed),
+                    "small": n_pos < MIN_EVENTS,
                 }
             )
         out[col] = rows
@@ -503,10 +506,10 @@ def _selection(bt: pd.DataFrame, settings: EvaluationSettings) -> dict[str, Any]
         entry = {}
         for by in TARGETS:
             flag = _top_k_by_origin(ids, g[f"p_{by}"].to_numpy(dtype=float), s.k)
-            entry[f"top_k_by_{by}"] = {
-                "share_inspected": float(g.loc[flag, "inspected"].mean()),
-                "mean_p_inspected": float(g.loc[flag, "p_inspected"].mean()),
-                "joint_precision_at_k": float(g.loc[flag, "label"].mean()),
+            entry[f"top_k_by_{by}"] = {  # expected over random orders of ties
+                "share_inspected": float(np.average(g["inspected"], weights=flag)),
+                "mean_p_inspected": float(np.average(g["p_inspected"], weights=flag)),
+                "joint_precision_at_k": float(np.average(g["label"], weights=flag)),
             }
         per_model[name] = entry
     out["models"] = per_model
