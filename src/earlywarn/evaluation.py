@@ -53,12 +53,15 @@ from earlywarn.backtest import Split, split_rows
 from earlywarn.baselines import BASELINES, available_baselines, make_baseline, make_timing_model
 from earlywarn.labels import CENSORING, CENSORING_WORDS, INSPECTION_LABELS, failure_events
 from earlywarn.metrics import auroc_ci, evaluate_predictions, lead_time
+from earlywarn.predictions import to_long
 
 __all__ = [
     "SUBGROUPS",
     "TARGETS",
+    "EvaluationRun",
     "EvaluationSettings",
     "backtest_targets",
+    "evaluate_and_keep",
     "evaluate_backtest",
     "final_training",
     "fit_model",
@@ -535,6 +538,7 @@ def evaluate_backtest(
     *,
     model_names: Sequence[str],
     groups: pd.DataFrame | None = None,
+    failures: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Metrics of every model, baseline and the oracle, for both targets.
 
@@ -550,6 +554,8 @@ def evaluate_backtest(
         Which names in ``bt`` are models; the others (except ``oracle``) are baselines.
     groups : DataFrame, optional
         From :func:`subgroup_table`.
+    failures : DataFrame, optional
+        ``council_code, date`` of the failures for lead times (default: from ``events``).
 
     Returns
     -------
@@ -560,7 +566,7 @@ def evaluate_backtest(
         (ROC and PR points) and ``lead_times`` (years, per evaluable failure).
     """
     s = settings
-    fails = _failures(events, s.kinds)
+    fails = failures if failures is not None else _failures(events, s.kinds)
     horizon = pd.DateOffset(months=s.horizon_months)
     names = list(dict.fromkeys(bt["model"]))
     out: dict[str, Any] = {"target": s.target}
@@ -705,6 +711,17 @@ def model_makers(
     return makers, list(kinds)
 
 
+@dataclass
+class EvaluationRun:
+    """Everything an evaluation produced: the dict, the ranking target's rows, and the
+    saved long predictions and failure dates it can be recomputed from."""
+
+    evaluation: dict[str, Any]
+    predictions: pd.DataFrame
+    long: pd.DataFrame
+    failures: pd.DataFrame
+
+
 def run_evaluation(
     X: pd.DataFrame,
     events: pd.DataFrame,
@@ -728,7 +745,30 @@ def run_evaluation(
         Every backtest row (``model, council_code, origin, p_conditional, p_joint,
         p_inspected, label, inspected, censored, failed_at_origin``) plus ``y`` and ``p``
         for the ranking target on the rows it is measured on.
+
+    See :func:`evaluate_and_keep` for the saved long predictions as well.
     """
+    run = evaluate_and_keep(
+        X, events, panel, splits, settings, model_kinds, model_params, true_risk, specs
+    )
+    return run.evaluation, run.predictions
+
+
+def evaluate_and_keep(
+    X: pd.DataFrame,
+    events: pd.DataFrame,
+    panel: pd.DataFrame,
+    splits: Sequence[Split],
+    settings: EvaluationSettings,
+    model_kinds: Sequence[str],
+    model_params: dict[str, dict[str, Any]] | None = None,
+    true_risk: pd.DataFrame | None = None,
+    specs: Any = None,
+) -> EvaluationRun:
+    """:func:`run_evaluation`, also keeping the saved long predictions
+    (:func:`earlywarn.predictions.to_long`) and the failure dates used for lead times:
+    :func:`earlywarn.predictions.evaluation_from_predictions` recomputes the evaluation
+    from these two alone."""
     s = settings
     makers, names = model_makers(
         model_kinds, model_params or {}, s.seed, s.baselines, X.columns, specs
@@ -738,12 +778,13 @@ def run_evaluation(
     if oracle_ok and len(bt):
         bt = pd.concat([bt, oracle_predictions(bt, true_risk)], ignore_index=True)
     groups = subgroup_table(panel, X, s.subgroups) if s.subgroups else None
-    ev = evaluate_backtest(bt, events, s, model_names=names, groups=groups)
+    fails = _failures(events, s.kinds)
+    ev = evaluate_backtest(bt, events, s, model_names=names, groups=groups, failures=fails)
     if "oracle" in ev:
         ev["oracle"]["note"] = "true probabilities from the synthetic generator, on the same rows"
     out = {"label": describe(s), "settings": s.as_dict(), **ev}
     pred = target_rows(bt, s.target, s)
-    return out, pred
+    return EvaluationRun(out, pred, to_long(bt, names, groups), fails)
 
 
 # --------------------------------------------------------------------------- report
