@@ -50,7 +50,13 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.backtest import Split, split_rows
-from earlywarn.baselines import BASELINES, available_baselines, make_baseline, make_timing_model
+from earlywarn.baselines import (
+    BASELINES,
+    available_baselines,
+    baseline_unavailable,
+    make_baseline,
+    make_timing_model,
+)
 from earlywarn.labels import CENSORING, CENSORING_WORDS, INSPECTION_LABELS, failure_events
 from earlywarn.metrics import auroc_ci, evaluate_predictions, lead_time
 from earlywarn.predictions import to_long
@@ -236,8 +242,14 @@ def backtest_targets(
     splits: Sequence[Split],
     makers: dict[str, Callable[[], Any]],
     settings: EvaluationSettings,
+    model_names: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Backtest every model on the same splits, for both targets.
+
+    A baseline (a name in ``settings.baselines`` that is not in ``model_names``) whose
+    training feature is empty or constant at a split is not scored there
+    (:func:`~earlywarn.baselines.baseline_unavailable`); :func:`evaluate_backtest` lists
+    it as unavailable at that origin.
 
     Parameters
     ----------
@@ -271,8 +283,11 @@ def backtest_targets(
         Xfit, yfit, w = _training_set(Xtr, lab_tr, pi_tr, s)
         if yfit.nunique() < 2:
             continue
-        truth = lab_te.drop(columns=["window_end", "failure_date"]).reset_index()
+        refs = _training_rates(lab_tr, s)
+        truth = lab_te.drop(columns=["window_end", "failure_date"]).reset_index().assign(**refs)
         for name, make in makers.items():
+            if name in s.baselines and name not in model_names and baseline_unavailable(name, Xfit):
+                continue  # an empty or constant feature: unavailable here, never scored
             model = _fit(make(), Xfit, yfit, w)
             p = model.predict_proba(Xte)[:, 1]
             p_cond, p_joint = _to_targets(p, pi_te, s)
@@ -287,9 +302,21 @@ def backtest_targets(
             )
     cols = ["model", "council_code", "origin", "p_conditional", "p_joint", "p_inspected"]
     cols += ["label", "inspected", "censored", "failed_at_origin", "n_train"]
+    cols += ["ref_conditional", "ref_joint"]
     if not out:
         return pd.DataFrame(columns=cols)
     return pd.concat(out, ignore_index=True)[cols]
+
+
+def _training_rates(lab: pd.DataFrame, s: EvaluationSettings) -> dict[str, float]:
+    """Each target's base rate in the training rows: the reference forecast, known at the
+    origin, that a model's Brier score is compared with (``brier_skill``)."""
+    keep = ~lab["failed_at_origin"].to_numpy() if s.new_failures_only else np.ones(len(lab), bool)
+    y = lab["label"].to_numpy(dtype=float)
+    seen = keep & ~lab["censored"].to_numpy()
+    joint = float(y[keep].mean()) if keep.any() else np.nan
+    cond = float(y[seen].mean()) if seen.any() else joint
+    return {"ref_conditional": cond, "ref_joint": joint}
 
 
 def oracle_predictions(bt: pd.DataFrame, true_risk: pd.DataFrame) -> pd.DataFrame:
@@ -318,6 +345,8 @@ def target_rows(bt: pd.DataFrame, target: str, settings: EvaluationSettings) -> 
     if target == "conditional":
         rows = rows[~rows["censored"].astype(bool)]
     out = rows.assign(y=rows["label"].astype(int), p=rows[f"p_{target}"].astype(float))
+    if f"ref_{target}" in rows:
+        out = out.assign(reference=rows[f"ref_{target}"].astype(float))
     if target == "conditional" and settings.censoring == "weight":
         out = out.assign(weight=1.0 / np.clip(out["p_inspected"], MIN_P_INSPECTED, 1.0))
     return out
@@ -575,7 +604,8 @@ def evaluate_backtest(
         sec: dict[str, Any] = {"models": {}, "baselines": {}, "score": score_words(target, s)}
         for name in names:
             rows = target_rows(bt[bt["model"] == name], target, s)
-            cols = ["council_code", "origin", "y", "p", *(["weight"] if "weight" in rows else [])]
+            cols = ["council_code", "origin", "y", "p"]
+            cols += [c for c in ("weight", "reference") if c in rows]
             ev = evaluate_predictions(
                 rows[cols], k=s.k, mu=s.mu, n_boot=s.n_boot, seed=s.seed,
                 events=fails, horizon=horizon,
@@ -600,8 +630,76 @@ def evaluate_backtest(
         sections[target] = sec
     out.update(sections[s.target])
     out["other_target"] = {"target": s.other_target, **sections[s.other_target]}
+    out["unavailable_baselines"] = _unavailable(bt, s, model_names)
+    out["published_list"] = _published_lists(bt, s)
+    out["paired_differences"] = {
+        target: _paired(bt, sections[target], target, s, model_names)
+        for target in (s.target, s.other_target)
+    }
     if s.by_inspection:
         out["selection"] = _selection(bt, s)
+    return out
+
+
+def _published_lists(bt: pd.DataFrame, s: EvaluationSettings) -> dict[str, Any]:
+    """The headline: the top k of all councils by the ranking score, per origin
+    (:func:`earlywarn.headline.published_list`), for every model, baseline and oracle."""
+    from earlywarn.headline import published_list
+
+    rows = bt[~bt["failed_at_origin"].astype(bool)] if s.new_failures_only else bt
+    out = {}
+    for name, g in rows.groupby("model", sort=False):
+        g = g.assign(p=g[f"p_{s.target}"].astype(float))
+        out[name] = published_list(g, s.k, n_boot=min(s.n_boot, 200), seed=s.seed)
+    return out
+
+
+def _paired(
+    bt: pd.DataFrame,
+    sec: dict[str, Any],
+    target: str,
+    s: EvaluationSettings,
+    model_names: Sequence[str],
+) -> dict[str, Any]:
+    """Every model against the best baseline (and, joint target, the timing model)."""
+    from earlywarn.headline import paired_differences
+
+    def within(ev: dict) -> float:
+        v = ev["pooled"].get("auroc_within_origin", {}).get("value")
+        return -np.inf if v is None or v != v else v
+
+    bases = {n: e for n, e in sec["baselines"].items() if n not in model_names}
+    best = max(bases, key=lambda n: within(bases[n])) if bases else None
+    names = [n for n in model_names if n in set(bt["model"])]
+    scores = {n: target_rows(bt[bt["model"] == n], target, s) for n in [*names, best] if n}
+    refs = {"best baseline": best} if best else {}
+    if target == "joint" and s.by_inspection:
+        g = target_rows(bt[bt["model"] == names[0]], target, s) if names else None
+        if g is not None:
+            scores["timing model"] = g.assign(p=g["p_inspected"].astype(float))
+            refs["timing model alone"] = "timing model"
+    rows = paired_differences(scores, refs, names, s.k, n_boot=min(s.n_boot, 200), seed=s.seed)
+    return {"best_baseline": best, "rows": rows}
+
+
+def _unavailable(
+    bt: pd.DataFrame, s: EvaluationSettings, model_names: Sequence[str]
+) -> dict[str, Any]:
+    """Baselines with no score at some test origins (feature empty, constant or absent)."""
+    origins = sorted(pd.to_datetime(bt["origin"]).unique())
+    out = {}
+    for name in s.baselines:
+        if name in model_names:
+            continue
+        have = set(pd.to_datetime(bt.loc[bt["model"] == name, "origin"]).unique())
+        missing = [o for o in origins if o not in have]
+        if missing:
+            out[name] = {
+                "origins": [str(pd.Timestamp(o).date()) for o in missing],
+                "everywhere": len(missing) == len(origins),
+                "reason": "its training feature is absent, empty or constant at these origins "
+                "(a constant score ranks nothing): not scored there, never given an AUROC",
+            }
     return out
 
 
@@ -773,7 +871,7 @@ def evaluate_and_keep(
     makers, names = model_makers(
         model_kinds, model_params or {}, s.seed, s.baselines, X.columns, specs
     )
-    bt = backtest_targets(X, events, splits, makers, s)
+    bt = backtest_targets(X, events, splits, makers, s, model_names=names)
     oracle_ok = true_risk is not None and tuple(s.kinds) == ("inadequate",)
     if oracle_ok and len(bt):
         bt = pd.concat([bt, oracle_predictions(bt, true_risk)], ignore_index=True)

@@ -48,6 +48,7 @@ __all__ = [
     "recall_at_k",
     "usefulness",
     "usefulness_curve",
+    "within_origin_scores",
 ]
 
 PRED_COLUMNS = ["council_code", "origin", "y", "p"]
@@ -56,6 +57,8 @@ _CLIP = 1e-6
 _MAX_FPR = 0.2
 _DEFAULT_MUS = tuple(float(m) for m in np.round(np.linspace(0.05, 0.95, 19), 2))
 _NAN = float("nan")
+_MAX_SKIPPED_SHARE = 0.2  # an interval with more undefined resamples is flagged 'unstable'
+_MIN_ORIGIN_EVENTS = 5  # an origin with fewer failures is flagged 'small'
 
 ArrayLike = Sequence[float] | np.ndarray | pd.Series
 
@@ -972,7 +975,41 @@ _POOLED_SCALARS = (
     "auroc", "pauroc_fpr20", "average_precision", "precision_at_k", "recall_at_k",
     "lift_at_k", "brier", "reliability", "resolution", "uncertainty", "calibration_slope",
     "calibration_intercept", "ur", "ur_topk", "nsr", "nsr_topk",
+    "auroc_within_origin", "average_precision_within_origin", "observed_expected",
+    "brier_skill",
 )  # fmt: skip
+
+
+def within_origin_scores(
+    y: np.ndarray, p: np.ndarray, w: np.ndarray, origin_ids: np.ndarray
+) -> tuple[float, float]:
+    """AUROC and average precision from pairs *within* an origin only.
+
+    Pooled AUROC compares a council at one origin with a council at another, so a score
+    that only tracks the calendar (the base rate drifting between origins) gets credit
+    for ranking. Within-origin AUROC is the share of concordant (failure, non-failure)
+    pairs at the same origin: the per-origin AUROCs weighted by their number of pairs.
+    Within-origin AP is the per-origin APs weighted by their number of failures. A score
+    constant within each origin gets exactly 0.5 (AUROC) and the base rate (AP).
+
+    >>> y = np.array([1, 0, 1, 0]); o = np.array([0, 0, 1, 1])
+    >>> within_origin_scores(y, np.array([.2, .2, .8, .8]), np.ones(4), o)
+    (0.5, 0.5)
+    """
+    auc_num = auc_den = ap_num = ap_den = 0.0
+    for j in np.unique(origin_ids):
+        m = origin_ids == j
+        yj, wj = y[m], w[m]
+        pos = float(wj @ yj)
+        neg = float(wj.sum()) - pos
+        if pos <= 0 or neg <= 0:
+            continue
+        auc, _, ap = _ranking_scores(yj, p[m], wj)
+        auc_num += auc * pos * neg
+        auc_den += pos * neg
+        ap_num += ap * pos
+        ap_den += pos
+    return _ratio(auc_num, auc_den), _ratio(ap_num, ap_den)
 
 
 def _ranking_scores(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
@@ -1040,8 +1077,12 @@ def _scalar_metrics(
     threshold: float | str,
     n_bins: int,
     exact: bool = True,
+    ref: np.ndarray | None = None,
 ) -> dict[str, float]:
     """All scalar metrics of one (pooled or single-origin) sample, as plain floats.
+
+    ``ref`` is a reference probability known at each row's origin (the training base
+    rate): ``brier_skill = 1 - brier / brier(ref)`` (``nan`` without it).
 
     ``exact=True`` uses scikit-learn and statsmodels; ``exact=False`` (bootstrap
     resamples) uses the equivalent fast paths :func:`_ranking_scores` and
@@ -1060,6 +1101,9 @@ def _scalar_metrics(
             out["auroc"], out["pauroc_fpr20"], out["average_precision"] = _ranking_scores(y, p, w)
             slope, intercept = _recalibration_newton(y, p, w)
         out["calibration_slope"], out["calibration_intercept"] = slope, intercept
+        within = within_origin_scores(y, p, w, origin_ids)
+        out["auroc_within_origin"], out["average_precision_within_origin"] = within
+    out["observed_expected"] = _ratio(w @ y, w @ p)
     # Ranking at k: per origin, then the mean over the origins where it is defined (k is
     # a per-origin budget, so pooling rows would flag k councils in all).
     flagged = _top_k_by_origin(origin_ids, p, k)
@@ -1083,6 +1127,8 @@ def _scalar_metrics(
         dec = _brier_terms(y, p, w, n_bins)
     for name in ("brier", "reliability", "resolution", "uncertainty"):
         out[name] = dec[name]
+    if ref is not None and w.sum() > 0:
+        out["brier_skill"] = 1.0 - _ratio(out["brier"], float(w @ (y - ref) ** 2) / w.sum())
     # Usefulness: the threshold rule (given or Ua-maximising), and the top-k rule.
     if isinstance(threshold, str):
         _, counts = _optimal_thresholds(y, p, w, np.array([mu]))
@@ -1179,13 +1225,15 @@ def evaluate_predictions(
     p = df["p"].to_numpy(dtype=float)
     w = _weights(df)
     origin_ids, origins = pd.factorize(df["origin"], sort=True)
+    ref = df["reference"].to_numpy(dtype=float) if "reference" in df.columns else None
 
     def metrics(idx: np.ndarray | None) -> dict[str, float]:
         if idx is None:
-            return _scalar_metrics(y, p, w, origin_ids, k, mu, threshold, n_bins)
+            return _scalar_metrics(y, p, w, origin_ids, k, mu, threshold, n_bins, ref=ref)
         return _scalar_metrics(
-            y[idx], p[idx], w[idx], origin_ids[idx], k, mu, threshold, n_bins, exact=False
-        )
+            y[idx], p[idx], w[idx], origin_ids[idx], k, mu, threshold, n_bins, exact=False,
+            ref=None if ref is None else ref[idx],
+        )  # fmt: skip
 
     point = metrics(None)
     boot = np.full((max(int(n_boot), 0), len(_POOLED_SCALARS)), np.nan)
@@ -1198,9 +1246,20 @@ def evaluate_predictions(
     pooled: dict[str, Any] = {}
     for j, name in enumerate(_POOLED_SCALARS):
         lo, hi = _percentile_interval(boot[:, j], level) if n_boot > 0 else (_NAN, _NAN)
+        skipped = int(np.isnan(boot[:, j]).sum()) if n_boot > 0 else 0
         pooled[name] = {"value": point[name], "lo": lo, "hi": hi}
+        if n_boot > 0 and skipped > _MAX_SKIPPED_SHARE * n_boot:
+            pooled[name]["unstable"] = True  # too many resamples where it is undefined
     pooled["n"] = len(df)
     pooled["n_pos"] = int(y.sum())
+    # chance levels of the ranking at k: a random order within each origin
+    n_o = np.bincount(origin_ids, weights=w)
+    rate_o = np.bincount(origin_ids, weights=w * y) / np.where(n_o > 0, n_o, 1)
+    cnt = np.bincount(origin_ids)
+    has_pos = np.bincount(origin_ids, weights=y) > 0
+    pooled["precision_at_k_chance"] = float(rate_o.mean()) if rate_o.size else _NAN
+    share = np.minimum(k, cnt) / np.where(cnt > 0, cnt, 1)
+    pooled["recall_at_k_chance"] = float(share[has_pos].mean()) if has_pos.any() else _NAN
     if isinstance(threshold, str):
         pooled["threshold"] = float(_optimal_thresholds(y, p, w, np.array([mu]))[0][0])
     else:
@@ -1216,8 +1275,15 @@ def evaluate_predictions(
     per_origin = []
     for j, origin in enumerate(origins):
         m = origin_ids == j
-        vals = _scalar_metrics(y[m], p[m], w[m], origin_ids[m], k, mu, threshold, n_bins)
-        per_origin.append({"origin": origin, "n": int(m.sum()), "n_pos": int(y[m].sum()), **vals})
+        vals = _scalar_metrics(
+            y[m], p[m], w[m], origin_ids[m], k, mu, threshold, n_bins,
+            ref=None if ref is None else ref[m],
+        )  # fmt: skip
+        n_pos = int(y[m].sum())
+        per_origin.append(
+            {"origin": origin, "n": int(m.sum()), "n_pos": n_pos,
+             "small": n_pos < _MIN_ORIGIN_EVENTS, **vals}
+        )  # fmt: skip
 
     out: dict[str, Any] = {
         "settings": {

@@ -9,8 +9,9 @@ Columns (:data:`COLUMNS`): ``model``, ``kind`` (``model`` / ``baseline`` / ``ora
 ``label`` (0/1; empty where the target's label is censored: the conditional label of a
 council not inspected in its window), ``inspected``, ``censored``, ``failed_at_origin``,
 ``n_train``, plus ``p_inspected`` (the inspection-timing model's probability, used for the
-``weight`` censoring and the selection figures) and, when the cycle has them, the subgroup
-columns ``group_<name>``.
+``weight`` censoring and the selection figures), ``reference`` (the target's base rate in
+the training rows, known at the origin: the reference of the Brier skill) and, when the
+cycle has them, the subgroup columns ``group_<name>``.
 
 :func:`evaluation_from_predictions` recomputes the evaluation dict from this table alone
 (plus the failure dates for lead times, :data:`FAILURE_COLUMNS`), through the same code
@@ -49,7 +50,7 @@ __all__ = [
 PREDICTIONS_FILE = "backtest_predictions.parquet"
 COLUMNS = [
     "model", "kind", "council_code", "origin", "target", "probability", "label",
-    "inspected", "censored", "failed_at_origin", "n_train", "p_inspected",
+    "inspected", "censored", "failed_at_origin", "n_train", "p_inspected", "reference",
 ]  # fmt: skip
 FAILURE_COLUMNS = ["council_code", "date"]
 _TARGETS = ("conditional", "joint")
@@ -96,6 +97,9 @@ def to_long(
                     "failed_at_origin": bt["failed_at_origin"].astype(bool),
                     "n_train": bt["n_train"].astype("Int64"),
                     "p_inspected": bt["p_inspected"].astype(float),
+                    "reference": bt[f"ref_{target}"].astype(float)
+                    if f"ref_{target}" in bt
+                    else float("nan"),
                 }
             )
         )
@@ -129,6 +133,9 @@ def from_long(long: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     wide["label"] = joint["label"].astype(int)
     wide["p_joint"] = joint["probability"].astype(float)
     wide["p_conditional"] = cond["probability"].reindex(wide.index).astype(float)
+    if "reference" in long.columns:
+        wide["ref_joint"] = joint["reference"].astype(float)
+        wide["ref_conditional"] = cond["reference"].reindex(wide.index).astype(float)
     wide["n_train"] = wide["n_train"].astype(int)
     wide = wide.reset_index()
     # keep the saved order of models (models, baselines, oracle)
@@ -137,6 +144,7 @@ def from_long(long: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     wide = wide.sort_values(["_m", "origin", "council_code"], kind="stable").drop(columns="_m")
     cols = ["model", "council_code", "origin", "p_conditional", "p_joint", "p_inspected"]
     cols += ["label", "inspected", "censored", "failed_at_origin", "n_train"]
+    cols += [c for c in ("ref_conditional", "ref_joint") if c in wide]
     model_names = list(dict.fromkeys(long.loc[long["kind"] == "model", "model"]))
     return wide[cols].reset_index(drop=True), model_names
 
