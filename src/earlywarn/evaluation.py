@@ -57,7 +57,13 @@ from earlywarn.baselines import (
     make_baseline,
     make_timing_model,
 )
-from earlywarn.labels import CENSORING, CENSORING_WORDS, INSPECTION_LABELS, failure_events
+from earlywarn.labels import (
+    CENSORING,
+    CENSORING_WORDS,
+    INSPECTION_LABELS,
+    failure_events,
+    label_events,
+)
 from earlywarn.metrics import auroc_ci, evaluate_predictions, lead_time
 from earlywarn.predictions import to_long
 
@@ -111,6 +117,8 @@ class EvaluationSettings:
     seed: int = 0
     subgroups: tuple[str, ...] = SUBGROUPS
     baselines: tuple[str, ...] = BASELINES
+    frameworks: str = "headline"
+    recalibrate: bool = False
 
     def __post_init__(self) -> None:
         if self.censoring not in CENSORING:
@@ -128,6 +136,8 @@ class EvaluationSettings:
             "mu": getattr(ev, "mu", None),
             "subgroups": getattr(ev, "subgroups", None),
             "baselines": getattr(ev, "baselines", None),
+            "frameworks": getattr(lab, "frameworks", None),
+            "recalibrate": getattr(ev, "recalibrate", None),
         }
         return cls(
             horizon_months=cfg.horizon_months,
@@ -271,6 +281,7 @@ def backtest_targets(
         ``label, inspected, censored, failed_at_origin, n_train``.
     """
     s = settings
+    events = label_events(events, s.frameworks)
     out = []
     for split in splits:
         Xtr, lab_tr, Xte, lab_te = split_rows(X, events, split, s.horizon_months, s.kinds)
@@ -373,6 +384,7 @@ def final_training(
     from earlywarn.labels import make_labels
 
     s = settings
+    events = label_events(events, s.frameworks)
     origins = X.index.get_level_values("origin")
     Xtr = X[origins.isin(pd.DatetimeIndex(train_origins))]
     lab = make_labels(events, Xtr.index, s.horizon_months, s.kinds, known_at=as_of)
@@ -397,8 +409,16 @@ def fit_model(model: Any, X: pd.DataFrame, y: pd.Series, weights: np.ndarray | N
 
 
 # --------------------------------------------------------------------------- metrics
-def _failures(events: pd.DataFrame, kinds: tuple[str, ...]) -> pd.DataFrame:
-    return failure_events(events, kinds)[["council_code", "date"]].reset_index(drop=True)
+def _failures(
+    events: pd.DataFrame, kinds: tuple[str, ...], frameworks: str = "headline"
+) -> pd.DataFrame:
+    """``council_code, date`` of the failures (lead times): overall judgements only by
+    default, and a judgement copied to a successor council counted once (the copies,
+    ``history_carried``, are left out: the original stays under the predecessor)."""
+    ev = label_events(events, frameworks)
+    if "history_carried" in ev.columns:
+        ev = ev[~ev["history_carried"].eq(True)]
+    return failure_events(ev, kinds)[["council_code", "date"]].reset_index(drop=True)
 
 
 def _curves(pred: pd.DataFrame, n_points: int = 60) -> dict[str, list]:
@@ -595,7 +615,7 @@ def evaluate_backtest(
         (ROC and PR points) and ``lead_times`` (years, per evaluable failure).
     """
     s = settings
-    fails = failures if failures is not None else _failures(events, s.kinds)
+    fails = failures if failures is not None else _failures(events, s.kinds, s.frameworks)
     horizon = pd.DateOffset(months=s.horizon_months)
     names = list(dict.fromkeys(bt["model"]))
     out: dict[str, Any] = {"target": s.target}
@@ -718,6 +738,13 @@ def describe(settings: EvaluationSettings) -> dict:
         "censoring_mode": s.censoring,
         "censoring": censoring,
         "new_failures_only": s.new_failures_only,
+        "frameworks": s.frameworks,
+        "frameworks_words": (
+            "only overall (headline) inspection judgements count; re-inspections and "
+            "thematic or partial frameworks are left out"
+            if s.frameworks == "headline"
+            else "every inspection framework counts, also re-inspections and thematic ones"
+        ),
         "new_failures_words": (
             "councils already in a failed state at the origin are left out (new failures only)"
             if s.new_failures_only
@@ -959,7 +986,7 @@ def evaluate_and_keep(
     if oracle_ok and len(bt):
         bt = pd.concat([bt, oracle_predictions(bt, true_risk)], ignore_index=True)
     groups = subgroup_table(panel, X, s.subgroups) if s.subgroups else None
-    fails = _failures(events, s.kinds)
+    fails = _failures(events, s.kinds, s.frameworks)
     ev = evaluate_backtest(bt, events, s, model_names=names, groups=groups, failures=fails)
     if "oracle" in ev:
         ev["oracle"]["note"] = "true probabilities from the synthetic generator, on the same rows"
