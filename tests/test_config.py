@@ -61,3 +61,24 @@ def test_missing_and_invalid_files(tmp_path):
     bad.write_text("cycle = [unclosed\n")
     with pytest.raises(UserInputError, match="not valid TOML"):
         load_config(bad)
+
+
+@pytest.mark.parametrize(
+    ("section", "values", "message"),
+    [
+        ("labels", {"frameworks": "some"}, "labels.frameworks 'some' is unknown"),
+        ("evaluate", {"held_out_origins": ["2021-03-31"]}, "selection_origins is empty"),
+        (
+            "evaluate",
+            {"selection_origins": ["2019-03-31"], "held_out_origins": ["2018-03-31"]},
+            "held_out_origins must all come after",
+        ),
+        ("evaluate", {"selection_origins": ["soon"]}, "selection_origins 'soon' is not a date"),
+    ],
+)
+def test_protocol_and_label_keys_are_checked(section, values, message):
+    from earlywarn.config import parse_config
+
+    raw = {"cycle": "t", "as_of": "2020-03-31", section: values}
+    with pytest.raises(UserInputError, match=message):
+        parse_config(raw)

@@ -109,3 +109,28 @@ def test_never_overwrites_an_earlier_output(cycle_result, small_config_dict):
     with pytest.raises(UserInputError, match="not overwriting"):
         run_cycle(parse_config(small_config_dict), out_dir=result.out_dir, tracking_uri=uri)
     assert (result.out_dir / "risk_list.csv").read_bytes() == before
+
+
+def test_evaluation_is_recomputed_from_the_saved_predictions(cycle_result):
+    """Every figure of evaluation.json comes back from backtest_predictions.parquet."""
+    from earlywarn.predictions import COLUMNS, PREDICTIONS_FILE, recompute_evaluation
+
+    result, uri = cycle_result
+    long = pd.read_parquet(result.out_dir / PREDICTIONS_FILE)
+    assert COLUMNS == list(long.columns[: len(COLUMNS)])
+    assert set(long["kind"]) == {"model", "baseline", "oracle"}
+    assert set(long["target"]) == {"joint", "conditional"}
+    assert not long.duplicated(["model", "council_code", "origin", "target"]).any()
+    cond = long[long["target"] == "conditional"]
+    assert cond.loc[cond["censored"], "label"].isna().all()  # censored: no conditional label
+    assert long.loc[long["target"] == "joint", "label"].notna().all()
+    saved, again = recompute_evaluation(result.out_dir)
+    assert {"models", "baselines", "oracle", "other_target", "lead_times"} <= set(again)
+    for key, value in again.items():
+        assert saved[key] == value, key
+    # and the same file is in the MLflow parent run
+    import mlflow
+
+    client = mlflow.MlflowClient(uri)
+    arts = {a.path for a in client.list_artifacts(result.run_info["parent_run_id"])}
+    assert PREDICTIONS_FILE in arts

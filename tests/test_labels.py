@@ -76,3 +76,27 @@ def test_failed_at_origin_for_new_failures_only():
     assert lab["failed_at_origin"].tolist() == [True, False, False, False, False, False]
     lab = make_labels(ev, IDX, 24, kinds=("financial_notice",))
     assert lab["failed_at_origin"].tolist() == [False] * 5 + [True]
+
+
+def test_only_overall_judgements_count_by_default():
+    """A thematic re-inspection graded 'inadequate' is no failure unless asked for."""
+    from earlywarn.labels import label_events
+
+    ev = pd.DataFrame(
+        {
+            "council_code": ["E06900001", "E06900001"],
+            "date": pd.to_datetime(["2016-05-01", "2017-01-10"]),
+            "event_type": ["inspection", "inspection"],
+            "service": ["childrens_services"] * 2,
+            "severity": [2.0, 4.0],
+            "source": ["x", "x"],
+            "headline": [True, False],
+        }
+    )
+    idx = pd.MultiIndex.from_tuples(
+        [("E06900001", pd.Timestamp("2015-03-31"))], names=["council_code", "origin"]
+    )
+    overall = make_labels(label_events(ev), idx, horizon_months=24)
+    every = make_labels(label_events(ev, "all"), idx, horizon_months=24)
+    assert overall["label"].iloc[0] == 0 and every["label"].iloc[0] == 1
+    assert label_events(ev.drop(columns="headline")).shape[0] == 2  # no column: all overall

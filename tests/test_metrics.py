@@ -70,18 +70,44 @@ def _no_warnings() -> Iterator[None]:
 def test_precision_recall_lift_at_k_with_ties():
     y = [0, 1, 1, 0, 1]
     p = [0.9, 0.5, 0.5, 0.5, 0.1]
-    # Stable sort by -p: position 0, then the tied 1, 2, 3 in that order, then 4.
+    # Position 0 is flagged first; the tied 1, 2, 3 share the places left at the cut.
     assert precision_at_k(y, p, 1) == 0.0
-    assert precision_at_k(y, p, 2) == 0.5
-    assert precision_at_k(y, p, 3) == pytest.approx(2 / 3)
+    assert precision_at_k(y, p, 2) == pytest.approx(1 / 3)  # (1/3)(1 + 1 + 0) / 2
+    assert precision_at_k(y, p, 3) == pytest.approx(4 / 9)
     assert precision_at_k(y, p, 4) == 0.5
     assert precision_at_k(y, p, 10) == pytest.approx(3 / 5)  # k > n flags everyone
-    assert recall_at_k(y, p, 2) == pytest.approx(1 / 3)
-    assert recall_at_k(y, p, 3) == pytest.approx(2 / 3)
-    assert lift_at_k(y, p, 2) == pytest.approx(0.5 / 0.6)
-    # Ties go to the earlier position: moving the positive changes the answer.
-    assert precision_at_k([0, 0, 0, 1], [0.9, 0.5, 0.5, 0.5], 2) == 0.0
-    assert precision_at_k([0, 1, 0, 0], [0.9, 0.5, 0.5, 0.5], 2) == 0.5
+    assert recall_at_k(y, p, 2) == pytest.approx(2 / 9)
+    assert recall_at_k(y, p, 3) == pytest.approx(4 / 9)
+    assert lift_at_k(y, p, 2) == pytest.approx((1 / 3) / 0.6)
+    # Moving the positive within the tie changes nothing: no position breaks a tie.
+    assert precision_at_k([0, 0, 0, 1], [0.9, 0.5, 0.5, 0.5], 2) == pytest.approx(1 / 6)
+    assert precision_at_k([0, 1, 0, 0], [0.9, 0.5, 0.5, 0.5], 2) == pytest.approx(1 / 6)
+
+
+def test_ranking_at_k_is_the_expectation_over_orders_of_ties():
+    """Brute force: the mean over every order of the tied units, flagged by position."""
+    from itertools import permutations
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n = 7
+        p = rng.choice([0.1, 0.4, 0.4, 0.7], size=n)
+        y = rng.integers(0, 2, size=n)
+        if y.sum() == 0:
+            y[0] = 1
+        for k in (1, 2, 3, 5):
+            precs, recs = [], []
+            for perm in set(permutations(range(n))):
+                order = sorted(range(n), key=lambda i: (-p[i], perm[i]))
+                top = order[:k]
+                precs.append(y[top].sum() / k)
+                recs.append(y[top].sum() / y.sum())
+            assert precision_at_k(y, p, k) == pytest.approx(np.mean(precs))
+            assert recall_at_k(y, p, k) == pytest.approx(np.mean(recs))
+    # a constant score gets exactly the chance level
+    y = rng.integers(0, 2, size=40)
+    assert precision_at_k(y, np.full(40, 0.3), 10) == pytest.approx(y.mean())
+    assert recall_at_k(y, np.full(40, 0.3), 10) == pytest.approx(10 / 40)
 
 
 def test_ranking_at_k_undefined_and_invalid():
@@ -288,14 +314,28 @@ def test_flag_stability_hand_computed():
     assert summary["n_councils_ever_flagged"] == 3
 
 
-def test_frame_functions_ignore_row_order_and_break_ties_by_code():
+def test_frame_functions_ignore_row_order_and_share_ties():
     pred = _lead_pred()
     pred.loc[pred["council_code"] == "E", "p"] = 0.8  # ties B (and C in 2017)
     shuffled = pred.sample(frac=1.0, random_state=1)
     a, _ = flag_stability(pred, k=2)
     b, _ = flag_stability(shuffled, k=2)
     pd.testing.assert_frame_equal(a, b)
-    assert a["n_entered"].tolist() == [1, 1, 0]  # 2016: A,B; 2017: A,C; 2018: A,B
+    # A always flagged; the second place is shared by the two tied councils (1/2 each),
+    # so the expected number staying is 1 + 1/4 (E twice), + 1/4 more from 2018 (B twice)
+    assert a["n_stayed"].tolist() == pytest.approx([1.25, 1.25, 1.5])
+    assert a["n_entered"].tolist() == pytest.approx([0.75, 0.75, 0.5])
+    # the same data with council codes swapped gives the same figures (no code order)
+    swapped = pred.replace({"council_code": {"B": "Z", "E": "B"}}).replace(
+        {"council_code": {"Z": "E"}}
+    )
+    c, _ = flag_stability(swapped, k=2)
+    pd.testing.assert_frame_equal(a, c)
+    events = pd.DataFrame({"council_code": ["E"], "date": pd.to_datetime(["2019-09-30"])})
+    frame, summary = lead_time(pred, events, k=2)
+    # flagged at 2019 w.p. 1/2; the run reaches back 1, 2, 3, 4 origins w.p. 1/2^r
+    assert summary["share_flagged"] == pytest.approx(0.5)
+    assert frame["n_origins_flagged"].iloc[0] == pytest.approx(0.5 + 0.25 + 0.125 + 0.0625)
 
 
 # --------------------------------------------------------------------------- bootstrap

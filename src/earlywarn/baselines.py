@@ -39,6 +39,7 @@ __all__ = [
     "ColumnSubset",
     "RedFlagCount",
     "available_baselines",
+    "baseline_unavailable",
     "make_baseline",
     "make_timing_model",
 ]
@@ -211,6 +212,25 @@ def available_baselines(columns: Any, names: tuple[str, ...] = BASELINES) -> lis
     """The baselines whose input features exist in ``columns``."""
     cols = set(columns)
     return [b for b in names if all(c in cols for c in _NEEDS[b])]
+
+
+def baseline_unavailable(name: str, X_train: pd.DataFrame) -> str | None:
+    """Why a baseline cannot be fitted on these training rows, or ``None`` if it can.
+
+    A baseline is what it says only if its feature varies: fitted to an empty or constant
+    column (e.g. a deprivation index not yet published at the training origins) it scores
+    every council alike, and any AUROC it gets comes from drift between origins or from
+    tie-breaking, not from the feature. Such a baseline is reported as unavailable.
+    """
+    for col in _NEEDS.get(name, ()):
+        if col not in X_train.columns:
+            return f"{col} is not among the features"
+        v = X_train[col].dropna()
+        if v.empty:
+            return f"{col} is empty in the training rows"
+        if v.nunique() < 2:
+            return f"{col} is constant in the training rows"
+    return None
 
 
 def make_baseline(name: str, seed: int = 0, specs: list | None = None):

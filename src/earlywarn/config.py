@@ -118,12 +118,16 @@ class LabelsConfig:
     ``"weight"`` as ``"drop"`` with inspected rows weighted by 1 / their estimated chance of
     inspection. ``target`` ("joint" or "conditional") is what the risk list ranks by (both
     are evaluated). ``new_failures_only`` leaves out councils already failed at the origin.
+    ``frameworks = "headline"`` counts only overall (headline) inspection judgements, where
+    the events say which are (``headline`` column); ``"all"`` also counts re-inspections
+    and thematic or partial frameworks (TLAC, CPRI, SLAC re-inspections).
     """
 
     events: tuple[str, ...] = ("inadequate",)
     censoring: str = "negative"
     target: str = "joint"
     new_failures_only: bool = False
+    frameworks: str = "headline"
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,13 @@ class EvaluateConfig:
     mu: float = 0.5
     subgroups: tuple[str, ...] = SUBGROUPS
     baselines: tuple[str, ...] = BASELINES
+    # out-of-time recalibration: each origin's probabilities refitted (logistic, slope and
+    # intercept) on the out-of-time predictions of earlier origins whose windows closed
+    recalibrate: bool = False
+    # the protocol (small data, honest claims): settings are chosen on selection_origins
+    # only; held_out_origins are scored once for the chosen settings (empty = not used)
+    selection_origins: tuple[str, ...] = ()
+    held_out_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -414,6 +425,39 @@ def _check(cfg: CycleConfig, where: str) -> None:
     if cfg.evaluate.k < 1 or cfg.report.top_n < 1:
         raise UserInputError(f"{where}: evaluate.k and report.top_n must be at least 1")
     _check_bands(cfg.report, where)
+    _check_protocol(cfg, where)
+
+
+def _check_protocol(cfg: CycleConfig, where: str) -> None:
+    """labels.frameworks, evaluate.recalibrate and the selection / held-out origins."""
+    if cfg.labels.frameworks not in ("headline", "all"):
+        raise UserInputError(
+            f"{where}: labels.frameworks {cfg.labels.frameworks!r} is unknown (expected "
+            "'headline' or 'all')"
+        )
+    if not isinstance(cfg.evaluate.recalibrate, bool):
+        raise UserInputError(f"{where}: evaluate.recalibrate must be true or false")
+    ev = cfg.evaluate
+    dates = {}
+    for key in ("selection_origins", "held_out_origins"):
+        for value in getattr(ev, key):
+            try:
+                dates.setdefault(key, []).append(pd.Timestamp(value))
+            except (ValueError, TypeError):
+                raise UserInputError(
+                    f"{where}: evaluate.{key} {value!r} is not a date (expected YYYY-MM-DD)"
+                ) from None
+    sel, held = dates.get("selection_origins", []), dates.get("held_out_origins", [])
+    if held and not sel:
+        raise UserInputError(
+            f"{where}: evaluate.held_out_origins is set but evaluate.selection_origins is "
+            "empty (settings must be chosen on selection origins first)"
+        )
+    if sel and held and max(sel) >= min(held):
+        raise UserInputError(
+            f"{where}: evaluate.held_out_origins must all come after every selection origin "
+            f"({min(held).date()} is not after {max(sel).date()})"
+        )
 
 
 def _check_bands(rep: ReportConfig, where: str) -> None:

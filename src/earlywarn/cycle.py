@@ -183,10 +183,10 @@ def run_cycle(
     """
     from earlywarn.evaluation import (
         EvaluationSettings,
+        evaluate_and_keep,
         final_training,
         fit_model,
         render_evaluation_section,
-        run_evaluation,
     )
     from earlywarn.explain import explain
     from earlywarn.models import make_model
@@ -271,7 +271,7 @@ def run_cycle(
         )
         # backtest and evaluation: every model and baseline, both targets (evaluation.py)
         t1 = time.perf_counter()
-        ev_part, pred_rows = run_evaluation(
+        ev_run = evaluate_and_keep(
             X,
             tables.events,
             panel,
@@ -282,6 +282,7 @@ def run_cycle(
             true_risk,
             feats.specs,
         )
+        ev_part, pred_rows = ev_run.evaluation, ev_run.predictions
         evaluation.update(ev_part)
         timings["backtest"] = time.perf_counter() - t1
         for kind in cfg.models.kinds:
@@ -367,6 +368,7 @@ def run_cycle(
             rep = cfg.report
             risk_list = build_banded_risk_list(scores, expl, tables.observations, score_origin, rep)
             # what is published: with report.pseudonymise, councils only as "Council 001"..
+            saved = _saved_predictions(ev_run, risk_list, rep.pseudonymise)
             risk_list, expl, history, peers = _published_view(
                 risk_list, expl, X, feats.peer_median, rep.pseudonymise
             )
@@ -416,6 +418,7 @@ def run_cycle(
                 "evaluation.json": _export_json(evaluation, run_info),
                 "run.json": json.dumps(_jsonable(run_info), indent=2, sort_keys=True),
                 **{n: _csv_header(run_info) + t for n, t in research.items()},
+                **saved,
             }
             if rep.pseudonymise:  # fail closed, before anything is logged or written
                 from earlywarn.pseudonymise import check_no_identifiers
@@ -426,6 +429,8 @@ def run_cycle(
             tracker.log_text(html_text, "report.html")
             tracker.log_metrics({"n_scored": len(risk_list)})
         tracker.log_dict(_jsonable(evaluation), "evaluation.json")
+        for name, content in saved.items():  # the out-of-time predictions, in the parent run
+            tracker.log_bytes(content, name)
         tracker.record_publication(_publication_record("cycle", run_info, csv_text, out))
     out = io.write_output_folder(out, files)
     timings["mlflow_logging"] = tracker.logging_seconds
@@ -489,6 +494,33 @@ def _model_identity(run_info: dict) -> str:
     if run_info.get("model_fingerprint"):
         return f"fingerprint {run_info['model_fingerprint']}; MLflow run in run.json"
     return f"MLflow run {run_info.get('model_run_id', 'unknown')}"
+
+
+def _saved_predictions(ev_run: Any, risk_list: pd.DataFrame, pseudonymise: bool) -> dict:
+    """``backtest_predictions.parquet`` and ``backtest_failures.parquet`` (the failure
+    dates of the lead times) as bytes: evaluation.json can be recomputed from these two
+    (:func:`earlywarn.predictions.evaluation_from_predictions`). With ``pseudonymise``,
+    council codes become the list's pseudonyms (others ``Council xNNN``)."""
+    from io import BytesIO
+
+    from earlywarn.predictions import PREDICTIONS_FILE
+
+    long, fails = ev_run.long, ev_run.failures
+    if pseudonymise:
+        from earlywarn.pseudonymise import pseudonymise_index, pseudonyms
+
+        mapping = pseudonyms(risk_list)
+        codes = pd.Index(pd.unique(pd.concat([long["council_code"], fails["council_code"]])))
+        full = pseudonymise_index(pd.Series(codes, index=codes), mapping).index
+        rename = dict(zip(codes, full, strict=True))
+        long = long.assign(council_code=long["council_code"].map(rename))
+        fails = fails.assign(council_code=fails["council_code"].map(rename))
+    out = {}
+    for name, frame in ((PREDICTIONS_FILE, long), ("backtest_failures.parquet", fails)):
+        buf = BytesIO()
+        frame.to_parquet(buf, index=False)
+        out[name] = buf.getvalue()
+    return out
 
 
 def _published_view(

@@ -50,15 +50,30 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.backtest import Split, split_rows
-from earlywarn.baselines import BASELINES, available_baselines, make_baseline, make_timing_model
-from earlywarn.labels import CENSORING, CENSORING_WORDS, INSPECTION_LABELS, failure_events
+from earlywarn.baselines import (
+    BASELINES,
+    available_baselines,
+    baseline_unavailable,
+    make_baseline,
+    make_timing_model,
+)
+from earlywarn.labels import (
+    CENSORING,
+    CENSORING_WORDS,
+    INSPECTION_LABELS,
+    failure_events,
+    label_events,
+)
 from earlywarn.metrics import auroc_ci, evaluate_predictions, lead_time
+from earlywarn.predictions import to_long
 
 __all__ = [
     "SUBGROUPS",
     "TARGETS",
+    "EvaluationRun",
     "EvaluationSettings",
     "backtest_targets",
+    "evaluate_and_keep",
     "evaluate_backtest",
     "final_training",
     "fit_model",
@@ -72,6 +87,7 @@ __all__ = [
 TARGETS = ("joint", "conditional")
 SUBGROUPS = ("council_type", "region", "deprivation_quintile")
 MIN_P_INSPECTED = 0.05  # floor of the estimated inspection chance (weights at most 20)
+MIN_EVENTS = 10  # a subgroup with fewer failures is flagged 'small' (greyed in the report)
 LABEL_WORDS = {
     "inadequate": "an 'inadequate' inspection judgement",
     "requires_improvement_or_worse": "an inspection judgement of 'requires improvement' or worse",
@@ -101,6 +117,8 @@ class EvaluationSettings:
     seed: int = 0
     subgroups: tuple[str, ...] = SUBGROUPS
     baselines: tuple[str, ...] = BASELINES
+    frameworks: str = "headline"
+    recalibrate: bool = False
 
     def __post_init__(self) -> None:
         if self.censoring not in CENSORING:
@@ -118,6 +136,8 @@ class EvaluationSettings:
             "mu": getattr(ev, "mu", None),
             "subgroups": getattr(ev, "subgroups", None),
             "baselines": getattr(ev, "baselines", None),
+            "frameworks": getattr(lab, "frameworks", None),
+            "recalibrate": getattr(ev, "recalibrate", None),
         }
         return cls(
             horizon_months=cfg.horizon_months,
@@ -232,8 +252,14 @@ def backtest_targets(
     splits: Sequence[Split],
     makers: dict[str, Callable[[], Any]],
     settings: EvaluationSettings,
+    model_names: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Backtest every model on the same splits, for both targets.
+
+    A baseline (a name in ``settings.baselines`` that is not in ``model_names``) whose
+    training feature is empty or constant at a split is not scored there
+    (:func:`~earlywarn.baselines.baseline_unavailable`); :func:`evaluate_backtest` lists
+    it as unavailable at that origin.
 
     Parameters
     ----------
@@ -255,6 +281,7 @@ def backtest_targets(
         ``label, inspected, censored, failed_at_origin, n_train``.
     """
     s = settings
+    events = label_events(events, s.frameworks)
     out = []
     for split in splits:
         Xtr, lab_tr, Xte, lab_te = split_rows(X, events, split, s.horizon_months, s.kinds)
@@ -267,8 +294,11 @@ def backtest_targets(
         Xfit, yfit, w = _training_set(Xtr, lab_tr, pi_tr, s)
         if yfit.nunique() < 2:
             continue
-        truth = lab_te.drop(columns=["window_end", "failure_date"]).reset_index()
+        refs = _training_rates(lab_tr, s)
+        truth = lab_te.drop(columns=["window_end", "failure_date"]).reset_index().assign(**refs)
         for name, make in makers.items():
+            if name in s.baselines and name not in model_names and baseline_unavailable(name, Xfit):
+                continue  # an empty or constant feature: unavailable here, never scored
             model = _fit(make(), Xfit, yfit, w)
             p = model.predict_proba(Xte)[:, 1]
             p_cond, p_joint = _to_targets(p, pi_te, s)
@@ -283,9 +313,21 @@ def backtest_targets(
             )
     cols = ["model", "council_code", "origin", "p_conditional", "p_joint", "p_inspected"]
     cols += ["label", "inspected", "censored", "failed_at_origin", "n_train"]
+    cols += ["ref_conditional", "ref_joint"]
     if not out:
         return pd.DataFrame(columns=cols)
     return pd.concat(out, ignore_index=True)[cols]
+
+
+def _training_rates(lab: pd.DataFrame, s: EvaluationSettings) -> dict[str, float]:
+    """Each target's base rate in the training rows: the reference forecast, known at the
+    origin, that a model's Brier score is compared with (``brier_skill``)."""
+    keep = ~lab["failed_at_origin"].to_numpy() if s.new_failures_only else np.ones(len(lab), bool)
+    y = lab["label"].to_numpy(dtype=float)
+    seen = keep & ~lab["censored"].to_numpy()
+    joint = float(y[keep].mean()) if keep.any() else np.nan
+    cond = float(y[seen].mean()) if seen.any() else joint
+    return {"ref_conditional": cond, "ref_joint": joint}
 
 
 def oracle_predictions(bt: pd.DataFrame, true_risk: pd.DataFrame) -> pd.DataFrame:
@@ -314,6 +356,8 @@ def target_rows(bt: pd.DataFrame, target: str, settings: EvaluationSettings) -> 
     if target == "conditional":
         rows = rows[~rows["censored"].astype(bool)]
     out = rows.assign(y=rows["label"].astype(int), p=rows[f"p_{target}"].astype(float))
+    if f"ref_{target}" in rows:
+        out = out.assign(reference=rows[f"ref_{target}"].astype(float))
     if target == "conditional" and settings.censoring == "weight":
         out = out.assign(weight=1.0 / np.clip(out["p_inspected"], MIN_P_INSPECTED, 1.0))
     return out
@@ -340,6 +384,7 @@ def final_training(
     from earlywarn.labels import make_labels
 
     s = settings
+    events = label_events(events, s.frameworks)
     origins = X.index.get_level_values("origin")
     Xtr = X[origins.isin(pd.DatetimeIndex(train_origins))]
     lab = make_labels(events, Xtr.index, s.horizon_months, s.kinds, known_at=as_of)
@@ -364,8 +409,16 @@ def fit_model(model: Any, X: pd.DataFrame, y: pd.Series, weights: np.ndarray | N
 
 
 # --------------------------------------------------------------------------- metrics
-def _failures(events: pd.DataFrame, kinds: tuple[str, ...]) -> pd.DataFrame:
-    return failure_events(events, kinds)[["council_code", "date"]].reset_index(drop=True)
+def _failures(
+    events: pd.DataFrame, kinds: tuple[str, ...], frameworks: str = "headline"
+) -> pd.DataFrame:
+    """``council_code, date`` of the failures (lead times): overall judgements only by
+    default, and a judgement copied to a successor council counted once (the copies,
+    ``history_carried``, are left out: the original stays under the predecessor)."""
+    ev = label_events(events, frameworks)
+    if "history_carried" in ev.columns:
+        ev = ev[~ev["history_carried"].eq(True)]
+    return failure_events(ev, kinds)[["council_code", "date"]].reset_index(drop=True)
 
 
 def _curves(pred: pd.DataFrame, n_points: int = 60) -> dict[str, list]:
@@ -432,15 +485,16 @@ def subgroup_metrics(
     ids, _ = pd.factorize(pd.to_datetime(df["origin"]), sort=True)
     df = df.assign(flag=_top_k_by_origin(ids, df["p"].to_numpy(dtype=float), k))
     key = pd.MultiIndex.from_frame(df[["council_code", "origin"]])
-    n_flags, n_pos_all = max(int(df["flag"].sum()), 1), max(int(df["y"].sum()), 1)
+    n_flags, n_pos_all = max(float(df["flag"].sum()), 1.0), max(int(df["y"].sum()), 1)
     out: dict[str, list[dict[str, Any]]] = {}
     for col in groups.columns:
         g = groups[col].reindex(key).astype(object).where(lambda v: v.notna(), None).to_numpy()
         rows = []
         for value in sorted({v for v in g if v is not None}, key=str):
             sub = df[g == value]
-            n_pos, n_flag = int(sub["y"].sum()), int(sub["flag"].sum())
-            hits = int((sub["y"].astype(bool) & sub["flag"]).sum())
+            # flags are expected inclusions (ties at the cut share the places)
+            n_pos, n_flag = int(sub["y"].sum()), float(sub["flag"].sum())
+            hits = float((sub["y"].astype(float) * sub["flag"]).sum())
             rows.append(
                 {
                     "group": str(value),
@@ -454,6 +508,7 @@ def subgroup_metrics(
                     "precision_at_k": hits / n_flag if n_flag else None,
                     "recall_at_k": hits / n_pos if n_pos else None,
                     "auroc": _auroc_ci(sub, n_boot, seed),
+                    "small": n_pos < MIN_EVENTS,
                 }
             )
         out[col] = rows
@@ -503,10 +558,10 @@ def _selection(bt: pd.DataFrame, settings: EvaluationSettings) -> dict[str, Any]
         entry = {}
         for by in TARGETS:
             flag = _top_k_by_origin(ids, g[f"p_{by}"].to_numpy(dtype=float), s.k)
-            entry[f"top_k_by_{by}"] = {
-                "share_inspected": float(g.loc[flag, "inspected"].mean()),
-                "mean_p_inspected": float(g.loc[flag, "p_inspected"].mean()),
-                "joint_precision_at_k": float(g.loc[flag, "label"].mean()),
+            entry[f"top_k_by_{by}"] = {  # expected over random orders of ties
+                "share_inspected": float(np.average(g["inspected"], weights=flag)),
+                "mean_p_inspected": float(np.average(g["p_inspected"], weights=flag)),
+                "joint_precision_at_k": float(np.average(g["label"], weights=flag)),
             }
         per_model[name] = entry
     out["models"] = per_model
@@ -532,6 +587,7 @@ def evaluate_backtest(
     *,
     model_names: Sequence[str],
     groups: pd.DataFrame | None = None,
+    failures: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Metrics of every model, baseline and the oracle, for both targets.
 
@@ -547,6 +603,8 @@ def evaluate_backtest(
         Which names in ``bt`` are models; the others (except ``oracle``) are baselines.
     groups : DataFrame, optional
         From :func:`subgroup_table`.
+    failures : DataFrame, optional
+        ``council_code, date`` of the failures for lead times (default: from ``events``).
 
     Returns
     -------
@@ -557,7 +615,7 @@ def evaluate_backtest(
         (ROC and PR points) and ``lead_times`` (years, per evaluable failure).
     """
     s = settings
-    fails = _failures(events, s.kinds)
+    fails = failures if failures is not None else _failures(events, s.kinds, s.frameworks)
     horizon = pd.DateOffset(months=s.horizon_months)
     names = list(dict.fromkeys(bt["model"]))
     out: dict[str, Any] = {"target": s.target}
@@ -566,7 +624,8 @@ def evaluate_backtest(
         sec: dict[str, Any] = {"models": {}, "baselines": {}, "score": score_words(target, s)}
         for name in names:
             rows = target_rows(bt[bt["model"] == name], target, s)
-            cols = ["council_code", "origin", "y", "p", *(["weight"] if "weight" in rows else [])]
+            cols = ["council_code", "origin", "y", "p"]
+            cols += [c for c in ("weight", "reference") if c in rows]
             ev = evaluate_predictions(
                 rows[cols], k=s.k, mu=s.mu, n_boot=s.n_boot, seed=s.seed,
                 events=fails, horizon=horizon,
@@ -591,8 +650,76 @@ def evaluate_backtest(
         sections[target] = sec
     out.update(sections[s.target])
     out["other_target"] = {"target": s.other_target, **sections[s.other_target]}
+    out["unavailable_baselines"] = _unavailable(bt, s, model_names)
+    out["published_list"] = _published_lists(bt, s)
+    out["paired_differences"] = {
+        target: _paired(bt, sections[target], target, s, model_names)
+        for target in (s.target, s.other_target)
+    }
     if s.by_inspection:
         out["selection"] = _selection(bt, s)
+    return out
+
+
+def _published_lists(bt: pd.DataFrame, s: EvaluationSettings) -> dict[str, Any]:
+    """The headline: the top k of all councils by the ranking score, per origin
+    (:func:`earlywarn.headline.published_list`), for every model, baseline and oracle."""
+    from earlywarn.headline import published_list
+
+    rows = bt[~bt["failed_at_origin"].astype(bool)] if s.new_failures_only else bt
+    out = {}
+    for name, g in rows.groupby("model", sort=False):
+        g = g.assign(p=g[f"p_{s.target}"].astype(float))
+        out[name] = published_list(g, s.k, n_boot=min(s.n_boot, 200), seed=s.seed)
+    return out
+
+
+def _paired(
+    bt: pd.DataFrame,
+    sec: dict[str, Any],
+    target: str,
+    s: EvaluationSettings,
+    model_names: Sequence[str],
+) -> dict[str, Any]:
+    """Every model against the best baseline (and, joint target, the timing model)."""
+    from earlywarn.headline import paired_differences
+
+    def within(ev: dict) -> float:
+        v = ev["pooled"].get("auroc_within_origin", {}).get("value")
+        return -np.inf if v is None or v != v else v
+
+    bases = {n: e for n, e in sec["baselines"].items() if n not in model_names}
+    best = max(bases, key=lambda n: within(bases[n])) if bases else None
+    names = [n for n in model_names if n in set(bt["model"])]
+    scores = {n: target_rows(bt[bt["model"] == n], target, s) for n in [*names, best] if n}
+    refs = {"best baseline": best} if best else {}
+    if target == "joint" and s.by_inspection:
+        g = target_rows(bt[bt["model"] == names[0]], target, s) if names else None
+        if g is not None:
+            scores["timing model"] = g.assign(p=g["p_inspected"].astype(float))
+            refs["timing model alone"] = "timing model"
+    rows = paired_differences(scores, refs, names, s.k, n_boot=min(s.n_boot, 200), seed=s.seed)
+    return {"best_baseline": best, "rows": rows}
+
+
+def _unavailable(
+    bt: pd.DataFrame, s: EvaluationSettings, model_names: Sequence[str]
+) -> dict[str, Any]:
+    """Baselines with no score at some test origins (feature empty, constant or absent)."""
+    origins = sorted(pd.to_datetime(bt["origin"]).unique())
+    out = {}
+    for name in s.baselines:
+        if name in model_names:
+            continue
+        have = set(pd.to_datetime(bt.loc[bt["model"] == name, "origin"]).unique())
+        missing = [o for o in origins if o not in have]
+        if missing:
+            out[name] = {
+                "origins": [str(pd.Timestamp(o).date()) for o in missing],
+                "everywhere": len(missing) == len(origins),
+                "reason": "its training feature is absent, empty or constant at these origins "
+                "(a constant score ranks nothing): not scored there, never given an AUROC",
+            }
     return out
 
 
@@ -611,6 +738,13 @@ def describe(settings: EvaluationSettings) -> dict:
         "censoring_mode": s.censoring,
         "censoring": censoring,
         "new_failures_only": s.new_failures_only,
+        "frameworks": s.frameworks,
+        "frameworks_words": (
+            "only overall (headline) inspection judgements count; re-inspections and "
+            "thematic or partial frameworks are left out"
+            if s.frameworks == "headline"
+            else "every inspection framework counts, also re-inspections and thematic ones"
+        ),
         "new_failures_words": (
             "councils already in a failed state at the origin are left out (new failures only)"
             if s.new_failures_only
@@ -639,12 +773,23 @@ def plain_summary(evaluation: dict[str, Any]) -> str:
     ]
     chosen = evaluation.get("chosen_model", {}).get("kind")
     ev = evaluation.get("models", {}).get(chosen) if chosen else None
-    if ev:
-        a = ev["pooled"]["auroc"]
+    pub = evaluation.get("published_list", {}).get(chosen) if chosen else None
+    if pub:
+        n_o = pub.get("n_origins")
         parts.append(
-            f"The published model ({chosen}) separates failing from other councils with a "
-            f"pooled AUROC of {_num(a)}; of every {k} councils it flags per origin, "
-            f"{_num(ev['pooled']['precision_at_k'], pct=True)} went on to fail."
+            f"Had the top {k} of all councils by the published model ({chosen}) been published "
+            f"at each of the {n_o} test origins: {_vs(pub['share_inspected'])} of them were "
+            f"inspected in the window; of those inspected, "
+            f"{_vs(pub['share_failing_of_inspected'])} were found failing; the lists caught "
+            f"{_vs(pub['share_of_failures_caught'])} of all {pub['n_failures']} failures "
+            "(chance: the same figure for a list drawn at random)."
+        )
+    if ev:
+        a, w = ev["pooled"]["auroc"], ev["pooled"].get("auroc_within_origin")
+        parts.append(
+            f"Comparing councils at the same origin only, it separates failing from other "
+            f"councils with an AUROC of {_num(w)} (pooled over origins: {_num(a)}, which also "
+            "credits changes in the failure rate between years)."
         )
         lt = ev.get("lead_time", {})
         if lt.get("n_evaluable"):
@@ -653,18 +798,90 @@ def plain_summary(evaluation: dict[str, Any]) -> str:
                 f"its top {k} at the last origin before them; "
                 f"{_pct(lt.get('share_ge_1y'))} were flagged at least a year ahead."
             )
+        parts.append(calibration_words(ev, chosen))
+    paired = evaluation.get("paired_differences", {}).get(evaluation.get("target", ""), {})
+    best = paired.get("best_baseline")
     base = evaluation.get("baselines", {})
-    if base:
-        best = max(base, key=lambda n: base[n]["pooled"]["auroc"]["value"] or 0)
+    if best and best in base:
         parts.append(
-            f"The best simple baseline ({best}) reaches {_num(base[best]['pooled']['auroc'])}."
+            f"The best simple baseline ({best}) reaches a within-origin AUROC of "
+            f"{_num(base[best]['pooled'].get('auroc_within_origin'))}."
+        )
+        diff = [
+            r
+            for r in paired.get("rows", [])
+            if r["model"] == chosen and r["role"] == "best baseline"
+            and r["metric"] == "auroc_within_origin"
+        ]  # fmt: skip
+        if diff:
+            d = diff[0]
+            verdict = (
+                "beats it"
+                if d["lo"] is not None and d["lo"] > 0
+                else "does worse than it"
+                if d["hi"] is not None and d["hi"] < 0
+                else "is not shown to beat it"
+            )
+            parts.append(
+                f"The published model {verdict}: difference {_num(d)} (paired council bootstrap)."
+            )
+    gone = evaluation.get("unavailable_baselines", {})
+    if gone:
+        parts.append(
+            "Not scored where their feature was empty or constant in training: "
+            + "; ".join(
+                f"{n} ({'all origins' if g['everywhere'] else ', '.join(g['origins'])})"
+                for n, g in gone.items()
+            )
+            + "."
         )
     if "oracle" in evaluation:
         parts.append(
             "On these synthetic data the oracle, which knows the true risk, reaches "
-            f"{_num(evaluation['oracle']['pooled']['auroc'])}: the ceiling for any model."
+            f"{_num(evaluation['oracle']['pooled'].get('auroc_within_origin'))} within "
+            "origins: the ceiling for any model."
         )
-    return " ".join(parts)
+    return " ".join(p for p in parts if p)
+
+
+def calibration_words(ev: dict[str, Any], name: str) -> str:
+    """One plain sentence on a score's calibration, saying so when it is poor.
+
+    Poor: a calibration slope whose interval excludes 1, observed/expected outside
+    0.8-1.25, or a Brier score worse than the training base rate (negative skill).
+    """
+    pooled = ev.get("pooled", {})
+    slope = pooled.get("calibration_slope") or {}
+    oe = (pooled.get("observed_expected") or {}).get("value")
+    skill = (pooled.get("brier_skill") or {}).get("value")
+    bad = []
+    lo, hi = slope.get("lo"), slope.get("hi")
+    if lo is not None and hi is not None and not lo <= 1.0 <= hi:
+        bad.append(f"calibration slope {_num(slope)} (1 = calibrated)")
+    if oe is not None and not 0.8 <= oe <= 1.25:
+        more = "more" if oe > 1 else "fewer"
+        bad.append(f"{more} failures than predicted (observed/expected {oe:.2f})")
+    if skill is not None and skill < 0:
+        bad.append(f"Brier skill {skill:.2f} against the training base rate")
+    if not bad:
+        return (
+            f"The probabilities of {name} are reasonably calibrated out of time (slope "
+            f"{_num(slope)}, observed/expected {'n/a' if oe is None else f'{oe:.2f}'})."
+        )
+    return (
+        f"The probabilities of {name} are poorly calibrated out of time: "
+        + "; ".join(bad)
+        + ". Read them as a ranking, not as chances."
+    )
+
+
+def _vs(fig: dict | None) -> str:
+    """``"20% (95% interval 10% to 30%; chance 9%)"``."""
+    if not fig or fig.get("value") is None or fig["value"] != fig["value"]:
+        return "n/a"
+    lo, hi = fig.get("lo"), fig.get("hi")
+    ci = f"95% interval {100 * lo:.0f}% to {100 * hi:.0f}%; " if lo is not None and lo == lo else ""
+    return f"{100 * fig['value']:.0f}% ({ci}chance {100 * fig['chance']:.0f}%)"
 
 
 def _num(m: dict | None, pct: bool = False) -> str:
@@ -702,6 +919,17 @@ def model_makers(
     return makers, list(kinds)
 
 
+@dataclass
+class EvaluationRun:
+    """Everything an evaluation produced: the dict, the ranking target's rows, and the
+    saved long predictions and failure dates it can be recomputed from."""
+
+    evaluation: dict[str, Any]
+    predictions: pd.DataFrame
+    long: pd.DataFrame
+    failures: pd.DataFrame
+
+
 def run_evaluation(
     X: pd.DataFrame,
     events: pd.DataFrame,
@@ -725,22 +953,46 @@ def run_evaluation(
         Every backtest row (``model, council_code, origin, p_conditional, p_joint,
         p_inspected, label, inspected, censored, failed_at_origin``) plus ``y`` and ``p``
         for the ranking target on the rows it is measured on.
+
+    See :func:`evaluate_and_keep` for the saved long predictions as well.
     """
+    run = evaluate_and_keep(
+        X, events, panel, splits, settings, model_kinds, model_params, true_risk, specs
+    )
+    return run.evaluation, run.predictions
+
+
+def evaluate_and_keep(
+    X: pd.DataFrame,
+    events: pd.DataFrame,
+    panel: pd.DataFrame,
+    splits: Sequence[Split],
+    settings: EvaluationSettings,
+    model_kinds: Sequence[str],
+    model_params: dict[str, dict[str, Any]] | None = None,
+    true_risk: pd.DataFrame | None = None,
+    specs: Any = None,
+) -> EvaluationRun:
+    """:func:`run_evaluation`, also keeping the saved long predictions
+    (:func:`earlywarn.predictions.to_long`) and the failure dates used for lead times:
+    :func:`earlywarn.predictions.evaluation_from_predictions` recomputes the evaluation
+    from these two alone."""
     s = settings
     makers, names = model_makers(
         model_kinds, model_params or {}, s.seed, s.baselines, X.columns, specs
     )
-    bt = backtest_targets(X, events, splits, makers, s)
+    bt = backtest_targets(X, events, splits, makers, s, model_names=names)
     oracle_ok = true_risk is not None and tuple(s.kinds) == ("inadequate",)
     if oracle_ok and len(bt):
         bt = pd.concat([bt, oracle_predictions(bt, true_risk)], ignore_index=True)
     groups = subgroup_table(panel, X, s.subgroups) if s.subgroups else None
-    ev = evaluate_backtest(bt, events, s, model_names=names, groups=groups)
+    fails = _failures(events, s.kinds, s.frameworks)
+    ev = evaluate_backtest(bt, events, s, model_names=names, groups=groups, failures=fails)
     if "oracle" in ev:
         ev["oracle"]["note"] = "true probabilities from the synthetic generator, on the same rows"
     out = {"label": describe(s), "settings": s.as_dict(), **ev}
     pred = target_rows(bt, s.target, s)
-    return out, pred
+    return EvaluationRun(out, pred, to_long(bt, names, groups), fails)
 
 
 # --------------------------------------------------------------------------- report

@@ -16,7 +16,9 @@ import numpy as np
 __all__ = ["METRICS", "render_section"]
 
 METRICS = {
-    "auroc": "AUROC",
+    "auroc_within_origin": "AUROC within origin",
+    "average_precision_within_origin": "AP within origin",
+    "auroc": "AUROC pooled",
     "pauroc_fpr20": "pAUROC (FPR≤0.2, std.)",
     "average_precision": "average precision",
     "precision_at_k": "precision@k",
@@ -28,12 +30,22 @@ METRICS = {
     "uncertainty": "uncertainty",
     "calibration_slope": "cal. slope",
     "calibration_intercept": "cal. intercept",
+    "observed_expected": "observed/expected",
+    "brier_skill": "Brier skill vs base rate",
     "ur": "Ur(μ)",
     "nsr": "NSR",
     "ur_topk": "Ur(μ), top k",
     "nsr_topk": "NSR, top k",
 }
-SHORT = ("auroc", "pauroc_fpr20", "average_precision", "precision_at_k", "recall_at_k", "brier")
+SHORT = ("auroc_within_origin", "auroc", "average_precision", "precision_at_k", "recall_at_k",
+         "brier", "brier_skill")  # fmt: skip
+SMALL_STYLE = ' class="small" title="small cell: few events or many undefined resamples"'
+LIST_FIGURES = {
+    "share_inspected": "share inspected",
+    "share_failing_of_inspected": "share failing, of those inspected",
+    "share_failing": "share failing",
+    "share_of_failures_caught": "share of all failures caught",
+}
 
 
 def _cell(m: Any) -> str:
@@ -64,7 +76,11 @@ def _metric_table(sec: dict[str, Any], names: tuple[str, ...] | list[str]) -> st
         pooled = ev.get("pooled", {})
         lt = ev.get("lead_time", {})
         lead = lt.get("median_years")
-        cells = "".join(f"<td>{e(_cell(pooled.get(m)))}</td>" for m in names)
+        cells = "".join(
+            f"<td{SMALL_STYLE if (pooled.get(m) or {}).get('unstable') else ''}>"
+            f"{e(_cell(pooled.get(m)))}</td>"
+            for m in names
+        )
         turnover = ev.get("flag_stability", {}).get("mean_turnover")
         extra = "".join(f"<td>{_fmt(v)}</td>" for v in (lead, lt.get("share_ge_1y"), turnover))
         body.append(
@@ -191,6 +207,87 @@ def _selection_html(sel: dict[str, Any], k: Any) -> str:
     )
 
 
+def _pct_cell(fig: dict | None) -> str:
+    if not fig or fig.get("value") is None or fig["value"] != fig["value"]:
+        return "<td>n/a</td>"
+    lo, hi = fig.get("lo"), fig.get("hi")
+    ci = f" ({100 * lo:.0f}–{100 * hi:.0f})" if lo is not None and lo == lo else ""
+    grey = SMALL_STYLE if fig.get("unstable") else ""
+    chance = f"<br><small>chance {100 * fig['chance']:.1f}%</small>"
+    return f"<td{grey}>{100 * fig['value']:.1f}%{ci}{chance}</td>"
+
+
+def _published_html(evaluation: dict[str, Any], k: Any) -> str:
+    """The headline table: what a published top-k list of all councils would have done."""
+    e = html.escape
+    pub = evaluation.get("published_list", {})
+    if not pub:
+        return ""
+    role = {n: "model" for n in evaluation.get("models", {})}
+    role.update({n: "baseline" for n in evaluation.get("baselines", {}) if n not in role})
+    role["oracle"] = "oracle"
+    body = "".join(
+        f"<tr><td>{e(n)}</td><td>{e(role.get(n, ''))}</td>"
+        + "".join(_pct_cell(f.get(m)) for m in LIST_FIGURES)
+        + f"<td>{f.get('n_failures', '')}</td></tr>"
+        for n, f in pub.items()
+    )
+    head = "".join(f"<th>{e(v)}</th>" for v in LIST_FIGURES.values())
+    return (
+        f"<h3>Headline: had the top {e(str(k))} of all councils been published at each origin"
+        "</h3><p>Shares over all test origins (ties at the cut share the places), 95% "
+        "intervals from resampling councils, and the chance level: the same figure for a "
+        "list drawn at random at every origin. Precision and recall at k in the tables below "
+        "for the conditional target rank only councils that turned out to be inspected "
+        "(a set chosen by a future event): they are not what a published list does.</p>"
+        f"<table><thead><tr><th>name</th><th>role</th>{head}<th>failures</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def _paired_html(evaluation: dict[str, Any]) -> str:
+    e = html.escape
+    parts = []
+    for target, block in evaluation.get("paired_differences", {}).items():
+        rows = block.get("rows", [])
+        if not rows:
+            continue
+        body = "".join(
+            f"<tr><td>{e(r['model'])}</td><td>{e(r['reference'])} ({e(r['role'])})</td>"
+            f"<td>{e(r['metric'].replace('_', ' '))}</td>"
+            f"<td{SMALL_STYLE if r.get('unstable') else ''}>{e(_cell(r))}</td>"
+            f"<td>{'yes' if r.get('excludes_zero') else 'no'}</td></tr>"
+            for r in rows
+        )
+        parts.append(
+            f"<h4>{e(target)} target</h4><table><thead><tr><th>model</th><th>against</th>"
+            "<th>difference in</th><th>model − reference (95% paired interval)</th>"
+            f"<th>interval excludes 0</th></tr></thead><tbody>{body}</tbody></table>"
+        )
+    if not parts:
+        return ""
+    return (
+        "<h3>Does any model beat the simple baselines?</h3><p>Differences on the rows both "
+        "scored, with a paired council bootstrap (the same councils in both arms).</p>"
+        + "\n".join(parts)
+    )
+
+
+def _unavailable_html(evaluation: dict[str, Any]) -> str:
+    gone = evaluation.get("unavailable_baselines", {})
+    if not gone:
+        return ""
+    items = "".join(
+        f"<li>{html.escape(n)}: "
+        f"{'all origins' if g['everywhere'] else html.escape(', '.join(g['origins']))}</li>"
+        for n, g in gone.items()
+    )
+    return (
+        "<p>Baselines not scored where their training feature was absent, empty or constant "
+        f"(a constant score ranks nothing):</p><ul>{items}</ul>"
+    )
+
+
 def _subgroups_html(evaluation: dict[str, Any]) -> str:
     e = html.escape
     chosen = evaluation.get("chosen_model", {}).get("kind")
@@ -202,11 +299,13 @@ def _subgroups_html(evaluation: dict[str, Any]) -> str:
     parts.append(
         "<p>Share of the flags (top k at each origin, over all councils) against the share of "
         "the councils and of the failures in each group: a group flagged far more often than "
-        "it fails is over-warned.</p>"
+        "it fails is over-warned. Greyed rows have fewer than 10 failures: too few to "
+        "read.</p>"
     )
     for grouping, rows in sub[name].items():
         body = "".join(
-            f"<tr><td>{e(r['group'])}</td><td>{r['n']}</td><td>{r['n_pos']}</td>"
+            f"<tr{SMALL_STYLE if r.get('small') else ''}><td>{e(r['group'])}</td>"
+            f"<td>{r['n']}</td><td>{r['n_pos']}</td>"
             f"<td>{r['share_of_rows']:.2f}</td><td>{r['share_of_failures']:.2f}</td>"
             f"<td>{r['share_of_flags']:.2f}</td><td>{_fmt(r['precision_at_k'])}</td>"
             f"<td>{_fmt(r['recall_at_k'])}</td><td>{e(_cell(r['auroc']))}</td></tr>"
@@ -247,9 +346,13 @@ def render_section(evaluation: dict[str, Any]) -> str:
         else ""
     )
     return f"""<section id="evaluation">
+<style>#evaluation .small {{ color: #999; }}</style>
 <h2>Evaluation: how well past warnings matched later outcomes</h2>
 <p>{e(plain_summary(evaluation))}</p>
 {conditional_reasons}
+{_published_html(evaluation, k)}
+{_paired_html(evaluation)}
+{_unavailable_html(evaluation)}
 <h3>Ranking target: {e(str(lab.get("target", "")))} (all metrics, pooled, 95% intervals from
 resampling councils)</h3>
 {_metric_table(evaluation, list(METRICS))}

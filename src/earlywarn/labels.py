@@ -28,7 +28,7 @@ import pandas as pd
 
 from earlywarn.targets import TARGET_KINDS, target_mask
 
-__all__ = ["CENSORING", "CENSORING_WORDS", "failure_events", "make_labels"]
+__all__ = ["CENSORING", "CENSORING_WORDS", "failure_events", "label_events", "make_labels"]
 
 INSPECTION_LABELS = {"inadequate": 4, "requires_improvement_or_worse": 3}
 CENSORING = ("drop", "negative", "weight")
@@ -56,6 +56,24 @@ def failure_events(events: pd.DataFrame, kinds: tuple[str, ...] = ("inadequate",
         else:
             mask |= events["event_type"] == kind
     return events[mask]
+
+
+def label_events(events: pd.DataFrame, frameworks: str = "headline") -> pd.DataFrame:
+    """The events labels are built from.
+
+    ``frameworks = "headline"`` (the default) keeps only overall inspection judgements:
+    inspection rows whose ``headline`` column is False (re-inspections, thematic and
+    partial frameworks such as TLAC, CPRI or SLAC re-inspections) are left out, so they
+    neither count as a failure nor as the inspection that resolves a window. Events
+    without a ``headline`` column (e.g. synthetic data) are all overall. ``"all"`` keeps
+    every event.
+    """
+    if frameworks == "all" or "headline" not in events.columns:
+        return events
+    if frameworks != "headline":
+        raise ValueError(f"frameworks {frameworks!r} is not 'headline' or 'all'")
+    partial = (events["event_type"] == "inspection") & events["headline"].eq(False)
+    return events[~partial]
 
 
 def _known(events: pd.DataFrame, known_at: pd.Timestamp | None) -> pd.DataFrame:

@@ -12,10 +12,11 @@ JSON-ready summary, :func:`evaluate_predictions`.
 A metric that is undefined on the data (one class only, nothing flagged) returns ``nan``,
 never a warning; :func:`evaluate_predictions` turns ``nan`` into ``None``.
 
-Ties in *p* are broken deterministically: the array functions take a stable sort by
-``-p`` (earlier position first); the frame functions first sort rows by ``(origin,
-council_code)``, so ties go to the lower council code and row order never changes a
-result.
+Ties in *p* are never broken by position or identifier: at the top-*k* cut the tied units
+share the remaining places (:mod:`earlywarn.topk`), so precision, recall and lift at *k*
+are the expectation over all orders of the ties, and a constant score gets exactly the
+chance level. The frame functions sort rows by ``(origin, council_code)`` only so that
+row order never changes a floating-point sum.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import pandas as pd
 
 from earlywarn._json import to_jsonable as _jsonable
 from earlywarn.errors import UserInputError
+from earlywarn.topk import top_k_share, top_k_share_by_origin
 
 __all__ = [
     "BootstrapCI",
@@ -46,6 +48,7 @@ __all__ = [
     "recall_at_k",
     "usefulness",
     "usefulness_curve",
+    "within_origin_scores",
 ]
 
 PRED_COLUMNS = ["council_code", "origin", "y", "p"]
@@ -54,6 +57,8 @@ _CLIP = 1e-6
 _MAX_FPR = 0.2
 _DEFAULT_MUS = tuple(float(m) for m in np.round(np.linspace(0.05, 0.95, 19), 2))
 _NAN = float("nan")
+_MAX_SKIPPED_SHARE = 0.2  # an interval with more undefined resamples is flagged 'unstable'
+_MIN_ORIGIN_EVENTS = 5  # an origin with fewer failures is flagged 'small'
 
 ArrayLike = Sequence[float] | np.ndarray | pd.Series
 
@@ -98,8 +103,8 @@ def _check_mu(mu: float) -> float:
 
 
 def _top_k(p: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the ``min(k, n)`` highest scores: stable sort by ``-p``."""
-    return np.argsort(-p, kind="stable")[:k]
+    """Expected inclusion of each unit in the top ``k`` (ties share the places at the cut)."""
+    return top_k_share(p, k)
 
 
 def _ratio(num: float, den: float) -> float:
@@ -141,14 +146,9 @@ def _weights(df: pd.DataFrame) -> np.ndarray:
 
 
 def _top_k_by_origin(origin_ids: np.ndarray, p: np.ndarray, k: int) -> np.ndarray:
-    """Boolean mask: row is among the k highest ``p`` of its origin (stable ties)."""
-    flagged = np.zeros(p.size, dtype=bool)
-    order = np.lexsort((np.arange(p.size), -p, origin_ids))  # by origin, then -p, then position
-    sorted_ids = origin_ids[order]
-    starts = np.flatnonzero(np.concatenate(([True], sorted_ids[1:] != sorted_ids[:-1])))
-    rank = np.arange(p.size) - np.repeat(starts, np.diff(np.append(starts, p.size)))
-    flagged[order[rank < k]] = True
-    return flagged
+    """Expected inclusion (float in [0, 1]) of each row in the top k of its origin; rows
+    tied at the cut share the remaining places (:func:`earlywarn.topk.top_k_share_by_origin`)."""
+    return top_k_share_by_origin(origin_ids, p, k)
 
 
 # --------------------------------------------------------------------------- ranking at k
@@ -176,17 +176,17 @@ def precision_at_k(
 
     Notes
     -----
-    Ties are broken by a stable sort on ``-p``: among equal scores the earlier position
-    is flagged first.
+    Ties are never broken by position: units tied at the cut share the remaining places,
+    so the result is the expectation over all orders of the ties.
 
     Examples
     --------
     >>> precision_at_k([1, 0, 1, 0], [0.9, 0.5, 0.5, 0.1], k=2)
-    0.5
+    0.75
     """
     y, p, w = _arrays(y, p, sample_weight)
     top = _top_k(p, _check_k(k))
-    return _ratio(w[top] @ y[top], w[top].sum())
+    return _ratio((w * top) @ y, w @ top)
 
 
 def recall_at_k(
@@ -207,11 +207,11 @@ def recall_at_k(
     Examples
     --------
     >>> recall_at_k([1, 0, 1, 0], [0.9, 0.5, 0.5, 0.1], k=2)
-    0.5
+    0.75
     """
     y, p, w = _arrays(y, p, sample_weight)
     top = _top_k(p, _check_k(k))
-    return _ratio(w[top] @ y[top], w @ y)
+    return _ratio((w * top) @ y, w @ y)
 
 
 def lift_at_k(y: ArrayLike, p: ArrayLike, k: int, sample_weight: ArrayLike | None = None) -> float:
@@ -237,7 +237,7 @@ def lift_at_k(y: ArrayLike, p: ArrayLike, k: int, sample_weight: ArrayLike | Non
     base = _ratio(w @ y, w.sum())
     if not base > 0:
         return _NAN
-    return _ratio(w[top] @ y[top], w[top].sum()) / base
+    return _ratio((w * top) @ y, w @ top) / base
 
 
 # --------------------------------------------------------------------------- calibration
@@ -605,12 +605,15 @@ def lead_time(
 
     Definition. Let the origins be all distinct ``origin`` values of ``pred``, sorted, and
     flagged(c, t) mean council ``c`` is among the ``k`` highest ``p`` at origin ``t`` (a
-    council without a row at ``t`` is not flagged; ties go to the lower council code).
-    For a failure of council ``c`` on date ``d``:
+    council without a row at ``t`` is not flagged). Ties at the cut are put in a random
+    order, independently at each origin, and every figure is its expectation over those
+    orders (without ties it is the plain count). For a failure of council ``c`` on date
+    ``d``:
 
     - ``last_origin`` is the latest origin strictly before ``d`` (an origin's label window
-      is ``(t, t + h]``). With no origin before ``d`` (or, when ``horizon`` is given, none
-      with ``d <= t + horizon``) the failure is not evaluable and its lead time is ``nan``.
+      is ``(t, t + h]``). With no origin before ``d``, no scored row of ``c`` at that
+      origin (e.g. left out as already failed), or, when ``horizon`` is given,
+      ``d > last_origin + horizon``, the failure is not evaluable: its lead time is ``nan``.
     - If ``c`` is not flagged at ``last_origin``, the lead time is 0 (missed).
     - Otherwise ``first_origin`` is the earliest origin of the unbroken run of successive
       origins, ending at ``last_origin``, at which ``c`` was flagged, and the lead time is
@@ -636,13 +639,15 @@ def lead_time(
     -------
     frame : pandas.DataFrame
         One row per failure: ``council_code``, ``date``, ``last_origin``,
-        ``first_origin`` (NaT when not flagged), ``flagged_at_last``, ``n_origins_flagged``
-        (length of the run) and ``lead_time_years``.
+        ``first_origin`` (earliest possible start of the run; NaT when never flagged),
+        ``flagged_at_last`` (probability, 0 or 1 without ties), ``n_origins_flagged``
+        (expected length of the run), ``lead_time_years`` (expected) and ``p_ge_1y``,
+        ``p_ge_2y`` (probability of a lead time of at least one / two years).
     summary : dict
         ``n_failures``, ``n_evaluable``, ``share_flagged`` (flagged at the last origin),
         ``median_years`` (over evaluable failures, zeros included),
-        ``median_years_if_flagged``, ``share_ge_1y``, ``share_ge_2y`` (over evaluable
-        failures).
+        ``median_years_if_flagged`` (expected lead time given flagged), ``share_ge_1y``,
+        ``share_ge_2y`` (over evaluable failures).
 
     Examples
     --------
@@ -665,42 +670,57 @@ def lead_time(
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise UserInputError(f"events_dates: row {row}, column 'date': missing date")
     origin_ids, origins = pd.factorize(df["origin"], sort=True)
-    flagged = _top_k_by_origin(origin_ids, df["p"].to_numpy(dtype=float), k)
-    flag_set = set(zip(df["council_code"][flagged], origin_ids[flagged], strict=True))
+    share = _top_k_by_origin(origin_ids, df["p"].to_numpy(dtype=float), k)
+    q_of = dict(zip(zip(df["council_code"], origin_ids, strict=True), share, strict=True))
     origin_values = origins.to_numpy()
 
     rows = []
     for code, date in zip(events_dates["council_code"], dates, strict=True):
         j = int(np.searchsorted(origin_values, np.datetime64(date), side="left")) - 1
         row: dict[str, Any] = {"council_code": code, "date": date}
-        if j < 0 or (horizon is not None and date > origins[j] + horizon):
-            row.update(last_origin=pd.NaT, first_origin=pd.NaT, flagged_at_last=False,
-                       n_origins_flagged=0, lead_time_years=_NAN)  # fmt: skip
+        scored = j >= 0 and (code, j) in q_of
+        if not scored or (horizon is not None and date > origins[j] + horizon):
+            row.update(last_origin=pd.NaT, first_origin=pd.NaT, flagged_at_last=_NAN,
+                       n_origins_flagged=0.0, lead_time_years=_NAN, p_ge_1y=_NAN,
+                       p_ge_2y=_NAN)  # fmt: skip
         else:
-            first = j
-            while first >= 0 and (code, first) in flag_set:
-                first -= 1
-            run = j - first
-            first_origin = origins[first + 1] if run else pd.NaT
-            lead = (date - first_origin).days / DAYS_PER_YEAR if run else 0.0
-            row.update(last_origin=origins[j], first_origin=first_origin,
-                       flagged_at_last=run > 0, n_origins_flagged=run,
-                       lead_time_years=lead)  # fmt: skip
+            # P(the unbroken run of flags ending at j starts at i) = prod q[i..j] x (1 - q[i-1])
+            run_p, lead, n_run, ge1, ge2, first = 1.0, 0.0, 0.0, 0.0, 0.0, pd.NaT
+            for i in range(j, -1, -1):
+                run_p *= q_of.get((code, i), 0.0)
+                if run_p <= 0:
+                    break
+                first = origins[i]
+                stop = 1.0 - (q_of.get((code, i - 1), 0.0) if i > 0 else 0.0)
+                years = (date - origins[i]).days / DAYS_PER_YEAR
+                n_run += run_p
+                lead += run_p * stop * years
+                ge1 += run_p * stop * (years >= 1.0)
+                ge2 += run_p * stop * (years >= 2.0)
+            row.update(last_origin=origins[j], first_origin=first,
+                       flagged_at_last=float(q_of[(code, j)]), n_origins_flagged=n_run,
+                       lead_time_years=lead, p_ge_1y=ge1, p_ge_2y=ge2)  # fmt: skip
         rows.append(row)
     cols = ["council_code", "date", "last_origin", "first_origin", "flagged_at_last",
-            "n_origins_flagged", "lead_time_years"]  # fmt: skip
+            "n_origins_flagged", "lead_time_years", "p_ge_1y", "p_ge_2y"]  # fmt: skip
     frame = pd.DataFrame(rows, columns=cols)
     lead = frame["lead_time_years"].to_numpy(dtype=float)
-    ev = lead[np.isfinite(lead)]
-    hit = frame["flagged_at_last"].to_numpy(dtype=bool)[np.isfinite(lead)]
+    ok = np.isfinite(lead)
+    ev = lead[ok]
+    hit = frame["flagged_at_last"].to_numpy(dtype=float)[ok]
+    cond = np.divide(ev, hit, out=np.full_like(ev, np.nan), where=hit > 0)
     summary = {
         "n_failures": len(frame),
         "n_evaluable": int(ev.size),
         "share_flagged": float(hit.mean()) if ev.size else _NAN,
         "median_years": float(np.median(ev)) if ev.size else _NAN,
-        "median_years_if_flagged": float(np.median(ev[hit])) if hit.any() else _NAN,
-        "share_ge_1y": float((ev >= 1.0).mean()) if ev.size else _NAN,
-        "share_ge_2y": float((ev >= 2.0).mean()) if ev.size else _NAN,
+        "median_years_if_flagged": float(np.median(cond[hit > 0])) if (hit > 0).any() else _NAN,
+        "share_ge_1y": float(frame["p_ge_1y"].to_numpy(dtype=float)[ok].mean())
+        if ev.size
+        else _NAN,
+        "share_ge_2y": float(frame["p_ge_2y"].to_numpy(dtype=float)[ok].mean())
+        if ev.size
+        else _NAN,
     }
     return frame, summary
 
@@ -708,8 +728,9 @@ def lead_time(
 def flag_stability(pred: pd.DataFrame, k: int) -> tuple[pd.DataFrame, dict[str, float]]:
     """Turnover of the top-*k* set between consecutive origins.
 
-    With ``S_t`` the councils flagged (top ``k`` by ``p``, ties to the lower council code)
-    at origin ``t`` and ``t-`` the previous origin: ``entered = |S_t - S_t-|``,
+    With ``S_t`` the councils flagged (top ``k`` by ``p``; ties at the cut in a random order,
+    figures are expectations over those orders) at origin ``t`` and ``t-`` the previous
+    origin: ``entered = |S_t - S_t-|``,
     ``left = |S_t- - S_t|``, ``turnover = entered / |S_t|`` (the share of this origin's
     list that is new) and ``jaccard = |S_t & S_t-| / |S_t | S_t-|``. A council without a row
     at ``t`` counts as having left.
@@ -743,22 +764,25 @@ def flag_stability(pred: pd.DataFrame, k: int) -> tuple[pd.DataFrame, dict[str, 
     k = _check_k(k)
     df = _check_pred(pred)
     origin_ids, origins = pd.factorize(df["origin"], sort=True)
-    flagged = _top_k_by_origin(origin_ids, df["p"].to_numpy(dtype=float), k)
+    share = _top_k_by_origin(origin_ids, df["p"].to_numpy(dtype=float), k)
     codes = df["council_code"].to_numpy()
-    sets = [set(codes[flagged & (origin_ids == j)]) for j in range(len(origins))]
+    # expected counts over random orders of ties (independent between origins)
+    q = [dict(zip(codes[origin_ids == j], share[origin_ids == j], strict=True))
+         for j in range(len(origins))]  # fmt: skip
     rows = []
     for j in range(1, len(origins)):
-        prev, cur = sets[j - 1], sets[j]
-        union = prev | cur
+        prev, cur = q[j - 1], q[j]
+        n_cur, n_prev = sum(cur.values()), sum(prev.values())
+        stayed = sum(v * prev.get(c, 0.0) for c, v in cur.items())
         rows.append({
             "origin_from": origins[j - 1],
             "origin_to": origins[j],
-            "n_flagged": len(cur),
-            "n_entered": len(cur - prev),
-            "n_left": len(prev - cur),
-            "n_stayed": len(cur & prev),
-            "turnover": _ratio(len(cur - prev), len(cur)),
-            "jaccard": _ratio(len(cur & prev), len(union)),
+            "n_flagged": n_cur,
+            "n_entered": n_cur - stayed,
+            "n_left": n_prev - stayed,
+            "n_stayed": stayed,
+            "turnover": _ratio(n_cur - stayed, n_cur),
+            "jaccard": _ratio(stayed, n_cur + n_prev - stayed),
         })  # fmt: skip
     cols = ["origin_from", "origin_to", "n_flagged", "n_entered", "n_left", "n_stayed",
             "turnover", "jaccard"]  # fmt: skip
@@ -767,9 +791,9 @@ def flag_stability(pred: pd.DataFrame, k: int) -> tuple[pd.DataFrame, dict[str, 
         "n_transitions": len(frame),
         "mean_turnover": float(frame["turnover"].mean()) if len(frame) else _NAN,
         "mean_jaccard": float(frame["jaccard"].mean()) if len(frame) else _NAN,
-        "n_entries": int(frame["n_entered"].sum()),
-        "n_exits": int(frame["n_left"].sum()),
-        "n_councils_ever_flagged": len(set().union(*sets)) if sets else 0,
+        "n_entries": float(frame["n_entered"].sum()),
+        "n_exits": float(frame["n_left"].sum()),
+        "n_councils_ever_flagged": len(set(codes[share > 0])),
     }
     return frame, summary
 
@@ -951,7 +975,41 @@ _POOLED_SCALARS = (
     "auroc", "pauroc_fpr20", "average_precision", "precision_at_k", "recall_at_k",
     "lift_at_k", "brier", "reliability", "resolution", "uncertainty", "calibration_slope",
     "calibration_intercept", "ur", "ur_topk", "nsr", "nsr_topk",
+    "auroc_within_origin", "average_precision_within_origin", "observed_expected",
+    "brier_skill",
 )  # fmt: skip
+
+
+def within_origin_scores(
+    y: np.ndarray, p: np.ndarray, w: np.ndarray, origin_ids: np.ndarray
+) -> tuple[float, float]:
+    """AUROC and average precision from pairs *within* an origin only.
+
+    Pooled AUROC compares a council at one origin with a council at another, so a score
+    that only tracks the calendar (the base rate drifting between origins) gets credit
+    for ranking. Within-origin AUROC is the share of concordant (failure, non-failure)
+    pairs at the same origin: the per-origin AUROCs weighted by their number of pairs.
+    Within-origin AP is the per-origin APs weighted by their number of failures. A score
+    constant within each origin gets exactly 0.5 (AUROC) and the base rate (AP).
+
+    >>> y = np.array([1, 0, 1, 0]); o = np.array([0, 0, 1, 1])
+    >>> within_origin_scores(y, np.array([.2, .2, .8, .8]), np.ones(4), o)
+    (0.5, 0.5)
+    """
+    auc_num = auc_den = ap_num = ap_den = 0.0
+    for j in np.unique(origin_ids):
+        m = origin_ids == j
+        yj, wj = y[m], w[m]
+        pos = float(wj @ yj)
+        neg = float(wj.sum()) - pos
+        if pos <= 0 or neg <= 0:
+            continue
+        auc, _, ap = _ranking_scores(yj, p[m], wj)
+        auc_num += auc * pos * neg
+        auc_den += pos * neg
+        ap_num += ap * pos
+        ap_den += pos
+    return _ratio(auc_num, auc_den), _ratio(ap_num, ap_den)
 
 
 def _ranking_scores(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
@@ -1019,8 +1077,12 @@ def _scalar_metrics(
     threshold: float | str,
     n_bins: int,
     exact: bool = True,
+    ref: np.ndarray | None = None,
 ) -> dict[str, float]:
     """All scalar metrics of one (pooled or single-origin) sample, as plain floats.
+
+    ``ref`` is a reference probability known at each row's origin (the training base
+    rate): ``brier_skill = 1 - brier / brier(ref)`` (``nan`` without it).
 
     ``exact=True`` uses scikit-learn and statsmodels; ``exact=False`` (bootstrap
     resamples) uses the equivalent fast paths :func:`_ranking_scores` and
@@ -1039,6 +1101,9 @@ def _scalar_metrics(
             out["auroc"], out["pauroc_fpr20"], out["average_precision"] = _ranking_scores(y, p, w)
             slope, intercept = _recalibration_newton(y, p, w)
         out["calibration_slope"], out["calibration_intercept"] = slope, intercept
+        within = within_origin_scores(y, p, w, origin_ids)
+        out["auroc_within_origin"], out["average_precision_within_origin"] = within
+    out["observed_expected"] = _ratio(w @ y, w @ p)
     # Ranking at k: per origin, then the mean over the origins where it is defined (k is
     # a per-origin budget, so pooling rows would flag k councils in all).
     flagged = _top_k_by_origin(origin_ids, p, k)
@@ -1062,6 +1127,8 @@ def _scalar_metrics(
         dec = _brier_terms(y, p, w, n_bins)
     for name in ("brier", "reliability", "resolution", "uncertainty"):
         out[name] = dec[name]
+    if ref is not None and w.sum() > 0:
+        out["brier_skill"] = 1.0 - _ratio(out["brier"], float(w @ (y - ref) ** 2) / w.sum())
     # Usefulness: the threshold rule (given or Ua-maximising), and the top-k rule.
     if isinstance(threshold, str):
         _, counts = _optimal_thresholds(y, p, w, np.array([mu]))
@@ -1158,13 +1225,15 @@ def evaluate_predictions(
     p = df["p"].to_numpy(dtype=float)
     w = _weights(df)
     origin_ids, origins = pd.factorize(df["origin"], sort=True)
+    ref = df["reference"].to_numpy(dtype=float) if "reference" in df.columns else None
 
     def metrics(idx: np.ndarray | None) -> dict[str, float]:
         if idx is None:
-            return _scalar_metrics(y, p, w, origin_ids, k, mu, threshold, n_bins)
+            return _scalar_metrics(y, p, w, origin_ids, k, mu, threshold, n_bins, ref=ref)
         return _scalar_metrics(
-            y[idx], p[idx], w[idx], origin_ids[idx], k, mu, threshold, n_bins, exact=False
-        )
+            y[idx], p[idx], w[idx], origin_ids[idx], k, mu, threshold, n_bins, exact=False,
+            ref=None if ref is None else ref[idx],
+        )  # fmt: skip
 
     point = metrics(None)
     boot = np.full((max(int(n_boot), 0), len(_POOLED_SCALARS)), np.nan)
@@ -1177,9 +1246,20 @@ def evaluate_predictions(
     pooled: dict[str, Any] = {}
     for j, name in enumerate(_POOLED_SCALARS):
         lo, hi = _percentile_interval(boot[:, j], level) if n_boot > 0 else (_NAN, _NAN)
+        skipped = int(np.isnan(boot[:, j]).sum()) if n_boot > 0 else 0
         pooled[name] = {"value": point[name], "lo": lo, "hi": hi}
+        if n_boot > 0 and skipped > _MAX_SKIPPED_SHARE * n_boot:
+            pooled[name]["unstable"] = True  # too many resamples where it is undefined
     pooled["n"] = len(df)
     pooled["n_pos"] = int(y.sum())
+    # chance levels of the ranking at k: a random order within each origin
+    n_o = np.bincount(origin_ids, weights=w)
+    rate_o = np.bincount(origin_ids, weights=w * y) / np.where(n_o > 0, n_o, 1)
+    cnt = np.bincount(origin_ids)
+    has_pos = np.bincount(origin_ids, weights=y) > 0
+    pooled["precision_at_k_chance"] = float(rate_o.mean()) if rate_o.size else _NAN
+    share = np.minimum(k, cnt) / np.where(cnt > 0, cnt, 1)
+    pooled["recall_at_k_chance"] = float(share[has_pos].mean()) if has_pos.any() else _NAN
     if isinstance(threshold, str):
         pooled["threshold"] = float(_optimal_thresholds(y, p, w, np.array([mu]))[0][0])
     else:
@@ -1195,8 +1275,15 @@ def evaluate_predictions(
     per_origin = []
     for j, origin in enumerate(origins):
         m = origin_ids == j
-        vals = _scalar_metrics(y[m], p[m], w[m], origin_ids[m], k, mu, threshold, n_bins)
-        per_origin.append({"origin": origin, "n": int(m.sum()), "n_pos": int(y[m].sum()), **vals})
+        vals = _scalar_metrics(
+            y[m], p[m], w[m], origin_ids[m], k, mu, threshold, n_bins,
+            ref=None if ref is None else ref[m],
+        )  # fmt: skip
+        n_pos = int(y[m].sum())
+        per_origin.append(
+            {"origin": origin, "n": int(m.sum()), "n_pos": n_pos,
+             "small": n_pos < _MIN_ORIGIN_EVENTS, **vals}
+        )  # fmt: skip
 
     out: dict[str, Any] = {
         "settings": {
