@@ -53,9 +53,10 @@ class DataConfig:
     ``source`` is ``"synthetic"`` (generated with the parameters below), ``"files"``
     (``councils``, ``observations`` and ``events`` CSV paths, relative to the config file)
     or ``"bundled:real"`` (the public data shipped with the package, as of 31 March 2023;
-    see :func:`earlywarn.load_real_tables`). ``satisfaction`` and ``leadership`` are
-    optional CSVs (relative to the config file) of resident satisfaction and leadership
-    changes, appended to any source (formats in :mod:`earlywarn.sources.optional`).
+    see :func:`earlywarn.load_real_tables`; ``real_dir``, relative to the config file, reads
+    a panel rebuilt by ``earlywarn data build --out`` instead). ``satisfaction`` and
+    ``leadership`` are optional CSVs (relative to the config file) of resident satisfaction
+    and leadership changes, appended to any source (formats in :mod:`earlywarn.sources.optional`).
     """
 
     source: str = "synthetic"
@@ -65,6 +66,7 @@ class DataConfig:
     councils: str = ""
     observations: str = ""
     events: str = ""
+    real_dir: str = ""
     satisfaction: str = ""
     leadership: str = ""
 
@@ -280,6 +282,19 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
     return value
 
 
+def _is_iso_date(value: Any) -> bool:
+    """``YYYY-MM-DD`` and a real calendar date: no guessing of '03/04/2023' (US or UK?)."""
+    import datetime as _dt
+
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _check(cfg: CycleConfig, where: str) -> None:
     try:
         parse_horizon(cfg.horizon)
@@ -289,12 +304,8 @@ def _check(cfg: CycleConfig, where: str) -> None:
         ("as_of", cfg.as_of),
         *(("evaluate.origins", o) for o in cfg.evaluate.origins),
     ):
-        try:
-            pd.Timestamp(value)
-        except (ValueError, TypeError):
-            raise UserInputError(
-                f"{where}: {key} {value!r} is not a date (expected YYYY-MM-DD)"
-            ) from None
+        if not _is_iso_date(value):
+            raise UserInputError(f"{where}: {key} {value!r} is not a date (expected YYYY-MM-DD)")
     if cfg.data.source not in ("synthetic", "files", "bundled:real"):
         raise UserInputError(
             f"{where}: data.source {cfg.data.source!r} is unknown (expected 'synthetic', "
@@ -429,7 +440,7 @@ def parse_config(raw: dict[str, Any], where: str = "config", path: str = "") -> 
 
 def load_config(path: str | Path) -> CycleConfig:
     """Read and check a cycle config TOML file."""
-    p = Path(path)
+    p = Path(path).expanduser().resolve()
     if not p.is_file():
         raise UserInputError(f"{p}: config file not found")
     try:

@@ -28,6 +28,7 @@ from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.features import FeatureSet, build_features
 from earlywarn.panel import annual_origins, build_panel
+from earlywarn.progress import step
 from earlywarn.schema import Tables, validate_tables
 
 __all__ = ["CycleResult", "load_cycle_data", "restrict_to_as_of", "run_cycle"]
@@ -79,9 +80,13 @@ def _load_source(cfg: CycleConfig) -> tuple[Tables, pd.DataFrame | None, dict[st
     if d.source == "bundled:real":
         from earlywarn.sources.bundle import load_real_tables
 
-        tables = load_real_tables()
+        base = Path(cfg.path).parent if cfg.path else Path.cwd()
+        folder = (base / d.real_dir).resolve() if d.real_dir else None
+        tables = load_real_tables(folder)
         hashes = {
-            "bundled": "bundled:real (public data as of 2023-03-31)",
+            "bundled": f"real panel rebuilt in {folder}"
+            if folder
+            else "bundled:real (public data as of 2023-03-31)",
             **{
                 f"{n}_sha256": io.frame_sha256(getattr(tables, n))
                 for n in ("councils", "observations", "events")
@@ -177,7 +182,7 @@ def run_cycle(
         New (or empty) folder for the outputs; default ``runs/<cycle>-<time>``.
     tracking_uri : str, optional
         MLflow tracking URI; default: config, ``$MLFLOW_TRACKING_URI``, or
-        ``experiments/mlflow.db``.
+        ``runs/mlflow.db`` under the working directory.
     data : tuple, optional
         Pre-loaded ``(tables, true_risk, input_hashes)`` (for notebooks and tests).
     """
@@ -210,6 +215,7 @@ def run_cycle(
     as_of = cfg.as_of_date
     censoring = cfg.labels.censoring
 
+    step(f"loading data ({cfg.data.source})")
     tables, true_risk, hashes = data if data is not None else load_cycle_data(cfg)
     tables = restrict_to_as_of(tables, as_of)
     origins = annual_origins(tables, as_of)[2:]  # two years of history before the first
@@ -218,6 +224,7 @@ def run_cycle(
             f"{cfg.path or 'config'}: only {len(origins)} origins with two years of history "
             f"before as_of {as_of.date()} (expected at least 4)"
         )
+    step(f"building the panel and features ({len(origins)} origins)")
     panel = build_panel(tables, origins)
     notes, neighbours, feature_hashes = load_feature_inputs(cfg, tables)
     hashes = {**hashes, **feature_hashes}
@@ -226,6 +233,7 @@ def run_cycle(
     )
     X = feats.X
     timings["features"] = time.perf_counter() - t0
+    warnings = missing_family_warnings(cfg, feats.specs)
 
     closed = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
     test_origins = [pd.Timestamp(o) for o in cfg.evaluate.origins] or closed
@@ -243,7 +251,7 @@ def run_cycle(
         )
     score_origin = max(origins)
 
-    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
     tracker = Tracker(uri, cfg.tracking.experiment)
     settings = EvaluationSettings.from_config(cfg)
     evaluation: dict[str, Any] = {
@@ -254,7 +262,7 @@ def run_cycle(
         },
     }
     preds = []
-    git = git_state(io.project_root())
+    git = git_state(Path(io.__file__).resolve().parent)
     with tracker.run(f"cycle-{cfg.cycle}", tags={"earlywarn.cycle": cfg.cycle, **git}) as parent_id:
         tracker.log_params(
             {"config": cfg.to_dict(), **{f"input.{k}": v for k, v in hashes.items()}}
@@ -270,6 +278,10 @@ def run_cycle(
             }
         )
         # backtest and evaluation: every model and baseline, both targets (evaluation.py)
+        step(
+            f"backtest: {len(cfg.models.kinds)} models and the baselines over "
+            f"{len(splits)} test origins"
+        )
         t1 = time.perf_counter()
         ev_part, pred_rows = run_evaluation(
             X,
@@ -308,6 +320,7 @@ def run_cycle(
 
         chosen = _select(evaluation, cfg.models.select_by, cfg.models.kinds)
         evaluation["chosen_model"] = {"kind": chosen, "select_by": cfg.models.select_by}
+        step(f"fitting and registering the published model ({chosen})")
         t1 = time.perf_counter()
         final_train = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
         Xtr, ytr, wtr, to_target = final_training(X, tables.events, final_train, as_of, settings)
@@ -338,6 +351,7 @@ def run_cycle(
                 {"cycle": cfg.cycle, "kind": chosen, "score_origin": str(score_origin.date())},
             )
             timings["final_fit"] = time.perf_counter() - t1
+            step("explaining each council's risk (SHAP reasons)")
             t1 = time.perf_counter()
             expl = explain(
                 model, Xnow, Xtr, feats.specs, feats.peer_median, top_k=cfg.report.n_reasons
@@ -348,6 +362,7 @@ def run_cycle(
             # probability_lo/hi: council-bootstrap refits of the chosen model (earlywarn.intervals)
             from earlywarn.intervals import council_bootstrap_interval
 
+            step(f"probability intervals ({cfg.report.interval_boot} council-bootstrap refits)")
             t1 = time.perf_counter()
             interval = council_bootstrap_interval(
                 lambda: make_model(
@@ -364,6 +379,7 @@ def run_cycle(
             )
             scores = scores.join(interval, on="council_code")
             timings["interval"] = time.perf_counter() - t1
+            step("writing the risk list, report and MLflow artefacts")
             rep = cfg.report
             risk_list = build_banded_risk_list(scores, expl, tables.observations, score_origin, rep)
             # what is published: with report.pseudonymise, councils only as "Council 001"..
@@ -391,6 +407,8 @@ def run_cycle(
                 "config": cfg.to_dict(),
                 "inputs": hashes,
                 "pseudonymised": rep.pseudonymise,
+                "synthetic": cfg.data.source == "synthetic",
+                "warnings": warnings,
                 **git,
             }
             run_info["model_fingerprint"] = model_fingerprint(run_info, package_versions())
@@ -439,6 +457,24 @@ def run_cycle(
         pd.concat(preds, ignore_index=True),
         timings,
     )
+
+
+def missing_family_warnings(cfg: CycleConfig, specs: dict[str, Any]) -> list[str]:
+    """One warning per feature family named in ``features.families`` that has no features:
+    its data are absent from the inputs, so the models run without it. (The default, every
+    family, names none: families without data are then simply left out.)"""
+    from earlywarn.config import FeaturesConfig
+
+    if cfg.features.families == FeaturesConfig().families:
+        return []  # the default (every family), not named in the config: nothing asked for
+    built = {getattr(s, "family", None) for s in specs.values()}
+    where = cfg.path or "config"
+    return [
+        f"{where}: features.families asks for {fam!r} but the data have no {fam} measures "
+        "or events: no features built for it"
+        for fam in cfg.features.families
+        if fam not in built
+    ]
 
 
 def _confidential() -> str:
@@ -519,9 +555,14 @@ def _published_view(
 
 def _csv_header(run_info: dict) -> str:
     """The comment lines every exported CSV starts with: banner, vintage, model identity."""
+    synthetic = (
+        "# SYNTHETIC: made-up councils with a known true risk, not real ones\n"
+        if run_info.get("synthetic")
+        else ""
+    )
     return (
-        f"# {_confidential()}\n# cycle {run_info['cycle']}; data as of {run_info['as_of']}; "
-        f"model {run_info['model']} ({_model_identity(run_info)})\n"
+        f"# {_confidential()}\n{synthetic}# cycle {run_info['cycle']}; data as of "
+        f"{run_info['as_of']}; model {run_info['model']} ({_model_identity(run_info)})\n"
     )
 
 

@@ -1,11 +1,11 @@
 """MLflow tracking: the only module that imports mlflow.
 
-Default store: a SQLite database ``experiments/mlflow.db`` (artifacts in
-``experiments/mlartifacts``) that persists across cycles so they can be compared.
+Default store: a SQLite database ``runs/mlflow.db`` under the working directory
+(artifacts in ``runs/mlartifacts``) that persists across cycles so they can be compared.
 ``MLFLOW_TRACKING_URI`` or the config's ``[tracking] uri`` switch to another store or a
 tracking server. Browse with::
 
-    mlflow ui --backend-store-uri sqlite:///experiments/mlflow.db
+    mlflow ui --backend-store-uri sqlite:///runs/mlflow.db
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ __all__ = [
     "git_state",
     "last_publications",
     "load_model",
+    "model_uri_from",
     "package_versions",
     "published_lists",
     "resolve_tracking_uri",
@@ -71,7 +72,8 @@ TRACKED_PACKAGES = (
 
 
 def resolve_tracking_uri(config_uri: str, experiments_dir: Path) -> str:
-    """Config URI, else ``$MLFLOW_TRACKING_URI``, else the project's SQLite database."""
+    """Config URI, else ``$MLFLOW_TRACKING_URI``, else ``mlflow.db`` in ``experiments_dir``
+    (the commands pass ``runs/`` under the working directory)."""
     if config_uri:
         return config_uri
     env = os.environ.get("MLFLOW_TRACKING_URI", "")
@@ -264,7 +266,13 @@ class Tracker:
             previous = client.get_model_version_by_alias(name, ALIAS_CHAMPION).version
         except self.mlflow.exceptions.MlflowException:
             previous = None  # first registration (or no champion yet)
-        mv = self.mlflow.register_model(model_uri, name, tags=tags)
+        import io
+        import logging
+
+        # mlflow prints "Successfully registered model ..." itself: only when its INFO shows
+        chatty = logging.getLogger("mlflow").isEnabledFor(logging.INFO)
+        with contextlib.nullcontext() if chatty else contextlib.redirect_stderr(io.StringIO()):
+            mv = self.mlflow.register_model(model_uri, name, tags=tags)
         if previous is not None and str(previous) != str(mv.version):
             client.set_registered_model_alias(name, ALIAS_PREVIOUS, previous)
         client.set_registered_model_alias(name, ALIAS_CHAMPION, mv.version)
@@ -349,6 +357,38 @@ def load_model(uri: str, model_uri: str) -> Any:
     mlflow.set_tracking_uri(uri)
     with _allow_deserialization():
         return mlflow.sklearn.load_model(model_uri)
+
+
+_NAME = r"[A-Za-z0-9][\w.\- ]*"
+
+
+def model_uri_from(text: str) -> str:
+    """A ``--model`` argument as a ``models:/`` URI.
+
+    ``NAME`` means its champion (``models:/NAME@champion``); ``NAME@alias`` and
+    ``NAME/version`` name an alias or a version; ``models:/NAME@alias`` and
+    ``models:/NAME/version`` pass unchanged. Anything else is a user's mistake.
+
+    Example
+    -------
+    >>> model_uri_from("earlywarn-real-2023")
+    'models:/earlywarn-real-2023@champion'
+    >>> model_uri_from("risk/3")
+    'models:/risk/3'
+    """
+    import re
+
+    from earlywarn.errors import UserInputError
+
+    ref = text.strip().removeprefix("models:/")
+    if re.fullmatch(_NAME, ref):
+        ref = f"{ref}@{ALIAS_CHAMPION}"
+    if not re.fullmatch(rf"{_NAME}(@[A-Za-z0-9_\-]+|/[1-9][0-9]*)", ref):
+        raise UserInputError(
+            f"--model {text!r} is not a registered model (expected NAME, NAME@alias, "
+            "NAME/version or models:/NAME@alias, e.g. earlywarn-real-2023@champion)"
+        )
+    return f"models:/{ref}"
 
 
 def resolve_model_version(uri: str, model_uri: str) -> dict[str, str]:
