@@ -20,6 +20,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # plain (click) help: typer's rich help formatter imports rich.markdown & co (~0.5 s)
+    rich_markup_mode=None,
     help="Early warning of service failure in English councils (confidential outputs).",
 )
 _state = {"debug": False, "quiet": False, "verbose": False}
@@ -163,7 +165,7 @@ def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> Any:
 
 @app.command()
 def cycle(
-    config: Annotated[Path, typer.Argument(help="The cycle's TOML config.")],
+    config: Annotated[Path, typer.Argument(metavar="CONFIG", help="The cycle's TOML config.")],
     out: Annotated[
         Path | None, typer.Option(help="New output folder (default: runs/<cycle>-<time>).")
     ] = None,
@@ -252,7 +254,9 @@ def data_build(
 
 @app.command()
 def score(
-    config: Annotated[Path, typer.Argument(help="The cycle's TOML config (data and as_of).")],
+    config: Annotated[
+        Path, typer.Argument(metavar="CONFIG", help="The cycle's TOML config (data and as_of).")
+    ],
     model: Annotated[
         str,
         typer.Option(
@@ -287,7 +291,9 @@ def score(
 
 @app.command()
 def explain(
-    config: Annotated[Path, typer.Argument(help="The cycle's TOML config (data and as_of).")],
+    config: Annotated[
+        Path, typer.Argument(metavar="CONFIG", help="The cycle's TOML config (data and as_of).")
+    ],
     council: Annotated[
         str, typer.Option(help="The council's code (council_code in risk_list.csv).")
     ],
@@ -319,7 +325,9 @@ def explain(
 
 @app.command()
 def compare(
-    config: Annotated[Path, typer.Argument(help="The cycle's TOML config (its experiment).")],
+    config: Annotated[
+        Path, typer.Argument(metavar="CONFIG", help="The cycle's TOML config (its experiment).")
+    ],
     k: Annotated[int | None, typer.Option(help="Top k to compare (default: evaluate.k).")] = None,
 ) -> None:
     """This cycle against the previous one: who entered / left the top k, metric changes."""
