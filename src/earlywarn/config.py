@@ -170,12 +170,16 @@ class TrackingConfig:
     """MLflow tracking. Empty ``uri`` = ``$MLFLOW_TRACKING_URI`` or the project's SQLite file.
 
     ``registry_name``: the registered model the chosen model is published under (aliases
-    ``champion`` / ``previous``); empty = the experiment name.
+    ``champion`` / ``previous``); empty = the experiment name. ``log_outputs``: copy the
+    named-council artefacts (risk list, reasons, report) into the tracking store; unset =
+    yes for a local store, no for a remote server (``http(s)://``), where only pseudonymised
+    or aggregate artefacts are logged.
     """
 
     uri: str = ""
     experiment: str = "earlywarn"
     registry_name: str = ""
+    log_outputs: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -364,6 +368,8 @@ def _check(cfg: CycleConfig, where: str) -> None:
         )
     if not isinstance(cfg.report.pseudonymise, bool):
         raise UserInputError(f"{where}: report.pseudonymise must be true or false")
+    if cfg.tracking.log_outputs is not None and not isinstance(cfg.tracking.log_outputs, bool):
+        raise UserInputError(f"{where}: tracking.log_outputs must be true or false")
     if not isinstance(cfg.labels.new_failures_only, bool):
         raise UserInputError(f"{where}: labels.new_failures_only must be true or false")
     mu = cfg.evaluate.mu

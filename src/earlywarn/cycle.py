@@ -202,7 +202,14 @@ def run_cycle(
         render_report,
         render_risk_list_xlsx,
     )
-    from earlywarn.tracking import Tracker, git_state, package_versions, resolve_tracking_uri
+    from earlywarn.tracking import (
+        Tracker,
+        default_log_outputs,
+        git_state,
+        package_versions,
+        resolve_tracking_uri,
+        version_description,
+    )
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -253,6 +260,9 @@ def run_cycle(
 
     uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
     tracker = Tracker(uri, cfg.tracking.experiment)
+    log_outputs = (
+        default_log_outputs(uri) if cfg.tracking.log_outputs is None else cfg.tracking.log_outputs
+    )
     settings = EvaluationSettings.from_config(cfg)
     evaluation: dict[str, Any] = {
         "k": cfg.evaluate.k,
@@ -269,6 +279,11 @@ def run_cycle(
         )
         tracker.log_dict(cfg.to_dict(), "config.json")
         tracker.log_dict(package_versions(), "package_versions.json")
+        tracker.log_input_tables(
+            {**tables.sources, **{k: v for k, v in hashes.items() if "_sha256" not in k}},
+            hashes,
+            f"published by {as_of.date()}",
+        )
         tracker.log_params(
             {
                 "panel.rows": len(X),
@@ -320,6 +335,9 @@ def run_cycle(
 
         chosen = _select(evaluation, cfg.models.select_by, cfg.models.kinds)
         evaluation["chosen_model"] = {"kind": chosen, "select_by": cfg.models.select_by}
+        best_baseline = tracker.log_baselines_and_headline(
+            evaluation, cfg.models.kinds, chosen, cfg.models.select_by, settings.target
+        )
         step(f"fitting and registering the published model ({chosen})")
         t1 = time.perf_counter()
         final_train = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
@@ -345,10 +363,14 @@ def run_cycle(
             )
             model_uri = tracker.log_model(model, Xtr)
             research = tracker.log_research_tables(model)  # hazard: coefficients.csv
+            card = {"cycle": cfg.cycle, "as_of": str(as_of.date()), "horizon": cfg.horizon}
             registry = tracker.register_champion(
                 model_uri,
                 cfg.tracking.registry_name or cfg.tracking.experiment,
                 {"cycle": cfg.cycle, "kind": chosen, "score_origin": str(score_origin.date())},
+                description=version_description(
+                    {**card, "score_origin": str(score_origin.date())}, evaluation, best_baseline
+                ),
             )
             timings["final_fit"] = time.perf_counter() - t1
             step("explaining each council's risk (SHAP reasons)")
@@ -409,6 +431,7 @@ def run_cycle(
                 "pseudonymised": rep.pseudonymise,
                 "synthetic": cfg.data.source == "synthetic",
                 "warnings": warnings,
+                "tracking_log_outputs": bool(log_outputs or rep.pseudonymise),
                 **git,
             }
             run_info["model_fingerprint"] = model_fingerprint(run_info, package_versions())
@@ -439,9 +462,10 @@ def run_cycle(
                 from earlywarn.pseudonymise import check_no_identifiers
 
                 check_no_identifiers(files, tables.councils)
-            tracker.log_text(csv_text, "risk_list.csv")
-            tracker.log_text(reasons_json, "reasons.json")
-            tracker.log_text(html_text, "report.html")
+            if log_outputs or rep.pseudonymise:  # named-council artefacts: see log_outputs
+                tracker.log_text(csv_text, "risk_list.csv")
+                tracker.log_text(reasons_json, "reasons.json")
+                tracker.log_text(html_text, "report.html")
             tracker.log_metrics({"n_scored": len(risk_list)})
         tracker.log_dict(_jsonable(evaluation), "evaluation.json")
         tracker.record_publication(_publication_record("cycle", run_info, csv_text, out))
