@@ -114,9 +114,15 @@ def _load(config: Path, pseudonymise: bool) -> Any:
     return cfg
 
 
+def _resolved(path: Path | None) -> Path | None:
+    """A path as the messages show it: absolute, ``~`` expanded."""
+    return None if path is None else path.expanduser().resolve()
+
+
 def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> Any:
     from earlywarn.errors import UserInputError
 
+    out = _resolved(out)
     try:
         cfg = _load(config, pseudonymise)
         from earlywarn.cycle import run_cycle
@@ -281,7 +287,7 @@ def score(
             from earlywarn.progress import step
 
             step("loading the model, building features, scoring and explaining")
-            return score_registered(cfg, uri, out_dir=out)
+            return score_registered(cfg, uri, out_dir=_resolved(out))
 
     res = _guarded(body)
     v = res.run_info["registered_model"]
@@ -381,16 +387,19 @@ def evaluate(
         from earlywarn.report import CONFIDENTIAL
         from earlywarn.schema import EVENT_COLUMNS, validate_events
 
-        folders = [*lists, *(Path(a) for a in ctx.args)]
+        folders = [_resolved(Path(f)) for f in [*lists, *ctx.args]]
+        events_path = _resolved(events)
         bad = [a for a in ctx.args if a.startswith("-")]
         if bad:
             raise UserInputError(f"unknown option {bad[0]!r}")
         with _progress(f"Matching {len(folders)} earlier list(s) to later events"):
             from earlywarn.progress import step
 
-            step(f"reading {len(folders)} published list(s) and {events.resolve()}")
+            step(f"reading {len(folders)} published list(s) and {events_path}")
             published = [io.read_published_list(f) for f in folders]
-            ev = validate_events(io.read_csv_table(events, EVENT_COLUMNS), where=str(events))
+            ev = validate_events(
+                io.read_csv_table(events_path, EVENT_COLUMNS), where=str(events_path)
+            )
             step("matching warnings to outcomes")
             frame, summary = match_outcomes(published, ev, k=k)
         banner = f"# {CONFIDENTIAL}\n# outcomes of earlier lists against {events.name}\n"
@@ -401,7 +410,7 @@ def evaluate(
                 {"confidential": CONFIDENTIAL, **summary}, indent=2, sort_keys=True
             ),
         }
-        target = out or io.default_out_dir("evaluate")
+        target = _resolved(out) or io.default_out_dir("evaluate")
         return io.write_output_folder(target, files), summary
 
     folder, summary = _guarded(body)

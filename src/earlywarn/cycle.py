@@ -597,6 +597,7 @@ def _export_json(obj: dict, run_info: dict) -> str:
         "cycle": run_info["cycle"],
         "as_of": run_info["as_of"],
         "model_identity": _model_identity(run_info),
+        **({"synthetic": True} if run_info.get("synthetic") else {}),
     }
     return json.dumps(_jsonable({**obj, **stamp}), indent=2, sort_keys=True)
 
@@ -618,6 +619,7 @@ def _reasons_json(expl, run_info: dict) -> str:
         "as_of": run_info["as_of"],
         "model": run_info["model"],
         "model_identity": _model_identity(run_info),
+        **({"synthetic": True} if run_info.get("synthetic") else {}),
         "base_value_log_odds": expl.base_value,
         "reasons": expl.reasons.round(6).to_dict(orient="records"),
         "by_family": expl.by_family.round(6).to_dict(orient="index"),
