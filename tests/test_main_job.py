@@ -7,6 +7,7 @@ import dataclasses
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -232,3 +233,19 @@ def test_data_build_default_is_the_user_data_folder(tmp_path):
             os.environ.pop("EARLYWARN_DATA_DIR")
         else:
             os.environ["EARLYWARN_DATA_DIR"] = env
+
+
+@pytest.mark.parametrize("how", ["-C", "-f"])
+def test_makefile_works_from_another_folder(tmp_path, how):
+    """`make -C /path demo` and `make -f /path/Makefile demo` use the checkout's venv (dry run)."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    target = str(ROOT) if how == "-C" else str(ROOT / "Makefile")
+    r = subprocess.run(
+        ["make", "-n", how, target, "demo", "test"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert f"{ROOT}/.venv/bin/earlywarn demo" in r.stdout
+    assert f"cd {ROOT} && {ROOT}/.venv/bin/python -m pytest" in r.stdout
+    assert not list(tmp_path.iterdir())
