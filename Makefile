@@ -1,18 +1,21 @@
-# Two commands for a newcomer:  `make demo`  and  `make test`.
-# Each creates .venv (Python 3.11+) and installs the package if missing, then runs.
+# Two commands for a newcomer:  `make demo`  and  `make test`  (in either order).
+# Each creates .venv (Python 3.11+) beside this Makefile and installs the package if missing,
+# then runs. Works from any folder: `make -C /path/to/earlywarn demo` or
+# `make -f /path/to/earlywarn/Makefile demo`. Outputs go under ./runs of the folder make runs in.
+ROOT   := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 PYTHON ?= python3
-VENV   ?= .venv
+VENV   ?= $(ROOT)/.venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: install demo test lint bench clean-runs
+.PHONY: install demo demo-synthetic test lint bench
 
-$(STAMP): pyproject.toml
+$(STAMP): $(ROOT)/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'
+	$(BIN)/python -m pip install --quiet -e '$(ROOT)[dev,notebooks]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -21,17 +24,20 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/earlywarn demo
 
+demo-synthetic: $(STAMP)
+	$(BIN)/earlywarn demo --synthetic
+
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/python -m pytest
+	cd $(ROOT) && $(BIN)/ruff check src tests benchmarks
+	cd $(ROOT) && $(BIN)/ruff format --check src tests benchmarks
+	cd $(ROOT) && $(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check --fix src tests benchmarks
-	$(BIN)/ruff format src tests benchmarks
+	cd $(ROOT) && $(BIN)/ruff check --fix src tests benchmarks
+	cd $(ROOT) && $(BIN)/ruff format src tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_cycle.py
-	$(BIN)/python benchmarks/bench_features.py
-	$(BIN)/python benchmarks/bench_models.py
-	$(BIN)/python benchmarks/bench_explain.py
+	cd $(ROOT) && $(BIN)/python benchmarks/bench_cycle.py
+	cd $(ROOT) && $(BIN)/python benchmarks/bench_features.py
+	cd $(ROOT) && $(BIN)/python benchmarks/bench_models.py
+	cd $(ROOT) && $(BIN)/python benchmarks/bench_explain.py

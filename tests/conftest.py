@@ -9,6 +9,20 @@ import pytest
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tracking_store_outside_the_checkout(tmp_path_factory):
+    """Tests never track into the store `make demo` leaves (./runs/mlflow.db): a test that
+    forgets to pass its own store gets a session temporary one. Tests of the default store
+    remove this variable themselves."""
+    old = os.environ.get("MLFLOW_TRACKING_URI")
+    if old is None:
+        db = tmp_path_factory.mktemp("mlflow-session") / "mlflow.db"
+        os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{db}"
+    yield
+    if old is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+
+
 @pytest.fixture(scope="session")
 def small_data():
     """A small synthetic world (40 councils, 2008-2020), shared read-only across tests."""

@@ -195,3 +195,76 @@ def test_compare_reports_entries_exits_and_metric_changes(two_cycles):
     assert "entered the top 8" in res.output and "auroc" in res.output
     res = CliRunner().invoke(app, ["score", str(toml), "--model", "models:/nope@champion"], env=env)
     assert res.exit_code == 2 and "not found" in res.output
+
+
+def test_server_cycle_is_reviewable_and_holds_no_named_list(mlflow_server, tmp_path):
+    """On a remote server: parent headline metrics, baseline runs, the version's
+    description, input datasets; and (log_outputs defaults to false there) no named list,
+    reasons or report in the store, while the last publication is still readable."""
+    import dataclasses
+
+    import mlflow
+
+    from earlywarn.tracking import last_publications
+
+    cfg = _cfg("rev-2019", "2019-03-31")
+    track = dataclasses.replace(cfg.tracking, experiment="ew-review", registry_name="ew-review")
+    cfg = dataclasses.replace(cfg, tracking=track)
+    result = run_cycle(cfg, out_dir=tmp_path / "out", tracking_uri=mlflow_server)
+    info, ev = result.run_info, result.evaluation
+    client = mlflow.MlflowClient(tracking_uri=mlflow_server)
+    parent = client.get_run(info["parent_run_id"])
+    chosen = ev["chosen_model"]["kind"]
+    assert parent.data.metrics["published_auroc"] == pytest.approx(
+        ev["models"][chosen]["pooled"]["auroc"]["value"]
+    )
+    best = parent.data.tags["earlywarn.best_baseline"]
+    assert best in ev["baselines"]
+    assert parent.data.metrics["best_baseline_auroc"] == pytest.approx(
+        max(b["pooled"]["auroc"]["value"] for b in ev["baselines"].values())
+    )
+    runs = client.search_runs(
+        [parent.info.experiment_id],
+        filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'",
+    )
+    names = {r.info.run_name for r in runs}
+    only_baselines = set(ev["baselines"]) - set(cfg.models.kinds)
+    assert only_baselines and {f"baseline-{b}" for b in only_baselines} <= names
+    assert {f"backtest-{k}" for k in cfg.models.kinds} <= names
+    mv = client.get_model_version("ew-review", info["registered_model"]["version"])
+    assert mv.description.startswith("earlywarn cycle rev-2019: ")
+    inputs = {d.dataset.name: d for d in parent.inputs.dataset_inputs}
+    assert set(inputs) >= {"councils", "observations", "events"}
+    digest = info["inputs"]["observations_sha256"]
+    assert inputs["observations"].dataset.digest == digest[:32]
+    tags = {t.key: t.value for t in inputs["observations"].tags}
+    assert tags["sha256"] == digest and tags["vintage"] == "published by 2019-03-31"
+    # no named-council artefact in the store; the output folder keeps them
+    assert info["tracking_log_outputs"] is False
+    logged = {a.path for a in client.list_artifacts(info["model_run_id"])}
+    assert not logged & {"risk_list.csv", "reasons.json", "report.html"}, logged
+    (pub,) = last_publications(mlflow_server, "ew-review", n=1)
+    assert pub["risk_list"] == (result.out_dir / "risk_list.csv").read_text()
+
+
+def test_headline_metrics_pick_the_best_baseline():
+    from earlywarn.tracking import default_log_outputs, headline_metrics
+
+    def entry(auroc, brier):
+        return {"pooled": {"auroc": {"value": auroc}, "brier": {"value": brier}}}
+
+    ev = {
+        "models": {"gbm": entry(0.7, 0.2)},
+        "baselines": {"a": entry(0.6, 0.1), "b": entry(0.65, 0.3)},
+    }
+    metrics, best = headline_metrics(ev, "gbm", "auroc")
+    assert best == "b" and metrics == {
+        "published_auroc": 0.7,
+        "published_brier": 0.2,
+        "best_baseline_auroc": 0.65,
+        "best_baseline_brier": 0.3,
+    }
+    assert headline_metrics(ev, "gbm", "brier")[1] == "a"  # lower is better
+    assert default_log_outputs("sqlite:///x/mlflow.db") and default_log_outputs("/x/mlruns")
+    assert not default_log_outputs("http://127.0.0.1:5000")
+    assert not default_log_outputs("HTTPS://mlflow.example.org")

@@ -20,6 +20,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # plain (click) help: typer's rich help formatter imports rich.markdown & co (~0.5 s)
+    rich_markup_mode=None,
     help="Early warning of service failure in English councils (confidential outputs).",
 )
 _state = {"debug": False, "quiet": False, "verbose": False}
@@ -45,20 +47,26 @@ def _say(text: str) -> None:
         typer.echo(text)
 
 
-@contextlib.contextmanager
-def _progress(what: str) -> Iterator[None]:
-    """A spinner with elapsed time on a terminal; silent in CI, when piped, or with -q."""
+def _quiet_libraries() -> None:
+    """MLflow's (and alembic's) own INFO lines only with -v; no telemetry, no tqdm bars."""
     import logging
 
-    logging.getLogger("mlflow").setLevel(logging.INFO if _state["verbose"] else logging.WARNING)
+    level = logging.INFO if _state["verbose"] else logging.WARNING
+    # mlflow configures its logger at import from MLFLOW_LOGGING_LEVEL: set it first
+    os.environ["MLFLOW_LOGGING_LEVEL"] = logging.getLevelName(level)
+    for name in ("mlflow", "alembic"):
+        logging.getLogger(name).setLevel(level)
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # no tqdm bars
-    if _state["quiet"] or os.environ.get("CI") or not sys.stderr.isatty():
-        yield
-        return
-    from rich.console import Console
 
-    with Console(stderr=True).status(f"{what} ..."):
+
+@contextlib.contextmanager
+def _progress(what: str) -> Iterator[None]:
+    """Stages with elapsed time: live on a terminal, one line each when piped, none with -q."""
+    from earlywarn.progress import choose_mode, reporting
+
+    _quiet_libraries()
+    with reporting(what, mode=choose_mode(_state["quiet"])):
         yield
 
 
@@ -106,14 +114,20 @@ def _load(config: Path, pseudonymise: bool) -> Any:
     return cfg
 
 
-def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> None:
+def _resolved(path: Path | None) -> Path | None:
+    """A path as the messages show it: absolute, ``~`` expanded."""
+    return None if path is None else path.expanduser().resolve()
+
+
+def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> Any:
     from earlywarn.errors import UserInputError
 
+    out = _resolved(out)
     try:
         cfg = _load(config, pseudonymise)
         from earlywarn.cycle import run_cycle
 
-        with _progress(f"Cycle {cfg.cycle}: features, backtest, final fit, reasons"):
+        with _progress(f"Cycle {cfg.cycle} (data as of {cfg.as_of})"):
             result = run_cycle(cfg, out_dir=out)
     except UserInputError as err:
         _fail(err, 2)
@@ -130,7 +144,14 @@ def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> None:
         )
         raise typer.Exit(1) from None
     ev = result.evaluation
-    _say(f"Published to {result.out_dir} (CONFIDENTIAL: named councils)")
+    for warning in result.run_info.get("warnings", []):
+        typer.echo(f"earlywarn: warning: {warning}", err=True)
+    kind = (
+        "SYNTHETIC: made-up councils"
+        if result.run_info.get("synthetic")
+        else "CONFIDENTIAL: named councils"
+    )
+    _say(f"Published to {result.out_dir} ({kind})")
     for name, m in [*ev["models"].items(), *([("oracle", ev["oracle"])] if "oracle" in ev else [])]:
         a = m["pooled"]["auroc"]
         ap = m["pooled"]["average_precision"]
@@ -145,11 +166,12 @@ def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> None:
     reg = result.run_info.get("registered_model") or {}
     if reg:
         _say(f"  registered as {reg['name']} version {reg['version']} (alias champion)")
+    return result
 
 
 @app.command()
 def cycle(
-    config: Annotated[Path, typer.Argument(help="The cycle's TOML config.")],
+    config: Annotated[Path, typer.Argument(metavar="CONFIG", help="The cycle's TOML config.")],
     out: Annotated[
         Path | None, typer.Option(help="New output folder (default: runs/<cycle>-<time>).")
     ] = None,
@@ -162,14 +184,27 @@ def cycle(
 @app.command()
 def demo(
     out: Annotated[
-        Path | None, typer.Option(help="New output folder (default: runs/demo-<time>).")
+        Path | None, typer.Option(help="New output folder (default: runs/<cycle>-<time>).")
     ] = None,
+    synthetic: Annotated[
+        bool,
+        typer.Option(
+            "--synthetic", help="Made-up councils with a known true risk (fast), not real ones."
+        ),
+    ] = False,
     pseudonymise: Annotated[bool, typer.Option("--pseudonymise", help=_PSEUDO_HELP)] = False,
 ) -> None:
-    """A whole cycle on the bundled synthetic councils (experiments/demo/cycle.toml)."""
-    from earlywarn.io import project_root
+    """The real-council cycle on the bundled public panel, as of its vintage.
 
-    _run(project_root() / "experiments" / "demo" / "cycle.toml", out, pseudonymise)
+    Ends with the risk list, report and MLflow runs under ./runs/. With --synthetic: the
+    same cycle on made-up councils.
+    """
+    from earlywarn.demo import closing_lines, demo_config
+
+    with demo_config(synthetic) as config:
+        result = _run(config, out, pseudonymise)
+        for line in closing_lines(result, config, synthetic):
+            _say(line)
 
 
 data_app = typer.Typer(no_args_is_help=True, help="Build the bundled real panel.")
@@ -181,21 +216,34 @@ def data_build(
     raw: Annotated[Path, typer.Option("--raw", help="Folder of raw public files (SOURCES.md).")],
     out: Annotated[
         Path | None,
-        typer.Option(help="Where to write (default: the package's data/real folder)."),
+        typer.Option(
+            help="Where to write (default: the user data folder, "
+            "$EARLYWARN_DATA_DIR or ~/.local/share/earlywarn, subfolder real/)."
+        ),
     ] = None,
 ) -> None:
-    """Rebuild the bundled real panel from the raw files, with provenance and a report."""
+    """Rebuild the real panel from the raw public files, with provenance and a report.
+
+    Never writes into the installed package: use the folder in a cycle config as
+    [data] source = "bundled:real" with real_dir = "<the folder>".
+    """
     from earlywarn.errors import UserInputError
 
     try:
+        raw = raw.expanduser().resolve()
         if not raw.is_dir():
             raise UserInputError(f"{raw}: not a folder (expected the raw data folder)")
-        from earlywarn.io import write_data_files
+        from earlywarn.io import user_data_dir, write_data_files
         from earlywarn.sources.bundle import build_bundle
 
-        files, report = build_bundle(raw)
-        target = out or Path(__file__).resolve().parent / "data" / "real"
-        write_data_files(target, files)
+        target = (out.expanduser() if out else user_data_dir() / "real").resolve()
+        with _progress(f"Building the real panel from {raw}"):
+            from earlywarn.progress import step
+
+            step("reading and checking the raw public files")
+            files, report = build_bundle(raw)
+            step(f"writing {len(files)} files to {target}")
+            write_data_files(target, files)
     except UserInputError as err:
         _fail(err, 2)
         return
@@ -214,9 +262,15 @@ def data_build(
 
 @app.command()
 def score(
-    config: Annotated[Path, typer.Argument(help="The cycle's TOML config (data and as_of).")],
+    config: Annotated[
+        Path, typer.Argument(metavar="CONFIG", help="The cycle's TOML config (data and as_of).")
+    ],
     model: Annotated[
-        str, typer.Option(help="Registered model, e.g. models:/NAME@champion or models:/NAME/3.")
+        str,
+        typer.Option(
+            help="Registered model: NAME (its champion), NAME@alias, NAME/version or a "
+            "models:/ URI."
+        ),
     ],
     out: Annotated[
         Path | None, typer.Option(help="New output folder (default: runs/<cycle>-score-<time>).")
@@ -227,10 +281,15 @@ def score(
 
     def body():
         from earlywarn.publish import score_registered
+        from earlywarn.tracking import model_uri_from
 
+        uri = model_uri_from(model)
         cfg = _load(config, pseudonymise)
-        with _progress(f"Scoring {cfg.as_of} with {model}"):
-            return score_registered(cfg, model, out_dir=out)
+        with _progress(f"Scoring {cfg.as_of} with {uri}"):
+            from earlywarn.progress import step
+
+            step("loading the model, building features, scoring and explaining")
+            return score_registered(cfg, uri, out_dir=_resolved(out))
 
     res = _guarded(body)
     v = res.run_info["registered_model"]
@@ -240,13 +299,18 @@ def score(
 
 @app.command()
 def explain(
-    config: Annotated[Path, typer.Argument(help="The cycle's TOML config (data and as_of).")],
+    config: Annotated[
+        Path, typer.Argument(metavar="CONFIG", help="The cycle's TOML config (data and as_of).")
+    ],
     council: Annotated[
         str, typer.Option(help="The council's code (council_code in risk_list.csv).")
     ],
     model: Annotated[
         str | None,
-        typer.Option(help="Registered model (default: models:/<registry name>@champion)."),
+        typer.Option(
+            help="Registered model: NAME (its champion), NAME@alias, NAME/version or a "
+            "models:/ URI (default: the config's registry name, champion)."
+        ),
     ] = None,
 ) -> None:
     """Print one council's probability, band, reasons, problem nature and support."""
@@ -254,17 +318,24 @@ def explain(
     def body():
         from earlywarn.config import load_config
         from earlywarn.publish import explain_council
+        from earlywarn.tracking import model_uri_from
 
+        uri = model_uri_from(model) if model else None
         cfg = load_config(config)
         with _progress(f"Explaining {council} as of {cfg.as_of}"):
-            return explain_council(cfg, council, model_uri=model)
+            from earlywarn.progress import step
+
+            step("loading the model, building features and explaining")
+            return explain_council(cfg, council, model_uri=uri)
 
     typer.echo(_guarded(body).to_text())
 
 
 @app.command()
 def compare(
-    config: Annotated[Path, typer.Argument(help="The cycle's TOML config (its experiment).")],
+    config: Annotated[
+        Path, typer.Argument(metavar="CONFIG", help="The cycle's TOML config (its experiment).")
+    ],
     k: Annotated[int | None, typer.Option(help="Top k to compare (default: evaluate.k).")] = None,
 ) -> None:
     """This cycle against the previous one: who entered / left the top k, metric changes."""
@@ -318,13 +389,21 @@ def evaluate(
         from earlywarn.report import CONFIDENTIAL
         from earlywarn.schema import EVENT_COLUMNS, validate_events
 
-        folders = [*lists, *(Path(a) for a in ctx.args)]
+        folders = [_resolved(Path(f)) for f in [*lists, *ctx.args]]
+        events_path = _resolved(events)
         bad = [a for a in ctx.args if a.startswith("-")]
         if bad:
             raise UserInputError(f"unknown option {bad[0]!r}")
-        published = [io.read_published_list(f) for f in folders]
-        ev = validate_events(io.read_csv_table(events, EVENT_COLUMNS), where=str(events))
-        frame, summary = match_outcomes(published, ev, k=k)
+        with _progress(f"Matching {len(folders)} earlier list(s) to later events"):
+            from earlywarn.progress import step
+
+            step(f"reading {len(folders)} published list(s) and {events_path}")
+            published = [io.read_published_list(f) for f in folders]
+            ev = validate_events(
+                io.read_csv_table(events_path, EVENT_COLUMNS), where=str(events_path)
+            )
+            step("matching warnings to outcomes")
+            frame, summary = match_outcomes(published, ev, k=k)
         banner = f"# {CONFIDENTIAL}\n# outcomes of earlier lists against {events.name}\n"
         csv = io.safe_for_spreadsheet(frame).to_csv(index=False, lineterminator="\n")
         files = {
@@ -333,7 +412,7 @@ def evaluate(
                 {"confidential": CONFIDENTIAL, **summary}, indent=2, sort_keys=True
             ),
         }
-        target = out or io.default_out_dir("evaluate")
+        target = _resolved(out) or io.default_out_dir("evaluate")
         return io.write_output_folder(target, files), summary
 
     folder, summary = _guarded(body)

@@ -61,9 +61,10 @@ class DataConfig:
     ``source`` is ``"synthetic"`` (generated with the parameters below), ``"files"``
     (``councils``, ``observations`` and ``events`` CSV paths, relative to the config file)
     or ``"bundled:real"`` (the public data shipped with the package, as of 31 March 2023;
-    see :func:`earlywarn.load_real_tables`). ``satisfaction`` and ``leadership`` are
-    optional CSVs (relative to the config file) of resident satisfaction and leadership
-    changes, appended to any source (formats in :mod:`earlywarn.sources.optional`).
+    see :func:`earlywarn.load_real_tables`; ``real_dir``, relative to the config file, reads
+    a panel rebuilt by ``earlywarn data build --out`` instead). ``satisfaction`` and
+    ``leadership`` are optional CSVs (relative to the config file) of resident satisfaction
+    and leadership changes, appended to any source (formats in :mod:`earlywarn.sources.optional`).
     """
 
     source: str = "synthetic"
@@ -73,6 +74,7 @@ class DataConfig:
     councils: str = ""
     observations: str = ""
     events: str = ""
+    real_dir: str = ""
     satisfaction: str = ""
     leadership: str = ""
 
@@ -187,12 +189,16 @@ class TrackingConfig:
     """MLflow tracking. Empty ``uri`` = ``$MLFLOW_TRACKING_URI`` or the project's SQLite file.
 
     ``registry_name``: the registered model the chosen model is published under (aliases
-    ``champion`` / ``previous``); empty = the experiment name.
+    ``champion`` / ``previous``); empty = the experiment name. ``log_outputs``: copy the
+    named-council artefacts (risk list, reasons, report) into the tracking store; unset =
+    yes for a local store, no for a remote server (``http(s)://``), where only pseudonymised
+    or aggregate artefacts are logged.
     """
 
     uri: str = ""
     experiment: str = "earlywarn"
     registry_name: str = ""
+    log_outputs: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -331,6 +337,19 @@ def _check_compute(c: ComputeConfig, where: str) -> None:
         )
 
 
+def _is_iso_date(value: Any) -> bool:
+    """``YYYY-MM-DD`` and a real calendar date: no guessing of '03/04/2023' (US or UK?)."""
+    import datetime as _dt
+
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _check(cfg: CycleConfig, where: str) -> None:
     _check_compute(cfg.compute, where)
     try:
@@ -341,12 +360,8 @@ def _check(cfg: CycleConfig, where: str) -> None:
         ("as_of", cfg.as_of),
         *(("evaluate.origins", o) for o in cfg.evaluate.origins),
     ):
-        try:
-            pd.Timestamp(value)
-        except (ValueError, TypeError):
-            raise UserInputError(
-                f"{where}: {key} {value!r} is not a date (expected YYYY-MM-DD)"
-            ) from None
+        if not _is_iso_date(value):
+            raise UserInputError(f"{where}: {key} {value!r} is not a date (expected YYYY-MM-DD)")
     if cfg.data.source not in ("synthetic", "files", "bundled:real"):
         raise UserInputError(
             f"{where}: data.source {cfg.data.source!r} is unknown (expected 'synthetic', "
@@ -405,6 +420,8 @@ def _check(cfg: CycleConfig, where: str) -> None:
         )
     if not isinstance(cfg.report.pseudonymise, bool):
         raise UserInputError(f"{where}: report.pseudonymise must be true or false")
+    if cfg.tracking.log_outputs is not None and not isinstance(cfg.tracking.log_outputs, bool):
+        raise UserInputError(f"{where}: tracking.log_outputs must be true or false")
     if not isinstance(cfg.labels.new_failures_only, bool):
         raise UserInputError(f"{where}: labels.new_failures_only must be true or false")
     mu = cfg.evaluate.mu
@@ -514,7 +531,7 @@ def parse_config(raw: dict[str, Any], where: str = "config", path: str = "") -> 
 
 def load_config(path: str | Path) -> CycleConfig:
     """Read and check a cycle config TOML file."""
-    p = Path(path)
+    p = Path(path).expanduser().resolve()
     if not p.is_file():
         raise UserInputError(f"{p}: config file not found")
     try:

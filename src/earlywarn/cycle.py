@@ -28,6 +28,7 @@ from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.features import FeatureSet, build_features
 from earlywarn.panel import annual_origins, build_panel
+from earlywarn.progress import step
 from earlywarn.schema import Tables, validate_tables
 
 __all__ = ["CycleResult", "load_cycle_data", "restrict_to_as_of", "run_cycle"]
@@ -79,9 +80,13 @@ def _load_source(cfg: CycleConfig) -> tuple[Tables, pd.DataFrame | None, dict[st
     if d.source == "bundled:real":
         from earlywarn.sources.bundle import load_real_tables
 
-        tables = load_real_tables()
+        base = Path(cfg.path).parent if cfg.path else Path.cwd()
+        folder = (base / d.real_dir).resolve() if d.real_dir else None
+        tables = load_real_tables(folder)
         hashes = {
-            "bundled": "bundled:real (public data as of 2023-03-31)",
+            "bundled": f"real panel rebuilt in {folder}"
+            if folder
+            else "bundled:real (public data as of 2023-03-31)",
             **{
                 f"{n}_sha256": io.frame_sha256(getattr(tables, n))
                 for n in ("councils", "observations", "events")
@@ -177,7 +182,7 @@ def run_cycle(
         New (or empty) folder for the outputs; default ``runs/<cycle>-<time>``.
     tracking_uri : str, optional
         MLflow tracking URI; default: config, ``$MLFLOW_TRACKING_URI``, or
-        ``experiments/mlflow.db``.
+        ``runs/mlflow.db`` under the working directory.
     data : tuple, optional
         Pre-loaded ``(tables, true_risk, input_hashes)`` (for notebooks and tests).
     """
@@ -197,7 +202,14 @@ def run_cycle(
         render_report,
         render_risk_list_xlsx,
     )
-    from earlywarn.tracking import Tracker, git_state, package_versions, resolve_tracking_uri
+    from earlywarn.tracking import (
+        Tracker,
+        default_log_outputs,
+        git_state,
+        package_versions,
+        resolve_tracking_uri,
+        version_description,
+    )
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -210,6 +222,7 @@ def run_cycle(
     as_of = cfg.as_of_date
     censoring = cfg.labels.censoring
 
+    step(f"loading data ({cfg.data.source})")
     tables, true_risk, hashes = data if data is not None else load_cycle_data(cfg)
     tables = restrict_to_as_of(tables, as_of)
     origins = annual_origins(tables, as_of)[2:]  # two years of history before the first
@@ -218,6 +231,7 @@ def run_cycle(
             f"{cfg.path or 'config'}: only {len(origins)} origins with two years of history "
             f"before as_of {as_of.date()} (expected at least 4)"
         )
+    step(f"building the panel and features ({len(origins)} origins)")
     panel = build_panel(tables, origins)
     notes, neighbours, feature_hashes = load_feature_inputs(cfg, tables)
     hashes = {**hashes, **feature_hashes}
@@ -226,6 +240,7 @@ def run_cycle(
     )
     X = feats.X
     timings["features"] = time.perf_counter() - t0
+    warnings = missing_family_warnings(cfg, feats.specs)
 
     closed = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
     test_origins = [pd.Timestamp(o) for o in cfg.evaluate.origins] or closed
@@ -243,8 +258,11 @@ def run_cycle(
         )
     score_origin = max(origins)
 
-    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
     tracker = Tracker(uri, cfg.tracking.experiment)
+    log_outputs = (
+        default_log_outputs(uri) if cfg.tracking.log_outputs is None else cfg.tracking.log_outputs
+    )
     settings = EvaluationSettings.from_config(cfg)
     evaluation: dict[str, Any] = {
         "k": cfg.evaluate.k,
@@ -254,13 +272,18 @@ def run_cycle(
         },
     }
     preds = []
-    git = git_state(io.project_root())
+    git = git_state(Path(io.__file__).resolve().parent)
     with tracker.run(f"cycle-{cfg.cycle}", tags={"earlywarn.cycle": cfg.cycle, **git}) as parent_id:
         tracker.log_params(
             {"config": cfg.to_dict(), **{f"input.{k}": v for k, v in hashes.items()}}
         )
         tracker.log_dict(cfg.to_dict(), "config.json")
         tracker.log_dict(package_versions(), "package_versions.json")
+        tracker.log_input_tables(
+            {**tables.sources, **{k: v for k, v in hashes.items() if "_sha256" not in k}},
+            hashes,
+            f"published by {as_of.date()}",
+        )
         tracker.log_params(
             {
                 "panel.rows": len(X),
@@ -270,6 +293,10 @@ def run_cycle(
             }
         )
         # backtest and evaluation: every model and baseline, both targets (evaluation.py)
+        step(
+            f"backtest: {len(cfg.models.kinds)} models and the baselines over "
+            f"{len(splits)} test origins"
+        )
         t1 = time.perf_counter()
         ev_run = evaluate_and_keep(
             X,
@@ -309,6 +336,10 @@ def run_cycle(
 
         chosen = _select(evaluation, cfg.models.select_by, cfg.models.kinds)
         evaluation["chosen_model"] = {"kind": chosen, "select_by": cfg.models.select_by}
+        best_baseline = tracker.log_baselines_and_headline(
+            evaluation, cfg.models.kinds, chosen, cfg.models.select_by, settings.target
+        )
+        step(f"fitting and registering the published model ({chosen})")
         t1 = time.perf_counter()
         final_train = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
         Xtr, ytr, wtr, to_target = final_training(X, tables.events, final_train, as_of, settings)
@@ -333,12 +364,17 @@ def run_cycle(
             )
             model_uri = tracker.log_model(model, Xtr)
             research = tracker.log_research_tables(model)  # hazard: coefficients.csv
+            card = {"cycle": cfg.cycle, "as_of": str(as_of.date()), "horizon": cfg.horizon}
             registry = tracker.register_champion(
                 model_uri,
                 cfg.tracking.registry_name or cfg.tracking.experiment,
                 {"cycle": cfg.cycle, "kind": chosen, "score_origin": str(score_origin.date())},
+                description=version_description(
+                    {**card, "score_origin": str(score_origin.date())}, evaluation, best_baseline
+                ),
             )
             timings["final_fit"] = time.perf_counter() - t1
+            step("explaining each council's risk (SHAP reasons)")
             t1 = time.perf_counter()
             expl = explain(
                 model, Xnow, Xtr, feats.specs, feats.peer_median, top_k=cfg.report.n_reasons
@@ -349,6 +385,7 @@ def run_cycle(
             # probability_lo/hi: council-bootstrap refits of the chosen model (earlywarn.intervals)
             from earlywarn.intervals import council_bootstrap_interval
 
+            step(f"probability intervals ({cfg.report.interval_boot} council-bootstrap refits)")
             t1 = time.perf_counter()
             interval = council_bootstrap_interval(
                 lambda: make_model(
@@ -365,6 +402,7 @@ def run_cycle(
             )
             scores = scores.join(interval, on="council_code")
             timings["interval"] = time.perf_counter() - t1
+            step("writing the risk list, report and MLflow artefacts")
             rep = cfg.report
             risk_list = build_banded_risk_list(scores, expl, tables.observations, score_origin, rep)
             # what is published: with report.pseudonymise, councils only as "Council 001"..
@@ -393,6 +431,9 @@ def run_cycle(
                 "config": cfg.to_dict(),
                 "inputs": hashes,
                 "pseudonymised": rep.pseudonymise,
+                "synthetic": cfg.data.source == "synthetic",
+                "warnings": warnings,
+                "tracking_log_outputs": bool(log_outputs or rep.pseudonymise),
                 **git,
             }
             run_info["model_fingerprint"] = model_fingerprint(run_info, package_versions())
@@ -424,9 +465,10 @@ def run_cycle(
                 from earlywarn.pseudonymise import check_no_identifiers
 
                 check_no_identifiers(files, tables.councils)
-            tracker.log_text(csv_text, "risk_list.csv")
-            tracker.log_text(reasons_json, "reasons.json")
-            tracker.log_text(html_text, "report.html")
+            if log_outputs or rep.pseudonymise:  # named-council artefacts: see log_outputs
+                tracker.log_text(csv_text, "risk_list.csv")
+                tracker.log_text(reasons_json, "reasons.json")
+                tracker.log_text(html_text, "report.html")
             tracker.log_metrics({"n_scored": len(risk_list)})
         tracker.log_dict(_jsonable(evaluation), "evaluation.json")
         for name, content in saved.items():  # the out-of-time predictions, in the parent run
@@ -444,6 +486,24 @@ def run_cycle(
         pd.concat(preds, ignore_index=True),
         timings,
     )
+
+
+def missing_family_warnings(cfg: CycleConfig, specs: dict[str, Any]) -> list[str]:
+    """One warning per feature family named in ``features.families`` that has no features:
+    its data are absent from the inputs, so the models run without it. (The default, every
+    family, names none: families without data are then simply left out.)"""
+    from earlywarn.config import FeaturesConfig
+
+    if cfg.features.families == FeaturesConfig().families:
+        return []  # the default (every family), not named in the config: nothing asked for
+    built = {getattr(s, "family", None) for s in specs.values()}
+    where = cfg.path or "config"
+    return [
+        f"{where}: features.families asks for {fam!r} but the data have no {fam} measures "
+        "or events: no features built for it"
+        for fam in cfg.features.families
+        if fam not in built
+    ]
 
 
 def _confidential() -> str:
@@ -551,9 +611,14 @@ def _published_view(
 
 def _csv_header(run_info: dict) -> str:
     """The comment lines every exported CSV starts with: banner, vintage, model identity."""
+    synthetic = (
+        "# SYNTHETIC: made-up councils with a known true risk, not real ones\n"
+        if run_info.get("synthetic")
+        else ""
+    )
     return (
-        f"# {_confidential()}\n# cycle {run_info['cycle']}; data as of {run_info['as_of']}; "
-        f"model {run_info['model']} ({_model_identity(run_info)})\n"
+        f"# {_confidential()}\n{synthetic}# cycle {run_info['cycle']}; data as of "
+        f"{run_info['as_of']}; model {run_info['model']} ({_model_identity(run_info)})\n"
     )
 
 
@@ -564,6 +629,7 @@ def _export_json(obj: dict, run_info: dict) -> str:
         "cycle": run_info["cycle"],
         "as_of": run_info["as_of"],
         "model_identity": _model_identity(run_info),
+        **({"synthetic": True} if run_info.get("synthetic") else {}),
     }
     return json.dumps(_jsonable({**obj, **stamp}), indent=2, sort_keys=True)
 
@@ -585,6 +651,7 @@ def _reasons_json(expl, run_info: dict) -> str:
         "as_of": run_info["as_of"],
         "model": run_info["model"],
         "model_identity": _model_identity(run_info),
+        **({"synthetic": True} if run_info.get("synthetic") else {}),
         "base_value_log_odds": expl.base_value,
         "reasons": expl.reasons.round(6).to_dict(orient="records"),
         "by_family": expl.by_family.round(6).to_dict(orient="index"),

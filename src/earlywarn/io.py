@@ -37,7 +37,9 @@ __all__ = [
     "read_published_list",
     "read_soft_notes",
     "read_tables",
+    "runs_dir",
     "safe_for_spreadsheet",
+    "user_data_dir",
     "write_data_files",
     "write_output_folder",
 ]
@@ -46,11 +48,37 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def project_root() -> Path:
-    """The folder holding ``experiments/``: the source checkout, else the working directory."""
+    """The folder holding ``experiments/``: the source checkout, else the working directory.
+
+    For finding the checkout's own files (tests, benchmarks); outputs never go here
+    (:func:`runs_dir`).
+    """
     here = Path(__file__).resolve().parents[2]
     if (here / "experiments").is_dir() and (here / "pyproject.toml").is_file():
         return here
     return Path.cwd()
+
+
+def runs_dir() -> Path:
+    """Where outputs and the default MLflow store go: ``runs/`` under the working directory.
+
+    Never the package's install location or source checkout, whatever folder the command
+    is run from.
+    """
+    return Path.cwd().resolve() / "runs"
+
+
+def user_data_dir() -> Path:
+    """The user's data folder for a rebuilt real panel (``data build`` without ``--out``).
+
+    ``$EARLYWARN_DATA_DIR`` if set, else ``$XDG_DATA_HOME/earlywarn`` (default
+    ``~/.local/share/earlywarn``); the panel goes into its ``real/`` subfolder.
+    """
+    env = os.environ.get("EARLYWARN_DATA_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return (Path(xdg).expanduser() / "earlywarn").resolve()
 
 
 def file_sha256(path: str | Path) -> str:
@@ -178,9 +206,9 @@ def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def default_out_dir(cycle: str, base: Path | None = None) -> Path:
-    """A new folder name per run: ``runs/<cycle>-<UTC time>`` under the project root."""
+    """A new folder name per run: ``runs/<cycle>-<UTC time>`` under the working directory."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return (base or project_root() / "runs") / f"{cycle}-{stamp}"
+    return (base or runs_dir()) / f"{cycle}-{stamp}"
 
 
 def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> Path:

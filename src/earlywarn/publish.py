@@ -73,7 +73,7 @@ def score_registered(
 
         risk_list = pseudonymise_risk_list(risk_list, pseudonyms(risk_list))
     tracker = Tracker(uri, cfg.tracking.experiment)
-    git = git_state(io.project_root())
+    git = git_state(Path(io.__file__).resolve().parent)
     with tracker.run(f"score-{cfg.cycle}", tags={"earlywarn.role": "score", **git}) as run_id:
         run_info = {
             "cycle": cfg.cycle,
@@ -134,7 +134,7 @@ def _score_latest(
     from earlywarn.report import build_banded_risk_list
     from earlywarn.tracking import load_model, resolve_model_version, resolve_tracking_uri
 
-    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
     try:
         version = resolve_model_version(uri, model_uri)
         model = load_model(uri, model_uri)
@@ -356,7 +356,7 @@ def compare_cycles(cfg: CycleConfig, tracking_uri: str | None = None, k: int | N
     """
     from earlywarn.tracking import last_publications, resolve_tracking_uri
 
-    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
     k = k or cfg.evaluate.k
     pubs = last_publications(uri, cfg.tracking.experiment, n=2)
     if len(pubs) < 2:

@@ -1,11 +1,11 @@
 """MLflow tracking: the only module that imports mlflow.
 
-Default store: a SQLite database ``experiments/mlflow.db`` (artifacts in
-``experiments/mlartifacts``) that persists across cycles so they can be compared.
+Default store: a SQLite database ``runs/mlflow.db`` under the working directory
+(artifacts in ``runs/mlartifacts``) that persists across cycles so they can be compared.
 ``MLFLOW_TRACKING_URI`` or the config's ``[tracking] uri`` switch to another store or a
 tracking server. Browse with::
 
-    mlflow ui --backend-store-uri sqlite:///experiments/mlflow.db
+    mlflow ui --backend-store-uri sqlite:///runs/mlflow.db
 """
 
 from __future__ import annotations
@@ -28,12 +28,16 @@ __all__ = [
     "ALIAS_PREVIOUS",
     "TRACKED_PACKAGES",
     "Tracker",
+    "default_log_outputs",
     "git_state",
+    "headline_metrics",
     "last_publications",
     "load_model",
+    "model_uri_from",
     "package_versions",
     "published_lists",
     "resolve_tracking_uri",
+    "version_description",
 ]
 
 ALIAS_CHAMPION = "champion"
@@ -56,6 +60,7 @@ _TIMED = {
     "log_bytes",
     "register_champion",
     "record_publication",
+    "log_input_tables",
 }
 
 TRACKED_PACKAGES = (
@@ -71,7 +76,8 @@ TRACKED_PACKAGES = (
 
 
 def resolve_tracking_uri(config_uri: str, experiments_dir: Path) -> str:
-    """Config URI, else ``$MLFLOW_TRACKING_URI``, else the project's SQLite database."""
+    """Config URI, else ``$MLFLOW_TRACKING_URI``, else ``mlflow.db`` in ``experiments_dir``
+    (the commands pass ``runs/`` under the working directory)."""
     if config_uri:
         return config_uri
     env = os.environ.get("MLFLOW_TRACKING_URI", "")
@@ -79,6 +85,66 @@ def resolve_tracking_uri(config_uri: str, experiments_dir: Path) -> str:
         return env
     experiments_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(experiments_dir / 'mlflow.db').resolve()}"
+
+
+def default_log_outputs(uri: str) -> bool:
+    """Whether named-council artefacts (risk list, reasons, report) are copied into the
+    tracking store by default: not on a remote server (``http(s)://``), where more people
+    can read them than can read the output folder; yes for a local store."""
+    return not uri.lower().startswith(("http://", "https://", "databricks"))
+
+
+HEADLINE = ("auroc", "average_precision", "precision_at_k", "recall_at_k", "brier")
+
+
+def headline_metrics(evaluation: dict, chosen: str, select_by: str = "auroc") -> tuple[dict, str]:
+    """The parent run's headline: pooled metrics of the published model and of the best
+    baseline (by ``select_by``; lowest for ``brier``), as ``published_*`` and
+    ``best_baseline_*``. Returns ``(metrics, best baseline name or "")``."""
+
+    def pooled(entry: dict | None) -> dict[str, float]:
+        p = (entry or {}).get("pooled", {})
+        return {
+            m: float(p[m]["value"])
+            for m in HEADLINE
+            if isinstance(p.get(m), dict) and isinstance(p[m].get("value"), int | float)
+        }
+
+    out = {f"published_{k}": v for k, v in pooled(evaluation["models"].get(chosen)).items()}
+    base = {n: pooled(e) for n, e in evaluation.get("baselines", {}).items()}
+    base = {n: m for n, m in base.items() if select_by in m}
+    if not base:
+        return out, ""
+    lower = select_by == "brier"
+    best = (min if lower else max)(base, key=lambda n: base[n][select_by])
+    out |= {f"best_baseline_{k}": v for k, v in base[best].items()}
+    return out, best
+
+
+def version_description(run_info: dict, evaluation: dict, best_baseline: str) -> str:
+    """A short model card for the registered version (until a fuller card is passed)."""
+    chosen = evaluation.get("chosen_model", {}).get("kind", "")
+    head, _ = headline_metrics(
+        evaluation, chosen, evaluation.get("chosen_model", {}).get("select_by", "auroc")
+    )
+    lines = [
+        f"earlywarn cycle {run_info['cycle']}: {chosen} model, data as of {run_info['as_of']}, "
+        f"horizon {run_info['horizon']}, scores origin {run_info['score_origin']}.",
+        f"Target: {evaluation.get('target', '')}; test origins: "
+        f"{', '.join(evaluation.get('test_origins', []))}.",
+    ]
+    if "published_auroc" in head:
+        lines.append(
+            f"Pooled out-of-time AUROC {head['published_auroc']:.3f}"
+            + (
+                f" (best baseline {best_baseline}: {head['best_baseline_auroc']:.3f})"
+                if "best_baseline_auroc" in head
+                else ""
+            )
+            + "."
+        )
+    lines.append("A warning starts a confidential conversation with a council; never a verdict.")
+    return "\n".join(lines)
 
 
 def package_versions() -> dict[str, str]:
@@ -252,8 +318,62 @@ class Tracker:
         """Log a DataFrame as a CSV artefact."""
         self.log_text(df.to_csv(index=False, lineterminator="\n"), name)
 
-    def register_champion(self, model_uri: str, name: str, tags: dict[str, str]) -> dict:
+    def log_input_tables(
+        self, sources: dict[str, str], hashes: dict[str, str], vintage: str
+    ) -> None:
+        """Log each input table as an MLflow dataset of the active run (lineage).
+
+        ``hashes``: ``{<table>_sha256: hex}`` (as a cycle records them); ``sources``:
+        ``{table: where it came from}``. Each dataset carries its hash as digest (first 32
+        hex digits; the whole in the ``sha256`` tag), the source and the data vintage.
+        No data are copied into the store.
+        """
+        from mlflow.data.code_dataset_source import CodeDatasetSource
+        from mlflow.data.meta_dataset import MetaDataset
+
+        for key, digest in hashes.items():
+            if not key.endswith("_sha256"):
+                continue
+            name = key.removesuffix("_sha256")
+            src = sources.get(name, name)
+            ds = MetaDataset(
+                CodeDatasetSource({"earlywarn.source": src}), name=name, digest=digest[:32]
+            )
+            self.mlflow.log_input(
+                ds,
+                context="input",
+                tags={"sha256": digest, "vintage": vintage, "source": src},
+            )
+
+    def log_baselines_and_headline(
+        self, evaluation: dict, model_kinds: Any, chosen: str, select_by: str, target: str
+    ) -> str:
+        """Beside the model runs, one nested run per baseline (its pooled metrics); on the
+        active (parent) run the headline metrics of the published model and of the best
+        baseline (:func:`headline_metrics`). Returns the best baseline's name."""
+        for name, ev in evaluation.get("baselines", {}).items():
+            if name in model_kinds:
+                continue  # also a model (e.g. persistence): already has its run
+            tags = {"earlywarn.baseline": name, "earlywarn.role": "baseline"}
+            with self.run(f"baseline-{name}", nested=True, tags=tags):
+                self.log_params({"baseline": name, "target": target})
+                pooled = ev.get("pooled", {})
+                self.log_metrics(
+                    {k: v.get("value") for k, v in pooled.items() if isinstance(v, dict)},
+                    prefix="pooled_",
+                )
+        metrics, best = headline_metrics(evaluation, chosen, select_by)
+        self.log_metrics(metrics)
+        self.set_tags({"earlywarn.published_model": chosen, "earlywarn.best_baseline": best})
+        return best
+
+    def register_champion(
+        self, model_uri: str, name: str, tags: dict[str, str], description: str = ""
+    ) -> dict:
         """Register ``model_uri`` under ``name`` as ``champion``; the old one becomes ``previous``.
+
+        ``description`` (e.g. the model card's text) becomes the registered version's
+        description, shown in the MLflow registry.
 
         Returns ``{"name", "version", "previous_version", "model_uri"}`` where
         ``model_uri`` is the alias-free ``models:/name/version``.
@@ -264,7 +384,15 @@ class Tracker:
             previous = client.get_model_version_by_alias(name, ALIAS_CHAMPION).version
         except self.mlflow.exceptions.MlflowException:
             previous = None  # first registration (or no champion yet)
-        mv = self.mlflow.register_model(model_uri, name, tags=tags)
+        import io
+        import logging
+
+        # mlflow prints "Successfully registered model ..." itself: only when its INFO shows
+        chatty = logging.getLogger("mlflow").isEnabledFor(logging.INFO)
+        with contextlib.nullcontext() if chatty else contextlib.redirect_stderr(io.StringIO()):
+            mv = self.mlflow.register_model(model_uri, name, tags=tags)
+        if description:
+            client.update_model_version(name, mv.version, description=description)
         if previous is not None and str(previous) != str(mv.version):
             client.set_registered_model_alias(name, ALIAS_PREVIOUS, previous)
         client.set_registered_model_alias(name, ALIAS_CHAMPION, mv.version)
@@ -351,6 +479,38 @@ def load_model(uri: str, model_uri: str) -> Any:
         return mlflow.sklearn.load_model(model_uri)
 
 
+_NAME = r"[A-Za-z0-9][\w.\- ]*"
+
+
+def model_uri_from(text: str) -> str:
+    """A ``--model`` argument as a ``models:/`` URI.
+
+    ``NAME`` means its champion (``models:/NAME@champion``); ``NAME@alias`` and
+    ``NAME/version`` name an alias or a version; ``models:/NAME@alias`` and
+    ``models:/NAME/version`` pass unchanged. Anything else is a user's mistake.
+
+    Example
+    -------
+    >>> model_uri_from("earlywarn-real-2023")
+    'models:/earlywarn-real-2023@champion'
+    >>> model_uri_from("risk/3")
+    'models:/risk/3'
+    """
+    import re
+
+    from earlywarn.errors import UserInputError
+
+    ref = text.strip().removeprefix("models:/")
+    if re.fullmatch(_NAME, ref):
+        ref = f"{ref}@{ALIAS_CHAMPION}"
+    if not re.fullmatch(rf"{_NAME}(@[A-Za-z0-9_\-]+|/[1-9][0-9]*)", ref):
+        raise UserInputError(
+            f"--model {text!r} is not a registered model (expected NAME, NAME@alias, "
+            "NAME/version or models:/NAME@alias, e.g. earlywarn-real-2023@champion)"
+        )
+    return f"models:/{ref}"
+
+
 def resolve_model_version(uri: str, model_uri: str) -> dict[str, str]:
     """``models:/NAME@alias`` or ``models:/NAME/VERSION`` -> name, version, run id."""
     import mlflow
@@ -407,6 +567,25 @@ def published_lists(uri: str, experiment: str) -> Any:
     return table.sort_values("published_at", kind="stable").reset_index(drop=True)
 
 
+def _published_list_text(run_id: str, out_dir: str) -> str:
+    """The list's CSV from the run's artefacts, else (``tracking.log_outputs = false``:
+    named lists are not in the store) from the output folder recorded at publication."""
+    import mlflow
+
+    try:
+        return mlflow.artifacts.load_text(f"runs:/{run_id}/risk_list.csv")
+    except Exception as err:  # not logged: read the published folder
+        path = Path(out_dir) / "risk_list.csv"
+        if out_dir and path.is_file():
+            return path.read_text(encoding="utf-8")
+        from earlywarn.errors import UserInputError
+
+        raise UserInputError(
+            f"{path}: the published list of run {run_id} is neither in the tracking store "
+            "(tracking.log_outputs = false) nor in its output folder"
+        ) from err
+
+
 def last_publications(uri: str, experiment: str, n: int = 2, kind: str = "cycle") -> list[dict]:
     """The latest ``n`` publications of ``kind`` (newest first), with their artefacts.
 
@@ -422,7 +601,7 @@ def last_publications(uri: str, experiment: str, n: int = 2, kind: str = "cycle"
     for rec in table.to_dict(orient="records"):
         list_run = rec["model_run_id"] if kind == "cycle" else rec["run_id"]
         item = dict(rec)
-        item["risk_list"] = mlflow.artifacts.load_text(f"runs:/{list_run}/risk_list.csv")
+        item["risk_list"] = _published_list_text(list_run, rec.get("out_dir", ""))
         item["evaluation"] = (
             mlflow.artifacts.load_dict(f"runs:/{rec['run_id']}/evaluation.json")
             if kind == "cycle"

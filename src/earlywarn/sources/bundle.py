@@ -415,8 +415,11 @@ def load_real_neighbours() -> pd.DataFrame:
         return pd.read_csv(fh, dtype={"council_code": str, "neighbour_code": str})
 
 
-def load_real_tables() -> Tables:
+def load_real_tables(folder: str | Path | None = None) -> Tables:
     """Load the bundled real panel (public OGL data as of 31 March 2023).
+
+    ``folder``: a panel rebuilt by ``earlywarn data build --out FOLDER`` instead of the
+    one bundled with the package.
 
     Returns
     -------
@@ -436,7 +439,11 @@ def load_real_tables() -> Tables:
 
     frames = {}
     for name in BUNDLE_FILES:
-        res = _resource(name)
+        res = Path(folder).resolve() / name if folder else _resource(name)
+        if folder and not res.is_file():
+            raise UserInputError(
+                f"{res}: file not found (expected a folder written by `earlywarn data build`)"
+            )
         if not res.is_file():
             raise UserInputError(
                 f"earlywarn/data/real/{name}: not installed with the package (rebuild it with "
@@ -453,5 +460,8 @@ def load_real_tables() -> Tables:
     v_obs = validate_observations(obs, "bundled observations", councils)
     obs = pd.concat([v_obs, obs.drop(columns=v_obs.columns)], axis=1)
     events = validate_events(frames["events"], "bundled events", councils)
-    sources = {n.split(".")[0]: f"bundled:real/{n}" for n in BUNDLE_FILES}
+    sources = {
+        n.split(".")[0]: str(Path(folder).resolve() / n) if folder else f"bundled:real/{n}"
+        for n in BUNDLE_FILES
+    }
     return Tables(councils, obs, events, sources)
