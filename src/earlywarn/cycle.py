@@ -135,7 +135,7 @@ def load_feature_inputs(
         hashes["soft_notes_sha256"] = io.file_sha256(p)
     if cfg.features.neighbours:
         p = (base / cfg.features.neighbours).resolve()
-        neighbours = io.read_neighbours(p)
+        neighbours = io.read_neighbours(p, tables.councils)
         hashes["neighbours_sha256"] = io.file_sha256(p)
     return notes, neighbours, hashes
 
@@ -202,10 +202,12 @@ def run_cycle(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     out = Path(out_dir) if out_dir else io.default_out_dir(cfg.cycle)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UserInputError(
-            f"{out}: output folder already exists and is not empty (not overwriting)"
-        )
+    # before any work: the output folder can be made, the tracking store answers, names
+    # and hyperparameters are legal (earlywarn.preflight)
+    from earlywarn.preflight import check_k_within, preflight_cycle
+
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
+    preflight_cycle(cfg, out, uri)
     h = cfg.horizon_months
     as_of = cfg.as_of_date
     censoring = cfg.labels.censoring
@@ -242,8 +244,7 @@ def run_cycle(
             "training windows before it (add years of data or lower evaluate.min_train_origins)"
         )
     score_origin = max(origins)
-
-    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
+    check_k_within(cfg, int((panel.index.get_level_values("origin") == score_origin).sum()))
     tracker = Tracker(uri, cfg.tracking.experiment)
     settings = EvaluationSettings.from_config(cfg)
     evaluation: dict[str, Any] = {

@@ -127,11 +127,12 @@ def read_soft_notes(path: str | Path, councils: pd.DataFrame | None = None) -> p
     return validate_soft_notes(df, str(path), councils)
 
 
-def read_neighbours(path: str | Path) -> pd.DataFrame:
-    """Read and check a statistical-neighbours CSV (``council_code, neighbour_code``)."""
+def read_neighbours(path: str | Path, councils: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Read and check a statistical-neighbours CSV (``council_code, neighbour_code``);
+    with ``councils``, every code must be a known council."""
     from earlywarn.schema import NEIGHBOUR_COLUMNS, validate_neighbours
 
-    return validate_neighbours(read_csv_table(path, NEIGHBOUR_COLUMNS), str(path))
+    return validate_neighbours(read_csv_table(path, NEIGHBOUR_COLUMNS), str(path), councils)
 
 
 def read_published_list(folder: str | Path) -> tuple[pd.DataFrame, dict]:
