@@ -221,6 +221,7 @@ def run_cycle(
             f"before as_of {as_of.date()} (expected at least 4)"
         )
     panel = build_panel(tables, origins)
+    check_k_within(cfg, int((panel.index.get_level_values("origin") == max(origins)).sum()))
     notes, neighbours, feature_hashes = load_feature_inputs(cfg, tables)
     hashes = {**hashes, **feature_hashes}
     feats: FeatureSet = build_features(
@@ -244,7 +245,6 @@ def run_cycle(
             "training windows before it (add years of data or lower evaluate.min_train_origins)"
         )
     score_origin = max(origins)
-    check_k_within(cfg, int((panel.index.get_level_values("origin") == score_origin).sum()))
     tracker = Tracker(uri, cfg.tracking.experiment)
     settings = EvaluationSettings.from_config(cfg)
     evaluation: dict[str, Any] = {

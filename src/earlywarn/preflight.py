@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from earlywarn.errors import UserInputError
 
 __all__ = [
+    "check_data_folder",
     "check_existing_store",
     "check_k_within",
     "check_model_params",
@@ -75,11 +76,48 @@ def check_output_location(out: str | Path, what: str = "output folder") -> Path:
     return resolved
 
 
+def check_data_folder(out: str | Path) -> Path:
+    """A data folder ``data build`` may replace: a folder (or new) under a writable folder."""
+    p = Path(out).expanduser().resolve()
+    if p.exists() and not p.is_dir():
+        raise UserInputError(f"{p}: exists and is a file (expected a data folder)")
+    base = _nearest_existing(p.parent)
+    if not base.is_dir():
+        raise UserInputError(f"{p}: cannot create the data folder: {base} is a file")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise UserInputError(f"{p}: cannot create the data folder: no write permission in {base}")
+    return p
+
+
 def _sqlite_path(uri: str) -> Path | None:
     rest = uri.removeprefix("sqlite://")
     if rest in ("", "/", "/:memory:"):
         return None
     return Path(rest[1:] if rest.startswith("/") else rest)
+
+
+def _http_health(uri: str, timeout: float) -> None:
+    """An MLflow server answers ``GET /health`` with 200; anything else is not one."""
+    import urllib.error
+    import urllib.request
+
+    url = uri.rstrip("/") + "/health"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout) as resp:
+            resp.read(64)
+    except urllib.error.HTTPError as err:
+        raise UserInputError(
+            f"tracking URI {uri!r}: the server answered HTTP {err.code} to {url} (expected an "
+            "MLflow tracking server)"
+        ) from None
+    except urllib.error.URLError as err:
+        if isinstance(err.reason, TimeoutError | socket.timeout):
+            raise TimeoutError from None
+        raise UserInputError(
+            f"tracking URI {uri!r}: no answer from {url} ({err.reason}; is it an MLflow "
+            "tracking server?)"
+        ) from None
 
 
 def check_tracking_store(uri: str, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> None:
@@ -105,6 +143,7 @@ def check_tracking_store(uri: str, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> 
         try:
             with socket.create_connection((host, port), timeout=timeout):
                 pass
+            _http_health(uri, timeout)
         except TimeoutError:
             raise UserInputError(
                 f"{where}: the tracking server did not answer within {timeout:g} s "
