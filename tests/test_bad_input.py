@@ -72,19 +72,19 @@ CASES = [
         "value not a number",
         "observations",
         lambda o, c: _set(o, 4, "value", "abc"),
-        "row 5, column value: 'abc' is not a number",
+        "row 6, column value: 'abc' is not a number",
     ),
     (
         "date not a date",
         "observations",
         lambda o, c: _set(o, 2, "period", "31/13/2015"),
-        "row 3, column period: '31/13/2015' is not a date",
+        "row 4, column period: '31/13/2015' is not a date",
     ),
     (
         "published before period",
         "observations",
         lambda o, c: _set(o, 1, "published", "2000-01-01"),
-        "row 2, column published",
+        "row 3, column published",
     ),
     (
         "duplicated row",
@@ -96,7 +96,7 @@ CASES = [
         "unknown council code",
         "observations",
         lambda o, c: _set(o, 0, "council_code", "E06999999"),
-        "row 1, column council_code: 'E06999999' is not in the councils table",
+        "row 2, column council_code: 'E06999999' is not in the councils table",
     ),
     (
         "not a GSS code",
@@ -109,7 +109,7 @@ CASES = [
         "date in the future",
         "observations",
         lambda o, c: _set(o, 0, "published", "2099-01-01"),
-        "row 1, column published: 2099-01-01 is in the future",
+        "row 2, column published: 2099-01-01 is in the future",
     ),
     ("negative count", "observations", None, "is negative (expected a count >= 0)"),
     ("percentage above 100", "observations", None, "is outside 0-100"),
@@ -117,13 +117,13 @@ CASES = [
         "unknown event type",
         "events",
         lambda e, c: _set(e, 0, "event_type", "audit"),
-        "row 1, column event_type: 'audit' is not one of",
+        "row 2, column event_type: 'audit' is not one of",
     ),
     ("grade outside 1-4", "events", None, "is not an inspection grade"),
     (
         "event date in the future",
         "events",
-        lambda e, c: _set(e, 0, "date", "2199-05-01"),
+        lambda e, c: _set(e, 0, "date", "2099-05-01"),
         "is in the future",
     ),
     ("duplicated council", "councils", lambda k, c: pd.concat([k, k.iloc[[0]]]), "appears twice"),
@@ -198,7 +198,7 @@ def test_cli_bad_data_file_exit_2_nothing_written(files, tmp_path):
     )
     assert r.returncode == 2, r.stderr
     assert r.stderr.count("\n") == 1
-    assert "observations.csv: row 5, column value: 'n/a' is not a number" in r.stderr
+    assert "observations.csv: row 6, column value: 'n/a' is not a number" in r.stderr
     assert not (tmp_path / "out").exists() and not db.exists()
 
 

@@ -310,7 +310,7 @@ def test_bad_soft_notes_are_one_line_without_the_text():
     )
     with pytest.raises(UserInputError) as err:
         validate_soft_notes(bad, "notes.csv")
-    assert "row 1, column problem_nature" in str(err.value)
+    assert "row 2, column problem_nature" in str(err.value)
     assert "PRIVATE" not in str(err.value) and "\n" not in str(err.value)
 
 

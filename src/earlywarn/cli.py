@@ -234,9 +234,11 @@ def data_build(
         if not raw.is_dir():
             raise UserInputError(f"{raw}: not a folder (expected the raw data folder)")
         from earlywarn.io import user_data_dir, write_data_files
+        from earlywarn.preflight import check_data_folder
         from earlywarn.sources.bundle import build_bundle
 
         target = (out.expanduser() if out else user_data_dir() / "real").resolve()
+        check_data_folder(target)  # before minutes of parsing
         with _progress(f"Building the real panel from {raw}"):
             from earlywarn.progress import step
 
@@ -394,6 +396,12 @@ def evaluate(
         bad = [a for a in ctx.args if a.startswith("-")]
         if bad:
             raise UserInputError(f"unknown option {bad[0]!r}")
+        if k is not None and k < 1:
+            raise UserInputError(f"--k {k}: expected a number of councils, at least 1")
+        from earlywarn.preflight import check_output_location
+
+        target = _resolved(out) or io.default_out_dir("evaluate")
+        check_output_location(target)
         with _progress(f"Matching {len(folders)} earlier list(s) to later events"):
             from earlywarn.progress import step
 
@@ -412,7 +420,6 @@ def evaluate(
                 {"confidential": CONFIDENTIAL, **summary}, indent=2, sort_keys=True
             ),
         }
-        target = _resolved(out) or io.default_out_dir("evaluate")
         return io.write_output_folder(target, files), summary
 
     folder, summary = _guarded(body)
@@ -428,9 +435,31 @@ def evaluate(
         )
 
 
-def main() -> None:
-    """Entry point for the ``earlywarn`` script."""
-    app(prog_name="earlywarn")
+def main(args: list[str] | None = None) -> None:
+    """Entry point for the ``earlywarn`` script.
+
+    A mistake in the command's arguments (an unknown option, a missing value, a word where
+    a number is expected) is one line and exit 2, like every other user mistake.
+    """
+    try:
+        rc = app(args=args, prog_name="earlywarn", standalone_mode=False)
+    except typer.Abort:
+        typer.echo("earlywarn: interrupted; nothing was published", err=True)
+        sys.exit(130)
+    except Exception as err:
+        # click's exceptions (vendored by recent typer as typer._click): found by class name
+        kinds = {c.__name__ for c in type(err).__mro__}
+        if "ClickException" not in kinds:
+            raise
+        if "NoArgsIsHelpError" in kinds:
+            err.show()
+            sys.exit(2)
+        ctx = getattr(err, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if "UsageError" in kinds and ctx else ""
+        msg = " ".join(err.format_message().split())
+        typer.echo(f"earlywarn: error: {msg}{hint}", err=True)
+        sys.exit(getattr(err, "exit_code", 2))
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

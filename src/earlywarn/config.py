@@ -192,13 +192,16 @@ class TrackingConfig:
     ``champion`` / ``previous``); empty = the experiment name. ``log_outputs``: copy the
     named-council artefacts (risk list, reasons, report) into the tracking store; unset =
     yes for a local store, no for a remote server (``http(s)://``), where only pseudonymised
-    or aggregate artefacts are logged.
+    or aggregate artefacts are logged. ``connect_timeout``: seconds to wait for a tracking
+    server before the cycle stops (checked before any work).
     """
 
     uri: str = ""
     experiment: str = "earlywarn"
     registry_name: str = ""
     log_outputs: bool | None = None
+    # seconds a cycle waits for a tracking server to accept a connection before it stops
+    connect_timeout: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -301,6 +304,10 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
         if not isinstance(value, str):
             raise UserInputError(f"{key}: {value!r} is not a string")
         return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise UserInputError(f"{key}: {value!r} is not a number")
+        return float(value)
     if origin is tuple and hint.__args__[0] is float:
         ok = isinstance(value, list) and all(
             isinstance(v, int | float) and not isinstance(v, bool) for v in value
@@ -439,8 +446,7 @@ def _check(cfg: CycleConfig, where: str) -> None:
             f"{where}: models.select_by {cfg.models.select_by!r} is unknown "
             "(expected auroc, average_precision or brier)"
         )
-    if cfg.evaluate.k < 1 or cfg.report.top_n < 1:
-        raise UserInputError(f"{where}: evaluate.k and report.top_n must be at least 1")
+    _check_numbers(cfg, where)
     _check_bands(cfg.report, where)
     _check_protocol(cfg, where)
 
@@ -475,6 +481,66 @@ def _check_protocol(cfg: CycleConfig, where: str) -> None:
             f"{where}: evaluate.held_out_origins must all come after every selection origin "
             f"({min(held).date()} is not after {max(sel).date()})"
         )
+
+
+#: (key, lowest, highest, what) for every integer setting; None = no upper limit
+INT_LIMITS: tuple[tuple[str, int, int | None, str], ...] = (
+    ("seed", 0, 2**32 - 1, "a seed from 0 to 2**32 - 1"),
+    ("data.n_councils", 10, 5000, "at least 10 councils"),
+    ("data.start_year", 1990, 2100, "a year from 1990 to 2100"),
+    ("data.end_year", 1990, 2100, "a year from 1990 to 2100"),
+    ("features.min_peers", 1, None, "at least 1 peer"),
+    ("evaluate.min_train_origins", 1, None, "at least 1 training origin"),
+    ("evaluate.k", 1, None, "at least 1 council"),
+    ("evaluate.n_boot", 0, 100_000, "0 (no bootstrap) to 100000 resamples"),
+    ("report.top_n", 1, None, "at least 1 council"),
+    ("report.n_reasons", 0, 50, "0 to 50 reasons"),
+    ("report.interval_boot", 0, 10_000, "0 to 10000 refits"),
+)
+
+
+def _get(cfg: CycleConfig, key: str) -> Any:
+    obj: Any = cfg
+    for part in key.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _check_numbers(cfg: CycleConfig, where: str) -> None:
+    """Every number in range; lists that must name something are not empty."""
+    for key, lo, hi, what in INT_LIMITS:
+        v = _get(cfg, key)
+        if v < lo or (hi is not None and v > hi):
+            raise UserInputError(f"{where}: {key} = {v} is out of range (expected {what})")
+    d = cfg.data
+    if d.source == "synthetic" and d.start_year + 4 > d.end_year:
+        raise UserInputError(
+            f"{where}: data.start_year {d.start_year} and data.end_year {d.end_year} leave "
+            "fewer than 5 years (expected end_year at least start_year + 4)"
+        )
+    t = cfg.tracking.connect_timeout
+    if not 0 < t <= 600:
+        raise UserInputError(
+            f"{where}: tracking.connect_timeout = {t:g} is out of range (expected 0 < seconds "
+            "<= 600)"
+        )
+    if not cfg.tracking.experiment.strip():
+        raise UserInputError(f"{where}: tracking.experiment is empty (expected a name)")
+    if not cfg.labels.events:
+        raise UserInputError(
+            f"{where}: labels.events is empty (expected some of {', '.join(LABEL_EVENTS)})"
+        )
+    if not cfg.features.families:
+        raise UserInputError(
+            f"{where}: features.families is empty (expected some of {', '.join(FAMILIES)})"
+        )
+    for key in ("as_of", *(f"evaluate.origins[{i}]" for i in range(len(cfg.evaluate.origins)))):
+        text = cfg.as_of if key == "as_of" else cfg.evaluate.origins[int(key[17:-1])]
+        year = pd.Timestamp(text).year
+        if not 1990 <= year <= 2100:
+            raise UserInputError(
+                f"{where}: {key} {text!r} is out of range (expected a date from 1990 to 2100)"
+            )
 
 
 def _check_bands(rep: ReportConfig, where: str) -> None:

@@ -140,7 +140,7 @@ def load_feature_inputs(
         hashes["soft_notes_sha256"] = io.file_sha256(p)
     if cfg.features.neighbours:
         p = (base / cfg.features.neighbours).resolve()
-        neighbours = io.read_neighbours(p)
+        neighbours = io.read_neighbours(p, tables.councils)
         hashes["neighbours_sha256"] = io.file_sha256(p)
     return notes, neighbours, hashes
 
@@ -214,10 +214,12 @@ def run_cycle(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     out = Path(out_dir) if out_dir else io.default_out_dir(cfg.cycle)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UserInputError(
-            f"{out}: output folder already exists and is not empty (not overwriting)"
-        )
+    # before any work: the output folder can be made, the tracking store answers, names
+    # and hyperparameters are legal (earlywarn.preflight)
+    from earlywarn.preflight import check_k_within, preflight_cycle
+
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
+    preflight_cycle(cfg, out, uri)
     h = cfg.horizon_months
     as_of = cfg.as_of_date
     censoring = cfg.labels.censoring
@@ -233,6 +235,7 @@ def run_cycle(
         )
     step(f"building the panel and features ({len(origins)} origins)")
     panel = build_panel(tables, origins)
+    check_k_within(cfg, int((panel.index.get_level_values("origin") == max(origins)).sum()))
     notes, neighbours, feature_hashes = load_feature_inputs(cfg, tables)
     hashes = {**hashes, **feature_hashes}
     feats: FeatureSet = build_features(
@@ -257,8 +260,6 @@ def run_cycle(
             "training windows before it (add years of data or lower evaluate.min_train_origins)"
         )
     score_origin = max(origins)
-
-    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
     tracker = Tracker(uri, cfg.tracking.experiment)
     log_outputs = (
         default_log_outputs(uri) if cfg.tracking.log_outputs is None else cfg.tracking.log_outputs

@@ -155,11 +155,12 @@ def read_soft_notes(path: str | Path, councils: pd.DataFrame | None = None) -> p
     return validate_soft_notes(df, str(path), councils)
 
 
-def read_neighbours(path: str | Path) -> pd.DataFrame:
-    """Read and check a statistical-neighbours CSV (``council_code, neighbour_code``)."""
+def read_neighbours(path: str | Path, councils: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Read and check a statistical-neighbours CSV (``council_code, neighbour_code``);
+    with ``councils``, every code must be a known council."""
     from earlywarn.schema import NEIGHBOUR_COLUMNS, validate_neighbours
 
-    return validate_neighbours(read_csv_table(path, NEIGHBOUR_COLUMNS), str(path))
+    return validate_neighbours(read_csv_table(path, NEIGHBOUR_COLUMNS), str(path), councils)
 
 
 def read_published_list(folder: str | Path) -> tuple[pd.DataFrame, dict]:
@@ -172,26 +173,29 @@ def read_published_list(folder: str | Path) -> tuple[pd.DataFrame, dict]:
     for name in ("risk_list.csv", "run.json"):
         if not (d / name).is_file():
             raise UserInputError(f"{d}: no {name} (expected a cycle's output folder)")
+    from earlywarn.readback import decode_text, validate_published_list
+
     try:
-        info = json.loads((d / "run.json").read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        info = json.loads(decode_text((d / "run.json").read_bytes(), str(d / "run.json")))
+    except json.JSONDecodeError as err:
         raise UserInputError(f"{d / 'run.json'}: not valid JSON ({err})") from None
-    lines = (d / "risk_list.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    text = decode_text((d / "risk_list.csv").read_bytes(), str(d / "risk_list.csv"))
+    lines = text.splitlines(keepends=True)
     skip = 0
     while skip < len(lines) and lines[skip].startswith("#"):
         skip += 1
     import io as _io
 
     try:
-        rl = pd.read_csv(_io.StringIO("".join(lines[skip:])), dtype={"council_code": str})
+        rl = pd.read_csv(_io.StringIO("".join(lines[skip:])), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise UserInputError(f"{d / 'risk_list.csv'}: not a readable CSV ({err})") from None
     missing = [c for c in ("rank", "council_code", "probability") if c not in rl.columns]
     if missing:
         raise UserInputError(f"{d / 'risk_list.csv'}: missing column(s) {', '.join(missing)}")
-    if not isinstance(info, dict):
-        raise UserInputError(f"{d / 'run.json'}: expected a JSON object")
-    return rl, info
+    return validate_published_list(
+        rl, info, str(d / "risk_list.csv"), str(d / "run.json"), header_row=skip + 1
+    )
 
 
 def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
@@ -217,11 +221,9 @@ def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> P
     Raises :class:`UserInputError` if ``out_dir`` exists and is not empty: an earlier
     run's outputs are never overwritten.
     """
-    out = Path(out_dir)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UserInputError(
-            f"{out}: output folder already exists and is not empty (not overwriting)"
-        )
+    from earlywarn.preflight import check_output_location
+
+    out = check_output_location(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:

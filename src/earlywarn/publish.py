@@ -60,11 +60,11 @@ def score_registered(
         _publication_record,
         _risk_list_csv,
     )
+    from earlywarn.preflight import check_output_location
     from earlywarn.tracking import Tracker, git_state
 
     out = Path(out_dir) if out_dir else io.default_out_dir(f"{cfg.cycle}-score")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UserInputError(f"{out}: output folder already exists and is not empty")
+    check_output_location(out)
     sc = _score_latest(cfg, model_uri, tracking_uri, data)
     uri, version, tables, hashes = sc.uri, sc.version, sc.tables, sc.hashes
     score_origin, risk_list = sc.score_origin, sc.risk_list
@@ -131,10 +131,12 @@ def _score_latest(
     from earlywarn.explain import explain
     from earlywarn.features import build_features
     from earlywarn.panel import annual_origins, build_panel
+    from earlywarn.preflight import check_existing_store
     from earlywarn.report import build_banded_risk_list
     from earlywarn.tracking import load_model, resolve_model_version, resolve_tracking_uri
 
     uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
+    check_existing_store(uri, cfg.tracking.connect_timeout)  # reading never creates a store
     try:
         version = resolve_model_version(uri, model_uri)
         model = load_model(uri, model_uri)
@@ -354,9 +356,11 @@ def compare_cycles(cfg: CycleConfig, tracking_uri: str | None = None, k: int | N
     ``"metrics"`` (per model and pooled metric: previous, current, change)}.
     CONFIDENTIAL: names councils.
     """
+    from earlywarn.preflight import check_existing_store
     from earlywarn.tracking import last_publications, resolve_tracking_uri
 
     uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
+    check_existing_store(uri, cfg.tracking.connect_timeout)  # reading never creates a store
     k = k or cfg.evaluate.k
     pubs = last_publications(uri, cfg.tracking.experiment, n=2)
     if len(pubs) < 2:

@@ -98,20 +98,52 @@ def _missing(df: pd.DataFrame, columns: list[str], where: str) -> None:
         )
 
 
+#: Dates outside these years are typos (or a wrong format), not data.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+#: Councils may have been created long ago (1889, 1965, 1974) but not abolished after this.
+COUNCIL_FIRST_YEAR = 1800
+
+
+def _row(i: int) -> int:
+    """The row a spreadsheet or an editor shows for data row ``i`` (0-based): header = 1."""
+    return i + 2
+
+
 def _first_bad(mask: pd.Series) -> int | None:
     bad = mask.to_numpy().nonzero()[0]
     return int(bad[0]) if len(bad) else None
 
 
-def _check_dates(df: pd.DataFrame, col: str, where: str, allow_missing: bool = False) -> None:
-    values = pd.to_datetime(df[col], errors="coerce", format="ISO8601")
+def _check_dates(
+    df: pd.DataFrame,
+    col: str,
+    where: str,
+    allow_missing: bool = False,
+    first_year: int = FIRST_YEAR,
+    last_year: int = LAST_YEAR,
+) -> None:
+    values = _to_dates(df[col])
     bad = values.isna() & (~df[col].isna() if allow_missing else True)
     i = _first_bad(bad)
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column {col}: {df[col].iloc[i]!r} is not a date "
+            f"{where}: row {_row(i)}, column {col}: {df[col].iloc[i]!r} is not a date "
             "(expected YYYY-MM-DD)"
         )
+    years = values.dt.year
+    i = _first_bad(values.notna() & ((years < first_year) | (years > last_year)))
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {_row(i)}, column {col}: {df[col].iloc[i]!r} is out of range "
+            f"(expected a date from {first_year} to {last_year})"
+        )
+
+
+def _to_dates(col: pd.Series) -> pd.Series:
+    """Dates, or NaT where a value is not one (never an out-of-bounds error)."""
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return col
+    return pd.to_datetime(col, errors="coerce", format="ISO8601")
 
 
 def _check_codes(df: pd.DataFrame, where: str) -> None:
@@ -120,7 +152,7 @@ def _check_codes(df: pd.DataFrame, where: str) -> None:
     i = _first_bad(bad)
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column council_code: {df['council_code'].iloc[i]!r} is "
+            f"{where}: row {_row(i)}, column council_code: {df['council_code'].iloc[i]!r} is "
             "not an ONS GSS code (expected e.g. E09000008)"
         )
 
@@ -133,14 +165,22 @@ def validate_councils(df: pd.DataFrame, where: str = "councils") -> pd.DataFrame
     i = _first_bad(dup)
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column council_code: {df['council_code'].iloc[i]!r} "
+            f"{where}: row {_row(i)}, column council_code: {df['council_code'].iloc[i]!r} "
             "appears twice (expected one row per council)"
         )
-    _check_dates(df, "valid_from", where, allow_missing=True)
-    _check_dates(df, "valid_to", where, allow_missing=True)
+    _check_dates(df, "valid_from", where, True, COUNCIL_FIRST_YEAR)
+    _check_dates(df, "valid_to", where, True, COUNCIL_FIRST_YEAR)
     out = df.copy()
-    out["valid_from"] = pd.to_datetime(out["valid_from"])
-    out["valid_to"] = pd.to_datetime(out["valid_to"])
+    out["valid_from"] = _to_dates(out["valid_from"])
+    out["valid_to"] = _to_dates(out["valid_to"])
+    i = _first_bad(
+        out["valid_to"].notna() & out["valid_from"].notna() & (out["valid_to"] <= out["valid_from"])
+    )
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {_row(i)}, column valid_to: {df['valid_to'].iloc[i]!r} is not after "
+            f"valid_from {df['valid_from'].iloc[i]!r} (expected valid_from < valid_to)"
+        )
     return out
 
 
@@ -161,18 +201,18 @@ def validate_observations(
     i = _first_bad((values.isna() & df["value"].notna()) | values.isin([np.inf, -np.inf]))
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column value: {df['value'].iloc[i]!r} is not a number"
+            f"{where}: row {_row(i)}, column value: {df['value'].iloc[i]!r} is not a number"
         )
     out = df[OBSERVATION_COLUMNS].copy()
     out["council_code"] = out["council_code"].astype(str)
     out["measure"] = out["measure"].astype(str)
-    out["period"] = pd.to_datetime(out["period"])
-    out["published"] = pd.to_datetime(out["published"])
+    out["period"] = _to_dates(out["period"])
+    out["published"] = _to_dates(out["published"])
     out["value"] = values.astype(float)
     i = _first_bad(out["published"] < out["period"])
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column published: {out['published'].iloc[i].date()} is "
+            f"{where}: row {_row(i)}, column published: {out['published'].iloc[i].date()} is "
             f"before the end of its period {out['period'].iloc[i].date()} (expected a "
             "publication date on or after the period)"
         )
@@ -180,7 +220,7 @@ def validate_observations(
     if i is not None:
         r = out.iloc[i]
         raise UserInputError(
-            f"{where}: row {i + 1}: duplicate of council {r.council_code}, period "
+            f"{where}: row {_row(i)}: duplicate of council {r.council_code}, period "
             f"{r.period.date()}, measure {r.measure} (expected one value per publication)"
         )
     _check_ranges(out, where)
@@ -198,14 +238,14 @@ def _check_ranges(out: pd.DataFrame, where: str) -> None:
     i = _first_bad(pct)
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column value: {v.iloc[i]!r} for {m.iloc[i]} is outside "
+            f"{where}: row {_row(i)}, column value: {v.iloc[i]!r} for {m.iloc[i]} is outside "
             "0-100 (expected a percentage)"
         )
     count = (m.str.endswith("_count") | m.str.endswith("_n")) & (v < 0)
     i = _first_bad(count)
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column value: {v.iloc[i]!r} for {m.iloc[i]} is negative "
+            f"{where}: row {_row(i)}, column value: {v.iloc[i]!r} for {m.iloc[i]} is negative "
             "(expected a count >= 0)"
         )
 
@@ -216,7 +256,7 @@ def _check_not_future(out: pd.DataFrame, col: str, where: str) -> None:
     i = _first_bad(out[col] > today)
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column {col}: {out[col].iloc[i].date()} is in the future "
+            f"{where}: row {_row(i)}, column {col}: {out[col].iloc[i].date()} is in the future "
             "(expected a date that has already happened)"
         )
 
@@ -226,10 +266,23 @@ def _check_councils_known(out: pd.DataFrame, col: str, councils: pd.DataFrame, w
     i = _first_bad(~out["council_code"].isin(set(councils["council_code"])))
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column council_code: {out['council_code'].iloc[i]!r} "
+            f"{where}: row {_row(i)}, column council_code: {out['council_code'].iloc[i]!r} "
             "is not in the councils table"
         )
     _check_retired(out, col, councils, where)
+
+
+def check_council_valid_at(
+    codes: pd.Series, dates: pd.Series, councils: pd.DataFrame, where: str
+) -> None:
+    """Each council in ``codes`` existed (was not yet abolished) at the matching date.
+
+    Row numbers in messages count the header as row 1, as in the file.
+    """
+    frame = pd.DataFrame(
+        {"council_code": codes.to_numpy(), "date": pd.to_datetime(dates).to_numpy()}
+    )
+    _check_retired(frame, "date", validate_councils(councils, "councils"), where)
 
 
 def _check_retired(out: pd.DataFrame, col: str, councils: pd.DataFrame, where: str) -> None:
@@ -241,7 +294,7 @@ def _check_retired(out: pd.DataFrame, col: str, councils: pd.DataFrame, where: s
         succ = councils.set_index("council_code")["successor_code"].get(out["council_code"].iloc[i])
         hint = f" (its successor is {succ})" if isinstance(succ, str) and succ else ""
         raise UserInputError(
-            f"{where}: row {i + 1}, column council_code: {out['council_code'].iloc[i]} was "
+            f"{where}: row {_row(i)}, column council_code: {out['council_code'].iloc[i]} was "
             f"abolished on {ends.iloc[i].date()} but the row is dated "
             f"{out[col].iloc[i].date()}{hint}"
         )
@@ -257,18 +310,32 @@ def validate_events(
     i = _first_bad(~df["event_type"].isin(EVENT_TYPES))
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column event_type: {df['event_type'].iloc[i]!r} is not "
+            f"{where}: row {_row(i)}, column event_type: {df['event_type'].iloc[i]!r} is not "
             f"one of {', '.join(EVENT_TYPES)}"
         )
     out = df.copy()
-    out["date"] = pd.to_datetime(out["date"])
+    out["date"] = _to_dates(out["date"])
     out["severity"] = pd.to_numeric(out["severity"], errors="coerce")
+    i = _first_bad(out["severity"].isna() & df["severity"].notna())
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {_row(i)}, column severity: {df['severity'].iloc[i]!r} is not a "
+            "number (expected a grade 1-4 for inspections, 1 or 2 for leadership changes, "
+            "1 otherwise)"
+        )
     insp = out["event_type"].eq("inspection") & out["severity"].notna()
     i = _first_bad(insp & ~out["severity"].isin([1, 2, 3, 4]))
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column severity: {df['severity'].iloc[i]!r} is not an "
+            f"{where}: row {_row(i)}, column severity: {df['severity'].iloc[i]!r} is not an "
             "inspection grade (expected 1 outstanding .. 4 inadequate)"
+        )
+    lead = out["event_type"].eq("leadership_change") & out["severity"].notna()
+    i = _first_bad(lead & ~out["severity"].isin([1, 2]))
+    if i is not None:
+        raise UserInputError(
+            f"{where}: row {_row(i)}, column severity: {df['severity'].iloc[i]!r} is not a "
+            "leadership appointment (expected 1 permanent or 2 interim)"
         )
     _check_not_future(out, "date", where)
     if councils is not None:
@@ -311,27 +378,24 @@ def validate_soft_notes(
     i = _first_bad(~nature.isin(SOFT_NOTE_NATURES).fillna(False))
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column problem_nature: {df['problem_nature'].iloc[i]!r} is "
+            f"{where}: row {_row(i)}, column problem_nature: {df['problem_nature'].iloc[i]!r} is "
             f"not one of {', '.join(SOFT_NOTE_NATURES)}"
         )
     sev = pd.to_numeric(df["severity"], errors="coerce")
     i = _first_bad(~sev.isin(SOFT_NOTE_SEVERITIES))
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column severity: {df['severity'].iloc[i]!r} is not a "
+            f"{where}: row {_row(i)}, column severity: {df['severity'].iloc[i]!r} is not a "
             "severity (expected 1 minor, 2 significant or 3 serious)"
         )
+    dates = _to_dates(df["date"])
     if councils is not None:
-        i = _first_bad(~df["council_code"].isin(set(councils["council_code"])))
-        if i is not None:
-            raise UserInputError(
-                f"{where}: row {i + 1}, column council_code: {df['council_code'].iloc[i]!r} "
-                "is not in the councils table"
-            )
+        dated = pd.DataFrame({"council_code": df["council_code"].to_numpy(), "date": dates})
+        _check_councils_known(dated, "date", councils, where)
     out = pd.DataFrame(
         {
             "council_code": df["council_code"].astype(str).to_numpy(),
-            "date": pd.to_datetime(df["date"]).to_numpy(),
+            "date": dates.to_numpy(),
             "problem_nature": nature.astype(str).to_numpy(),
             "severity": sev.astype(float).to_numpy(),
         }
@@ -341,15 +405,29 @@ def validate_soft_notes(
     return out
 
 
-def validate_neighbours(df: pd.DataFrame, where: str = "neighbours") -> pd.DataFrame:
-    """Check a statistical-neighbours table (``council_code, neighbour_code``)."""
+def validate_neighbours(
+    df: pd.DataFrame, where: str = "neighbours", councils: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Check a statistical-neighbours table (``council_code, neighbour_code``).
+
+    With ``councils``, both codes must be in the councils table.
+    """
     _missing(df, NEIGHBOUR_COLUMNS, where)
     _check_codes(df, where)
     codes = df["neighbour_code"].astype("string")
     i = _first_bad(~codes.str.fullmatch(r"[EWSN]\d{8}").fillna(False))
     if i is not None:
         raise UserInputError(
-            f"{where}: row {i + 1}, column neighbour_code: {df['neighbour_code'].iloc[i]!r} is "
+            f"{where}: row {_row(i)}, column neighbour_code: {df['neighbour_code'].iloc[i]!r} is "
             "not an ONS GSS code (expected e.g. E09000008)"
         )
+    if councils is not None:
+        known = set(councils["council_code"])
+        for col in NEIGHBOUR_COLUMNS:
+            i = _first_bad(~df[col].isin(known))
+            if i is not None:
+                raise UserInputError(
+                    f"{where}: row {_row(i)}, column {col}: {df[col].iloc[i]!r} is not in the "
+                    "councils table"
+                )
     return df[NEIGHBOUR_COLUMNS].astype(str).drop_duplicates().reset_index(drop=True)

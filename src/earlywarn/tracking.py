@@ -83,7 +83,6 @@ def resolve_tracking_uri(config_uri: str, experiments_dir: Path) -> str:
     env = os.environ.get("MLFLOW_TRACKING_URI", "")
     if env:
         return env
-    experiments_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(experiments_dir / 'mlflow.db').resolve()}"
 
 

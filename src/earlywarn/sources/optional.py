@@ -74,7 +74,24 @@ def _dates(df: pd.DataFrame, col: str, path: Path) -> pd.Series:
             f"{path}: row {i + 2}, column {col}: {df[col].iloc[i]!r} is not a date "
             "(expected YYYY-MM-DD)"
         )
+    from earlywarn.schema import FIRST_YEAR, LAST_YEAR
+
+    far = (out.dt.year < FIRST_YEAR) | (out.dt.year > LAST_YEAR)
+    if far.any():
+        i = int(far.to_numpy().nonzero()[0][0])
+        raise UserInputError(
+            f"{path}: row {i + 2}, column {col}: {df[col].iloc[i]!r} is out of range "
+            f"(expected a date from {FIRST_YEAR} to {LAST_YEAR})"
+        )
     return out
+
+
+def _valid_at(codes: pd.Series, dates: pd.Series, councils, path: Path) -> None:
+    """Each row's council still existed at the row's date (row numbers as in the file)."""
+    if councils is not None:
+        from earlywarn.schema import check_council_valid_at
+
+        check_council_valid_at(codes, dates, councils, str(path))
 
 
 def _codes(df: pd.DataFrame, path: Path, councils: pd.DataFrame | None) -> pd.Series:
@@ -109,6 +126,7 @@ def load_satisfaction(path: str | Path, councils: pd.DataFrame | None = None) ->
     df = read_csv_table(p, SATISFACTION_COLUMNS)
     codes = _codes(df, p, councils)
     period, published = _dates(df, "period", p), _dates(df, "published", p)
+    _valid_at(codes, period, councils, p)
     measure = df["measure"].fillna("").str.strip()
     bad = ~measure.map(lambda m: bool(re.fullmatch(r"[a-z][a-z0-9_]*", m)))
     if bad.any():
@@ -155,6 +173,7 @@ def load_leadership(path: str | Path, councils: pd.DataFrame | None = None) -> p
     df = read_csv_table(p, LEADERSHIP_COLUMNS)
     codes = _codes(df, p, councils)
     date = _dates(df, "date", p)
+    _valid_at(codes, date, councils, p)
     for col, allowed in (("role", ROLES), ("change_type", tuple(CHANGE_TYPES))):
         v = df[col].fillna("").str.strip()
         bad = ~v.isin(allowed)
