@@ -44,9 +44,17 @@ def test_grouped_sums_equal_the_sum_of_their_members(explained_world, kind):
         np.testing.assert_allclose(
             groups.sum(axis=1).to_numpy(), ex.values.sum(axis=1).to_numpy(), atol=1e-9
         )
+    # the main nature is named only when material: >= NATURE_MIN_LOG_ODDS and a reason has it
+    from earlywarn.explain import NATURE_MIN_LOG_ODDS
+
     nat = ex.by_nature
-    expected = np.where(nat.max(axis=1) > 0, nat.idxmax(axis=1), "")
-    assert ex.main_nature.tolist() == list(expected)
+    up = ex.reasons[ex.reasons["direction"] == "raises"]
+    has = set(zip(up["council_code"], up["nature"], strict=True))
+    expected = [
+        top if nat.loc[c].max() >= NATURE_MIN_LOG_ODDS and (c, top) in has else ""
+        for c, top in zip(nat.index, nat.idxmax(axis=1), strict=True)
+    ]
+    assert ex.main_nature.tolist() == expected
 
 
 def test_logit_missing_indicator_columns_count_towards_their_feature(explained_world):
@@ -66,15 +74,29 @@ def test_reasons_are_sentences_with_numbers_and_ranked_by_shap(explained_world):
     for s in r["sentence"]:
         assert s.endswith(".") and " " in s
         assert not any(tok in names for tok in re.findall(r"[a-z0-9_]+", s) if "_" in tok)
+    from earlywarn.reasons import MIN_SHAP, ReasonFrame
+
+    fs = explained_world.features
+    X = explained_world.now
+    frame = ReasonFrame(
+        X.droplevel("origin"), fs.peer_median.reindex(X.index).droplevel("origin"), fs.specs
+    )
     ups = r[r["direction"] == "raises"]
-    assert (ups["shap"] > 0).all() and ups.groupby("council_code").size().max() <= 3
-    assert (r.loc[r["direction"] == "lowers", "shap"] < 0).all()
+    assert (ups["shap"] >= MIN_SHAP).all() and ups.groupby("council_code").size().max() <= 3
+    assert (r.loc[r["direction"] == "lowers", "shap"] <= -MIN_SHAP).all()
     for code, g in ups.groupby("council_code"):
         assert g.sort_values("rank")["shap"].is_monotonic_decreasing
-        # rank 1 is the council's largest SHAP value
-        assert g.loc[g["rank"] == 1, "shap"].iloc[0] == pytest.approx(ex.values.loc[code].max())
-    low = r[r["direction"] == "lowers"].set_index("council_code")["shap"]
-    np.testing.assert_allclose(low.to_numpy(), ex.values.loc[low.index].min(axis=1).to_numpy())
+        # rank 1 is the largest SHAP value among the drivers that pass the reviewer's test
+        passing = [
+            f for f, v in ex.values.loc[code].items() if v > 0 and frame.passes(code, f, "raises")
+        ]
+        best = max(ex.values.loc[code, passing])
+        assert g.loc[g["rank"] == 1, "shap"].iloc[0] == pytest.approx(best)
+    low = r[r["direction"] == "lowers"].set_index("council_code")
+    for code, row in low.iterrows():
+        assert frame.passes(code, row["feature"], "lowers")
+        stronger = ex.values.loc[code][ex.values.loc[code] < row["shap"]]
+        assert not any(frame.passes(code, f, "lowers") for f in stronger.index)
     known = r[r["value"].notna()]
     assert known["sentence"].str.contains(r"\d").all()
     assert known["sentence"].str.contains("similar councils").all()

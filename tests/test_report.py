@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlywarn.bands import DEFAULT_SUPPORT, WORDING, build_bands, risk_score, support_for
+from earlywarn.bands import (
+    DEFAULT_SUPPORT,
+    WORDING,
+    build_bands,
+    build_evidence_bands,
+    risk_score,
+    support_for,
+)
 from earlywarn.config import parse_config
 from earlywarn.errors import UserInputError
 from earlywarn.explain import explain
@@ -91,7 +98,9 @@ def report_parts(explained_world):
             "probability": prob,
         }
     )
-    bands = build_bands(pd.Series(prob, index=codes), pd.Series(500.0, index=codes))
+    bands = build_evidence_bands(
+        pd.Series(prob, index=codes), float(prob.mean()), pd.Series(50.0, index=codes), top_k=4
+    )
     rl = build_risk_list(
         scores, ex.reasons, 3, bands=bands, main_nature=ex.main_nature, support=DEFAULT_SUPPORT
     )
@@ -120,16 +129,19 @@ def report_parts(explained_world):
 
 def test_risk_list_carries_bands_support_and_main_nature(report_parts):
     rl, ex, _, _ = report_parts
-    for col in ("risk_score", "likelihood_band", "impact_band", "risk_wording", "support_offered"):
+    for col in ("risk_score", "likelihood_band", "impact_band", "risk_band", "support_offered"):
         assert rl[col].notna().all(), col
     assert rl["risk_score"].between(1, 9).all()
-    main = ex.main_nature.replace("", np.nan)
+    assert set(rl["risk_band"]) <= set(WORDING.values())
+    main = ex.main_nature.replace("", "no clear single nature")
     assert rl.set_index("council_code")["main_problem_nature"].equals(
         main.reindex(rl["council_code"]).rename("main_problem_nature")
     )
     for r in rl.itertuples():
-        if isinstance(r.main_problem_nature, str):
+        if r.main_problem_nature in DEFAULT_SUPPORT:
             assert r.support_offered.startswith(DEFAULT_SUPPORT[r.main_problem_nature][0])
+        else:
+            assert r.support_offered == "no clear single nature"
 
 
 def test_csv_export_neutralises_formulas(report_parts):
@@ -148,35 +160,57 @@ def test_csv_export_neutralises_formulas(report_parts):
             assert not (isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r")))
 
 
-def test_xlsx_has_no_formula_banner_frozen_header_and_band_colours(report_parts):
+def test_xlsx_list_sheet_is_readable_and_safe(report_parts):
     from openpyxl import load_workbook
 
+    from earlywarn.report_text import headers
+
     rl, _, _, run_info = report_parts
-    data = render_risk_list_xlsx(rl, run_info)
+    run_info = {
+        **run_info,
+        "probability_meaning": "P(inadequate | inspected within 24 months)",
+        "interval": {"level": 0.9, "n_boot": 20},
+        "config": {"horizon": "24M"},
+    }
+    signals = pd.DataFrame({"council_code": ["E1"], "measure": ["x_pct"], "value": [1.0]})
+    data = render_risk_list_xlsx(rl, run_info, signals=signals)
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["Confidential", "Risk list"]
+    assert wb.sheetnames == ["Risk list", "Confidential", "Signals"]
     conf = wb["Confidential"]
     assert conf["B1"].value == CONFIDENTIAL
     assert {conf.cell(r, 1).value for r in range(1, 9)} >= {"model run (MLflow)", "cycle"}
     ws = wb["Risk list"]
-    assert ws.freeze_panes == "A2"
-    header = [c.value for c in ws[1]]
-    assert header[: len(rl.columns)] == list(rl.columns)
+    assert ws["A1"].value == CONFIDENTIAL  # banner rows on the list sheet itself
+    assert "P(inadequate | inspected within 24 months)" in ws["A2"].value
+    names = headers(run_info)
+    header = [c.value for c in ws[4]]
+    assert header[:3] == ["Rank", "Council", "Risk band (EMRIEP wording)"]
+    assert "P(inadequate | inspected within 24 months)" in header
+    assert not any("_" in str(h) for h in header if h)  # human headers, not field names
+    assert ws.freeze_panes == "C5"  # header and the rank + name columns stay in view
+    assert ws.auto_filter.ref.startswith("A4:")
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$4:$4"
+    pcol = header.index(names["probability"]) + 1
+    assert ws.cell(5, pcol).number_format == "0.0%"
+    assert 0 <= ws.cell(5, pcol).value <= 1
     for row in ws.iter_rows():
         for cell in row:
             assert cell.data_type != "f", (cell.coordinate, cell.value)
             if isinstance(cell.value, str):
                 assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))
-    name_col = header.index("council_name") + 1
-    names = {ws.cell(r, name_col).value for r in range(2, ws.max_row + 1)}
-    assert '\'=HYPERLINK("http://x","y")' in names and "'@SUM(A1)" in names
-    score_col = header.index("risk_score") + 1
+    name_col = header.index("Council") + 1
+    shown = {ws.cell(r, name_col).value for r in range(5, ws.max_row + 1)}
+    assert '\'=HYPERLINK("http://x","y")' in shown and "'@SUM(A1)" in shown
+    band_col = header.index("Risk band (EMRIEP wording)") + 1
+    score_col = header.index("Matrix score (1-9)") + 1
     fills = {
-        ws.cell(r, score_col).value: ws.cell(r, score_col).fill.fgColor.rgb
-        for r in range(2, ws.max_row + 1)
+        ws.cell(r, score_col).value: ws.cell(r, band_col).fill.fgColor.rgb
+        for r in range(5, ws.max_row + 1)
     }
     assert len(set(fills.values())) == len({(s - 1) // 3 + (s == 9) for s in fills})
-    assert ws.column_dimensions["A"].width >= 6
+    assert wb["Signals"]["A3"].value == "E1"
 
 
 def test_html_escapes_names_and_is_self_contained(report_parts):

@@ -15,6 +15,24 @@ and an action tier (:data:`ACTIONS`: 9 immediate action, 7-8 key risk, 4-6 monit
   measure such as net revenue expenditure, with two thresholds from the config); a council
   of unknown size keeps the service's criticality. Clipped to 1-3.
 
+**Evidence bands** (:func:`build_evidence_bands`, what the published list uses):
+
+- **Likelihood** from the published probability *relative to the base rate* (the share of
+  inspected councils judged inadequate in the training windows): **high** when the
+  probability is at least ``ratios[1]`` (1.5) times the base rate *and* the lower end of
+  its interval is above the base rate; **medium** when it is at least ``ratios[0]`` (1.0)
+  times the base rate (or high on the point but not on the interval); **low** otherwise.
+  A council the model ranks in its top *k* is at least **medium**: the list is a ranking,
+  and those are the councils a partnership would talk to first.
+- **Impact** from a measure of consequence, not of size: by default the rate of children
+  looked after per 10,000 children (DfE, *Children looked after in England including
+  adoptions*, table of rates per 10,000 children under 18): how many children depend on
+  the service for each child in the area. Thirds of the councils scored at that date:
+  low, medium, high; a council without a figure is medium.
+- One column, ``risk_band``, carries the partnership's wording of the cell
+  (:data:`WORDING`); its first words are the action: only score 1 (low impact, low
+  likelihood) reads "No action necessary".
+
 The **support matrix** maps each problem nature (financial, capacity, capability,
 political) to the kinds of support usually offered; the config may replace it.
 
@@ -41,6 +59,7 @@ __all__ = [
     "DEFAULT_SUPPORT",
     "WORDING",
     "build_bands",
+    "build_evidence_bands",
     "latest_measure",
     "risk_score",
     "support_for",
@@ -50,18 +69,18 @@ BAND_NAMES = {1: "low", 2: "medium", 3: "high"}
 
 # the partnership's wording of each cell, score -> text (EMRIEP risk analysis criteria)
 WORDING = {
-    9: "Immediate action needed - serious threat to provision and/or achievement of key "
+    9: "Immediate action needed – serious threat to provision and/or achievement of key "
     "services or duties",
-    8: "Key risk - may potentially affect provision of key services or duties",
-    7: "Important risks - may potentially affect provision of key services or duties",
-    6: "Key risks - may potentially affect provision of key services or duties",
-    5: "Monitor as necessary - less important but could still have a serious effect on the "
+    8: "Key risk – may potentially affect provision of key services or duties",
+    7: "Important risks – may potentially affect provision of key services or duties",
+    6: "Key risks – may potentially affect provision of key services or duties",
+    5: "Monitor as necessary – less important but could still have a serious effect on the "
     "provision of key services or duties",
-    4: "Monitor as necessary - less important but still could have a serious effect on the "
+    4: "Monitor as necessary – less important but still could have a serious effect on the "
     "provision of key services or duties",
-    3: "Monitor as necessary - less important but still could have a serious effect on the "
+    3: "Monitor as necessary – less important but still could have a serious effect on the "
     "provision of key services or duties",
-    2: "Monitor as necessary - ensure being properly managed",
+    2: "Monitor as necessary – ensure being properly managed",
     1: "No action necessary",
 }
 
@@ -139,6 +158,86 @@ def build_bands(
             "risk_score": score.astype("int64"),
             "risk_action": score.map(ACTIONS),
             "risk_wording": score.map(WORDING),
+        },
+        index=probability.index,
+    )
+
+
+IMPACT_SOURCE = {
+    "cla_rate_per_10k": "children looked after per 10,000 children (DfE, Children looked "
+    "after in England including adoptions)",
+}
+
+
+def build_evidence_bands(
+    probability: pd.Series,
+    base_rate: float,
+    impact: pd.Series,
+    *,
+    lower: pd.Series | None = None,
+    ratios: Sequence[float] = (1.0, 1.5),
+    top_k: int = 0,
+) -> pd.DataFrame:
+    """Likelihood from the probability against the base rate, impact from thirds of a
+    consequence measure, the matrix score and the partnership's wording (module notes).
+
+    Parameters
+    ----------
+    probability : Series
+        Published probability per council (index: council code).
+    base_rate : float
+        The failure rate the probability is measured against (same target).
+    impact : Series
+        The consequence measure per council (NaN = unknown: medium impact).
+    lower : Series, optional
+        The lower end of each probability's interval.
+    ratios : (float, float)
+        Probability / base rate at which likelihood becomes medium and high.
+    top_k : int
+        The councils ranked 1..k by probability are at least medium likelihood.
+
+    Returns
+    -------
+    DataFrame
+        ``likelihood_ratio, likelihood_band, impact_value, impact_band, risk_score,
+        risk_band`` indexed like ``probability``.
+
+    Example
+    -------
+    >>> p = pd.Series([0.05, 0.12, 0.40], index=["a", "b", "c"])
+    >>> b = build_evidence_bands(p, 0.1, pd.Series([30.0, 60.0, 90.0], index=p.index),
+    ...                          lower=pd.Series([0.01, 0.05, 0.2], index=p.index), top_k=1)
+    >>> b["likelihood_band"].tolist(), b["risk_score"].tolist()
+    (['low', 'medium', 'high'], [1, 5, 9])
+    """
+    if not base_rate > 0:
+        raise ValueError(f"base_rate must be positive (got {base_rate})")
+    ratio = probability.astype(float) / base_rate
+    lik = np.where(ratio >= ratios[0], 2, 1)
+    high = ratio >= ratios[1]
+    if lower is not None:
+        high &= lower.reindex(probability.index).astype(float).fillna(-1.0) > base_rate
+    lik = np.where(high, 3, lik)
+    if top_k > 0:
+        rank = probability.rank(ascending=False, method="first")
+        lik = np.where((rank <= top_k).to_numpy(), np.maximum(lik, 2), lik)
+    imp_v = impact.reindex(probability.index).astype(float)
+    known = imp_v.dropna()
+    if len(known) >= 3:
+        lo, hi = known.quantile([1 / 3, 2 / 3])
+        imp = np.where(imp_v >= hi, 3, np.where(imp_v >= lo, 2, 1))
+    else:
+        imp = np.full(len(imp_v), 2)
+    imp = np.where(imp_v.isna(), 2, imp)
+    score = 3 * (imp - 1) + lik
+    return pd.DataFrame(
+        {
+            "likelihood_ratio": ratio.round(2),
+            "likelihood_band": pd.Series(lik, index=probability.index).map(BAND_NAMES),
+            "impact_value": imp_v.round(1),
+            "impact_band": pd.Series(imp, index=probability.index).map(BAND_NAMES),
+            "risk_score": pd.Series(score, index=probability.index).astype("int64"),
+            "risk_band": pd.Series(score, index=probability.index).map(WORDING),
         },
         index=probability.index,
     )

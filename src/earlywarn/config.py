@@ -167,8 +167,14 @@ class ReportConfig:
 
     top_n: int = 20
     n_reasons: int = 3
-    # risk bands (earlywarn.bands): likelihood from the probability, impact from the
-    # service's criticality (1-3) moved a band up/down for a large/small council
+    # risk bands of the published list (earlywarn.bands.build_evidence_bands): likelihood
+    # from probability / base rate (medium, high at these ratios; high also needs the
+    # interval's lower end above the base rate; the top evaluate.k at least medium), impact
+    # from thirds of a consequence measure (children looked after per 10,000 children)
+    likelihood_ratios: tuple[float, ...] = (1.0, 1.5)
+    impact_measure: str = "cla_rate_per_10k"
+    # legacy bands (earlywarn.bands.build_bands, not used by the published list):
+    # likelihood from fixed probabilities, impact from criticality (1-3) and size
     likelihood_thresholds: tuple[float, ...] = (0.10, 0.25)
     service_criticality: int = 2
     size_measure: str = "net_revenue_expenditure_gbp_m"
@@ -544,6 +550,12 @@ def _check_numbers(cfg: CycleConfig, where: str) -> None:
 
 
 def _check_bands(rep: ReportConfig, where: str) -> None:
+    lr = rep.likelihood_ratios
+    if len(lr) != 2 or not 0 < lr[0] < lr[1]:
+        raise UserInputError(
+            f"{where}: report.likelihood_ratios {list(lr)} must be two increasing positive "
+            "ratios of the probability to the base rate"
+        )
     lt = rep.likelihood_thresholds
     if len(lt) != 2 or not 0 < lt[0] < lt[1] < 1:
         raise UserInputError(

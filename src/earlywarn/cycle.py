@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from earlywarn import io
@@ -191,17 +190,8 @@ def run_cycle(
         evaluate_and_keep,
         final_training,
         fit_model,
-        render_evaluation_section,
     )
-    from earlywarn.explain import explain
     from earlywarn.models import make_model
-    from earlywarn.report import (
-        build_banded_risk_list,
-        calibration_png,
-        render_council_sections,
-        render_report,
-        render_risk_list_xlsx,
-    )
     from earlywarn.tracking import (
         Tracker,
         default_log_outputs,
@@ -344,7 +334,6 @@ def run_cycle(
         t1 = time.perf_counter()
         final_train = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
         Xtr, ytr, wtr, to_target = final_training(X, tables.events, final_train, as_of, settings)
-        Xnow = X[X.index.get_level_values("origin") == score_origin]
         with tracker.run(
             f"final-{chosen}",
             nested=True,
@@ -354,7 +343,6 @@ def run_cycle(
                 chosen, cfg.models.params.get(chosen, {}), cfg.seed, specs=feats.specs
             )
             model = fit_model(model, Xtr, ytr, wtr)
-            prob = to_target(model.predict_proba(Xnow)[:, 1], Xnow)  # the ranking target
             tracker.log_params(
                 {
                     "model": chosen,
@@ -375,47 +363,8 @@ def run_cycle(
                 ),
             )
             timings["final_fit"] = time.perf_counter() - t1
-            step("explaining each council's risk (SHAP reasons)")
-            t1 = time.perf_counter()
-            expl = explain(
-                model, Xnow, Xtr, feats.specs, feats.peer_median, top_k=cfg.report.n_reasons
-            )
-            timings["explain"] = time.perf_counter() - t1
-            scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
-            scores = scores.drop(columns="origin").assign(probability=np.round(prob, 6))
-            # probability_lo/hi: council-bootstrap refits of the chosen model (earlywarn.intervals)
-            from earlywarn.intervals import council_bootstrap_interval
-
-            step(f"probability intervals ({cfg.report.interval_boot} council-bootstrap refits)")
-            t1 = time.perf_counter()
-            interval = council_bootstrap_interval(
-                lambda: make_model(
-                    chosen, cfg.models.params.get(chosen, {}), cfg.seed, specs=feats.specs
-                ),
-                Xtr,
-                ytr,
-                Xnow,
-                weights=wtr,
-                to_target=to_target,
-                n_boot=cfg.report.interval_boot,
-                level=cfg.report.interval_level,
-                seed=cfg.seed,
-            )
-            scores = scores.join(interval, on="council_code")
-            timings["interval"] = time.perf_counter() - t1
-            step("writing the risk list, report and MLflow artefacts")
             rep = cfg.report
-            risk_list = build_banded_risk_list(scores, expl, tables.observations, score_origin, rep)
-            # what is published: with report.pseudonymise, councils only as "Council 001"..
-            saved = _saved_predictions(ev_run, risk_list, rep.pseudonymise)
-            risk_list, expl, history, peers = _published_view(
-                risk_list, expl, X, feats.peer_median, rep.pseudonymise
-            )
-            sections = render_council_sections(
-                risk_list, expl, history, peers, feats.specs, cfg.evaluate.k
-            )
             pred_all = pd.concat(preds, ignore_index=True)
-            png = calibration_png(pred_all)
             run_info = {
                 "cycle": cfg.cycle,
                 "as_of": str(as_of.date()),
@@ -440,28 +389,38 @@ def run_cycle(
             run_info["model_fingerprint"] = model_fingerprint(run_info, package_versions())
             run_info["model_identity"] = _model_identity(run_info)
             run_info["confidential"] = _confidential()
-            html_text = render_report(
-                risk_list,
-                evaluation,
-                run_info,
-                png,
-                cfg.report.top_n,
-                council_sections=sections,
-                extra_sections=[render_evaluation_section(evaluation)],
+            # one publishing path with `score` (earlywarn.publication)
+            from earlywarn.publication import publish_files
+
+            step("explaining, probability intervals, writing the list and the report")
+            pub = publish_files(
+                backtest=ev_run,
+                cfg=cfg,
+                model=model,
+                make_model=lambda: make_model(
+                    chosen, cfg.models.params.get(chosen, {}), cfg.seed, specs=feats.specs
+                ),
+                X=X,
+                panel=panel,
+                feats=feats,
+                tables=tables,
+                score_origin=score_origin,
+                Xtr=Xtr,
+                ytr=ytr,
+                wtr=wtr,
+                to_target=to_target,
+                evaluation=evaluation,
+                run_info=run_info,
+                predictions=pred_all,
+                research=research,
             )
-            csv_text = _risk_list_csv(risk_list, run_info)
-            xlsx_bytes = render_risk_list_xlsx(risk_list, run_info)
-            reasons_json = _reasons_json(expl, run_info)
-            files = {
-                "risk_list.csv": csv_text,
-                "risk_list.xlsx": xlsx_bytes,
-                "reasons.json": reasons_json,
-                "report.html": html_text,
-                "evaluation.json": _export_json(evaluation, run_info),
-                "run.json": json.dumps(_jsonable(run_info), indent=2, sort_keys=True),
-                **{n: _csv_header(run_info) + t for n, t in research.items()},
-                **saved,
-            }
+            timings.update(pub.timings)
+            risk_list, expl, files = pub.risk_list, pub.explanation, pub.files
+            run_info = json.loads(files["run.json"])
+            csv_text = files["risk_list.csv"]
+            reasons_json = files["reasons.json"]
+            html_text = files["report.html"]
+            saved = {n: c for n, c in files.items() if n.endswith(".parquet")}
             if rep.pseudonymise:  # fail closed, before anything is logged or written
                 from earlywarn.pseudonymise import check_no_identifiers
 

@@ -400,6 +400,7 @@ def final_training(
         p_cond, p_joint = _to_targets(np.asarray(p, dtype=float), timing(X_now), s)
         return p_joint if s.target == "joint" else p_cond
 
+    to_target.timing = timing  # type: ignore[attr-defined]  # P(inspected) for the list
     return Xfit, yfit, w, to_target
 
 

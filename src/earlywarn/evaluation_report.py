@@ -99,21 +99,21 @@ def _fmt(v: Any) -> str:
 
 
 def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png")
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _subplots(figsize: tuple[float, float], dpi: int) -> tuple[Any, Any]:
+    """A figure on its own Agg canvas (no pyplot: a Jupyter kernel's backend is left alone)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=dpi)
+    return fig, fig.subplots()
+
+
 def _plots(evaluation: dict[str, Any]) -> dict[str, str]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     ents = _entities(evaluation)
     style = {"model": "-", "baseline": ":", "oracle": "--"}
     out = {}
@@ -122,7 +122,7 @@ def _plots(evaluation: dict[str, Any]) -> dict[str, str]:
         "roc": ("false positive rate", "true positive rate", "ROC (out of time, pooled)"),
         "pr": ("recall", "precision", "Precision-recall (pooled)"),
     }.items():
-        fig, ax = plt.subplots(figsize=(5, 4.2), dpi=90)
+        fig, ax = _subplots((5, 4.2), 90)
         if kind == "roc":
             ax.plot([0, 1], [0, 1], c="grey", lw=0.8)
         for role, name, _ in ents:
@@ -132,7 +132,7 @@ def _plots(evaluation: dict[str, Any]) -> dict[str, str]:
         ax.set(xlabel=xl, ylabel=yl, title=title, xlim=(0, 1), ylim=(0, 1.02))
         ax.legend(fontsize=7)
         out[kind] = _png(fig)
-    fig, ax = plt.subplots(figsize=(5, 4.2), dpi=90)
+    fig, ax = _subplots((5, 4.2), 90)
     ax.plot([0, 1], [0, 1], c="grey", lw=0.8, ls="--")
     for role, name, ev in ents:
         rc = ev.get("pooled", {}).get("reliability_curve", [])
@@ -143,7 +143,7 @@ def _plots(evaluation: dict[str, Any]) -> dict[str, str]:
     ax.set(xlabel="predicted probability", ylabel="observed rate", title="Reliability")
     ax.legend(fontsize=7)
     out["reliability"] = _png(fig)
-    fig, ax = plt.subplots(figsize=(5, 4.2), dpi=90)
+    fig, ax = _subplots((5, 4.2), 90)
     for role, name, ev in ents:
         uc = ev.get("pooled", {}).get("usefulness_curve", [])
         pts = [(r["mu"], r["ur"]) for r in uc if r.get("ur") is not None]
@@ -161,7 +161,7 @@ def _plots(evaluation: dict[str, Any]) -> dict[str, str]:
     )
     ax.legend(fontsize=7)
     out["usefulness"] = _png(fig)
-    fig, ax = plt.subplots(figsize=(5, 4.2), dpi=90)
+    fig, ax = _subplots((5, 4.2), 90)
     chosen = evaluation.get("chosen_model", {}).get("kind")
     show = [n for n in (chosen, "oracle") if n and n in evaluation.get("lead_times", {})]
     bins = np.arange(0, 6.5, 0.5)

@@ -13,11 +13,13 @@ many weak features would look more important than one decisive feature, and a gr
 would no longer read as "how much this family moves the council's risk". The main
 problem nature of a council is the nature with the largest positive sum.
 
-Reasons: per council the ``top_k`` features with the largest positive SHAP values (they
-raise its risk) and the one with the most negative value (the strongest mitigating
-factor). Each becomes a sentence from the feature's template with the council's value and
-its peers' median; a change feature whose level is also a feature says "rose from A to B
-over <span>" (A = level now minus the change) against the peers' median level.
+Reasons: per council, among the features with positive SHAP values (they raise its risk),
+the ``top_k`` largest that pass the reviewer's test of :mod:`earlywarn.reasons` (a signal,
+not context; on the risk side of similar councils, or moving that way, by a material
+margin), and the most negative one that passes the mirror test (a genuinely protective
+factor; none if none passes). Sentences give the value with its period, the similar
+councils' and England medians and the trend (:class:`earlywarn.reasons.ReasonFrame`).
+When context carries most of the risk, ``Explanation.notes`` says so.
 
 Explainers, chosen from the fitted classifier (all exact and additive on log-odds):
 
@@ -67,7 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from earlywarn.features.registry import FeatureSpec, render_sentence
+from earlywarn.features.registry import FeatureSpec
 
 __all__ = [
     "EXACT_MAX_FEATURES",
@@ -76,6 +78,7 @@ __all__ = [
     "explain",
     "explained_log_odds",
     "group_sums",
+    "latest_periods",
     "level_feature",
     "model_log_odds",
     "shap_values",
@@ -102,11 +105,14 @@ class Explanation:
     by_family, by_nature : DataFrame
         Summed SHAP values per council and family / problem nature.
     main_nature : Series
-        Per council, the problem nature with the largest positive sum ('' if none raises
-        the risk).
+        Per council, the problem nature with the largest positive sum when it is material
+        (at least ``NATURE_MIN_LOG_ODDS`` and one of the council's published reasons has
+        that nature), else '' ("no clear single nature").
     method : str
         Which explainer made ``values`` and on what scale (e.g. that a calibrated model's
         underlying model was explained, before calibration).
+    notes : Series
+        Per council, :func:`earlywarn.reasons.context_note` ('' when signals dominate).
     """
 
     values: pd.DataFrame
@@ -116,6 +122,7 @@ class Explanation:
     by_nature: pd.DataFrame
     main_nature: pd.Series | None = None
     method: str = ""
+    notes: pd.Series | None = None  # per council: "the risk comes mostly from context" ('')
 
 
 REASON_COLUMNS = [
@@ -129,9 +136,15 @@ REASON_COLUMNS = [
     "value",
     "start",
     "peer_median",
+    "england_median",
     "signal",
+    "basis",
     "sentence",
 ]
+
+# a problem nature is named only when its summed SHAP reaches this (log-odds; at a 10%
+# risk, +0.10 log-odds is about +1 percentage point) and a published reason has it
+NATURE_MIN_LOG_ODDS = 0.10
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -291,6 +304,15 @@ def group_sums(values: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
     return values.T.groupby(key, sort=True).sum().T
 
 
+def latest_periods(observations: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+    """The latest period of each measure known (published) at ``origin``: councils x
+    measures (for the sentences' dates)."""
+    known = observations[observations["published"] <= origin]
+    return known.pivot_table(
+        index="council_code", columns="measure", values="period", aggfunc="max"
+    )
+
+
 def level_feature(name: str, specs: dict[str, FeatureSpec]) -> str | None:
     """For a change feature, the level feature it is the change of (same family and words).
 
@@ -328,6 +350,7 @@ def explain(
     specs: dict[str, FeatureSpec],
     peer_median: pd.DataFrame,
     top_k: int = 3,
+    periods: pd.DataFrame | None = None,
 ) -> Explanation:
     """Explain each row of ``X`` (one origin): top reasons raising risk, the main mitigator.
 
@@ -343,7 +366,11 @@ def explain(
     peer_median : DataFrame
         Peers' median of each feature, aligned with ``X``.
     top_k : int
-        Number of reasons that raise risk per council.
+        Number of reasons that raise risk per council (drivers that pass the reviewer's
+        test of :mod:`earlywarn.reasons`, by SHAP value; fewer when fewer pass).
+    periods : DataFrame, optional
+        Latest period known per council (rows) and measure (columns), for the sentences
+        (:func:`latest_periods`).
 
     Example
     -------
@@ -361,58 +388,80 @@ def explain(
     >>> set(ex.reasons["direction"]) <= {"raises", "lowers"}
     True
     """
+    from earlywarn.reasons import MIN_SHAP, ReasonFrame, context_note
+
     vals, base, method = _shap(model, X, background)
     codes = X.index.get_level_values("council_code")
     vals.index = codes
     by_family = group_sums(vals, {c: specs[c].family for c in vals.columns})
     by_nature = group_sums(vals, {c: specs[c].nature for c in vals.columns})
-    nat_arr = by_nature.to_numpy()
-    top = np.asarray(by_nature.columns)[nat_arr.argmax(axis=1)] if nat_arr.size else []
-    main_nature = pd.Series(
-        np.where(nat_arr.max(axis=1, initial=0.0) > 0, top, ""), index=codes, name="main_nature"
-    )
     Xv = X.set_axis(codes)
     peer = peer_median.reindex(X.index).set_axis(codes)
+    origins = X.index.get_level_values("origin")
+    frame = ReasonFrame(Xv, peer, specs, periods, origins.max() if len(origins) else None)
     levels = {c: level_feature(c, specs) for c in vals.columns}
     levels = {c: lv for c, lv in levels.items() if lv is not None and lv in Xv.columns}
     arr = vals.to_numpy()
     cols = np.asarray(vals.columns)
     rows = []
+    notes = {}
     for i, code in enumerate(codes):
         order = np.argsort(-arr[i], kind="stable")
-        ups = [j for j in order[:top_k] if arr[i, j] > 0]
         rank = 0
-        for j in ups:
-            rank += 1
-            rows.append(_reason(code, rank, "raises", cols[j], arr[i, j], Xv, peer, specs, levels))
-        j = order[-1]
-        if arr[i, j] < 0:
-            rows.append(_reason(code, 1, "lowers", cols[j], arr[i, j], Xv, peer, specs, levels))
+        seen: set[str] = set()
+        for j in order:
+            if arr[i, j] < MIN_SHAP or rank >= top_k:
+                break
+            key = specs[cols[j]].measure or cols[j]
+            basis = "" if key in seen else frame.basis(code, cols[j], "raises")
+            if basis:
+                rank += 1
+                seen.add(key)
+                rows.append(_reason(code, rank, "raises", cols[j], arr[i, j], frame, levels, basis))
+        notes[code] = context_note(vals.iloc[i], specs, rank)
+        for j in order[::-1]:
+            if arr[i, j] > -MIN_SHAP:
+                break
+            if frame.passes(code, cols[j], "lowers"):
+                rows.append(_reason(code, 1, "lowers", cols[j], arr[i, j], frame, levels))
+                break
     reasons = pd.DataFrame(rows, columns=REASON_COLUMNS)
-    return Explanation(vals, base, reasons, by_family, by_nature, main_nature, method)
+    main_nature = _main_nature(by_nature, reasons, codes)
+    return Explanation(
+        vals,
+        base,
+        reasons,
+        by_family,
+        by_nature,
+        main_nature,
+        method,
+        pd.Series(notes, name="context_note").reindex(codes),
+    )
 
 
-def _reason(code, rank, direction, feat, v, Xv, peer, specs, levels) -> dict:
-    spec = specs[feat]
-    value = float(Xv.at[code, feat])
-    pm = float(peer.at[code, feat])
+def _main_nature(by_nature: pd.DataFrame, reasons: pd.DataFrame, codes: pd.Index) -> pd.Series:
+    """The nature with the largest SHAP sum, when material (``NATURE_MIN_LOG_ODDS`` and a
+    published raising reason of that nature), else ''."""
+    up = reasons[reasons["direction"] == "raises"]
+    has = set(zip(up["council_code"], up["nature"], strict=True))
+    out = []
+    for code in codes:
+        row = by_nature.loc[code] if by_nature.shape[1] else pd.Series(dtype=float)
+        if row.empty or float(row.max()) < NATURE_MIN_LOG_ODDS:
+            out.append("")
+            continue
+        top = str(row.idxmax())
+        out.append(top if (code, top) in has else "")
+    return pd.Series(out, index=codes, name="main_nature")
+
+
+def _reason(code, rank, direction, feat, v, frame, levels, basis="level") -> dict:
+    spec = frame.specs[feat]
+    value = float(frame.X.at[code, feat])
     start = float("nan")
-    signal = feat
     level = levels.get(feat)
     if level is not None:
-        signal = level
-        start = float(Xv.at[code, level]) - value
-        if start == start:
-            pm_level = float(peer.at[code, level])
-            sentence = render_sentence(
-                spec, value, pm_level, start=start, level_unit=specs[level].unit
-            )
-        else:
-            sentence = render_sentence(spec, value, pm)
-    else:
-        sentence = render_sentence(spec, value, pm)
-    if value != value:
-        sentence = f"No recent figure is published for {spec.label}."
+        start = float(frame.X.at[code, level]) - value
     return {
         "council_code": code,
         "rank": rank,
@@ -423,7 +472,9 @@ def _reason(code, rank, direction, feat, v, Xv, peer, specs, levels) -> dict:
         "shap": float(v),
         "value": value,
         "start": start,
-        "peer_median": pm,
-        "signal": signal,
-        "sentence": sentence,
+        "peer_median": float(frame.peer.at[code, feat]),
+        "england_median": float(frame.england.get(feat, np.nan)),
+        "signal": level or frame.level.get(spec.measure) or feat,
+        "basis": basis,
+        "sentence": frame.sentence(code, feat, basis),
     }

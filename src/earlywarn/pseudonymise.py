@@ -78,7 +78,7 @@ def pseudonymise_explanation(expl: Any, mapping: Mapping[str, str]) -> Any:
     """A copy of an :class:`~earlywarn.explain.Explanation` keyed by pseudonyms."""
     reasons = expl.reasons.assign(council_code=expl.reasons["council_code"].map(mapping))
     changes: dict[str, Any] = {"reasons": reasons}
-    for name in ("values", "by_family", "by_nature", "main_nature"):
+    for name in ("values", "by_family", "by_nature", "main_nature", "notes"):
         obj = getattr(expl, name, None)
         if obj is not None:
             changes[name] = pseudonymise_index(obj, mapping)

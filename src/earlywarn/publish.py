@@ -21,11 +21,13 @@ See ``tests/test_tracking.py``.
 from __future__ import annotations
 
 import io as _io
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from earlywarn import io
@@ -52,38 +54,48 @@ def score_registered(
     tracking_uri: str | None = None,
     data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None = None,
 ) -> ScoreResult:
-    """Score the latest origin as of ``cfg.as_of`` with a registered model (no retraining)."""
-    from earlywarn.cycle import (
-        _confidential,
-        _export_json,
-        _model_identity,
-        _publication_record,
-        _risk_list_csv,
-    )
+    """Score the latest origin as of ``cfg.as_of`` with a registered model (no retraining of
+    the model itself) and publish the same files as ``cycle``.
+
+    The training rows of the model's final fit are rebuilt from the data (the same origins
+    and labels as the cycle's final fit), so the SHAP background, the inspection-timing
+    model, the base rate and the council-bootstrap intervals (same seed) are the cycle's;
+    the evaluation is the one logged with the model's cycle (when the store has it).
+    """
+    from earlywarn.cycle import _confidential, _model_identity, _publication_record
+    from earlywarn.evaluation import EvaluationSettings, final_training
+    from earlywarn.models import make_model
     from earlywarn.preflight import check_output_location
+    from earlywarn.publication import publish_files
     from earlywarn.tracking import Tracker, git_state
 
     out = Path(out_dir) if out_dir else io.default_out_dir(f"{cfg.cycle}-score")
     check_output_location(out)
-    sc = _score_latest(cfg, model_uri, tracking_uri, data)
-    uri, version, tables, hashes = sc.uri, sc.version, sc.tables, sc.hashes
-    score_origin, risk_list = sc.score_origin, sc.risk_list
-    if cfg.report.pseudonymise:
-        from earlywarn.pseudonymise import pseudonymise_risk_list, pseudonyms
-
-        risk_list = pseudonymise_risk_list(risk_list, pseudonyms(risk_list))
+    pr = _prepare(cfg, model_uri, tracking_uri, data)
+    uri, version, tables, hashes = pr.uri, pr.version, pr.tables, pr.hashes
+    as_of = cfg.as_of_date
+    h = cfg.horizon_months
+    final_train = [o for o in pr.origins if o + pd.DateOffset(months=h) <= as_of]
+    settings = EvaluationSettings.from_config(cfg)
+    Xtr, ytr, wtr, to_target = final_training(pr.X, tables.events, final_train, as_of, settings)
+    kind, evaluation = _model_cycle(uri, version["run_id"], cfg)
+    params = cfg.models.params.get(kind, {})
     tracker = Tracker(uri, cfg.tracking.experiment)
     git = git_state(Path(io.__file__).resolve().parent)
     with tracker.run(f"score-{cfg.cycle}", tags={"earlywarn.role": "score", **git}) as run_id:
         run_info = {
             "cycle": cfg.cycle,
-            "as_of": str(cfg.as_of_date.date()),
-            "score_origin": str(score_origin.date()),
-            "model": model_uri,
+            "as_of": str(as_of.date()),
+            "horizon": cfg.horizon,
+            "score_origin": str(pr.score_origin.date()),
+            "model": kind,
+            "model_uri": model_uri,
             "model_run_id": version["run_id"],
             "registered_model": {"name": version["name"], "version": version["version"]},
             "score_run_id": run_id,
             "tracking_uri": uri,
+            "experiment": cfg.tracking.experiment,
+            "config": cfg.to_dict(),
             "inputs": hashes,
             "pseudonymised": cfg.report.pseudonymise,
             **git,
@@ -92,15 +104,74 @@ def score_registered(
         run_info["confidential"] = _confidential()
         tracker.log_params({f"input.{k}": v for k, v in hashes.items()})
         tracker.log_params({"model_uri": model_uri, "model_version": version["version"]})
-        csv_text = _risk_list_csv(risk_list, run_info)
-        files = {"risk_list.csv": csv_text, "run.json": _export_json(run_info, run_info)}
+        pub = publish_files(
+            cfg=cfg,
+            model=pr.model,
+            make_model=lambda: make_model(kind, params, cfg.seed, specs=pr.features.specs),
+            X=pr.X,
+            panel=pr.panel,
+            feats=pr.features,
+            tables=tables,
+            score_origin=pr.score_origin,
+            Xtr=Xtr,
+            ytr=ytr,
+            wtr=wtr,
+            to_target=to_target,
+            evaluation=evaluation,
+            run_info=run_info,
+        )
+        files = pub.files
         if cfg.report.pseudonymise:  # fail closed, before anything is logged or written
             from earlywarn.pseudonymise import check_no_identifiers
 
             check_no_identifiers(files, tables.councils)
+        csv_text = files["risk_list.csv"]
         tracker.log_text(csv_text, "risk_list.csv")
+        tracker.log_text(files["reasons.json"], "reasons.json")
         tracker.record_publication(_publication_record("score", run_info, csv_text, out))
-    return ScoreResult(io.write_output_folder(out, files), risk_list, run_info)
+    run_info = json.loads(files["run.json"])
+    return ScoreResult(io.write_output_folder(out, files), pub.risk_list, run_info)
+
+
+def _model_cycle(uri: str, model_run_id: str, cfg: CycleConfig) -> tuple[str, dict]:
+    """The model kind (the run's ``earlywarn.model`` tag) and the evaluation logged by its
+    cycle (the parent run's ``evaluation.json``; ``{}`` if the store has none)."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    tags: dict[str, str] = {}
+    try:
+        tags = dict(client.get_run(model_run_id).data.tags)
+    except Exception as err:  # a model registered from elsewhere: no run to read
+        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+            raise
+    kind = tags.get("earlywarn.model") or cfg.models.kinds[-1]
+    parent = tags.get("mlflow.parentRunId")
+    evaluation: dict = {}
+    if parent:
+        try:
+            mlflow.set_tracking_uri(uri)
+            evaluation = mlflow.artifacts.load_dict(f"runs:/{parent}/evaluation.json")
+        except Exception as err:
+            if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+                raise
+    return kind, evaluation
+
+
+@dataclass
+class _Prepared:
+    """A registered model and the panel and features as of ``cfg.as_of``."""
+
+    uri: str
+    version: dict[str, Any]
+    model: Any
+    tables: Tables
+    hashes: dict[str, str]
+    panel: pd.DataFrame
+    features: Any  # FeatureSet
+    X: pd.DataFrame  # the model's columns, all origins
+    origins: list[pd.Timestamp]
+    score_origin: pd.Timestamp
 
 
 @dataclass
@@ -119,20 +190,17 @@ class _Scored:
     risk_list: pd.DataFrame
 
 
-def _score_latest(
+def _prepare(
     cfg: CycleConfig,
     model_uri: str,
     tracking_uri: str | None,
     data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None,
-) -> _Scored:
-    """Load the registered Pipeline, rebuild panel and features as of ``cfg.as_of`` (no
-    retraining), score and explain the latest origin; the risk list is not pseudonymised."""
+) -> _Prepared:
+    """Load the registered Pipeline; rebuild panel and features as of ``cfg.as_of``."""
     from earlywarn.cycle import load_cycle_data, load_feature_inputs, restrict_to_as_of
-    from earlywarn.explain import explain
     from earlywarn.features import build_features
     from earlywarn.panel import annual_origins, build_panel
     from earlywarn.preflight import check_existing_store
-    from earlywarn.report import build_banded_risk_list
     from earlywarn.tracking import load_model, resolve_model_version, resolve_tracking_uri
 
     uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
@@ -162,18 +230,54 @@ def _score_latest(
             f"{cfg.path or 'config'}: the model needs feature {missing[0]!r}, which this "
             "config does not build (check features.families)"
         )
-    X = feats.X[needed]
-    score_origin = max(origins)
-    now = X.index.get_level_values("origin") == score_origin
-    Xnow, background = X[now], X[~now]
-    prob = model.predict_proba(Xnow)[:, 1]
-    expl = explain(
-        model, Xnow, background.tail(500), feats.specs, feats.peer_median, cfg.report.n_reasons
+    return _Prepared(
+        uri, version, model, tables, hashes, panel, feats, feats.X[needed], origins, max(origins)
     )
-    scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
-    scores = scores.drop(columns="origin").assign(probability=prob.round(6))
-    risk_list = build_banded_risk_list(scores, expl, tables.observations, score_origin, cfg.report)
-    return _Scored(uri, version, tables, hashes, panel, feats, score_origin, expl, risk_list)
+
+
+def _score_latest(
+    cfg: CycleConfig,
+    model_uri: str,
+    tracking_uri: str | None,
+    data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None,
+) -> _Scored:
+    """Score and explain the latest origin with the registered model (for ``explain``);
+    the risk list is not pseudonymised."""
+    from earlywarn.evaluation import EvaluationSettings, final_training
+    from earlywarn.explain import explain, latest_periods
+    from earlywarn.report import build_banded_risk_list
+
+    pr = _prepare(cfg, model_uri, tracking_uri, data)
+    X, score_origin = pr.X, pr.score_origin
+    h = cfg.horizon_months
+    final_train = [o for o in pr.origins if o + pd.DateOffset(months=h) <= cfg.as_of_date]
+    settings = EvaluationSettings.from_config(cfg)
+    Xtr, ytr, wtr, to_target = final_training(
+        X, pr.tables.events, final_train, cfg.as_of_date, settings
+    )
+    Xnow = X[X.index.get_level_values("origin") == score_origin]
+    prob = to_target(pr.model.predict_proba(Xnow)[:, 1], Xnow)
+    periods = latest_periods(pr.tables.observations, score_origin)
+    feats = pr.features
+    expl = explain(
+        pr.model, Xnow, Xtr, feats.specs, feats.peer_median, cfg.report.n_reasons, periods
+    )
+    scores = pr.panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
+    scores = scores.drop(columns="origin").assign(probability=np.round(prob, 6))
+    w = None if wtr is None else np.asarray(wtr, dtype=float)
+    base_rate = float(np.average(np.asarray(ytr, dtype=float), weights=w))
+    risk_list = build_banded_risk_list(
+        scores,
+        expl,
+        pr.tables.observations,
+        score_origin,
+        cfg.report,
+        base_rate=base_rate,
+        top_k=cfg.evaluate.k,
+    )
+    return _Scored(
+        pr.uri, pr.version, pr.tables, pr.hashes, pr.panel, feats, score_origin, expl, risk_list
+    )
 
 
 @dataclass
@@ -226,8 +330,8 @@ class CouncilReasons:
             f"model {self.model}",
             f"Probability {self.probability:.1%}{self._interval()} "
             f"(rank {self.rank} of {self.n_councils}); "
-            f"likelihood {b['likelihood_band']}, impact {b['impact_band']}: risk score "
-            f"{b['risk_score']} - {b['risk_action']}",
+            f"likelihood {b['likelihood_band']}, impact {b['impact_band']} (matrix score "
+            f"{b['risk_score']}): {b['risk_band']}",
             "Reasons raising the risk:",
             *(
                 f"  {i}. {r.sentence} ({r.nature}, {r.shap:+.2f} log-odds)"
@@ -282,9 +386,7 @@ def explain_council(
         )
     expl = sc.explanation
     # the published list already carries the council's bands and support
-    bands = rl.loc[
-        code, ["likelihood_band", "impact_band", "risk_score", "risk_action", "risk_wording"]
-    ]
+    bands = rl.loc[code, ["likelihood_band", "impact_band", "risk_score", "risk_band"]]
     reasons = expl.reasons[expl.reasons["council_code"] == code].reset_index(drop=True)
     main = "" if expl.main_nature is None else str(expl.main_nature.get(code, ""))
     v = sc.version

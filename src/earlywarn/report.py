@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from earlywarn.bands import ACTIONS, BAND_NAMES, WORDING, support_for
+from earlywarn.bands import BAND_NAMES, WORDING, support_for
 
 __all__ = [
     "BAND_COLOURS",
@@ -42,6 +42,8 @@ BAND_COLOURS = {
     **dict.fromkeys((1, 2, 3), ("C6E0B4", "000000")),
 }
 
+NO_CLEAR_NATURE = "no clear single nature"
+
 CONFIDENTIAL = (
     "CONFIDENTIAL - an early warning is the start of a conversation with the council, never a "
     "verdict. Do not share beyond the improvement partnership."
@@ -54,26 +56,37 @@ def build_banded_risk_list(
     observations: pd.DataFrame,
     origin: pd.Timestamp,
     report_config: Any,
+    *,
+    base_rate: float | None = None,
+    top_k: int = 0,
 ) -> pd.DataFrame:
     """The published list: ranked scores with reasons, risk bands and support offered.
 
     One function for every command that publishes a list (``cycle`` and ``score``), so the
-    two lists have the same columns. ``report_config`` is the cycle's ``[report]`` section.
+    two lists have the same columns. ``report_config`` is the cycle's ``[report]`` section;
+    ``base_rate`` the training failure rate on the list's target (default: the mean
+    probability), ``top_k`` the councils that are at least medium likelihood
+    (:func:`earlywarn.bands.build_evidence_bands`).
     """
-    from earlywarn.bands import DEFAULT_SUPPORT, build_bands, latest_measure
+    from earlywarn.bands import DEFAULT_SUPPORT, build_evidence_bands, latest_measure
 
     rep = report_config
-    size = latest_measure(observations, rep.size_measure, origin)
+    impact = latest_measure(observations, rep.impact_measure, origin)
     prob_by_code = scores.set_index("council_code")["probability"]
-    bands = build_bands(
+    lower = None
+    if "probability_lo" in scores.columns:
+        lower = scores.set_index("council_code")["probability_lo"]
+    rate = float(prob_by_code.mean()) if base_rate is None else float(base_rate)
+    bands = build_evidence_bands(
         prob_by_code,
-        size.reindex(prob_by_code.index),
-        rep.likelihood_thresholds,
-        rep.service_criticality,
-        rep.size_thresholds,
+        rate,
+        impact.reindex(prob_by_code.index),
+        lower=lower,
+        ratios=rep.likelihood_ratios,
+        top_k=top_k,
     )
     support = rep.support or {n: list(v) for n, v in DEFAULT_SUPPORT.items()}
-    return build_risk_list(
+    out = build_risk_list(
         scores,
         expl.reasons,
         rep.n_reasons,
@@ -81,6 +94,11 @@ def build_banded_risk_list(
         main_nature=expl.main_nature,
         support=support,
     )
+    notes = getattr(expl, "notes", None)
+    if notes is not None:
+        out["context_note"] = out["council_code"].map(notes).fillna("")
+    out.attrs["base_rate"] = rate
+    return out
 
 
 def build_risk_list(
@@ -123,19 +141,18 @@ def build_risk_list(
     out["mitigating_factor"] = out["council_code"].map(down)
     if bands is not None:
         out = out.join(bands, on="council_code")
-    if support is not None:
-        natures = up.groupby("council_code", sort=False)["nature"].agg(list)
+    if support is not None:  # support only for a material main nature (explain.py)
         out["support_offered"] = [
-            support_for(
-                ([m] if isinstance(m, str) else []) + natures.get(code, []),
-                support,
-            )
-            for code, m in zip(out["council_code"], out["main_problem_nature"], strict=True)
+            support_for([m], support) if isinstance(m, str) and m else NO_CLEAR_NATURE
+            for m in out["main_problem_nature"]
         ]
+    out["main_problem_nature"] = out["main_problem_nature"].fillna(NO_CLEAR_NATURE)
     out = out.sort_values(["probability", "council_code"], ascending=[False, True], kind="stable")
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     reason_cols = [f"reason_{i}" for i in range(1, n_reasons + 1)]
-    out[reason_cols] = out[reason_cols].fillna("No factor raises this council's risk.")
+    out[reason_cols] = out[reason_cols].fillna("")
+    first = out["reason_1"] == ""
+    out.loc[first, "reason_1"] = "No signal of decline passes the reviewer's test (see the note)."
     return out.reset_index(drop=True)
 
 
@@ -152,11 +169,20 @@ def _sheet_text(v: Any) -> Any:
     return v
 
 
-def render_risk_list_xlsx(risk_list: pd.DataFrame, run_info: Mapping[str, Any]) -> bytes:
-    """The risk list as an XLSX workbook (bytes): a confidentiality sheet, then the list.
+def render_risk_list_xlsx(
+    risk_list: pd.DataFrame,
+    run_info: Mapping[str, Any],
+    *,
+    signals: pd.DataFrame | None = None,
+) -> bytes:
+    """The risk list as an XLSX workbook (bytes): a confidentiality sheet, the list, and
+    (when given) the per-council signals.
 
-    The list has a frozen header row, column widths, and the matrix score, band and action
-    cells coloured by band. Text cells (and headers) go through
+    The list sheet opens with banner rows (confidentiality, what the probability is, data
+    vintage and model), then human headers; probabilities are percentages; the header row
+    and the rank and council columns are frozen; the header has an autofilter; the sheet
+    prints landscape, fitted to the page width, with the header repeated; the risk band
+    beside the council's name is coloured. Text cells (and headers) go through
     :func:`earlywarn.io.safe_for_spreadsheet`, and every cell is written as a value: the
     workbook holds no formula.
     """
@@ -165,6 +191,7 @@ def render_risk_list_xlsx(risk_list: pd.DataFrame, run_info: Mapping[str, Any]) 
     from openpyxl.utils import get_column_letter
 
     from earlywarn.io import safe_for_spreadsheet
+    from earlywarn.report_text import PERCENT_COLUMNS, display_columns, headers
 
     wb = Workbook()
     info = wb.active
@@ -174,6 +201,8 @@ def render_risk_list_xlsx(risk_list: pd.DataFrame, run_info: Mapping[str, Any]) 
         ("cycle", run_info.get("cycle", "")),
         ("data vintage (as of)", run_info.get("as_of", "")),
         ("scored origin", run_info.get("score_origin", "")),
+        ("probability", run_info.get("probability_meaning", "")),
+        ("base rate", run_info.get("base_rate", "")),
         ("model", run_info.get("model", "")),
         ("model run (MLflow)", run_info.get("model_run_id", "")),
         ("model identity", run_info.get("model_identity", "")),
@@ -190,48 +219,105 @@ def render_risk_list_xlsx(risk_list: pd.DataFrame, run_info: Mapping[str, Any]) 
     info.column_dimensions["A"].width = 24
     info.column_dimensions["B"].width = 110
 
-    ws = wb.create_sheet("Risk list")
-    safe = safe_for_spreadsheet(risk_list)
-    header = safe_for_spreadsheet(pd.DataFrame([list(map(str, safe.columns))]))
-    ws.append([_sheet_text(v) for v in header.iloc[0]])
-    for row in safe.itertuples(index=False):
-        ws.append([_sheet_text(v) for v in row])
-    for cell in ws[1]:
+    ws = wb.create_sheet("Risk list", 0)
+    cols = display_columns(risk_list.columns)
+    safe = safe_for_spreadsheet(risk_list[cols])
+    names = headers(run_info)
+    banner = [
+        CONFIDENTIAL,
+        f"Probability = {run_info.get('probability_meaning', '')}; base rate "
+        f"{_pct(run_info.get('base_rate'))}; intervals: {_interval_words(run_info)}.",
+        f"Cycle {run_info.get('cycle', '')}; data as of {run_info.get('as_of', '')}; scored "
+        f"origin {run_info.get('score_origin', '')}; model {run_info.get('model', '')} "
+        f"({run_info.get('model_identity', '')}).",
+    ]
+    for i, text in enumerate(banner, start=1):
+        ws.cell(i, 1, _sheet_text(safe_for_spreadsheet(pd.DataFrame([[text]])).iat[0, 0]))
+        ws.cell(i, 1).font = Font(bold=i == 1, color="FFFFFF" if i == 1 else "000000")
+        if i == 1:
+            for j in range(1, len(cols) + 1):
+                ws.cell(i, j).fill = PatternFill("solid", fgColor="8B0000")
+    hrow = len(banner) + 1
+    head = safe_for_spreadsheet(pd.DataFrame([[names.get(c, c) for c in cols]]))
+    for j, v in enumerate(head.iloc[0], start=1):
+        cell = ws.cell(hrow, j, _sheet_text(v))
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F0F0F0")
-    ws.freeze_panes = "A2"
-    for j, col in enumerate(safe.columns, start=1):
-        longest = max([len(str(col))] + [len(str(v)) for v in safe[col].head(200)])
-        ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, longest + 2))
-        if longest > 60:
-            for cell in ws[get_column_letter(j)][1:]:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for i, row in enumerate(safe.itertuples(index=False), start=hrow + 1):
+        for j, v in enumerate(row, start=1):
+            cell = ws.cell(i, j, _sheet_text(v))
+            if cols[j - 1] in PERCENT_COLUMNS:
+                cell.number_format = "0.0%"
+    last_row = hrow + len(safe)
+    ws.freeze_panes = ws.cell(hrow + 1, 3)  # header rows and rank + council stay in view
+    ws.auto_filter.ref = f"A{hrow}:{get_column_letter(len(cols))}{last_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{hrow}:{hrow}"
+    for j, col in enumerate(cols, start=1):
+        longest = max([len(names.get(col, col)) // 2] + [len(str(v)) for v in safe[col].head(200)])
+        ws.column_dimensions[get_column_letter(j)].width = min(48, max(9, longest + 2))
+        if longest > 48:
+            for i in range(hrow + 1, last_row + 1):
+                ws.cell(i, j).alignment = Alignment(wrap_text=True, vertical="top")
     if "risk_score" in safe.columns:
         band_cols = [
             j
-            for j, c in enumerate(safe.columns, start=1)
-            if c in ("risk_score", "risk_action", "likelihood_band", "impact_band")
+            for j, c in enumerate(cols, start=1)
+            if c in ("risk_score", "risk_band", "likelihood_band", "impact_band")
         ]
-        for i, score in enumerate(safe["risk_score"], start=2):
+        for i, score in enumerate(safe["risk_score"], start=hrow + 1):
             if score != score or int(score) not in BAND_COLOURS:
                 continue
             fill, font = BAND_COLOURS[int(score)]
             for j in band_cols:
                 ws.cell(i, j).fill = PatternFill("solid", fgColor=fill)
                 ws.cell(i, j).font = Font(color=font)
+    if signals is not None:
+        sg = wb.create_sheet("Signals")
+        sg.append([CONFIDENTIAL])
+        sg["A1"].font = Font(bold=True)
+        ssafe = safe_for_spreadsheet(signals)
+        sg.append([_sheet_text(str(c).replace("_", " ")) for c in ssafe.columns])
+        for cell in sg[2]:
+            cell.font = Font(bold=True)
+        for row in ssafe.itertuples(index=False):
+            sg.append([_sheet_text(v) for v in row])
+        sg.freeze_panes = "C3"
+        sg.auto_filter.ref = f"A2:{get_column_letter(max(1, ssafe.shape[1]))}{len(ssafe) + 2}"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
+def _pct(v: Any) -> str:
+    try:
+        return f"{float(v):.1%}"
+    except (TypeError, ValueError):
+        return "not known"
+
+
+def _interval_words(run_info: Mapping[str, Any]) -> str:
+    iv = run_info.get("interval") or {}
+    if not iv.get("n_boot"):
+        return "none published"
+    return (
+        f"{float(iv.get('level', 0.9)):.0%} council-bootstrap intervals from "
+        f"{iv['n_boot']} refits, widened to contain the published probability; rough at "
+        "their ends"
+    )
+
+
 def calibration_png(pred: pd.DataFrame, title: str = "Reliability (out of time)") -> bytes:
     """A reliability plot of out-of-time predictions (columns ``model, p, y``) as PNG bytes."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 4.2), dpi=100)
+    fig = Figure(figsize=(5, 4.2), dpi=100)  # no pyplot: a user's backend is left alone
+    ax = fig.subplots()
     ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1, label="perfect calibration")
     for model, g in pred.groupby("model", sort=True):
         bins = np.clip((g["p"].to_numpy() * 10).astype(int), 0, 9)
@@ -250,10 +336,7 @@ def calibration_png(pred: pd.DataFrame, title: str = "Reliability (out of time)"
     ax.set_title(title)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return _png(fig)
 
 
 def _png(fig) -> bytes:
@@ -296,33 +379,50 @@ def council_png(
     rest = float(contrib[order[n_bars:]].sum())
     labels = [_words(specs[f]) for f in top.index]
     vals = list(top.to_numpy(dtype=float))
-    if len(order) > n_bars:
-        labels.append(f"{len(order) - n_bars} other factors")
-        vals.append(rest)
     n = len(trends)
-    width = 5.6 + 2.4 * n
-    fig = Figure(figsize=(width, 2.9), dpi=80)
-    axes = fig.subplots(1, 1 + n, width_ratios=[2.3] + [1] * n, squeeze=False)[0]
-    # fixed margins: a layout engine costs most of the time of these small figures
-    fig.subplots_adjust(left=2.6 / width, right=0.98, bottom=0.22, top=0.9, wspace=0.35)
-    ax = axes[0]
+    # one row: the contributions; a second row: large trend charts (actual values)
+    fig = Figure(figsize=(10, 3.6 + (3.2 if n else 0)), dpi=90)
+    grid = fig.add_gridspec(2 if n else 1, max(n, 1), height_ratios=[1.1, 1] if n else [1])
+    ax = fig.add_subplot(grid[0, :])
+    fig.subplots_adjust(left=0.36, right=0.97, bottom=0.08, top=0.93, hspace=0.55, wspace=0.3)
     y = np.arange(len(vals))[::-1]
     ax.barh(y, vals, color=["#b22222" if v > 0 else "#2e6fb0" for v in vals])
-    ax.set_yticks(y, labels, fontsize=7)
+    ax.set_yticks(y, labels, fontsize=10)
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel("contribution to risk (log-odds, SHAP)", fontsize=7)
-    ax.tick_params(axis="x", labelsize=7)
-    ax.set_title("What moves this council's risk (red raises)", fontsize=8)
-    for ax, (title, unit, own, peer) in zip(axes[1:], trends, strict=True):
+    ax.set_xlabel("contribution to risk (log-odds, SHAP)", fontsize=10)
+    ax.tick_params(axis="x", labelsize=9)
+    more = (
+        f"; {len(order) - n_bars} smaller factors sum to {rest:+.2f}" if len(order) > n_bars else ""
+    )
+    ax.set_title(f"What moves this council's risk (red raises){more}", fontsize=11)
+    for i, tr in enumerate(trends):
+        title, unit, own, peer = tr[:4]
+        eng = tr[4] if len(tr) > 4 else None
+        tax = fig.add_subplot(grid[1, i])
         x = pd.DatetimeIndex(own.index).year  # plain years: date axes are slow to lay out
-        ax.plot(x, own.to_numpy(dtype=float), marker="o", ms=3, color="#b22222")
-        ax.plot(pd.DatetimeIndex(peer.index).year, peer.to_numpy(dtype=float), ls="--", c="grey")
-        ax.set_title(title if len(title) <= 38 else title[:35] + "...", fontsize=7)
-        ax.set_ylabel(unit.strip(), fontsize=7)
-        ax.tick_params(labelsize=6)
-        ax.tick_params(axis="x", labelrotation=45)
-    if trends:
-        axes[1].legend(["this council", "similar councils' median"], fontsize=6, loc="upper left")
+        tax.plot(x, own.to_numpy(dtype=float), marker="o", ms=4, color="#b22222", label="council")
+        tax.plot(
+            pd.DatetimeIndex(peer.index).year,
+            peer.to_numpy(dtype=float),
+            ls="--",
+            c="grey",
+            label="similar councils",
+        )
+        if eng is not None:
+            tax.plot(
+                pd.DatetimeIndex(eng.index).year,
+                eng.to_numpy(dtype=float),
+                ls=":",
+                c="black",
+                label="England",
+            )
+        words = title if len(title) <= 45 else title[:42] + "..."
+        tax.set_title(words, fontsize=9)
+        tax.set_ylabel(unit.strip() or "value", fontsize=9)
+        tax.tick_params(labelsize=8)
+        tax.xaxis.get_major_locator().set_params(integer=True)
+        if i == 0:
+            tax.legend(fontsize=8, loc="best")
     return _png(fig)
 
 
@@ -334,6 +434,8 @@ def render_council_sections(
     specs: Mapping[str, Any],
     k: int,
     n_trends: int = 3,
+    *,
+    run_info: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """HTML sections for the ``k`` highest-ranked councils: probability, band, reasons,
     support, a SHAP bar plot and trend plots of the signals behind the reasons.
@@ -362,37 +464,53 @@ def render_council_sections(
         mine = reasons[reasons["council_code"] == code]
         ups = mine[mine["direction"] == "raises"].sort_values("rank")
         downs = mine[mine["direction"] == "lowers"]
-        signals = list(dict.fromkeys([*ups["signal"], *downs["signal"]]))[:n_trends]
+        signals = [  # grades are told in words, not plotted on a decimal axis
+            g
+            for g in dict.fromkeys([*ups["signal"], *downs["signal"]])
+            if g in history.columns and g != "last_inspection_grade"
+        ][:n_trends]
         trends = []
         own_hist = history.xs(code, level="council_code")
         peer_hist = peer_history.xs(code, level="council_code")
         for sig in signals:
             spec = specs[sig]
-            trends.append((_words(spec), spec.unit, own_hist[sig], peer_hist[sig]))
+            eng = history[sig].groupby(level="origin").median()
+            trends.append((_words(spec), spec.unit, own_hist[sig], peer_hist[sig], eng))
         png = council_png(explanation.values.loc[code], specs, trends)
+        info = run_info or {}
+        meaning = str(info.get("probability_meaning") or "Probability")
         prob = f"{r['probability']:.1%}"
         if r.get("probability_lo") is not None and r.get("probability_hi") is not None:
-            prob += f" (interval {r['probability_lo']:.1%} to {r['probability_hi']:.1%})"
+            lvl = float((info.get("interval") or {}).get("level", 0.9))
+            prob += f" ({lvl:.0%} interval {r['probability_lo']:.1%} to {r['probability_hi']:.1%})"
+        if r.get("p_inspected") is not None and r.get("joint_probability") is not None:
+            prob += (
+                f"; P(inspected in the window) {r['p_inspected']:.1%}, joint risk "
+                f"{r['joint_probability']:.1%}"
+            )
         band = ""
-        if r.get("risk_score") is not None:
+        if r.get("risk_score") is not None and r.get("risk_band") is not None:
             score = int(r["risk_score"])
             band = (
-                f'<p>Risk band: <span class="band b{score}">{score} - '
-                f"{e(str(r['risk_action']))}</span> (likelihood {e(str(r['likelihood_band']))}, "
-                f"impact {e(str(r['impact_band']))}): {e(str(r['risk_wording']))}.</p>"
+                f'<p>Risk band: <span class="band b{score}">{e(str(r["risk_band"]))}</span> '
+                f"(likelihood {e(str(r['likelihood_band']))}, impact "
+                f"{e(str(r['impact_band']))}; matrix score {score}).</p>"
             )
+        note = r.get("context_note") or ""
+        if note:
+            band += f'<p class="note">{e(str(note))}</p>'
         items = "".join(f"<li>{e(s)}</li>" for s in ups["sentence"]) or (
-            "<li>No factor raises this council's risk.</li>"
+            "<li>No signal of decline passes the reviewer's test.</li>"
         )
-        mit = "".join(f"<p>Strongest mitigating factor: {e(s)}</p>" for s in downs["sentence"])
+        mit = "".join(f"<p>Protective factor: {e(s)}</p>" for s in downs["sentence"])
         nat = explanation.by_nature.loc[code].sort_values(ascending=False)
         nat_txt = ", ".join(f"{e(str(n))} {v:+.2f}" for n, v in nat.items())
         sup = r.get("support_offered") or ""
         out.append(
             f"""<section class="council" id="c-{e(str(code))}">
 <h3>{int(r["rank"])}. {e(str(r.get("council_name", "")))} ({e(str(code))})</h3>
-<p>Probability: <b>{e(prob)}</b>. Main problem nature:
-<b>{e(str(r.get("main_problem_nature") or "none"))}</b>
+<p>{e(meaning)}: <b>{e(prob)}</b>. Problem nature:
+<b>{e(str(r.get("main_problem_nature") or "no clear single nature"))}</b>
 (SHAP sums by nature, log-odds: {nat_txt}).</p>
 {band}
 <div class="cols"><div><h4>Reasons raising the risk</h4><ul>{items}</ul>{mit}</div>
@@ -417,15 +535,20 @@ def _matrix_html() -> str:
     return f'<table class="matrix"><thead><tr><th></th>{head}</tr></thead>{"".join(rows)}</table>'
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return "" if v != v else f"{v:.3f}"
+def _fmt(v: Any, col: str = "") -> str:
+    from earlywarn.report_text import PERCENT_COLUMNS
+
+    if isinstance(v, float | np.floating):
+        if v != v:
+            return ""
+        return f"{v:.1%}" if col in PERCENT_COLUMNS else f"{v:.3f}"
     return "" if v is None else str(v)
 
 
-def _table(df: pd.DataFrame, table_id: str = "") -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    banded = {"risk_score", "risk_action"}
+def _table(df: pd.DataFrame, table_id: str = "", names: Mapping[str, str] | None = None) -> str:
+    names = names or {}
+    head = "".join(f"<th>{html.escape(names.get(str(c), str(c)))}</th>" for c in df.columns)
+    banded = {"risk_score", "risk_band"}
     rows = []
     for row in df.itertuples(index=False):
         d = dict(zip(df.columns, row, strict=True))
@@ -434,7 +557,8 @@ def _table(df: pd.DataFrame, table_id: str = "") -> str:
         rows.append(
             "<tr>"
             + "".join(
-                f"<td{cls if c in banded else ''}>{html.escape(_fmt(v))}</td>" for c, v in d.items()
+                f"<td{cls if c in banded else ''}>{html.escape(_fmt(v, c))}</td>"
+                for c, v in d.items()
             )
             + "</tr>"
         )
@@ -477,24 +601,25 @@ def render_report(
         pooled = ev.get("pooled", {})
         rows.append([model] + [_metric_cell(pooled.get(m)) for m in metric_names])
     metrics = pd.DataFrame(rows, columns=["model", *metric_names])
+    from earlywarn.report_text import MATRIX_WORDS, headers, ranking_words, verdict
+
     show = risk_list.head(top_n)
-    cols = [
-        c
-        for c in show.columns
-        if c
-        in (
-            "rank",
-            "council_name",
-            "council_code",
-            "probability",
-            "probability_lo",
-            "probability_hi",
-            "risk_score",
-            "risk_action",
-            "main_problem_nature",
-            "reason_1",
-        )
-    ]
+    wanted = (
+        "rank",
+        "council_name",
+        "risk_band",
+        "probability",
+        "probability_lo",
+        "probability_hi",
+        "p_inspected",
+        "joint_probability",
+        "main_problem_nature",
+        "reason_1",
+    )
+    cols = [c for c in wanted if c in show.columns]
+    names = headers(run_info)
+    meaning = str(run_info.get("probability_meaning") or "probability")
+    ranking = ranking_words(risk_list, int(evaluation.get("k") or 15))
     band_css = "\n".join(
         f".b{s} {{ background: #{f}; color: #{c}; }}" for s, (f, c) in BAND_COLOURS.items()
     )
@@ -506,8 +631,12 @@ def render_report(
             + "\n".join(council_sections)
         )
     extra = "\n".join(extra_sections)
-    legend = ", ".join(f"{s} {ACTIONS[s]}" for s in (9, 8, 6, 3))
     img = base64.b64encode(calibration).decode("ascii")
+    calib = (
+        f'<h2>Calibration</h2>\n<img alt="reliability plot" src="data:image/png;base64,{img}">'
+        if calibration
+        else ""
+    )
     e = html.escape
     label = evaluation.get("label", {})
     return f"""<!DOCTYPE html>
@@ -529,7 +658,19 @@ th {{ background: #f0f0f0; }}
 .cols {{ display: flex; gap: 2em; }} .cols > div {{ flex: 1; }}
 .support {{ background: #f4f7fb; padding: 0 1em; }}
 .matrix td {{ width: 14em; font-size: 85%; }}
+.verdict {{ background: #fff8e1; border-left: 4px solid #c09000; padding: .6em 1em; }}
+.note {{ color: #5a4a00; font-style: italic; }}
+img {{ max-width: 100%; height: auto; }}
 {band_css}
+@media print {{
+  @page {{ size: A4 landscape; margin: 12mm; }}
+  body {{ margin: 0; font-size: 9pt; }}
+  table {{ width: 100%; table-layout: fixed; font-size: 8pt; }}
+  th, td {{ overflow-wrap: anywhere; word-break: break-word; }}
+  .cols {{ display: block; }}
+  .council {{ break-before: page; }}
+  .banner, .band, th {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
+}}
 </style></head><body>
 <div class="banner" role="note">{e(CONFIDENTIAL)}</div>
 <h1>Early warning risk list: cycle {e(str(run_info.get("cycle", "")))}</h1>
@@ -538,18 +679,24 @@ th {{ background: #f0f0f0; }}
 model <b>{e(str(run_info.get("model", "")))}</b>,
 MLflow run {e(str(run_info.get("model_run_id", "")))}
 at {e(str(run_info.get("tracking_uri", "")))}.</p>
-<p>Probability = the model's estimated chance of {e(str(label.get("description", "")))}.
-Reasons come from SHAP values of the model and compare each council with similar councils
-(same type) at the same date.</p>
-<p>Risk band = the 3 x 3 likelihood x impact matrix of regional improvement partnerships
-(score 1-9; {e(legend)}): likelihood from the probability, impact from the service's
-criticality and the council's size. Support offered follows the problem nature of the
-council's reasons (the configured support matrix).</p>
-<h2>Ranked list (top {len(show)} of {len(risk_list)})</h2>
-<p class="meta">reason_1 is the factor raising the risk most; all reasons, the strongest
-mitigating factor and the support offered are in the council sections below and in
-risk_list.csv / risk_list.xlsx.</p>
-{_table(show[cols], "risk-list")}
+<p class="verdict">{e(verdict(evaluation))}</p>
+<p>The probability is <b>{e(meaning)}</b>: the chance that the council is judged
+inadequate if it is inspected within the window ({e(str(label.get("description", "")))}),
+not the chance of an inspection. P(inspected) comes from an inspection-timing model, and
+the joint risk, their product, is what a partnership that cannot choose inspection dates
+sees coming. Base rate in the training windows: {e(_pct(run_info.get("base_rate")))}.
+Intervals: {e(_interval_words(run_info))}. {e(ranking)}</p>
+<p>{e(MATRIX_WORDS)}</p>
+<p>Reasons are the model's drivers (SHAP) that pass a reviewer's test: a signal of the
+service, not context, on the worse side of similar councils (statistical neighbours), or
+moving that way, by a material margin. When context carries most of the risk, the list
+says so. A problem nature and its support are named only when that nature adds at least
+0.10 log-odds and one of the reasons has it; otherwise "no clear single nature".</p>
+<h2>Ranked list (top {len(show)} of {len(risk_list)}), by {e(meaning)}</h2>
+<p class="meta">Reason 1 is the strongest reason; all reasons, the protective factor and
+the support offered are in the council sections below and in risk_list.csv /
+risk_list.xlsx.</p>
+{_table(show[cols], "risk-list", names)}
 {councils_html}
 <h2>The risk matrix</h2>
 {_matrix_html()}
@@ -559,8 +706,7 @@ k = {e(str(evaluation.get("k", "")))}; 95% intervals from resampling councils.
 Censoring: {e(str(label.get("censoring", "")))}.</p>
 {_table(metrics)}
 {extra}
-<h2>Calibration</h2>
-<img alt="reliability plot" src="data:image/png;base64,{img}">
+{calib}
 <p class="meta">{e(CONFIDENTIAL)}</p>
 </body></html>
 """

@@ -1,0 +1,181 @@
+"""One publishing path: the files ``cycle`` and ``score`` write for a fitted model.
+
+:func:`publish_files` takes the fitted (published) model, its training rows (the SHAP
+background and the bootstrap's data), the rows to score and the evaluation of its cycle,
+and returns the risk list, the explanation as exported and the files: ``risk_list.csv``,
+``risk_list.xlsx``, ``signals.csv``, ``reasons.json``, ``report.html``,
+``evaluation.json`` and ``run.json``. ``cycle`` calls it after fitting; ``score`` after
+loading the registered model and rebuilding the same training rows, so the two publish
+the same probabilities, reasons (same background), intervals (same seed) and files.
+
+The list carries, beside the probability P(inadequate | inspected within the horizon),
+P(inspected within the horizon) from the inspection-timing model and the joint risk
+P(inspected and inadequate) = their product.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from earlywarn._json import to_jsonable
+
+__all__ = ["Publication", "publish_files"]
+
+
+@dataclass
+class Publication:
+    """What :func:`publish_files` made."""
+
+    risk_list: pd.DataFrame
+    explanation: Any
+    files: dict[str, str | bytes]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def publish_files(
+    *,
+    cfg: Any,
+    model: Any,
+    make_model: Callable[[], Any],
+    X: pd.DataFrame,
+    panel: pd.DataFrame,
+    feats: Any,
+    tables: Any,
+    score_origin: pd.Timestamp,
+    Xtr: pd.DataFrame,
+    ytr: pd.Series,
+    wtr: np.ndarray | None,
+    to_target: Callable,
+    evaluation: dict,
+    run_info: dict,
+    predictions: pd.DataFrame | None = None,
+    research: dict[str, str] | None = None,
+    backtest: Any = None,
+) -> Publication:
+    """Score, explain, band and render the list of ``score_origin`` (module notes)."""
+    from earlywarn.cycle import (
+        _csv_header,
+        _export_json,
+        _published_view,
+        _reasons_json,
+        _risk_list_csv,
+        _saved_predictions,
+    )
+    from earlywarn.evaluation import render_evaluation_section
+    from earlywarn.explain import explain, latest_periods
+    from earlywarn.intervals import council_bootstrap_interval
+    from earlywarn.report import (
+        build_banded_risk_list,
+        calibration_png,
+        render_council_sections,
+        render_report,
+        render_risk_list_xlsx,
+    )
+    from earlywarn.signals import build_signals
+
+    timings: dict[str, float] = {}
+    rep = cfg.report
+    Xnow = X[X.index.get_level_values("origin") == score_origin]
+    raw = model.predict_proba(Xnow)[:, 1]
+    prob = to_target(raw, Xnow)
+    timing = getattr(to_target, "timing", None)
+    t1 = time.perf_counter()
+    periods = latest_periods(tables.observations, score_origin)
+    expl = explain(model, Xnow, Xtr, feats.specs, feats.peer_median, rep.n_reasons, periods)
+    timings["explain"] = time.perf_counter() - t1
+    scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
+    scores = scores.drop(columns="origin").assign(probability=np.round(prob, 6))
+    t1 = time.perf_counter()
+    interval = council_bootstrap_interval(
+        make_model,
+        Xtr,
+        ytr,
+        Xnow,
+        weights=wtr,
+        to_target=to_target,
+        n_boot=rep.interval_boot,
+        level=rep.interval_level,
+        seed=cfg.seed,
+    )
+    timings["interval"] = time.perf_counter() - t1
+    scores = scores.join(interval, on="council_code")
+    if {"probability_lo", "probability_hi"} <= set(scores.columns):
+        # a percentile interval of refits need not contain the published fit: widen it
+        scores["probability_lo"] = np.minimum(scores["probability_lo"], scores["probability"])
+        scores["probability_hi"] = np.maximum(scores["probability_hi"], scores["probability"])
+    if timing is not None and cfg.labels.target == "conditional":
+        p_insp = np.asarray(timing(Xnow), dtype=float)
+        scores["p_inspected"] = np.round(p_insp, 6)
+        scores["joint_probability"] = np.round(prob * p_insp, 6)
+    w = None if wtr is None else np.asarray(wtr, dtype=float)
+    base_rate = float(np.average(np.asarray(ytr, dtype=float), weights=w))
+    risk_list = build_banded_risk_list(
+        scores,
+        expl,
+        tables.observations,
+        score_origin,
+        rep,
+        base_rate=base_rate,
+        top_k=cfg.evaluate.k,
+    )
+    signals = build_signals(tables.observations, Xnow, feats, score_origin, expl.reasons)
+    run_info = {
+        **run_info,
+        "base_rate": round(base_rate, 6),
+        "probability_meaning": probability_meaning(cfg),
+        "interval": {
+            "level": rep.interval_level,
+            "n_boot": rep.interval_boot,
+            "method": "council bootstrap (percentile), widened to contain the published point",
+        },
+    }
+    # the out-of-time predictions (cycle only: `score` does not backtest), pseudonymised
+    # with the same names as the list
+    saved = {} if backtest is None else _saved_predictions(backtest, risk_list, rep.pseudonymise)
+    risk_list, expl, history, peers = _published_view(
+        risk_list, expl, X, feats.peer_median, rep.pseudonymise
+    )
+    if rep.pseudonymise:  # a council's own values would identify it: no signals rows
+        signals = signals.iloc[0:0]
+    sections = render_council_sections(
+        risk_list, expl, history, peers, feats.specs, cfg.evaluate.k, run_info=run_info
+    )
+    png = calibration_png(predictions) if predictions is not None and len(predictions) else b""
+    html_text = render_report(
+        risk_list,
+        evaluation,
+        run_info,
+        png,
+        rep.top_n,
+        council_sections=sections,
+        extra_sections=[render_evaluation_section(evaluation)] if evaluation.get("models") else [],
+    )
+    csv_text = _risk_list_csv(risk_list, run_info)
+    files: dict[str, str | bytes] = {
+        "risk_list.csv": csv_text,
+        "risk_list.xlsx": render_risk_list_xlsx(risk_list, run_info, signals=signals),
+        "signals.csv": _csv_header(run_info) + signals.to_csv(index=False, lineterminator="\n"),
+        "reasons.json": _reasons_json(expl, run_info),
+        "report.html": html_text,
+        "evaluation.json": _export_json(evaluation, run_info),
+        "run.json": json.dumps(to_jsonable(run_info), indent=2, sort_keys=True),
+        **{n: _csv_header(run_info) + t for n, t in (research or {}).items()},
+        **saved,
+    }
+    return Publication(risk_list, expl, files, timings)
+
+
+def probability_meaning(cfg: Any) -> str:
+    """What the published probability is, in symbols (for headings)."""
+    months = cfg.horizon_months
+    event = "/".join(cfg.labels.events) if cfg.labels.events else "failure"
+    if cfg.labels.target == "joint":
+        return f"P(inspected and {event} within {months} months)"
+    return f"P({event} | inspected within {months} months)"

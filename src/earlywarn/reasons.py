@@ -1,0 +1,390 @@
+"""Which SHAP drivers are *reasons*, and how they are said: the reviewer's test.
+
+SHAP says what moves the model; a reason must also be something an improvement adviser
+can defend in a meeting. A feature the model leans on becomes a **risk-raising reason**
+only when all of these hold (:func:`passes`):
+
+1. it is a **signal** (:func:`role`), not context: sizes, counts and populations
+   (``context`` family, ``count`` kind, a measure whose name ends in ``_count``, or a
+   registry flag ``context_only`` / ``is_count``), measures whose direction is not settled
+   (``MeasureInfo.direction_known`` False, e.g. the rate of children looked after), the
+   time since the last inspection (inspection timing) and data coverage are context;
+2. the council is on the **risk side of its similar councils by a material margin**:
+   - a level or a change: ``(value - peers' median)`` in the worse direction by at least
+     ``MARGIN_IQR`` (a quarter) of the interquartile range of that feature across all
+     councils scored at the same date, and the two numbers differ when printed; a change
+     must also be a worsening itself (a smaller fall than peers' is not a reason);
+   - a level that is not (yet) worse than peers' passes when it is **moving that way**: its
+     one-year change passes the change test;
+   - a robust z-score against similar councils: at least ``Z_MATERIAL`` (1) typical
+     deviation on the worse side; a percentile: in the worse quarter of similar councils;
+   - a 'coasting' flag: set (no improvement while similar councils improved);
+   - the last inspection grade: at least ``GRADE_MARGIN`` (half a grade) worse than the
+     similar councils' median grade.
+
+A driver must also move the council's log-odds by at least ``MIN_SHAP`` (0.02), and
+each measure gives at most one reason (its strongest feature).
+
+A **mitigating factor** is the mirror image (a signal on the safe side by the same
+margins); none is shown when no lowering driver passes. When more than
+``CONTEXT_SHARE`` (half) of a council's risk-raising SHAP comes from context, a note says
+so instead of inventing reasons (:func:`context_note`).
+
+Sentences (:func:`sentence`) give the actual value with its period, the similar
+councils' median and the England median (all councils scored at that date), and the
+trend where one is known; grades are in words with their date; measures of other
+services (adult social care) and council finances are labelled council-wide context.
+Numbers are printed with :func:`fmt` (never ``-0.0``; more decimals until different
+values print differently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from earlywarn.features.registry import FeatureSpec, measure_info
+
+__all__ = [
+    "CONTEXT_SHARE",
+    "GRADE_MARGIN",
+    "GRADE_WORDS",
+    "MARGIN_IQR",
+    "MIN_SHAP",
+    "Z_MATERIAL",
+    "ReasonFrame",
+    "context_note",
+    "fmt",
+    "passes",
+    "role",
+    "sentence",
+]
+
+MARGIN_IQR = 0.25  # material margin: a quarter of the interquartile range across councils
+Z_MATERIAL = 1.0  # robust z-scores: one typical deviation
+PERCENTILE_MATERIAL = 75.0  # percentiles: the worse quarter of similar councils
+GRADE_MARGIN = 0.5  # inspection grades: half a grade worse than the peers' median
+MIN_SHAP = 0.02  # a driver below 0.02 log-odds (about 0.2 points at 10%) is not a reason
+CONTEXT_SHARE = 0.5  # a note when more than half of the raising SHAP comes from context
+GRADE_WORDS = {1: "outstanding", 2: "good", 3: "requires improvement", 4: "inadequate"}
+OTHER_SERVICES = {"asc_": "adult social care"}
+
+
+def role(spec: FeatureSpec) -> str:
+    """``'signal'`` (may be a reason) or the kind of context: ``'size or need'``,
+    ``'direction not settled'``, ``'inspection timing'``, ``'data coverage'``."""
+    name = spec.name
+    if getattr(spec, "context_only", False) or getattr(spec, "is_count", False):
+        return "size or need"
+    if spec.family == "context" or spec.kind == "count" or name.endswith("_count"):
+        return "size or need"
+    if spec.measure.endswith("_count"):
+        return "size or need"
+    if name == "years_since_inspection" or name.startswith("years_since"):
+        return "inspection timing"
+    if "data_available" in name:
+        return "data coverage"
+    if spec.measure and not measure_info(spec.measure).direction_known:
+        return "direction not settled"
+    return "signal"
+
+
+def fmt(x: float, unit: str = "", *others: float) -> str:
+    """A number with its unit: 0 decimals from 100, 1 below, 2 significant figures below 1;
+    more decimals (up to 3) while it prints like a different number in ``others``; never
+    ``-0``.
+
+    >>> fmt(-0.00004, " a year"), fmt(594.4, "", 594.0), fmt(2.0, "%", 2.04)
+    ('0.0 a year', '594.4', '2.00%')
+    """
+    if x != x:
+        return "not known"
+    ax = abs(x)
+    d = 0 if ax >= 100 else 1 if ax >= 1 or ax == 0 else max(1, int(-np.floor(np.log10(ax))) + 1)
+    d = min(d, 3)
+
+    def show(v: float, n: int) -> str:
+        text = f"{v:,.{n}f}"
+        return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
+
+    for o in others:
+        if o == o and o != x:
+            while d < 3 and show(x, d) == show(o, d):
+                d += 1
+    return f"{show(x, d)}{unit}"
+
+
+class ReasonFrame:
+    """The numbers behind the tests and sentences at one origin.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Features of the scored councils at one origin, indexed by council code.
+    peer : DataFrame
+        Similar councils' median of each feature, aligned with ``X``.
+    specs : mapping
+        Feature metadata.
+    periods : DataFrame, optional
+        Latest period known at the origin per council (rows) and measure (columns).
+    origin : Timestamp, optional
+        The scored origin (for the date of the last inspection).
+    """
+
+    def __init__(
+        self,
+        X: pd.DataFrame,
+        peer: pd.DataFrame,
+        specs: Mapping[str, FeatureSpec],
+        periods: pd.DataFrame | None = None,
+        origin: pd.Timestamp | None = None,
+    ) -> None:
+        self.X, self.peer, self.specs = X, peer, specs
+        self.periods = periods
+        self.origin = origin
+        q = X.quantile([0.25, 0.5, 0.75])
+        self.england = q.loc[0.5]
+        self.iqr = (q.loc[0.75] - q.loc[0.25]).abs()
+        from earlywarn.explain import level_feature
+
+        self.level = {}  # measure -> its level feature
+        self.change = {}  # measure -> its one-year (else shortest) change feature
+        self.level_of = {}  # change feature -> its level feature (same family and words)
+        for n, s in specs.items():
+            if s.kind == "change" and n in X.columns:
+                lv = level_feature(n, dict(specs))
+                if lv is not None and lv in X.columns:
+                    self.level_of[n] = lv
+        for n, s in specs.items():
+            if not s.measure or n not in X.columns:
+                continue
+            if s.kind == "level" and n == s.measure:
+                self.level[s.measure] = n
+            if s.kind == "change" and "_chg_" in n:
+                cur = self.change.get(s.measure)
+                if cur is None or (n.endswith("_chg_1y") and not cur.endswith("_chg_1y")):
+                    self.change[s.measure] = n
+
+    # ------------------------------------------------------------------ the tests
+    def gap(self, code: str, feat: str) -> float:
+        """How far the council is on the risk side of its peers (negative: the safe side),
+        in units of the feature's material margin (1 = exactly material)."""
+        spec = self.specs[feat]
+        v = float(self.X.at[code, feat])
+        p = float(self.peer.at[code, feat])
+        if v != v:
+            return float("nan")
+        sign = 1.0 if spec.higher_is_worse else -1.0
+        if spec.kind == "robust_z":
+            return sign * v / Z_MATERIAL
+        if spec.kind == "percentile":
+            worse = v if spec.higher_is_worse else 100.0 - v
+            return (worse - 50.0) / (PERCENTILE_MATERIAL - 50.0)
+        if spec.kind == "flag":
+            return 1.0 if sign * (v - 0.5) > 0 else -1.0
+        if p != p:
+            return float("nan")
+        if feat == "last_inspection_grade":
+            return (v - p) / GRADE_MARGIN
+        margin = max(MARGIN_IQR * float(self.iqr.get(feat, 0.0)), 1e-9)
+        g = sign * (v - p) / margin
+        if spec.kind == "change" and sign * v <= 0 < g:  # not itself a worsening
+            g = 0.0
+        if g != 0 and fmt(v, spec.unit, p) == fmt(p, spec.unit, v):
+            return 0.0
+        return g
+
+    def passes(self, code: str, feat: str, direction: str) -> bool:
+        """Whether ``feat`` is a reason (``'raises'``) or a protective factor (``'lowers'``)
+        for the council (module notes)."""
+        return self.basis(code, feat, direction) != ""
+
+    def basis(self, code: str, feat: str, direction: str) -> str:
+        """``'level'`` (the feature itself passes), ``'trend'`` (a level moving to the risk
+        side: its one-year change passes) or '' (not a reason / not protective)."""
+        spec = self.specs[feat]
+        if role(spec) != "signal":
+            return ""
+        g = self.gap(code, feat)
+        if direction == "lowers":
+            return "level" if g == g and g <= -1 and spec.kind != "flag" else ""
+        if g == g and g >= 1:
+            return "level"
+        chg = self.change.get(spec.measure) if spec.kind == "level" else None
+        if chg is not None and chg != feat:
+            gc = self.gap(code, chg)
+            if gc == gc and gc >= 1:
+                return "trend"
+        return ""
+
+    # ------------------------------------------------------------------ the words
+    def _period(self, code: str, measure: str) -> str:
+        if self.periods is None or measure not in self.periods.columns:
+            return ""
+        p = self.periods.at[code, measure] if code in self.periods.index else None
+        return "" if p is None or p != p else f" ({pd.Timestamp(p):%b %Y})"
+
+    def _level_words(self, code: str, measure: str) -> str | None:
+        lv = self.level.get(measure)
+        if lv is None:
+            return None
+        spec = self.specs[lv]
+        v = float(self.X.at[code, lv])
+        p = float(self.peer.at[code, lv])
+        e = float(self.england.get(lv, np.nan))
+        if v != v:
+            return None
+        text = (
+            f"{spec.label} is {fmt(v, spec.unit, p, e)}{self._period(code, measure)}; "
+            f"similar councils' median {fmt(p, spec.unit, v)}, England median "
+            f"{fmt(e, spec.unit, v)}"
+        )
+        chg = self.change.get(measure)
+        if chg is not None:
+            c = float(self.X.at[code, chg])
+            if c == c and c != 0:
+                start = v - c
+                span = self.specs[chg].span or "the last year"
+                verb = "up" if c > 0 else "down"
+                text += f" ({verb} from {fmt(start, spec.unit, v)} over {span})"
+        return text
+
+    def sentence(self, code: str, feat: str, basis: str = "level") -> str:
+        """The reason in words (module notes); ``basis='trend'`` words a level reason by its
+        one-year change (the council is moving to the risk side)."""
+        spec = self.specs[feat]
+        v = float(self.X.at[code, feat])
+        p = float(self.peer.at[code, feat])
+        if v != v:
+            return f"No recent figure is published for {spec.label}."
+        if feat == "last_inspection_grade":
+            return self._grade(code, v, p)
+        if basis == "trend" and self.change.get(spec.measure):
+            return self.sentence(code, self.change[spec.measure])
+        prefix = _prefix(spec)
+        lv = self.level.get(spec.measure)
+        if spec.kind == "change":
+            return prefix + self._change(code, feat, v, p) + "."
+        level = self._level_words(code, spec.measure) if lv else None
+        if spec.kind == "flag":
+            base = f" ({level})" if level else ""
+            return prefix + f"{_cap(spec.label)}: yes{base}."
+        if spec.kind in ("robust_z", "percentile") and level is not None:
+            if spec.kind == "robust_z":
+                side = "above" if v >= 0 else "below"
+                level += f": {fmt(abs(v), '', 0.0)} typical deviations {side} similar councils"
+            else:
+                level += f": higher than in {v:.0f}% of similar councils"
+            return prefix + _cap(level) + "."
+        if feat == lv and level is not None:
+            return prefix + _cap(level) + "."
+        e = float(self.england.get(feat, np.nan))
+        return (
+            prefix + f"{_cap(spec.label)} is {fmt(v, spec.unit, p, e)}; similar councils' "
+            f"median {fmt(p, spec.unit, v)}, England median {fmt(e, spec.unit, v)}."
+        )
+
+    def _change(self, code: str, feat: str, v: float, p: float) -> str:
+        """'X rose from A to B over <span> (similar councils' median change ..., England
+        ...); similar councils' median now ..., England ...' (a slope: 'by N a year')."""
+        spec = self.specs[feat]
+        lv = self.level.get(spec.measure) or self.level_of.get(feat)
+        label = self.specs[lv].label if lv else spec.label
+        e = float(self.england.get(feat, np.nan))
+        slope = "slope" in feat
+        rate = " a year" if slope else ""
+        span = f" over {spec.span}" if spec.span else ""
+        verb = "rose" if v > 0 else "fell" if v < 0 else "did not change"
+        peers = (
+            f"similar councils' median change {fmt(p, spec.unit, v)}{rate}, England "
+            f"{fmt(e, spec.unit, v)}{rate}"
+        )
+        now = float(self.X.at[code, lv]) if lv else float("nan")
+        if now != now:
+            amount = f" by {fmt(abs(v), spec.unit, abs(p))}{rate}" if v != 0 else ""
+            return f"{_cap(label)} {verb}{amount}{span} ({peers})"
+        ls = self.specs[lv]
+        pn = float(self.peer.at[code, lv])
+        en = float(self.england.get(lv, np.nan))
+        when = self._period(code, spec.measure)
+        if slope or v == 0:
+            amount = f" by {fmt(abs(v), spec.unit, abs(p))}{rate}" if v != 0 else ""
+            moved = f"{verb}{amount}{span}, to {fmt(now, ls.unit, pn, en)}{when}"
+        else:
+            start = now - v
+            moved = (
+                f"{verb} from {fmt(start, ls.unit, now)} to {fmt(now, ls.unit, start, pn)}"
+                f"{when}{span}"
+            )
+        return (
+            f"{_cap(label)} {moved} ({peers}); similar councils' median now "
+            f"{fmt(pn, ls.unit, now)}, England {fmt(en, ls.unit, now)}"
+        )
+
+    def _grade(self, code: str, v: float, p: float) -> str:
+        word = GRADE_WORDS.get(int(round(v)), "not known")
+        when = ""
+        if "years_since_inspection" in self.X.columns and self.origin is not None:
+            yrs = float(self.X.at[code, "years_since_inspection"])
+            if yrs == yrs:
+                date = self.origin - pd.Timedelta(days=round(yrs * 365.25))
+                when = f", judgement of {date:%B %Y}"
+        lo, hi = int(np.floor(p)), int(np.ceil(p))
+        peers = (
+            GRADE_WORDS.get(lo, "not known")
+            if lo == hi
+            else f"between {GRADE_WORDS.get(lo, '?')} and {GRADE_WORDS.get(hi, '?')}"
+        )
+        if p != p:
+            peers = "not known"
+        return (
+            f"Ofsted's last overall judgement of children's services: {word}{when}; "
+            f"similar councils' median: {peers}."
+        )
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _prefix(spec: FeatureSpec) -> str:
+    for start, service in OTHER_SERVICES.items():
+        if spec.measure.startswith(start) or spec.name.startswith(start):
+            return f"Council-wide context ({service}): "
+    if spec.family == "finance":
+        return "Council-wide finances: "
+    return ""
+
+
+def passes(frame: ReasonFrame, code: str, feat: str, direction: str) -> bool:
+    """:meth:`ReasonFrame.passes` as a function."""
+    return frame.passes(code, feat, direction)
+
+
+def sentence(frame: ReasonFrame, code: str, feat: str) -> str:
+    """:meth:`ReasonFrame.sentence` as a function."""
+    return frame.sentence(code, feat)
+
+
+def context_note(values: pd.Series, specs: Mapping[str, Any], n_reasons: int) -> str:
+    """A note when more than :data:`CONTEXT_SHARE` of the council's risk-raising SHAP comes
+    from context (''), naming the largest context drivers."""
+    up = values[values > 0]
+    total = float(up.sum())
+    if total <= 0:
+        return "Nothing in the data raises this council's modelled risk above the average."
+    ctx = up[[role(specs[f]) != "signal" for f in up.index]].sort_values(ascending=False)
+    ctx = ctx[ctx > 0]
+    share = float(ctx.sum()) / total
+    if share <= CONTEXT_SHARE and n_reasons > 0:
+        return ""
+    kinds = list(dict.fromkeys(role(specs[f]) for f in ctx.index[:3]))
+    names = "; ".join(specs[f].label for f in ctx.index[:3])
+    lead = "No signal of decline passes the reviewer's test. " if n_reasons == 0 else ""
+    return (
+        f"{lead}{share:.0%} of what raises this council's modelled risk is context "
+        f"({' and '.join(kinds)}: {names}), not a signal of decline."
+    )

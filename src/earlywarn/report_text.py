@@ -1,0 +1,203 @@
+"""Words of the published list: human column headers, the verdict, the matrix in words.
+
+Kept apart from :mod:`earlywarn.report` (which renders) so the XLSX, the HTML page and
+the terminal use the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "DISPLAY_ORDER",
+    "MATRIX_WORDS",
+    "PERCENT_COLUMNS",
+    "headers",
+    "ranking_words",
+    "verdict",
+]
+
+PERCENT_COLUMNS = (
+    "probability",
+    "probability_lo",
+    "probability_hi",
+    "p_inspected",
+    "joint_probability",
+)
+
+# the list's columns in reading order (the band beside the name); others follow
+DISPLAY_ORDER = (
+    "rank",
+    "council_name",
+    "risk_band",
+    "probability",
+    "probability_lo",
+    "probability_hi",
+    "p_inspected",
+    "joint_probability",
+    "likelihood_band",
+    "impact_band",
+    "risk_score",
+    "reason_1",
+    "reason_2",
+    "reason_3",
+    "context_note",
+    "main_problem_nature",
+    "support_offered",
+    "mitigating_factor",
+    "council_code",
+    "council_type",
+    "region",
+    "likelihood_ratio",
+    "impact_value",
+)
+
+MATRIX_WORDS = (
+    "Each council is placed in the 3 x 3 risk matrix of the East Midlands regional "
+    "improvement partnership (EMRIEP risk analysis criteria): likelihood is the published "
+    "probability against the base rate of inadequate judgements (medium from the base rate, "
+    "high from 1.5 times it when even the interval's lower end is above it; the model's top "
+    "k are at least medium), and impact is how many children depend on the service, the "
+    "rate of children looked after per 10,000 children (DfE), in thirds of councils. The "
+    "band is the partnership's own wording for that cell, from 'No action necessary' (low "
+    "on both) to 'Immediate action needed' (high on both)."
+)
+
+
+def headers(run_info: Mapping[str, Any]) -> dict[str, str]:
+    """Column name -> human header; the probabilities say exactly what they are."""
+    meaning = str(run_info.get("probability_meaning") or "probability")
+    iv = run_info.get("interval") or {}
+    level = iv.get("level")
+    lvl = f"{float(level):.0%} " if level else ""
+    months = ""
+    cfg = run_info.get("config") or {}
+    horizon = str(cfg.get("horizon", run_info.get("horizon", "")))
+    if horizon.upper().endswith("M"):
+        months = f" within {horizon[:-1]} months"
+    return {
+        "rank": "Rank",
+        "council_code": "Council code",
+        "council_name": "Council",
+        "council_type": "Type",
+        "region": "Region",
+        "probability": meaning,
+        "probability_lo": f"{lvl}interval: from",
+        "probability_hi": f"{lvl}interval: to",
+        "p_inspected": f"P(inspected{months})",
+        "joint_probability": f"P(inspected and judged inadequate{months})",
+        "reason_1": "Reason 1",
+        "reason_2": "Reason 2",
+        "reason_3": "Reason 3",
+        "context_note": "Context",
+        "main_problem_nature": "Problem nature",
+        "mitigating_factor": "Protective factor",
+        "likelihood_ratio": "Probability / base rate",
+        "likelihood_band": "Likelihood",
+        "impact_value": "Children looked after per 10,000 (impact)",
+        "impact_band": "Impact",
+        "risk_score": "Matrix score (1-9)",
+        "risk_band": "Risk band (EMRIEP wording)",
+        "support_offered": "Support usually offered",
+    }
+
+
+def display_columns(columns) -> list[str]:
+    """The list's columns in reading order."""
+    cols = list(columns)
+    return [c for c in DISPLAY_ORDER if c in cols] + [c for c in cols if c not in DISPLAY_ORDER]
+
+
+def _metric(sec: Mapping[str, Any] | None, name: str) -> dict | None:
+    if not isinstance(sec, Mapping):
+        return None
+    m = (sec.get("pooled") or {}).get(name)
+    return m if isinstance(m, Mapping) and m.get("value") is not None else None
+
+
+def verdict(evaluation: Mapping[str, Any]) -> str:
+    """One plain paragraph: how the published model compared with simple rules in the
+    backtest (AUROC and precision in the top k, pooled over the test origins)."""
+    chosen = (evaluation.get("chosen_model") or {}).get("kind", "")
+    models = evaluation.get("models") or {}
+    if chosen not in models:
+        return (
+            "No backtest of this model is attached to this publication: how well it ranked "
+            "councils in the past is not known here (see the evaluation of its cycle)."
+        )
+    m_auc = _metric(models[chosen], "auroc")
+    m_p = _metric(models[chosen], "precision_at_k")
+    rules = {
+        n: _metric(b, "auroc")
+        for n, b in (evaluation.get("baselines") or {}).items()
+        if _metric(b, "auroc")
+    }
+    if m_auc is None:
+        return f"The backtest has no AUROC for the published model ({chosen})."
+    k = evaluation.get("k", "k")
+    origins = evaluation.get("test_origins") or []
+    span = f"{origins[0][:4]}-{origins[-1][:4]}" if origins else "the test origins"
+    text = (
+        f"How good has this been? In the backtest ({span}, each year scored with only what "
+        f"was known then), the published model ({chosen}) ranked councils later judged "
+        f"inadequate above the others with AUROC {m_auc['value']:.2f}"
+        f"{_ci(m_auc)} (0.5 is chance, 1 perfect)"
+    )
+    if m_p:
+        text += f"; {m_p['value']:.0%} of its top {k} each year were judged inadequate"
+    if rules:
+        best = max(rules, key=lambda n: rules[n]["value"])
+        b = rules[best]
+        bp = _metric(evaluation["baselines"][best], "precision_at_k")
+        text += (
+            f". The best simple rule, {best.replace('_', ' ')}, reached AUROC "
+            f"{b['value']:.2f}{_ci(b)}" + (f" and {bp['value']:.0%} in its top {k}" if bp else "")
+        )
+        lo = m_auc.get("lo")
+        if lo is not None and lo <= b["value"]:
+            text += (
+                ". The model is not clearly better than that rule: treat the list as a "
+                "prompt for a conversation, not as a forecast."
+            )
+        else:
+            text += ". The model was better than every simple rule tried."
+    else:
+        text += "."
+    pub = evaluation.get("published_list")
+    if isinstance(pub, Mapping) and isinstance(pub.get("precision_at_k"), Mapping):
+        v = pub["precision_at_k"].get("value")
+        if v is not None:
+            text += (
+                f" Of the councils on earlier published lists, {v:.0%} were later judged "
+                "inadequate."
+            )
+    return text
+
+
+def _ci(m: Mapping[str, Any]) -> str:
+    lo, hi = m.get("lo"), m.get("hi")
+    return f" (95% interval {lo:.2f}-{hi:.2f})" if lo is not None and hi is not None else ""
+
+
+def ranking_words(risk_list: pd.DataFrame, k: int) -> str:
+    """Whether the order within the top ``k`` is distinguishable by the intervals."""
+    if not {"probability_lo", "probability_hi"} <= set(risk_list.columns) or len(risk_list) < 2:
+        return "No interval is published: how sure the order is cannot be said."
+    top = risk_list.sort_values("rank").head(k)
+    first, last = top.iloc[0], top.iloc[-1]
+    if first["probability_lo"] > last["probability_hi"]:
+        return (
+            f"The interval of rank 1 lies above that of rank {len(top)}: the top of the list "
+            "is distinguishable from its end."
+        )
+    n_over = int((top["probability_lo"].iloc[0] <= top["probability_hi"]).sum()) - 1
+    return (
+        f"The ranking within the top {len(top)} is not distinguishable: the interval of rank 1 "
+        f"({first['probability_lo']:.0%} to {first['probability_hi']:.0%}) overlaps those of "
+        f"{n_over} of the other {len(top) - 1}, including rank {len(top)} "
+        f"({last['probability_lo']:.0%} to {last['probability_hi']:.0%}). Read the top "
+        f"{len(top)} as a group, not as an order."
+    )
