@@ -94,6 +94,7 @@ _WORKFORCE = re.compile(
 _FILE_DATE = re.compile(r"-\s*(\d{1,2})\s+([a-z]+)\s+(\d{4})\s*\.pdf$", re.I)
 _BULLET = re.compile(r"^\s*[\uf06e\uf0a7\uf0b7\u2022\u25a0\u25aa\u25cf\u25fc\u2013-]\s*\S")
 _NUMBERED = re.compile(r"^\s*\d{1,3}\.\s+\S")
+_NONE = re.compile(r"did not (find|identify) any", re.I)
 
 
 def _date(day: str | None, month: str | None, year: str) -> pd.Timestamp | None:
@@ -191,7 +192,13 @@ def count_improve_points(text: str) -> float:
             return float(n)
     body = _section(lines, _SIF_START, _SIF_STOP)
     if body is not None:
-        return float(sum(1 for line in body if _NUMBERED.match(line) or _BULLET.match(line)))
+        return float(
+            sum(
+                1
+                for line in body
+                if (_NUMBERED.match(line) or _BULLET.match(line)) and not _NONE.search(line)
+            )
+        )
     return np.nan
 
 
