@@ -323,7 +323,12 @@ def _dictionary_md(tables: Tables) -> str:
         "1 outstanding .. 4 inadequate on the common scale; notices: 1; send_area: 1 a "
         "written statement of action, else 0; send_revisit: 0 sufficient progress on all "
         "weaknesses, 1 some, 2 none; youth_justice: 1 outstanding .. 4 inadequate), "
-        "send_weaknesses, source, framework "
+        "leadership_change (from report text): service dcs / chief_executive, date = in post "
+        "since, severity 1 permanent / 2 interim or acting, published = the report's "
+        "publication date; "
+        "send_weaknesses, report_improve_points, report_workforce_mentions, "
+        "report_interim_leaders (counts read from the inspection report's text, on the "
+        "inspection event), source, framework "
         "(SLAC, CPI, SIF, ILACS ...), published, headline, inspection_start, la_name, "
         "grade_* (sub-judgements on the same scale), financial_year, amount_gbp_m, note, "
         "carried_from, history_carried.",

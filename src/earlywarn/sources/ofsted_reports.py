@@ -74,9 +74,8 @@ _DCS = (
 )
 _SUBJECT = re.compile(
     r"\bThe\s+(?P<adj>(?:(?:current|new|interim|acting)\s+)*)(?P<role>" + _DCS + r"|chief\s+"
-    r"executive(?P<trust>\s+of\s+the\s+trust)?)\s+has\s+been\s+in\s+post\s+since\s+"
-    + _DATE
-    + r"(?P<rest>[^.]{0,120})",
+    r"executive(?P<trust>\s+of\s+the\s+trust)?(?:\s+of\s+[A-Z][\w ,&'’-]{0,60}?Council)?)"
+    r"\s+has\s+been\s+in\s+post\s+since\s+" + _DATE + r"(?P<rest>[^.]{0,120})",
     re.I,
 )
 _AND_CX = re.compile(
