@@ -351,6 +351,14 @@ def _relative(f: str, raw_dir: str) -> str:
     return rel + (f"#{sheet}" if sheet else "")
 
 
+def _relative_reason(entry: str, raw_dir: str) -> str:
+    """'path.pdf: reason' with the path made relative to the raw folder."""
+    path, sep, reason = entry.partition(".pdf: ")
+    if not sep:
+        return entry
+    return _relative(path + ".pdf", raw_dir) + ": " + reason
+
+
 def build_bundle(raw_dir: Path) -> tuple[dict[str, bytes], object]:
     """Build the bundle's files (name -> bytes) from the raw folder, and the build report.
 
@@ -394,6 +402,10 @@ def build_bundle(raw_dir: Path) -> tuple[dict[str, bytes], object]:
     rep["raw_dir"] = Path(report.raw_dir).name
     for src in rep["sources"].values():
         src["files"] = [_relative(f, report.raw_dir) for f in src["files"]]
+        src["unreadable"] = [_relative_reason(f, report.raw_dir) for f in src["unreadable"]]
+    rep["unreadable"] = {
+        k: [_relative_reason(f, report.raw_dir) for f in v] for k, v in rep["unreadable"].items()
+    }
     files["build_report.json"] = json.dumps(rep, indent=2, sort_keys=True, default=str).encode()
     files["DATA_DICTIONARY.md"] = _dictionary_md(tables).encode()
     return files, report
