@@ -109,10 +109,10 @@ def main() -> None:
         "months, failure = an 'inadequate' overall Ofsted judgement. AUROC within origin "
         "(pairs compared only within an origin, ties half), oriented by the registry's "
         "direction (below 0.5: the data run against it), on rows where the feature is known "
-        f"(at least {MIN_ROWS}); 95% interval from {args.n_boot} council-bootstrap "
-        "resamples. The five best per family are a descriptive screen on the same data, "
-        "not a held-out result. † = a raw count or size (`reason_ok=False`): context only, "
-        "never a reason.",
+        f"(at least {MIN_ROWS}; constant features left out); 95% interval from "
+        f"{args.n_boot} council-bootstrap resamples. The five best per family are a "
+        "descriptive screen on the same data, not a held-out result. "
+        "† = a raw count or size (`reason_ok=False`): context only, never a reason.",
         "",
     ]
     code = fs.X.index.get_level_values("council_code").to_numpy()
@@ -132,8 +132,8 @@ def main() -> None:
         for name, spec in fs.specs.items():
             x = fs.X[name].to_numpy(dtype=float)
             ok = r & ~np.isnan(x)
-            if ok.sum() < MIN_ROWS or y_all[ok].sum() == 0:
-                continue
+            if ok.sum() < MIN_ROWS or y_all[ok].sum() == 0 or np.ptp(x[ok]) == 0:
+                continue  # too few rows, no failure, or a constant (ranks nothing)
             s = x[ok] if spec.higher_is_worse else -x[ok]
             a = within_origin_auroc(s, y_all[ok], orig[ok])
             if a == a:
