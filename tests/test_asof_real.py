@@ -11,7 +11,7 @@ from earlywarn import load_real_tables
 from earlywarn.features import build_features
 from earlywarn.panel import annual_origins, asof_events, build_panel
 from earlywarn.schema import Tables
-from earlywarn.sources import load_real_neighbours
+from earlywarn.sources import load_real_neighbours, real_bundle_info
 
 AS_OF = pd.Timestamp("2023-03-31")
 
@@ -81,3 +81,29 @@ def test_leak_probe_changing_later_publications_changes_nothing(real, origin):
     obs.loc[past, "value"] = obs.loc[past, "value"] * 3 + 1
     moved = build_features(Tables(tables.councils, obs, ev, tables.sources), rows, neighbours=nb)
     assert not moved.X.equals(part.X)
+
+
+def test_leadership_and_satisfaction_cover_the_real_councils(real):
+    """Political control gives the leadership family a value for >= 80% of councils at
+    every origin from 2016; the adult social care surveys do for satisfaction from 2017
+    (Oflog's first year, 2015-16, was published in December 2016)."""
+    _, _, _, full = real
+    fam = pd.Series(full.families)
+    for family, first in (("leadership", 2016), ("satisfaction", 2017)):
+        cols = fam[fam == family].index
+        share = full.X[cols].notna().any(axis=1).groupby(level="origin").mean()
+        late = share[share.index >= pd.Timestamp(first, 3, 31)]
+        assert len(late) >= 6 and (late >= 0.8).all(), (family, late.round(2).to_dict())
+    assert "political_no_overall_control" in full.X.columns
+    assert "asc_user_quality_of_life_drop_from_peak" in full.X.columns
+    # raw counts are context only: flagged so that they are never offered as reasons
+    counts = [
+        n
+        for n, s in full.specs.items()
+        if s.family == "context" and (n.endswith("_count") or n.endswith("_gbp_m"))
+    ]
+    assert len(counts) >= 10 and not any(full.specs[n].reason_ok for n in counts)
+    assert full.specs["referral_per_10k"].reason_ok
+    report = real_bundle_info()["build_report"]
+    cov = report["coverage_by_family"]
+    assert cov["leadership"]["2019-03-31"] >= 0.95 and cov["satisfaction"]["2019-03-31"] >= 0.95

@@ -50,7 +50,16 @@ def test_bundle_loads_and_validates(real):
     assert {"SLAC", "CPI", "SIF", "ILACS standard", "ILACS short"} <= set(
         real.events["framework"].dropna()
     )
-    assert set(real.events["event_type"]) == {"inspection", "financial_notice", "other_inspection"}
+    assert set(real.events["event_type"]) == {
+        "inspection",
+        "financial_notice",
+        "other_inspection",
+        "leadership_change",  # "in post since" dates read from Ofsted reports
+    }
+    lead = real.events[real.events["event_type"].eq("leadership_change")]
+    assert set(lead["service"]) == {"dcs", "chief_executive"} and len(lead) >= 150
+    assert (lead["published"] > lead["date"]).all()  # public only when the report was
+    assert real.events["report_improve_points"].notna().sum() >= 300
     other = real.events[real.events["event_type"].eq("other_inspection")]
     assert set(other["service"]) == {"send_area", "send_revisit", "youth_justice"}
     assert "dsg_deficit_pct_of_grant" in m and "political_no_overall_control" in m
@@ -190,6 +199,8 @@ def test_cycle_data_uses_optional_files(tmp_path):
     assert true_risk is None
     assert {"satisfaction_sha256", "leadership_sha256"} <= set(hashes)
     assert tables.observations["measure"].eq("resident_satisfaction_pct").sum() == 4
-    assert tables.events["event_type"].eq("leadership_change").sum() == 5
+    # the user's file adds its 5 changes to those the bundle read from Ofsted reports
+    bundled = load_real_tables().events["event_type"].eq("leadership_change").sum()
+    assert tables.events["event_type"].eq("leadership_change").sum() == bundled + 5
     with pytest.raises(UserInputError, match="data.source 'bundled:fake' is unknown"):
         parse_config({**raw, "data": {"source": "bundled:fake"}})

@@ -41,6 +41,7 @@ from earlywarn.sources import (
     load_s251,
     load_satisfaction,
     load_statistical_neighbours,
+    load_youth_justice,
 )
 from earlywarn.sources._common import SourceReport
 
@@ -73,6 +74,7 @@ CSV_CASES: dict[str, tuple[str, str]] = {
     "s251": ("goodair_csc/s251_outturn/outturn_1314.csv", "s251"),
     "political_old": ("political_control/history1973-2015.csv", "political_control"),
     "political_new": ("political_control/history2016-22.csv", "political_control"),
+    "youth_justice": ("youth_justice/hmi_youth_justice_inspection_ratings.csv", "youth_justice"),
     "neighbours": (
         "dfe_csc_dashboard/New_Statistical_Neighbour_Groupings_April_2021.csv",
         "neighbours",
@@ -89,6 +91,7 @@ FOLDER_LOADERS: dict[str, Callable] = {
     "neighbours": load_statistical_neighbours,
     "revenue_outturn": load_revenue_outturn,
     "political_control": load_political_control,
+    "youth_justice": load_youth_justice,
 }
 
 

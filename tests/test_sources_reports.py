@@ -164,3 +164,18 @@ def test_other_inspectorates_bad_input(tmp_path, cw):
     ods.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(UserInputError, match="Area_SEND_broken.ods: cannot be read as an ODS"):
         load_send_inspections(tmp_path, cw)
+    xlsx = tmp_path / "dsg" / "dsg_deficit_derived.xlsx"
+    xlsx.parent.mkdir()
+    xlsx.write_bytes(b"not a workbook")
+    with pytest.raises(UserInputError, match="dsg_deficit_derived.xlsx: cannot be read as an xlsx"):
+        load_dsg_deficits(tmp_path, cw)
+    pd.DataFrame(
+        {
+            "time_period": ["202021"],
+            "geographic_level": ["Local authority"],
+            "la_name": ["Atlantis"],
+            "deficit": ["1.0"],
+        }
+    ).to_excel(xlsx, index=False)
+    with pytest.raises(UserInputError, match=r"row 2, column la_name: 'Atlantis'"):
+        load_dsg_deficits(tmp_path, cw)

@@ -2,8 +2,9 @@
 
 From ``leadership_change`` events (``service`` = role, ``severity`` 2 = interim):
 
-- ``{role}_changes_{n}y`` for ``ceo``, ``dcs``, ``leader`` and ``leadership_changes_{n}y``
-  (all three) for n = 1, 3, 5 years;
+- ``{role}_changes_{n}y`` for ``ceo``, ``dcs``, ``leader`` (each once a change of that
+  role is known at the origin) and ``leadership_changes_{n}y`` (all three) for n = 1, 3, 5
+  years;
 - ``interims_in_post``: roles whose latest appointment was an interim one;
 - ``years_since_leadership_change`` (capped at ``years_cap``; NaN if none is known);
 - where the data has ``political_control`` events (severity 2 = the council moved into
@@ -70,6 +71,8 @@ def build(d: OriginData) -> Columns:
     if len(people):
         for n in WINDOWS:
             for role, (short, words) in ROLES.items():
+                if not people["service"].eq(role).any():
+                    continue  # no source of this role's changes: a constant 0 says nothing
                 c = change_counts(people[people["service"] == role], d.origin, n)
                 out.add(
                     spec(

@@ -323,7 +323,12 @@ def _dictionary_md(tables: Tables) -> str:
         "1 outstanding .. 4 inadequate on the common scale; notices: 1; send_area: 1 a "
         "written statement of action, else 0; send_revisit: 0 sufficient progress on all "
         "weaknesses, 1 some, 2 none; youth_justice: 1 outstanding .. 4 inadequate), "
-        "send_weaknesses, source, framework "
+        "leadership_change (from report text): service dcs / chief_executive, date = in post "
+        "since, severity 1 permanent / 2 interim or acting, published = the report's "
+        "publication date; "
+        "send_weaknesses, report_improve_points, report_workforce_mentions, "
+        "report_interim_leaders (counts read from the inspection report's text, on the "
+        "inspection event), source, framework "
         "(SLAC, CPI, SIF, ILACS ...), published, headline, inspection_start, la_name, "
         "grade_* (sub-judgements on the same scale), financial_year, amount_gbp_m, note, "
         "carried_from, history_carried.",
@@ -344,6 +349,14 @@ def _relative(f: str, raw_dir: str) -> str:
     p = Path(path)
     rel = str(p.relative_to(raw_dir)) if p.is_relative_to(raw_dir) else path
     return rel + (f"#{sheet}" if sheet else "")
+
+
+def _relative_reason(entry: str, raw_dir: str) -> str:
+    """'path.pdf: reason' with the path made relative to the raw folder."""
+    path, sep, reason = entry.partition(".pdf: ")
+    if not sep:
+        return entry
+    return _relative(path + ".pdf", raw_dir) + ": " + reason
 
 
 def build_bundle(raw_dir: Path) -> tuple[dict[str, bytes], object]:
@@ -389,6 +402,10 @@ def build_bundle(raw_dir: Path) -> tuple[dict[str, bytes], object]:
     rep["raw_dir"] = Path(report.raw_dir).name
     for src in rep["sources"].values():
         src["files"] = [_relative(f, report.raw_dir) for f in src["files"]]
+        src["unreadable"] = [_relative_reason(f, report.raw_dir) for f in src["unreadable"]]
+    rep["unreadable"] = {
+        k: [_relative_reason(f, report.raw_dir) for f in v] for k, v in rep["unreadable"].items()
+    }
     files["build_report.json"] = json.dumps(rep, indent=2, sort_keys=True, default=str).encode()
     files["DATA_DICTIONARY.md"] = _dictionary_md(tables).encode()
     return files, report

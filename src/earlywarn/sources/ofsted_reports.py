@@ -9,7 +9,8 @@ resolved to the council in force on the publication date.
 From each readable report (counts and dates only; the text never leaves this module):
 
 - ``report_improve_points``: points listed under "What needs to improve" (ILACS: the
-  bullets of that section) or, in SIF reports, the numbered or bulleted points of the first
+  bullets of that section) or, in SIF reports, the numbered or bulleted points (a numbered
+  line heading a group of bullets is not itself a point) of the first
   "What does the local authority need to improve?" section (2014: "Priority and
   immediate action" and "Areas for improvement") or "Recommendations" section (2015-18);
   NaN when the report has neither (the 2012-13 frameworks);
@@ -74,9 +75,8 @@ _DCS = (
 )
 _SUBJECT = re.compile(
     r"\bThe\s+(?P<adj>(?:(?:current|new|interim|acting)\s+)*)(?P<role>" + _DCS + r"|chief\s+"
-    r"executive(?P<trust>\s+of\s+the\s+trust)?)\s+has\s+been\s+in\s+post\s+since\s+"
-    + _DATE
-    + r"(?P<rest>[^.]{0,120})",
+    r"executive(?P<trust>\s+of\s+the\s+trust)?(?:\s+of\s+[A-Z][\w ,&'’-]{0,60}?Council)?)"
+    r"\s+has\s+been\s+in\s+post\s+since\s+" + _DATE + r"(?P<rest>[^.]{0,120})",
     re.I,
 )
 _AND_CX = re.compile(
@@ -94,6 +94,7 @@ _WORKFORCE = re.compile(
 _FILE_DATE = re.compile(r"-\s*(\d{1,2})\s+([a-z]+)\s+(\d{4})\s*\.pdf$", re.I)
 _BULLET = re.compile(r"^\s*[\uf06e\uf0a7\uf0b7\u2022\u25a0\u25aa\u25cf\u25fc\u2013-]\s*\S")
 _NUMBERED = re.compile(r"^\s*\d{1,3}\.\s+\S")
+_NONE = re.compile(r"did not (find|identify) any", re.I)
 
 
 def _date(day: str | None, month: str | None, year: str) -> pd.Timestamp | None:
@@ -191,7 +192,15 @@ def count_improve_points(text: str) -> float:
             return float(n)
     body = _section(lines, _SIF_START, _SIF_STOP)
     if body is not None:
-        return float(sum(1 for line in body if _NUMBERED.match(line) or _BULLET.match(line)))
+        body = [line for line in body if line.strip() and not _NONE.search(line)]
+        marks = [
+            "b" if _BULLET.match(line) else "n"
+            for line in body
+            if _BULLET.match(line) or _NUMBERED.match(line)
+        ]
+        # a numbered point followed by bullets heads a group: the bullets are the points
+        heads = sum(1 for a, b in zip(marks, marks[1:], strict=False) if a + b == "nb")
+        return float(len(marks) - heads)
     return np.nan
 
 

@@ -65,7 +65,8 @@ from earlywarn.sources.crosswalk import Crosswalk, normalise_name
 __all__ = ["CONTROL_MEASURES", "FIRST_CHECKED_YEAR", "load_political_control"]
 
 FIRST_CHECKED_YEAR = 2009  # unknown names seen in or after this year are errors
-FIRST_EMITTED_YEAR = 2003  # older snapshots feed the look-back only (no origin needs them)
+FIRST_EMITTED_YEAR = 2009  # older snapshots feed the look-back only; the panel's first
+# period (s251 2008-09) stays the first, so annual origins do not move earlier
 WINDOWS = (1, 2, 4)
 GROUPS = ("con", "lab", "ld", "nat", "other")
 #: group -> columns of each layout summed into it
