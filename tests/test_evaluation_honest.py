@@ -162,3 +162,37 @@ def test_a_constant_baseline_is_unavailable_never_scored(backtest_world):
     assert min(scored) > 2015 and scored
     for o in gone["origins"]:
         assert pd.Timestamp(o).year not in scored
+
+
+def test_out_of_time_recalibration_uses_only_closed_earlier_origins():
+    from earlywarn.recalibrate import recalibrate_out_of_time
+
+    rng = np.random.default_rng(8)
+    origins = pd.to_datetime([f"{y}-03-31" for y in range(2012, 2019)])
+    n = 300
+    truth = rng.uniform(0.02, 0.3, (len(origins), n))
+    bt = pd.DataFrame(
+        {
+            "model": "m",
+            "council_code": np.tile([f"E{i:03d}" for i in range(n)], len(origins)),
+            "origin": np.repeat(origins, n),
+            "label": rng.binomial(1, truth.ravel()),
+            "censored": False,
+        }
+    )
+    bt["p_joint"] = np.clip(truth.ravel() * 2.5, 0, 1)  # runs far too high
+    bt["p_conditional"] = bt["p_joint"]
+    out = recalibrate_out_of_time(bt, horizon_months=24)
+    # the first two origins have no closed history: unchanged
+    first = out["origin"] < pd.Timestamp("2014-03-31")
+    assert not out.loc[first, "recalibrated"].any()
+    assert (out.loc[first, "p_joint"] == bt.loc[first, "p_joint"]).all()
+    late = ~first
+    before = bt.loc[late, "p_joint"].mean() / bt.loc[late, "label"].mean()
+    after = out.loc[late, "p_joint"].mean() / out.loc[late, "label"].mean()
+    assert before > 2 and 0.7 < after < 1.4
+    # the labels at an origin never move its own probabilities
+    flipped = bt.assign(label=np.where(bt["origin"] == origins[-1], 1 - bt["label"], bt["label"]))
+    again = recalibrate_out_of_time(flipped, horizon_months=24)
+    last = out["origin"] == origins[-1]
+    assert np.allclose(again.loc[last, "p_joint"], out.loc[last, "p_joint"])

@@ -108,10 +108,10 @@ def published_list(
         lo, hi = _percentile_interval(boot[:, j], level) if n_boot > 0 else (np.nan, np.nan)
         skipped = int(np.isnan(boot[:, j]).sum())
         out[name] = {
-            "value": point[j],
+            "value": float(point[j]),
             "lo": lo,
             "hi": hi,
-            "chance": chance[j],
+            "chance": float(chance[j]),
             "n_skipped": skipped,
             "unstable": bool(n_boot > 0 and skipped > MAX_SKIPPED_SHARE * n_boot),
         }
@@ -129,8 +129,8 @@ def published_list(
                 "n": int(m.sum()),
                 "n_failures": n_fail,
                 "small": n_fail < MIN_ORIGIN_EVENTS,
-                **{name: f[i] for i, name in enumerate(_FIGURES)},
-                **{f"{name}_chance": c[i] for i, name in enumerate(_FIGURES)},
+                **{name: float(f[i]) for i, name in enumerate(_FIGURES)},
+                **{f"{name}_chance": float(c[i]) for i, name in enumerate(_FIGURES)},
             }
         )
     out["per_origin"] = per
