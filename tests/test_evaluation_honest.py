@@ -196,3 +196,28 @@ def test_out_of_time_recalibration_uses_only_closed_earlier_origins():
     again = recalibrate_out_of_time(flipped, horizon_months=24)
     last = out["origin"] == origins[-1]
     assert np.allclose(again.loc[last, "p_joint"], out.loc[last, "p_joint"])
+
+
+def test_within_origin_scores_match_the_per_origin_loop_with_ties_and_weights():
+    from earlywarn.metrics import _ranking_scores
+
+    rng = np.random.default_rng(21)
+    for _ in range(30):
+        n = int(rng.integers(5, 60))
+        ids = rng.integers(0, 4, n)
+        y = rng.integers(0, 2, n).astype(float)
+        p = rng.choice(np.linspace(0, 1, 6), n)
+        w = rng.uniform(0.5, 2.0, n)
+        num = den = apn = apd = 0.0
+        for j in np.unique(ids):
+            m = ids == j
+            pos, neg = (w[m] * y[m]).sum(), (w[m] * (1 - y[m])).sum()
+            if pos > 0 and neg > 0:
+                auc, _, ap = _ranking_scores(y[m], p[m], w[m])
+                num, den = num + auc * pos * neg, den + pos * neg
+                apn, apd = apn + ap * pos, apd + pos
+        auc, ap = within_origin_scores(y, p, w, ids)
+        if den == 0:
+            assert np.isnan(auc)
+            continue
+        assert auc == pytest.approx(num / den) and ap == pytest.approx(apn / apd)

@@ -112,10 +112,10 @@ def to_long(
                 [None if v is None or v is pd.NA or v != v else str(v) for v in values],
                 dtype="string",
             )
-    order = {"model": 0, "baseline": 1, "oracle": 2}
+    order = {n: i for i, n in enumerate(dict.fromkeys(bt["model"]))}  # the backtest's order
     return (
-        out.assign(_k=out["kind"].map(order))
-        .sort_values(["_k", "model", "target", "origin", "council_code"], kind="stable")
+        out.assign(_k=out["model"].map(order))
+        .sort_values(["_k", "target", "origin", "council_code"], kind="stable")
         .drop(columns="_k")
         .reset_index(drop=True)
     )
