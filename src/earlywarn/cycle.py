@@ -228,11 +228,16 @@ def run_cycle(
     timings["features"] = time.perf_counter() - t0
 
     closed = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
-    test_origins = [pd.Timestamp(o) for o in cfg.evaluate.origins] or closed
-    not_closed = [o for o in test_origins if o not in closed]
+    # the protocol (earlywarn.protocol): choose on selection origins, score held-out once
+    held_out = [pd.Timestamp(o) for o in cfg.evaluate.held_out_origins]
+    test_origins = [pd.Timestamp(o) for o in cfg.evaluate.selection_origins] or [
+        pd.Timestamp(o) for o in cfg.evaluate.origins
+    ]
+    test_origins = test_origins or closed
+    not_closed = [o for o in [*test_origins, *held_out] if o not in closed]
     if not_closed:
         raise UserInputError(
-            f"{cfg.path or 'config'}: evaluate.origins {not_closed[0].date()} is not an origin "
+            f"{cfg.path or 'config'}: evaluate origin {not_closed[0].date()} is not an origin "
             f"whose {h}-month window closed by as_of {as_of.date()}"
         )
     splits = rolling_origin_splits(origins, test_origins, h, cfg.evaluate.min_train_origins)
@@ -309,6 +314,22 @@ def run_cycle(
 
         chosen = _select(evaluation, cfg.models.select_by, cfg.models.kinds)
         evaluation["chosen_model"] = {"kind": chosen, "select_by": cfg.models.select_by}
+        held_run = None
+        if held_out:  # scored once, after the choice above, for these settings
+            from earlywarn.protocol import held_out_summary, settings_hash
+
+            held_splits = rolling_origin_splits(
+                origins, held_out, h, cfg.evaluate.min_train_origins
+            )
+            held_run = evaluate_and_keep(
+                X, tables.events, panel, held_splits, settings, cfg.models.kinds,
+                cfg.models.params, true_risk, feats.specs,
+            )  # fmt: skip
+            digest = settings_hash(cfg)
+            evaluation["held_out"] = held_out_summary(
+                held_run.evaluation, [str(s.test_origin.date()) for s in held_splits], digest
+            )
+            tracker.set_tags({"earlywarn.held_out_hash": digest})
         t1 = time.perf_counter()
         final_train = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
         Xtr, ytr, wtr, to_target = final_training(X, tables.events, final_train, as_of, settings)
@@ -369,6 +390,8 @@ def run_cycle(
             risk_list = build_banded_risk_list(scores, expl, tables.observations, score_origin, rep)
             # what is published: with report.pseudonymise, councils only as "Council 001"..
             saved = _saved_predictions(ev_run, risk_list, rep.pseudonymise)
+            if held_run is not None:
+                saved.update(_saved_predictions(held_run, risk_list, rep.pseudonymise, "_held_out"))
             risk_list, expl, history, peers = _published_view(
                 risk_list, expl, X, feats.peer_median, rep.pseudonymise
             )
@@ -496,7 +519,9 @@ def _model_identity(run_info: dict) -> str:
     return f"MLflow run {run_info.get('model_run_id', 'unknown')}"
 
 
-def _saved_predictions(ev_run: Any, risk_list: pd.DataFrame, pseudonymise: bool) -> dict:
+def _saved_predictions(
+    ev_run: Any, risk_list: pd.DataFrame, pseudonymise: bool, suffix: str = ""
+) -> dict:
     """``backtest_predictions.parquet`` and ``backtest_failures.parquet`` (the failure
     dates of the lead times) as bytes: evaluation.json can be recomputed from these two
     (:func:`earlywarn.predictions.evaluation_from_predictions`). With ``pseudonymise``,
@@ -519,7 +544,7 @@ def _saved_predictions(ev_run: Any, risk_list: pd.DataFrame, pseudonymise: bool)
     for name, frame in ((PREDICTIONS_FILE, long), ("backtest_failures.parquet", fails)):
         buf = BytesIO()
         frame.to_parquet(buf, index=False)
-        out[name] = buf.getvalue()
+        out[name.replace(".parquet", f"{suffix}.parquet")] = buf.getvalue()
     return out
 
 
