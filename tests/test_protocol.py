@@ -57,3 +57,17 @@ def test_the_settings_hash_follows_the_settings_not_the_name():
     b = parse_config({"cycle": "b", "as_of": "2023-03-31", "report": {"top_n": 5}})
     c = parse_config({"cycle": "a", "as_of": "2023-03-31", "evaluate": {"k": 10}})
     assert settings_hash(a) == settings_hash(b) != settings_hash(c)
+
+
+def test_results_md_is_rendered_from_the_outputs_alone(protocol_cycle):
+    from earlywarn.results_md import render_results
+
+    _, result, _ = protocol_cycle
+    text = render_results([result.out_dir], "Results")
+    ev = json.loads((result.out_dir / "evaluation.json").read_text())
+    assert "**Does any model beat the best baseline on the held-out origins?**" in text
+    assert ev["held_out"]["settings_hash"] in text
+    within = ev["models"]["logit"]["pooled"]["auroc_within_origin"]["value"]
+    assert f"{within:.3f}" in text  # figures come from evaluation.json
+    for code in result.risk_list["council_code"]:
+        assert code not in text
