@@ -162,3 +162,62 @@ def test_a_constant_baseline_is_unavailable_never_scored(backtest_world):
     assert min(scored) > 2015 and scored
     for o in gone["origins"]:
         assert pd.Timestamp(o).year not in scored
+
+
+def test_out_of_time_recalibration_uses_only_closed_earlier_origins():
+    from earlywarn.recalibrate import recalibrate_out_of_time
+
+    rng = np.random.default_rng(8)
+    origins = pd.to_datetime([f"{y}-03-31" for y in range(2012, 2019)])
+    n = 300
+    truth = rng.uniform(0.02, 0.3, (len(origins), n))
+    bt = pd.DataFrame(
+        {
+            "model": "m",
+            "council_code": np.tile([f"E{i:03d}" for i in range(n)], len(origins)),
+            "origin": np.repeat(origins, n),
+            "label": rng.binomial(1, truth.ravel()),
+            "censored": False,
+        }
+    )
+    bt["p_joint"] = np.clip(truth.ravel() * 2.5, 0, 1)  # runs far too high
+    bt["p_conditional"] = bt["p_joint"]
+    out = recalibrate_out_of_time(bt, horizon_months=24)
+    # the first two origins have no closed history: unchanged
+    first = out["origin"] < pd.Timestamp("2014-03-31")
+    assert not out.loc[first, "recalibrated"].any()
+    assert (out.loc[first, "p_joint"] == bt.loc[first, "p_joint"]).all()
+    late = ~first
+    before = bt.loc[late, "p_joint"].mean() / bt.loc[late, "label"].mean()
+    after = out.loc[late, "p_joint"].mean() / out.loc[late, "label"].mean()
+    assert before > 2 and 0.7 < after < 1.4
+    # the labels at an origin never move its own probabilities
+    flipped = bt.assign(label=np.where(bt["origin"] == origins[-1], 1 - bt["label"], bt["label"]))
+    again = recalibrate_out_of_time(flipped, horizon_months=24)
+    last = out["origin"] == origins[-1]
+    assert np.allclose(again.loc[last, "p_joint"], out.loc[last, "p_joint"])
+
+
+def test_within_origin_scores_match_the_per_origin_loop_with_ties_and_weights():
+    from earlywarn.metrics import _ranking_scores
+
+    rng = np.random.default_rng(21)
+    for _ in range(30):
+        n = int(rng.integers(5, 60))
+        ids = rng.integers(0, 4, n)
+        y = rng.integers(0, 2, n).astype(float)
+        p = rng.choice(np.linspace(0, 1, 6), n)
+        w = rng.uniform(0.5, 2.0, n)
+        num = den = apn = apd = 0.0
+        for j in np.unique(ids):
+            m = ids == j
+            pos, neg = (w[m] * y[m]).sum(), (w[m] * (1 - y[m])).sum()
+            if pos > 0 and neg > 0:
+                auc, _, ap = _ranking_scores(y[m], p[m], w[m])
+                num, den = num + auc * pos * neg, den + pos * neg
+                apn, apd = apn + ap * pos, apd + pos
+        auc, ap = within_origin_scores(y, p, w, ids)
+        if den == 0:
+            assert np.isnan(auc)
+            continue
+        assert auc == pytest.approx(num / den) and ap == pytest.approx(apn / apd)

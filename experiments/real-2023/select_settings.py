@@ -1,8 +1,9 @@
 """Choose the real cycle's features and model settings by the rolling-origin backtest.
 
-Selection uses only the test origins 2015-2018 (their 24-month windows closed by March
-2020); 2019-2021 are then read once, for the chosen settings, as a held-out check.
-Prints pooled AUROC / AP only (no council is named). Not run by the test suite:
+Selection uses only the config's ``evaluate.selection_origins``. The held-out origins
+(``evaluate.held_out_origins``) are never scored here: the cycle scores them once, for the
+chosen settings, and records the settings hash (earlywarn.protocol). Prints within-origin
+and pooled AUROC and AP only (no council is named). Not run by the test suite:
 
     OMP_NUM_THREADS=1 .venv/bin/python experiments/real-2023/select_settings.py
 """
@@ -26,8 +27,6 @@ from earlywarn.models import make_model
 from earlywarn.panel import annual_origins, build_panel
 
 HERE = Path(__file__).resolve().parent
-SELECT = ["2015-03-31", "2016-03-31", "2017-03-31", "2018-03-31"]
-HELD_OUT = ["2019-03-31", "2020-03-31", "2021-03-31"]
 CORE = (
     "sw_turnover_pct",
     "sw_agency_pct",
@@ -63,6 +62,8 @@ VARIANTS = {
 
 def main(config: str, censoring: str | None = None) -> None:
     cfg = load_config(config)
+    if not cfg.evaluate.selection_origins:
+        sys.exit(f"{config}: evaluate.selection_origins is empty (nothing to select on)")
     censoring = censoring or cfg.labels.censoring
     h = cfg.horizon_months
     tables = restrict_to_as_of(load_real_tables(), cfg.as_of_date)
@@ -78,7 +79,7 @@ def main(config: str, censoring: str | None = None) -> None:
         feats = build_features(
             tables, panel, fams, fcfg, neighbours=nb if fopt.get("neighbours") else None
         )
-        for which, test in (("select", SELECT), ("held-out", HELD_OUT)):
+        for which, test in (("select", cfg.evaluate.selection_origins),):
             splits = rolling_origin_splits(origins, [pd.Timestamp(t) for t in test], h, 2)
             for kind in ("persistence", "logit", "gbm"):
                 params = {**cfg.models.params.get(kind, {}), **mparams.get(kind, {})}
@@ -99,6 +100,7 @@ def main(config: str, censoring: str | None = None) -> None:
                         "variant": name,
                         "origins": which,
                         "model": kind,
+                        "auroc_within_origin": round(p["auroc_within_origin"]["value"], 3),
                         "auroc": round(p["auroc"]["value"], 3),
                         "ap": round(p["average_precision"]["value"], 3),
                         "n": p["n"],
@@ -107,7 +109,7 @@ def main(config: str, censoring: str | None = None) -> None:
                 )
         print(name, "done", file=sys.stderr)
     res = pd.DataFrame(rows)
-    print(res[res["origins"] == "select"].pivot(index="variant", columns="model", values="auroc"))
+    print(res.pivot(index="variant", columns="model", values="auroc_within_origin"))
     print(res.to_string())
 
 

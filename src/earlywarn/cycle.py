@@ -236,11 +236,16 @@ def run_cycle(
     warnings = missing_family_warnings(cfg, feats.specs)
 
     closed = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
-    test_origins = [pd.Timestamp(o) for o in cfg.evaluate.origins] or closed
-    not_closed = [o for o in test_origins if o not in closed]
+    # the protocol (earlywarn.protocol): choose on selection origins, score held-out once
+    held_out = [pd.Timestamp(o) for o in cfg.evaluate.held_out_origins]
+    test_origins = [pd.Timestamp(o) for o in cfg.evaluate.selection_origins] or [
+        pd.Timestamp(o) for o in cfg.evaluate.origins
+    ]
+    test_origins = test_origins or closed
+    not_closed = [o for o in [*test_origins, *held_out] if o not in closed]
     if not_closed:
         raise UserInputError(
-            f"{cfg.path or 'config'}: evaluate.origins {not_closed[0].date()} is not an origin "
+            f"{cfg.path or 'config'}: evaluate origin {not_closed[0].date()} is not an origin "
             f"whose {h}-month window closed by as_of {as_of.date()}"
         )
     splits = rolling_origin_splits(origins, test_origins, h, cfg.evaluate.min_train_origins)
@@ -327,6 +332,22 @@ def run_cycle(
 
         chosen = _select(evaluation, cfg.models.select_by, cfg.models.kinds)
         evaluation["chosen_model"] = {"kind": chosen, "select_by": cfg.models.select_by}
+        held_run = None
+        if held_out:  # scored once, after the choice above, for these settings
+            from earlywarn.protocol import held_out_summary, settings_hash
+
+            held_splits = rolling_origin_splits(
+                origins, held_out, h, cfg.evaluate.min_train_origins
+            )
+            held_run = evaluate_and_keep(
+                X, tables.events, panel, held_splits, settings, cfg.models.kinds,
+                cfg.models.params, true_risk, feats.specs,
+            )  # fmt: skip
+            digest = settings_hash(cfg)
+            evaluation["held_out"] = held_out_summary(
+                held_run.evaluation, [str(s.test_origin.date()) for s in held_splits], digest
+            )
+            tracker.set_tags({"earlywarn.held_out_hash": digest})
         best_baseline = tracker.log_baselines_and_headline(
             evaluation, cfg.models.kinds, chosen, cfg.models.select_by, settings.target
         )
@@ -395,6 +416,7 @@ def run_cycle(
             step("explaining, probability intervals, writing the list and the report")
             pub = publish_files(
                 backtest=ev_run,
+                held_out=held_run,
                 cfg=cfg,
                 model=model,
                 make_model=lambda: make_model(
@@ -516,7 +538,9 @@ def _model_identity(run_info: dict) -> str:
     return f"MLflow run {run_info.get('model_run_id', 'unknown')}"
 
 
-def _saved_predictions(ev_run: Any, risk_list: pd.DataFrame, pseudonymise: bool) -> dict:
+def _saved_predictions(
+    ev_run: Any, risk_list: pd.DataFrame, pseudonymise: bool, suffix: str = ""
+) -> dict:
     """``backtest_predictions.parquet`` and ``backtest_failures.parquet`` (the failure
     dates of the lead times) as bytes: evaluation.json can be recomputed from these two
     (:func:`earlywarn.predictions.evaluation_from_predictions`). With ``pseudonymise``,
@@ -539,7 +563,7 @@ def _saved_predictions(ev_run: Any, risk_list: pd.DataFrame, pseudonymise: bool)
     for name, frame in ((PREDICTIONS_FILE, long), ("backtest_failures.parquet", fails)):
         buf = BytesIO()
         frame.to_parquet(buf, index=False)
-        out[name] = buf.getvalue()
+        out[name.replace(".parquet", f"{suffix}.parquet")] = buf.getvalue()
     return out
 
 

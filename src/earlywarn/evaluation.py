@@ -986,12 +986,28 @@ def evaluate_and_keep(
     oracle_ok = true_risk is not None and tuple(s.kinds) == ("inadequate",)
     if oracle_ok and len(bt):
         bt = pd.concat([bt, oracle_predictions(bt, true_risk)], ignore_index=True)
+    recal = None
+    if s.recalibrate and len(bt):
+        from earlywarn.recalibrate import recalibrate_out_of_time
+
+        bt = recalibrate_out_of_time(bt, s.horizon_months)
+        done = bt[bt["recalibrated"]]
+        recal = {
+            "applied": True,
+            "words": "each model's probabilities at a test origin were refitted (logistic "
+            "slope and intercept) on the out-of-time predictions of earlier origins whose "
+            "windows had closed; origins without such history keep their probabilities",
+            "origins_recalibrated": sorted(str(o.date()) for o in done["origin"].unique()),
+        }
+        bt = bt.drop(columns="recalibrated")
     groups = subgroup_table(panel, X, s.subgroups) if s.subgroups else None
     fails = _failures(events, s.kinds, s.frameworks)
     ev = evaluate_backtest(bt, events, s, model_names=names, groups=groups, failures=fails)
     if "oracle" in ev:
         ev["oracle"]["note"] = "true probabilities from the synthetic generator, on the same rows"
     out = {"label": describe(s), "settings": s.as_dict(), **ev}
+    if recal:
+        out["recalibration"] = recal
     pred = target_rows(bt, s.target, s)
     return EvaluationRun(out, pred, to_long(bt, names, groups), fails)
 

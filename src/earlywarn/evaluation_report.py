@@ -273,6 +273,35 @@ def _paired_html(evaluation: dict[str, Any]) -> str:
     )
 
 
+def _held_out_html(evaluation: dict[str, Any]) -> str:
+    """The held-out origins, scored once for the chosen settings (earlywarn.protocol)."""
+    from earlywarn.protocol import beats_best_baseline
+
+    block = evaluation.get("held_out")
+    if not block:
+        return ""
+    e = html.escape
+    chosen = evaluation.get("chosen_model", {}).get("kind", "")
+    target = evaluation.get("target", "")
+    v = beats_best_baseline(block, chosen, target)
+    pub = block.get("published_list", {}).get(chosen, {})
+    caught = pub.get("share_of_failures_caught")
+    caught_txt = ""
+    if caught and caught.get("value") is not None:
+        caught_txt = (
+            f" Its published lists caught {100 * caught['value']:.0f}% of the "
+            f"{pub.get('n_failures')} failures (chance {100 * caught['chance']:.0f}%)."
+        )
+    diff = f" (within-origin AUROC difference {_cell(v)})" if "value" in v else ""
+    return (
+        f"<h3>Held-out origins: {e(', '.join(block.get('origins', [])))}</h3><p>Scored once, "
+        f"after the settings and the model were chosen on the selection origins (settings "
+        f"hash {e(block.get('settings_hash', ''))}). On the held-out origins the published "
+        f"model ({e(chosen)}) {e(v['verdict'])} the best baseline "
+        f"({e(str(v.get('reference')))}){e(diff)}.{e(caught_txt)}</p>"
+    )
+
+
 def _unavailable_html(evaluation: dict[str, Any]) -> str:
     gone = evaluation.get("unavailable_baselines", {})
     if not gone:
@@ -351,6 +380,7 @@ def render_section(evaluation: dict[str, Any]) -> str:
 <p>{e(plain_summary(evaluation))}</p>
 {conditional_reasons}
 {_published_html(evaluation, k)}
+{_held_out_html(evaluation)}
 {_paired_html(evaluation)}
 {_unavailable_html(evaluation)}
 <h3>Ranking target: {e(str(lab.get("target", "")))} (all metrics, pooled, 95% intervals from

@@ -42,6 +42,7 @@ __all__ = ["MAX_SKIPPED_SHARE", "MIN_ORIGIN_EVENTS", "paired_differences", "publ
 
 MAX_SKIPPED_SHARE = 0.2  # an interval with more skipped resamples is flagged 'unstable'
 MIN_ORIGIN_EVENTS = 5  # an origin with fewer failures is flagged 'small'
+MIN_EVENTS = 5  # a share of fewer than 2 x this many units is flagged 'unstable'
 _FIGURES = ("share_inspected", "share_failing_of_inspected", "share_failing",
             "share_of_failures_caught")  # fmt: skip
 
@@ -104,16 +105,22 @@ def published_list(
             idx = sampler.draw(rng)
             boot[b] = _figures(q[idx], y[idx], ins[idx])
     out: dict[str, Any] = {}
+    # each share's denominator: flags, inspected flags, flags, failures
+    dens = (q.sum(), q @ ins, q.sum(), y.sum())
     for j, name in enumerate(_FIGURES):
         lo, hi = _percentile_interval(boot[:, j], level) if n_boot > 0 else (np.nan, np.nan)
         skipped = int(np.isnan(boot[:, j]).sum())
         out[name] = {
-            "value": point[j],
+            "value": float(point[j]),
             "lo": lo,
             "hi": hi,
-            "chance": chance[j],
+            "chance": float(chance[j]),
             "n_skipped": skipped,
-            "unstable": bool(n_boot > 0 and skipped > MAX_SKIPPED_SHARE * n_boot),
+            "denominator": float(dens[j]),
+            # a share of fewer than MIN_EVENTS * 2 units, or too many undefined resamples
+            "unstable": bool(
+                (n_boot > 0 and skipped > MAX_SKIPPED_SHARE * n_boot) or dens[j] < 2 * MIN_EVENTS
+            ),
         }
     out["n_flagged"] = float(q.sum())
     out["n_failures"] = int(y.sum())
@@ -129,8 +136,8 @@ def published_list(
                 "n": int(m.sum()),
                 "n_failures": n_fail,
                 "small": n_fail < MIN_ORIGIN_EVENTS,
-                **{name: f[i] for i, name in enumerate(_FIGURES)},
-                **{f"{name}_chance": c[i] for i, name in enumerate(_FIGURES)},
+                **{name: float(f[i]) for i, name in enumerate(_FIGURES)},
+                **{f"{name}_chance": float(c[i]) for i, name in enumerate(_FIGURES)},
             }
         )
     out["per_origin"] = per

@@ -996,19 +996,35 @@ def within_origin_scores(
     >>> within_origin_scores(y, np.array([.2, .2, .8, .8]), np.ones(4), o)
     (0.5, 0.5)
     """
-    auc_num = auc_den = ap_num = ap_den = 0.0
-    for j in np.unique(origin_ids):
-        m = origin_ids == j
-        yj, wj = y[m], w[m]
-        pos = float(wj @ yj)
-        neg = float(wj.sum()) - pos
-        if pos <= 0 or neg <= 0:
-            continue
-        auc, _, ap = _ranking_scores(yj, p[m], wj)
-        auc_num += auc * pos * neg
-        auc_den += pos * neg
-        ap_num += ap * pos
-        ap_den += pos
+    if y.size == 0:
+        return _NAN, _NAN
+    # one sort by (origin, -p); tie groups of equal p within an origin
+    order = np.lexsort((-p, origin_ids))
+    o, ps, ys, ws = origin_ids[order], p[order], y[order], w[order]
+    new_o = np.concatenate(([True], o[1:] != o[:-1]))
+    new_g = new_o | np.concatenate(([True], ps[1:] != ps[:-1]))
+    g = np.cumsum(new_g) - 1
+    g_origin = o[new_g]
+    pos_g = np.bincount(g, weights=ws * ys)
+    neg_g = np.bincount(g, weights=ws * (1.0 - ys))
+    o_ids, o_of_g = np.unique(g_origin, return_inverse=True)
+    pos_o = np.bincount(o_of_g, weights=pos_g)
+    neg_o = np.bincount(o_of_g, weights=neg_g)
+    # cumulative counts within the origin, through each tie group (p descending)
+    start = np.concatenate(([True], g_origin[1:] != g_origin[:-1]))
+    cum_pos, cum_neg = np.cumsum(pos_g), np.cumsum(neg_g)
+    base = np.maximum.accumulate(np.where(start, np.arange(len(pos_g)), 0))
+    tp = cum_pos - (cum_pos - pos_g)[base]
+    fp = cum_neg - (cum_neg - neg_g)[base]
+    neg_below = neg_o[o_of_g] - fp  # negatives scored lower than the group, same origin
+    both = (pos_o > 0) & (neg_o > 0)
+    ok_g = both[o_of_g]
+    auc_num = float((pos_g * (neg_below + 0.5 * neg_g))[ok_g].sum())
+    auc_den = float((pos_o * neg_o)[both].sum())
+    flagged = tp + fp
+    prec = np.divide(tp, flagged, out=np.zeros_like(tp), where=flagged > 0)
+    ap_num = float((pos_g * prec)[ok_g].sum())
+    ap_den = float(pos_o[both].sum())
     return _ratio(auc_num, auc_den), _ratio(ap_num, ap_den)
 
 

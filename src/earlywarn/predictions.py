@@ -112,10 +112,10 @@ def to_long(
                 [None if v is None or v is pd.NA or v != v else str(v) for v in values],
                 dtype="string",
             )
-    order = {"model": 0, "baseline": 1, "oracle": 2}
+    order = {n: i for i, n in enumerate(dict.fromkeys(bt["model"]))}  # the backtest's order
     return (
-        out.assign(_k=out["kind"].map(order))
-        .sort_values(["_k", "model", "target", "origin", "council_code"], kind="stable")
+        out.assign(_k=out["model"].map(order))
+        .sort_values(["_k", "target", "origin", "council_code"], kind="stable")
         .drop(columns="_k")
         .reset_index(drop=True)
     )
@@ -194,13 +194,16 @@ def settings_from_dict(d: dict[str, Any]) -> Any:
     return EvaluationSettings(**kw)
 
 
-def recompute_evaluation(out_dir: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def recompute_evaluation(
+    out_dir: Any, held_out: bool = False
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(saved, recomputed)``: a cycle folder's evaluation.json and the same figures
     recomputed from its ``backtest_predictions.parquet`` and ``backtest_failures.parquet``.
 
     Every key of ``recomputed`` is also in ``saved`` with the same value (up to JSON
     rounding); the cycle adds only bookkeeping keys (origins, label words, the chosen
-    model, the export stamp).
+    model, the export stamp). ``held_out=True``: the ``held_out`` block, from
+    ``backtest_predictions_held_out.parquet``.
     """
     import json
     from pathlib import Path
@@ -209,9 +212,16 @@ def recompute_evaluation(out_dir: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
     out = Path(out_dir)
     saved = json.loads((out / "evaluation.json").read_text(encoding="utf-8"))
-    long = pd.read_parquet(out / PREDICTIONS_FILE)
-    fails = pd.read_parquet(out / "backtest_failures.parquet")
-    ev = evaluation_from_predictions(long, fails, settings_from_dict(saved["settings"]))
+    settings = settings_from_dict(saved["settings"])
+    suffix = "_held_out" if held_out else ""
+    long = pd.read_parquet(out / PREDICTIONS_FILE.replace(".parquet", f"{suffix}.parquet"))
+    fails = pd.read_parquet(out / f"backtest_failures{suffix}.parquet")
+    ev = evaluation_from_predictions(long, fails, settings)
+    if held_out:
+        from earlywarn.protocol import HELD_OUT_KEYS
+
+        saved = saved["held_out"]
+        ev = {k: ev[k] for k in HELD_OUT_KEYS if k in ev}
     if "oracle" in ev and "oracle" in saved:
         ev["oracle"]["note"] = saved["oracle"].get("note")
     return saved, json.loads(json.dumps(to_jsonable(ev), sort_keys=True))

@@ -58,6 +58,7 @@ def publish_files(
     predictions: pd.DataFrame | None = None,
     research: dict[str, str] | None = None,
     backtest: Any = None,
+    held_out: Any = None,
 ) -> Publication:
     """Score, explain, band and render the list of ``score_origin`` (module notes)."""
     from earlywarn.cycle import (
@@ -139,6 +140,8 @@ def publish_files(
     # the out-of-time predictions (cycle only: `score` does not backtest), pseudonymised
     # with the same names as the list
     saved = {} if backtest is None else _saved_predictions(backtest, risk_list, rep.pseudonymise)
+    if held_out is not None:  # the held-out origins' predictions, scored once
+        saved.update(_saved_predictions(held_out, risk_list, rep.pseudonymise, "_held_out"))
     risk_list, expl, history, peers = _published_view(
         risk_list, expl, X, feats.peer_median, rep.pseudonymise
     )

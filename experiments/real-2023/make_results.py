@@ -1,0 +1,43 @@
+"""Regenerate RESULTS.md from the three real-2023 cycle output folders (no hand-typed
+figures; see earlywarn.results_md). The folders are CONFIDENTIAL (named councils) and live
+outside the repository; RESULTS.md names no council.
+
+    export MLFLOW_TRACKING_URI=sqlite:////tmp/ew/mlflow.db MLFLOW_DISABLE_TELEMETRY=true
+    for c in cycle cycle-joint cycle-new-failures; do
+        earlywarn cycle experiments/real-2023/$c.toml --out /tmp/ew/$c; done
+    .venv/bin/python experiments/real-2023/make_results.py /tmp/ew/cycle /tmp/ew/cycle-joint \\
+        /tmp/ew/cycle-new-failures
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from earlywarn.results_md import render_results
+
+HERE = Path(__file__).resolve().parent
+COMMANDS = """export MLFLOW_TRACKING_URI=sqlite:////tmp/ew/mlflow.db MLFLOW_DISABLE_TELEMETRY=true
+for c in cycle cycle-joint cycle-new-failures; do
+    earlywarn cycle experiments/real-2023/$c.toml --out /tmp/ew/$c; done
+.venv/bin/python experiments/real-2023/make_results.py /tmp/ew/cycle /tmp/ew/cycle-joint \\
+    /tmp/ew/cycle-new-failures"""
+
+
+def main(folders: list[str]) -> None:
+    if not folders:
+        sys.exit("usage: make_results.py OUT_DIR [OUT_DIR ...] (cycle output folders)")
+    for f in folders:
+        if not (Path(f) / "evaluation.json").is_file():
+            sys.exit(f"{Path(f).resolve()}: no evaluation.json (expected a cycle output folder)")
+    text = render_results(
+        folders,
+        "Real-data cycles, as of 31 March 2023: backtest summary (no council named)",
+        COMMANDS,
+    )
+    (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
+    print(f"wrote {HERE / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

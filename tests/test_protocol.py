@@ -1,0 +1,73 @@
+"""The protocol: settings chosen on selection origins, held-out origins scored once with
+the settings hash recorded, and the held-out figures recomputed from their predictions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from earlywarn.config import parse_config
+from earlywarn.cycle import run_cycle
+from earlywarn.predictions import recompute_evaluation
+from earlywarn.protocol import beats_best_baseline, settings_hash
+
+
+@pytest.fixture(scope="module")
+def protocol_cycle(tmp_path_factory, small_config_dict):
+    base = tmp_path_factory.mktemp("protocol")
+    raw = {
+        **small_config_dict,
+        "cycle": "protocol",
+        "models": {"kinds": ["logit"]},
+        "evaluate": {
+            "k": 8,
+            "n_boot": 30,
+            "selection_origins": ["2014-03-31", "2015-03-31", "2016-03-31"],
+            "held_out_origins": ["2017-03-31", "2018-03-31"],
+        },
+        "report": {"interval_boot": 0},
+    }
+    cfg = parse_config(raw)
+    uri = f"sqlite:///{base / 'mlflow.db'}"
+    return cfg, run_cycle(cfg, out_dir=base / "out", tracking_uri=uri), uri
+
+
+def test_selection_and_held_out_origins_are_kept_apart(protocol_cycle):
+    cfg, result, uri = protocol_cycle
+    ev = json.loads((result.out_dir / "evaluation.json").read_text())
+    assert ev["test_origins"] == ["2014-03-31", "2015-03-31", "2016-03-31"]
+    held = ev["held_out"]
+    assert held["origins"] == ["2017-03-31", "2018-03-31"]
+    assert held["settings_hash"] == settings_hash(cfg)
+    verdict = beats_best_baseline(held, "logit", ev["target"])
+    assert verdict["verdict"] in ("beats", "is worse than", "is not shown to beat")
+    saved, again = recompute_evaluation(result.out_dir, held_out=True)
+    for key, value in again.items():
+        assert saved[key] == value, key
+    import mlflow
+
+    run = mlflow.MlflowClient(uri).get_run(result.run_info["parent_run_id"])
+    assert run.data.tags["earlywarn.held_out_hash"] == settings_hash(cfg)
+    assert "Held-out origins" in (result.out_dir / "report.html").read_text()
+
+
+def test_the_settings_hash_follows_the_settings_not_the_name():
+    a = parse_config({"cycle": "a", "as_of": "2023-03-31"})
+    b = parse_config({"cycle": "b", "as_of": "2023-03-31", "report": {"top_n": 5}})
+    c = parse_config({"cycle": "a", "as_of": "2023-03-31", "evaluate": {"k": 10}})
+    assert settings_hash(a) == settings_hash(b) != settings_hash(c)
+
+
+def test_results_md_is_rendered_from_the_outputs_alone(protocol_cycle):
+    from earlywarn.results_md import render_results
+
+    _, result, _ = protocol_cycle
+    text = render_results([result.out_dir], "Results")
+    ev = json.loads((result.out_dir / "evaluation.json").read_text())
+    assert "**Does any model beat the best baseline on the held-out origins?**" in text
+    assert ev["held_out"]["settings_hash"] in text
+    within = ev["models"]["logit"]["pooled"]["auroc_within_origin"]["value"]
+    assert f"{within:.3f}" in text  # figures come from evaluation.json
+    for code in result.risk_list["council_code"]:
+        assert code not in text
