@@ -186,6 +186,7 @@ def run_cycle(
     data : tuple, optional
         Pre-loaded ``(tables, true_risk, input_hashes)`` (for notebooks and tests).
     """
+    step("loading scikit-learn, SHAP and MLflow")
     from earlywarn.evaluation import (
         EvaluationSettings,
         final_training,

@@ -60,7 +60,7 @@ def score_registered(
         _publication_record,
         _risk_list_csv,
     )
-    from earlywarn.tracking import Tracker, git_state
+    from earlywarn.tracking import Tracker, default_log_outputs, git_state
 
     out = Path(out_dir) if out_dir else io.default_out_dir(f"{cfg.cycle}-score")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -98,7 +98,12 @@ def score_registered(
             from earlywarn.pseudonymise import check_no_identifiers
 
             check_no_identifiers(files, tables.councils)
-        tracker.log_text(csv_text, "risk_list.csv")
+        if cfg.report.pseudonymise or (
+            default_log_outputs(uri)
+            if cfg.tracking.log_outputs is None
+            else cfg.tracking.log_outputs
+        ):  # a named list goes into the store only with tracking.log_outputs
+            tracker.log_text(csv_text, "risk_list.csv")
         tracker.record_publication(_publication_record("score", run_info, csv_text, out))
     return ScoreResult(io.write_output_folder(out, files), risk_list, run_info)
 
