@@ -402,7 +402,7 @@ def run_cycle(
             )
             scores = scores.join(interval, on="council_code")
             timings["interval"] = time.perf_counter() - t1
-            step("writing the risk list, report and MLflow artefacts")
+            step("building the risk list and the report (a section per council in the top k)")
             rep = cfg.report
             risk_list = build_banded_risk_list(scores, expl, tables.observations, score_origin, rep)
             # what is published: with report.pseudonymise, councils only as "Council 001"..
@@ -463,6 +463,7 @@ def run_cycle(
                 from earlywarn.pseudonymise import check_no_identifiers
 
                 check_no_identifiers(files, tables.councils)
+            step("logging to MLflow and writing the output folder")
             if log_outputs or rep.pseudonymise:  # named-council artefacts: see log_outputs
                 tracker.log_text(csv_text, "risk_list.csv")
                 tracker.log_text(reasons_json, "reasons.json")
