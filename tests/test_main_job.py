@@ -248,3 +248,25 @@ def test_makefile_works_from_another_folder(tmp_path, how):
     assert f"{ROOT}/.venv/bin/earlywarn demo" in r.stdout
     assert f"cd {ROOT} && {ROOT}/.venv/bin/python -m pytest" in r.stdout
     assert not list(tmp_path.iterdir())
+
+
+def test_real_dir_reads_a_rebuilt_panel(tmp_path):
+    """`[data] real_dir` (relative to the config) reads a panel written by `data build --out`."""
+    from earlywarn.config import parse_config
+    from earlywarn.cycle import load_cycle_data
+    from earlywarn.sources.bundle import BUNDLE_FILES
+
+    rebuilt = tmp_path / "rebuilt"
+    rebuilt.mkdir()
+    for name in BUNDLE_FILES:
+        shutil.copy(ROOT / "src" / "earlywarn" / "data" / "real" / name, rebuilt / name)
+    raw = {"cycle": "r", "as_of": "2023-03-31", "data": {"source": "bundled:real"}}
+    raw["data"]["real_dir"] = "rebuilt"
+    cfg = parse_config(raw, path=str(tmp_path / "c.toml"))
+    tables, true_risk, hashes = load_cycle_data(cfg)
+    assert true_risk is None and len(tables.events) > 100
+    assert tables.sources["events"] == str(rebuilt.resolve() / "events.parquet")
+    assert str(rebuilt.resolve()) in hashes["bundled"]
+    (rebuilt / "events.parquet").unlink()
+    with pytest.raises(UserInputError, match=f"{rebuilt.resolve()}/events.parquet: file not found"):
+        load_cycle_data(cfg)
