@@ -37,6 +37,7 @@ lint: $(STAMP)
 	cd $(ROOT) && $(BIN)/ruff format src tests benchmarks
 
 bench: $(STAMP)
+	cd $(ROOT) && $(BIN)/python benchmarks/bench_help.py
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_cycle.py
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_features.py
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_models.py

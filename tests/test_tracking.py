@@ -83,7 +83,7 @@ def mlflow_server(tmp_path_factory):
         stderr=open(base / "server.log", "w"),
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a loaded 2-core machine can take minutes
     try:
         while True:
             try:

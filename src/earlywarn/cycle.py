@@ -185,6 +185,7 @@ def run_cycle(
     data : tuple, optional
         Pre-loaded ``(tables, true_risk, input_hashes)`` (for notebooks and tests).
     """
+    step("loading scikit-learn, SHAP and MLflow")
     from earlywarn.evaluation import (
         EvaluationSettings,
         evaluate_and_keep,
@@ -447,6 +448,7 @@ def run_cycle(
                 from earlywarn.pseudonymise import check_no_identifiers
 
                 check_no_identifiers(files, tables.councils)
+            step("logging to MLflow and writing the output folder")
             if log_outputs or rep.pseudonymise:  # named-council artefacts: see log_outputs
                 tracker.log_text(csv_text, "risk_list.csv")
                 tracker.log_text(reasons_json, "reasons.json")

@@ -5,7 +5,8 @@ reporting). The CLI wraps a command in :func:`reporting`:
 
 - on a terminal, a live list of stages (rich), each with its elapsed time;
 - when output is not a terminal (piped, CI, a log file), one plain line per stage on
-  stderr: ``[  12.3 s] backtest: 3 models and 4 baselines over 8 origins``;
+  stdout, beside the command's summary: ``[  12.3 s] backtest: 3 models ...`` (stderr
+  keeps only warnings and the one line of an error);
 - quiet (``-q``): nothing.
 
 Example
@@ -106,8 +107,10 @@ def reporting(title: str, mode: str = "lines", stream: TextIO | None = None) -> 
     if mode == "quiet":
         yield
         return
-    s = stream or sys.stderr
-    reporter = _Terminal(title, s) if mode == "terminal" else _Lines(title, s)
+    if mode == "terminal":
+        reporter: Any = _Terminal(title, stream or sys.stderr)
+    else:
+        reporter = _Lines(title, stream or sys.stdout)
     token = _current.set(reporter)
     ok = False
     try:

@@ -67,7 +67,7 @@ def score_registered(
     from earlywarn.models import make_model
     from earlywarn.preflight import check_output_location
     from earlywarn.publication import publish_files
-    from earlywarn.tracking import Tracker, git_state
+    from earlywarn.tracking import Tracker, default_log_outputs, git_state
 
     out = Path(out_dir) if out_dir else io.default_out_dir(f"{cfg.cycle}-score")
     check_output_location(out)
@@ -126,8 +126,13 @@ def score_registered(
 
             check_no_identifiers(files, tables.councils)
         csv_text = files["risk_list.csv"]
-        tracker.log_text(csv_text, "risk_list.csv")
-        tracker.log_text(files["reasons.json"], "reasons.json")
+        if cfg.report.pseudonymise or (
+            default_log_outputs(uri)
+            if cfg.tracking.log_outputs is None
+            else cfg.tracking.log_outputs
+        ):  # a named list goes into the store only with tracking.log_outputs
+            tracker.log_text(csv_text, "risk_list.csv")
+            tracker.log_text(files["reasons.json"], "reasons.json")
         tracker.record_publication(_publication_record("score", run_info, csv_text, out))
     run_info = json.loads(files["run.json"])
     return ScoreResult(io.write_output_folder(out, files), pub.risk_list, run_info)
