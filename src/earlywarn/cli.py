@@ -360,6 +360,13 @@ def main(args: list[str] | None = None) -> None:
     A mistake in the command's arguments (an unknown option, a missing value, a word where
     a number is expected) is one line and exit 2, like every other user mistake.
     """
+    import signal
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # runs end as FAILED, nothing half-published
+
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         rc = app(args=args, prog_name="earlywarn", standalone_mode=False)
     except typer.Abort:

@@ -333,7 +333,8 @@ def run_cycle(
             )
             model_uri = tracker.log_model(model, Xtr)
             research = tracker.log_research_tables(model)  # hazard: coefficients.csv
-            registry = tracker.register_champion(
+            # the alias moves only once the published folder is complete (below)
+            registry = tracker.register_version(
                 model_uri,
                 cfg.tracking.registry_name or cfg.tracking.experiment,
                 {"cycle": cfg.cycle, "kind": chosen, "score_origin": str(score_origin.date())},
@@ -427,8 +428,11 @@ def run_cycle(
             tracker.log_text(html_text, "report.html")
             tracker.log_metrics({"n_scored": len(risk_list)})
         tracker.log_dict(_jsonable(evaluation), "evaluation.json")
+        # publish: the folder is built beside its place and renamed when complete; only then
+        # does the store record the publication and the champion alias move to this model
+        out = io.write_output_folder(out, files)
+        tracker.promote_champion(registry)
         tracker.record_publication(_publication_record("cycle", run_info, csv_text, out))
-    out = io.write_output_folder(out, files)
     timings["mlflow_logging"] = tracker.logging_seconds
     timings["total"] = time.perf_counter() - t0
     return CycleResult(

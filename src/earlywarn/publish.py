@@ -99,8 +99,9 @@ def score_registered(
 
             check_no_identifiers(files, tables.councils)
         tracker.log_text(csv_text, "risk_list.csv")
+        out = io.write_output_folder(out, files)  # complete before it is recorded
         tracker.record_publication(_publication_record("score", run_info, csv_text, out))
-    return ScoreResult(io.write_output_folder(out, files), risk_list, run_info)
+    return ScoreResult(out, risk_list, run_info)
 
 
 @dataclass
