@@ -181,6 +181,14 @@ def run_cycle(
     data : tuple, optional
         Pre-loaded ``(tables, true_risk, input_hashes)`` (for notebooks and tests).
     """
+    # before any work or heavy import: the output folder can be made, the tracking store
+    # answers, names and hyperparameters are legal (earlywarn.preflight)
+    from earlywarn.preflight import check_k_within, preflight_cycle
+    from earlywarn.tracking import resolve_tracking_uri
+
+    out = Path(out_dir) if out_dir else io.default_out_dir(cfg.cycle)
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
+    preflight_cycle(cfg, out, uri)
     from earlywarn.evaluation import (
         EvaluationSettings,
         final_training,
@@ -197,17 +205,10 @@ def run_cycle(
         render_report,
         render_risk_list_xlsx,
     )
-    from earlywarn.tracking import Tracker, git_state, package_versions, resolve_tracking_uri
+    from earlywarn.tracking import Tracker, git_state, package_versions
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    out = Path(out_dir) if out_dir else io.default_out_dir(cfg.cycle)
-    # before any work: the output folder can be made, the tracking store answers, names
-    # and hyperparameters are legal (earlywarn.preflight)
-    from earlywarn.preflight import check_k_within, preflight_cycle
-
-    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
-    preflight_cycle(cfg, out, uri)
     h = cfg.horizon_months
     as_of = cfg.as_of_date
     censoring = cfg.labels.censoring
@@ -245,6 +246,7 @@ def run_cycle(
             "training windows before it (add years of data or lower evaluate.min_train_origins)"
         )
     score_origin = max(origins)
+    _check_two_classes(cfg, X, tables.events, origins, as_of)
     tracker = Tracker(uri, cfg.tracking.experiment)
     settings = EvaluationSettings.from_config(cfg)
     evaluation: dict[str, Any] = {
@@ -444,6 +446,24 @@ def run_cycle(
         pd.concat(preds, ignore_index=True),
         timings,
     )
+
+
+def _check_two_classes(cfg: CycleConfig, X: pd.DataFrame, events: pd.DataFrame, origins, as_of):
+    """The labels give both failures and non-failures to learn from (before any MLflow write)."""
+    from earlywarn.labels import make_labels
+
+    h = cfg.horizon_months
+    train = pd.DatetimeIndex([o for o in origins if o + pd.DateOffset(months=h) <= as_of])
+    rows = X.index[X.index.get_level_values("origin").isin(train)]
+    lab = make_labels(events, rows, h, cfg.labels.events, known_at=as_of)["label"]
+    n_pos = int(lab.sum())
+    if n_pos == 0 or n_pos == len(lab):
+        what = "no" if n_pos == 0 else "only"
+        raise UserInputError(
+            f"{cfg.path or 'config'}: labels.events {list(cfg.labels.events)} gives {what} "
+            f"failures in the {len(lab)} training rows before as_of {as_of.date()} (expected "
+            "both failures and non-failures: choose other events or more years of data)"
+        )
 
 
 def _confidential() -> str:
