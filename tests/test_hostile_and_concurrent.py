@@ -80,6 +80,13 @@ def _cycle(tmp_path, tiny_world, names, pseudonymise):
 @pytest.mark.slow
 def test_hostile_names_cycle_as_fast_as_plain(tmp_path, tiny_world):
     """Measured here: the named and the pseudonymised hostile cycles against the plain one."""
+    import mlflow  # noqa: F401
+    import shap  # noqa: F401
+
+    import earlywarn.evaluation
+    import earlywarn.explain
+    import earlywarn.report  # noqa: F401
+
     plain, t_plain = _cycle(tmp_path / "plain", tiny_world, None, pseudonymise=True)
     names = _hostile_names(len(tiny_world.tables.councils))
     pseudo, t_pseudo = _cycle(tmp_path / "hostile-p", tiny_world, names, pseudonymise=True)

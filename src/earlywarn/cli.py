@@ -135,8 +135,8 @@ def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> None:
         a = m["pooled"]["auroc"]
         ap = m["pooled"]["average_precision"]
         _say(
-            f"  {name:<12} pooled out-of-time AUROC {a['value']:.3f} "
-            f"[{a['lo']:.3f}, {a['hi']:.3f}]  AP {ap['value']:.3f}"
+            f"  {name:<12} pooled out-of-time AUROC {_num(a.get('value'))} "
+            f"[{_num(a.get('lo'))}, {_num(a.get('hi'))}]  AP {_num(ap.get('value'))}"
         )
     _say(
         f"  published model: {ev['chosen_model']['kind']}; "
@@ -145,6 +145,11 @@ def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> None:
     reg = result.run_info.get("registered_model") or {}
     if reg:
         _say(f"  registered as {reg['name']} version {reg['version']} (alias champion)")
+
+
+def _num(v: Any) -> str:
+    """A metric for the summary: 3 decimals, or n/a (no bootstrap, a single class)."""
+    return "n/a" if v is None or v != v else f"{v:.3f}"
 
 
 @app.command()
@@ -376,7 +381,14 @@ def main(args: list[str] | None = None) -> None:
         # click's exceptions (vendored by recent typer as typer._click): found by class name
         kinds = {c.__name__ for c in type(err).__mro__}
         if "ClickException" not in kinds:
-            raise
+            if _state["debug"]:
+                raise
+            typer.echo(
+                f"earlywarn: internal error: {type(err).__name__}: "
+                f"{' '.join(str(err).split())} (rerun with --debug)",
+                err=True,
+            )
+            sys.exit(1)
         if "NoArgsIsHelpError" in kinds:
             err.show()
             sys.exit(2)
