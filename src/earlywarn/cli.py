@@ -156,8 +156,8 @@ def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> Any:
         a = m["pooled"]["auroc"]
         ap = m["pooled"]["average_precision"]
         _say(
-            f"  {name:<12} pooled out-of-time AUROC {a['value']:.3f} "
-            f"[{a['lo']:.3f}, {a['hi']:.3f}]  AP {ap['value']:.3f}"
+            f"  {name:<12} pooled out-of-time AUROC {_num(a.get('value'))} "
+            f"[{_num(a.get('lo'))}, {_num(a.get('hi'))}]  AP {_num(ap.get('value'))}"
         )
     _say(
         f"  published model: {ev['chosen_model']['kind']}; "
@@ -167,6 +167,11 @@ def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> Any:
     if reg:
         _say(f"  registered as {reg['name']} version {reg['version']} (alias champion)")
     return result
+
+
+def _num(v: Any) -> str:
+    """A metric for the summary: 3 decimals, or n/a (no bootstrap, a single class)."""
+    return "n/a" if v is None or v != v else f"{v:.3f}"
 
 
 @app.command()
@@ -441,6 +446,13 @@ def main(args: list[str] | None = None) -> None:
     A mistake in the command's arguments (an unknown option, a missing value, a word where
     a number is expected) is one line and exit 2, like every other user mistake.
     """
+    import signal
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # runs end as FAILED, nothing half-published
+
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         rc = app(args=args, prog_name="earlywarn", standalone_mode=False)
     except typer.Abort:
@@ -450,7 +462,14 @@ def main(args: list[str] | None = None) -> None:
         # click's exceptions (vendored by recent typer as typer._click): found by class name
         kinds = {c.__name__ for c in type(err).__mro__}
         if "ClickException" not in kinds:
-            raise
+            if _state["debug"]:
+                raise
+            typer.echo(
+                f"earlywarn: internal error: {type(err).__name__}: "
+                f"{' '.join(str(err).split())} (rerun with --debug)",
+                err=True,
+            )
+            sys.exit(1)
         if "NoArgsIsHelpError" in kinds:
             err.show()
             sys.exit(2)

@@ -185,6 +185,14 @@ def run_cycle(
     data : tuple, optional
         Pre-loaded ``(tables, true_risk, input_hashes)`` (for notebooks and tests).
     """
+    # before any work or heavy import: the output folder can be made, the tracking store
+    # answers, names and hyperparameters are legal (earlywarn.preflight)
+    from earlywarn.preflight import check_k_within, preflight_cycle
+    from earlywarn.tracking import resolve_tracking_uri
+
+    out = Path(out_dir) if out_dir else io.default_out_dir(cfg.cycle)
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
+    preflight_cycle(cfg, out, uri)
     step("loading scikit-learn, SHAP and MLflow")
     from earlywarn.evaluation import (
         EvaluationSettings,
@@ -198,19 +206,11 @@ def run_cycle(
         default_log_outputs,
         git_state,
         package_versions,
-        resolve_tracking_uri,
         version_description,
     )
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    out = Path(out_dir) if out_dir else io.default_out_dir(cfg.cycle)
-    # before any work: the output folder can be made, the tracking store answers, names
-    # and hyperparameters are legal (earlywarn.preflight)
-    from earlywarn.preflight import check_k_within, preflight_cycle
-
-    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
-    preflight_cycle(cfg, out, uri)
     h = cfg.horizon_months
     as_of = cfg.as_of_date
     censoring = cfg.labels.censoring
@@ -256,6 +256,7 @@ def run_cycle(
             "training windows before it (add years of data or lower evaluate.min_train_origins)"
         )
     score_origin = max(origins)
+    _check_two_classes(cfg, X, tables.events, origins, as_of)
     tracker = Tracker(uri, cfg.tracking.experiment)
     log_outputs = (
         default_log_outputs(uri) if cfg.tracking.log_outputs is None else cfg.tracking.log_outputs
@@ -376,7 +377,8 @@ def run_cycle(
             model_uri = tracker.log_model(model, Xtr)
             research = tracker.log_research_tables(model)  # hazard: coefficients.csv
             card = {"cycle": cfg.cycle, "as_of": str(as_of.date()), "horizon": cfg.horizon}
-            registry = tracker.register_champion(
+            # the alias moves only once the published folder is complete (below)
+            registry = tracker.register_version(
                 model_uri,
                 cfg.tracking.registry_name or cfg.tracking.experiment,
                 {"cycle": cfg.cycle, "kind": chosen, "score_origin": str(score_origin.date())},
@@ -457,8 +459,11 @@ def run_cycle(
         tracker.log_dict(_jsonable(evaluation), "evaluation.json")
         for name, content in saved.items():  # the out-of-time predictions, in the parent run
             tracker.log_bytes(content, name)
+        # publish: the folder is built beside its place and renamed when complete; only then
+        # does the store record the publication and the champion alias move to this model
+        out = io.write_output_folder(out, files)
+        tracker.promote_champion(registry)
         tracker.record_publication(_publication_record("cycle", run_info, csv_text, out))
-    out = io.write_output_folder(out, files)
     timings["mlflow_logging"] = tracker.logging_seconds
     timings["total"] = time.perf_counter() - t0
     return CycleResult(
@@ -488,6 +493,24 @@ def missing_family_warnings(cfg: CycleConfig, specs: dict[str, Any]) -> list[str
         for fam in cfg.features.families
         if fam not in built
     ]
+
+
+def _check_two_classes(cfg: CycleConfig, X: pd.DataFrame, events: pd.DataFrame, origins, as_of):
+    """The labels give both failures and non-failures to learn from (before any MLflow write)."""
+    from earlywarn.labels import make_labels
+
+    h = cfg.horizon_months
+    train = pd.DatetimeIndex([o for o in origins if o + pd.DateOffset(months=h) <= as_of])
+    rows = X.index[X.index.get_level_values("origin").isin(train)]
+    lab = make_labels(events, rows, h, cfg.labels.events, known_at=as_of)["label"]
+    n_pos = int(lab.sum())
+    if n_pos == 0 or n_pos == len(lab):
+        what = "no" if n_pos == 0 else "only"
+        raise UserInputError(
+            f"{cfg.path or 'config'}: labels.events {list(cfg.labels.events)} gives {what} "
+            f"failures in the {len(lab)} training rows before as_of {as_of.date()} (expected "
+            "both failures and non-failures: choose other events or more years of data)"
+        )
 
 
 def _confidential() -> str:

@@ -247,23 +247,41 @@ def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> P
 
 
 def write_data_files(out_dir: str | Path, files: dict[str, bytes | str]) -> Path:
-    """Write public data files (e.g. the bundled real panel) into ``out_dir``.
+    """Replace the data folder ``out_dir`` by one holding exactly ``files``, atomically.
 
-    Each file is written to a temporary name and renamed over the old one, so a reader
-    never sees half a file. Unlike :func:`write_output_folder` this replaces existing
-    files: it is for rebuilt public data, never for confidential outputs.
+    The new folder is built beside the old one (``.<name>.building-*``) and swapped in with
+    two renames, so a reader (or a killed build) sees the old bundle or the new one, never
+    a mix. Unlike :func:`write_output_folder` this replaces an existing folder: it is for
+    rebuilt public data, never for confidential outputs. Files in the old folder that the
+    build does not write (e.g. a README) are carried over unchanged.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out)
-        try:
-            with os.fdopen(fd, "wb") as f:
+    out = Path(out_dir).expanduser().resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    try:
+        os.chmod(tmp, 0o755)
+        if out.is_dir():  # keep what the build does not produce (documentation, licences)
+            for p in out.iterdir():
+                if p.is_file() and p.name not in files and not p.name.startswith("."):
+                    shutil.copy2(p, tmp / p.name)
+        for name, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            with open(tmp / name, "wb") as f:
                 f.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, out / name)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp / name, 0o644)
+        if out.exists():
+            os.rename(out, old)
+        try:
+            os.rename(tmp, out)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            if old.exists() and not out.exists():
+                os.rename(old, out)  # put the old bundle back
             raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
     return out

@@ -258,8 +258,8 @@ def preflight_cycle(cfg: Any, out: str | Path | None, uri: str) -> None:
     registry = cfg.tracking.registry_name or cfg.tracking.experiment
     key = "tracking.registry_name" if cfg.tracking.registry_name else "tracking.experiment"
     check_registry_name(registry, where, key)
-    check_model_params(cfg, where)
     if out is not None:
         check_output_location(out)
     timeout = getattr(cfg.tracking, "connect_timeout", DEFAULT_CONNECT_TIMEOUT)
     check_tracking_store(uri, timeout)
+    check_model_params(cfg, where)  # last: imports scikit-learn

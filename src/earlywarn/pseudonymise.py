@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -98,21 +97,41 @@ def _texts(name: str, content: str | bytes) -> Iterable[tuple[str, str]]:
     yield name, data.decode("utf-8", "replace")
 
 
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _count_whole(text: str, name: str) -> int:
+    """Occurrences of ``name`` in ``text`` not inside a longer word (``str.find``: linear in
+    the text, whatever the name holds — markup, RTL marks, 10,000 characters)."""
+    n, start = 0, 0
+    head, tail = _is_word(name[0]), _is_word(name[-1])
+    while (i := text.find(name, start)) >= 0:
+        j = i + len(name)
+        before_ok = not head or i == 0 or not _is_word(text[i - 1])
+        after_ok = not tail or j == len(text) or not _is_word(text[j])
+        n += before_ok and after_ok
+        start = i + 1
+    return n
+
+
 def find_identifiers(files: Mapping[str, str | bytes], councils: pd.DataFrame) -> dict[str, int]:
     """Per file (``name`` or ``name!member`` inside a zip) the number of council codes and
-    names found (codes as substrings, names as whole words, case-sensitive)."""
-    codes = sorted({str(c) for c in councils["council_code"].dropna() if str(c)}, key=len)[::-1]
+    names found (codes as substrings, names as whole words, case-sensitive).
+
+    Plain substring search, not one big regular expression: compiling and running an
+    alternation of many long, hostile names took minutes.
+    """
+    codes = sorted({str(c) for c in councils["council_code"].dropna() if str(c)})
     names = []
     if "council_name" in councils:
-        names = sorted({str(n) for n in councils["council_name"].dropna() if str(n)}, key=len)
-    alts = [re.escape(c) for c in codes] + [rf"\b{re.escape(n)}\b" for n in names[::-1]]
-    if not alts:
+        names = sorted({str(n) for n in councils["council_name"].dropna() if str(n).strip()})
+    if not codes and not names:
         return {}
-    pattern = re.compile("|".join(alts))
     found = {}
     for name, content in files.items():
         for where, text in _texts(name, content):
-            n = len(pattern.findall(text))
+            n = sum(text.count(c) for c in codes) + sum(_count_whole(text, m) for m in names)
             if n:
                 found[where] = n
     return found

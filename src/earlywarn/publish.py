@@ -133,9 +133,10 @@ def score_registered(
         ):  # a named list goes into the store only with tracking.log_outputs
             tracker.log_text(csv_text, "risk_list.csv")
             tracker.log_text(files["reasons.json"], "reasons.json")
+        out = io.write_output_folder(out, files)  # complete before it is recorded
         tracker.record_publication(_publication_record("score", run_info, csv_text, out))
     run_info = json.loads(files["run.json"])
-    return ScoreResult(io.write_output_folder(out, files), pub.risk_list, run_info)
+    return ScoreResult(out, pub.risk_list, run_info)
 
 
 def _model_cycle(uri: str, model_run_id: str, cfg: CycleConfig) -> tuple[str, dict]:

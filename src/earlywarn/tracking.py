@@ -59,6 +59,7 @@ _TIMED = {
     "log_file",
     "log_bytes",
     "register_champion",
+    "register_version",
     "record_publication",
     "log_input_tables",
 }
@@ -192,20 +193,21 @@ class Tracker:
         self.uri = uri
         self.experiment_name = experiment
         mlflow.set_tracking_uri(uri)
-        exp = mlflow.get_experiment_by_name(experiment)
-        if exp is None:
-            artifact_location = None
-            if uri.startswith("sqlite:///"):
-                db = Path(uri.removeprefix("sqlite:///"))
-                artifact_location = (db.parent / "mlartifacts").resolve().as_uri()
-            try:
-                self.experiment_id = mlflow.create_experiment(
-                    experiment, artifact_location=artifact_location
-                )
-            except mlflow.exceptions.MlflowException:  # created meanwhile by another cycle
-                self.experiment_id = mlflow.get_experiment_by_name(experiment).experiment_id
-        else:
-            self.experiment_id = exp.experiment_id
+        with store_lock(uri):  # a new SQLite store's tables are created by one cycle only
+            exp = _retry_busy(mlflow.get_experiment_by_name, experiment)
+            if exp is None:
+                artifact_location = None
+                if uri.startswith("sqlite:///"):
+                    db = Path(uri.removeprefix("sqlite:///"))
+                    artifact_location = (db.parent / "mlartifacts").resolve().as_uri()
+                try:
+                    self.experiment_id = _retry_busy(
+                        mlflow.create_experiment, experiment, artifact_location=artifact_location
+                    )
+                except mlflow.exceptions.MlflowException:  # created meanwhile by another cycle
+                    self.experiment_id = mlflow.get_experiment_by_name(experiment).experiment_id
+            else:
+                self.experiment_id = exp.experiment_id
         self.run_ids: dict[str, str] = {}
         self.logging_seconds = 0.0  # time spent in MLflow calls (see the benchmark)
         self._timing = False
@@ -219,7 +221,7 @@ class Tracker:
                 self._timing = True
                 t0 = time.perf_counter()
                 try:
-                    return attr(*args, **kwargs)
+                    return _retry_busy(attr, *args, **kwargs) if outer else attr(*args, **kwargs)
                 finally:
                     if outer:
                         self._timing = False
@@ -234,8 +236,12 @@ class Tracker:
     ) -> Iterator[str]:
         """Start a (nested) run; yields its id. Starting and ending count as logging time."""
         t0 = time.perf_counter()
-        r = self.mlflow.start_run(
-            experiment_id=self.experiment_id, run_name=name, nested=nested, tags=tags or {}
+        r = _retry_busy(
+            self.mlflow.start_run,
+            experiment_id=self.experiment_id,
+            run_name=name,
+            nested=nested,
+            tags=tags or {},
         )
         self.run_ids[name] = r.info.run_id
         self.logging_seconds += time.perf_counter() - t0
@@ -245,7 +251,7 @@ class Tracker:
             status = "FINISHED"
         finally:
             t0 = time.perf_counter()
-            self.mlflow.end_run(status=status)
+            _retry_busy(self.mlflow.end_run, status=status)  # never leave a run RUNNING
             self.logging_seconds += time.perf_counter() - t0
 
     def log_params(self, params: dict[str, Any]) -> None:
@@ -375,8 +381,20 @@ class Tracker:
         description, shown in the MLflow registry.
 
         Returns ``{"name", "version", "previous_version", "model_uri"}`` where
-        ``model_uri`` is the alias-free ``models:/name/version``.
+        ``model_uri`` is the alias-free ``models:/name/version``. A cycle calls the two
+        halves separately (:meth:`register_version`, then :meth:`promote_champion` once its
+        published folder is complete), so the alias never points at a list that was not
+        published.
         """
+        reg = self.register_version(model_uri, name, tags, description)
+        self.promote_champion(reg)
+        return reg
+
+    def register_version(
+        self, model_uri: str, name: str, tags: dict[str, str], description: str = ""
+    ) -> dict:
+        """Register a new version of ``name`` (with ``description``) without moving any
+        alias (see :meth:`register_champion` for the returned dict)."""
         client = self.mlflow.MlflowClient(tracking_uri=self.uri)
         previous = None
         try:
@@ -391,16 +409,21 @@ class Tracker:
         with contextlib.nullcontext() if chatty else contextlib.redirect_stderr(io.StringIO()):
             mv = self.mlflow.register_model(model_uri, name, tags=tags)
         if description:
-            client.update_model_version(name, mv.version, description=description)
-        if previous is not None and str(previous) != str(mv.version):
-            client.set_registered_model_alias(name, ALIAS_PREVIOUS, previous)
-        client.set_registered_model_alias(name, ALIAS_CHAMPION, mv.version)
+            _retry_busy(client.update_model_version, name, mv.version, description=description)
         return {
             "name": name,
             "version": str(mv.version),
             "previous_version": None if previous is None else str(previous),
             "model_uri": f"models:/{name}/{mv.version}",
         }
+
+    def promote_champion(self, reg: dict) -> None:
+        """Point ``champion`` at ``reg``'s version, ``previous`` at the champion it replaces."""
+        client = self.mlflow.MlflowClient(tracking_uri=self.uri)
+        name, version, previous = reg["name"], reg["version"], reg.get("previous_version")
+        if previous is not None and str(previous) != str(version):
+            _retry_busy(client.set_registered_model_alias, name, ALIAS_PREVIOUS, previous)
+        _retry_busy(client.set_registered_model_alias, name, ALIAS_CHAMPION, version)
 
     def log_research_tables(self, model: Any) -> dict[str, str]:
         """Log model-specific research output; return it as ``{file name: text}``.
@@ -445,6 +468,51 @@ class Tracker:
             p = Path(d) / name
             p.write_bytes(content)
             self.mlflow.log_artifact(str(p))
+
+
+#: Waits (seconds) between attempts when another cycle holds the SQLite database.
+BUSY_BACKOFF = (0.1, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+
+def _is_busy(err: BaseException) -> bool:
+    text = f"{type(err).__name__}: {err}".lower()
+    return (
+        "database is locked" in text
+        or "database table is locked" in text
+        or ("sqlite" in text and "busy" in text)
+    )
+
+
+def _retry_busy(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn``; while a shared SQLite store is busy (another cycle writing), wait with
+    backoff and retry (about 30 s in all) before giving up."""
+    for wait in BUSY_BACKOFF:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as err:
+            if not _is_busy(err):
+                raise
+            time.sleep(wait)
+    return fn(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def store_lock(uri: str) -> Iterator[None]:
+    """An exclusive lock beside a SQLite store (``<db>.lock``) while it may be initialised:
+    two cycles starting at once on a new store would both try to create its tables."""
+    if not uri.startswith("sqlite:///") or os.name != "posix":
+        yield
+        return
+    import fcntl
+
+    db = Path(uri.removeprefix("sqlite:///"))
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{db}.lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _now() -> str:
