@@ -613,6 +613,7 @@ def render_report(
         "probability_hi",
         "p_inspected",
         "joint_probability",
+        "conditional_probability",
         "main_problem_nature",
         "reason_1",
     )

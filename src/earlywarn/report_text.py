@@ -26,6 +26,7 @@ PERCENT_COLUMNS = (
     "probability_hi",
     "p_inspected",
     "joint_probability",
+    "conditional_probability",
 )
 
 # the list's columns in reading order (the band beside the name); others follow
@@ -38,6 +39,7 @@ DISPLAY_ORDER = (
     "probability_hi",
     "p_inspected",
     "joint_probability",
+    "conditional_probability",
     "likelihood_band",
     "impact_band",
     "risk_score",
@@ -89,6 +91,7 @@ def headers(run_info: Mapping[str, Any]) -> dict[str, str]:
         "probability_hi": f"{lvl}interval: to",
         "p_inspected": f"P(inspected{months})",
         "joint_probability": f"P(inspected and judged inadequate{months})",
+        "conditional_probability": f"P(judged inadequate | inspected{months})",
         "reason_1": "Reason 1",
         "reason_2": "Reason 2",
         "reason_3": "Reason 3",
