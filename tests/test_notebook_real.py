@@ -12,7 +12,7 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "02-real-councils
 
 def test_real_notebook_executes(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # no thread oversubscription on 2 cores
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     nb = nbformat.read(NOTEBOOK, as_version=4)
@@ -25,4 +25,8 @@ def test_real_notebook_executes(tmp_path, monkeypatch):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(str(o.get("text", "")) + str(o.get("data", {})) for o in outputs)
     assert "test origins" in text and "auroc" in text
+    from test_notebooks import assert_figures_shown
+
+    assert_figures_shown(nb)
+    assert "Ofsted judgements:" in text and "P(inadequate | inspected within 24 months)" in text
     assert not (Path(__file__).resolve().parents[1] / "experiments" / "mlflow.db").exists()

@@ -319,6 +319,7 @@ class CouncilReasons:
     probability_hi: float | None = None
     context_note: str = ""  # when context, not signals of decline, carries the risk
     probability_meaning: str = "Probability"
+    england: pd.DataFrame | None = None  # England's median of each feature over origins
 
     def _interval(self) -> str:
         if self.probability_lo is None or self.probability_hi is None:
@@ -418,6 +419,9 @@ def explain_council(
         specs=sc.features.specs,
         probability_lo=lo,
         probability_hi=hi,
+        context_note=_text(expl.notes.get(code, "")) if expl.notes is not None else "",
+        probability_meaning=_meaning({}, cfg),
+        england=sc.features.X.groupby(level="origin").median(),
     )
 
 

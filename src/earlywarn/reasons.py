@@ -237,19 +237,18 @@ class ReasonFrame:
         e = float(self.england.get(lv, np.nan))
         if v != v:
             return None
+        chg = self.change.get(measure)
+        c = float(self.X.at[code, chg]) if chg is not None else float("nan")
+        start = v - c if c == c and c != 0 else float("nan")
         text = (
-            f"{spec.label} is {fmt(v, spec.unit, p, e)}{self._period(code, measure)}; "
+            f"{spec.label} is {fmt(v, spec.unit, p, e, start)}{self._period(code, measure)}; "
             f"similar councils' median {fmt(p, spec.unit, v)}, England median "
             f"{fmt(e, spec.unit, v)}"
         )
-        chg = self.change.get(measure)
-        if chg is not None:
-            c = float(self.X.at[code, chg])
-            if c == c and c != 0:
-                start = v - c
-                span = self.specs[chg].span or "the last year"
-                verb = "up" if c > 0 else "down"
-                text += f" ({verb} from {fmt(start, spec.unit, v)} over {span})"
+        if start == start:
+            span = self.specs[chg].span or "the last year"
+            verb = "up" if c > 0 else "down"
+            text += f" ({verb} from {fmt(start, spec.unit, v)} over {span})"
         return text
 
     def sentence(self, code: str, feat: str, basis: str = "level") -> str:
