@@ -181,3 +181,14 @@ def test_score_publishes_the_same_files_as_the_cycle(published, tmp_path):
     assert ev["chosen_model"] == result.evaluation["chosen_model"]
     run = json.loads((scored.out_dir / "run.json").read_text())
     assert run["horizon"] == "24M" and run["model"] == result.run_info["model"]
+    # `evaluate` accepts the score folder as it accepts a cycle's
+    from earlywarn import io
+    from earlywarn.outcomes import match_outcomes
+    from earlywarn.synthetic import make_synthetic_councils
+
+    events = make_synthetic_councils(n_councils=40, start_year=2010, end_year=2020, seed=7)
+    lists = [io.read_published_list(d) for d in (result.out_dir, scored.out_dir)]
+    frame, _ = match_outcomes(lists, events.tables.events)
+    n = len(a)
+    assert len(frame) == 2 * n
+    assert frame["outcome"].iloc[:n].tolist() == frame["outcome"].iloc[n:].tolist()
