@@ -144,8 +144,21 @@ def publish_files(
     )
     if rep.pseudonymise:  # a council's own values would identify it: no signals rows
         signals = signals.iloc[0:0]
+    from earlywarn.report import grade_history_words
+
+    grades = {}
+    if not rep.pseudonymise:  # dates of judgements would identify a council
+        top = list(risk_list["council_code"].head(cfg.evaluate.k))
+        grades = grade_history_words(tables.events, top)
     sections = render_council_sections(
-        risk_list, expl, history, peers, feats.specs, cfg.evaluate.k, run_info=run_info
+        risk_list,
+        expl,
+        history,
+        peers,
+        feats.specs,
+        cfg.evaluate.k,
+        run_info=run_info,
+        grade_history=grades,
     )
     png = calibration_png(predictions) if predictions is not None and len(predictions) else b""
     html_text = render_report(

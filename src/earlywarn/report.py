@@ -191,7 +191,7 @@ def render_risk_list_xlsx(
     from openpyxl.utils import get_column_letter
 
     from earlywarn.io import safe_for_spreadsheet
-    from earlywarn.report_text import PERCENT_COLUMNS, display_columns, headers
+    from earlywarn.report_text import PERCENT_COLUMNS, PRINT_LAST, display_columns, headers
 
     wb = Workbook()
     info = wb.active
@@ -247,6 +247,7 @@ def render_risk_list_xlsx(
     for i, row in enumerate(safe.itertuples(index=False), start=hrow + 1):
         for j, v in enumerate(row, start=1):
             cell = ws.cell(i, j, _sheet_text(v))
+            cell.alignment = Alignment(vertical="top")
             if cols[j - 1] in PERCENT_COLUMNS:
                 cell.number_format = "0.0%"
     last_row = hrow + len(safe)
@@ -258,12 +259,27 @@ def render_risk_list_xlsx(
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{hrow}:{hrow}"
+    widths = {"risk_band": 30, "context_note": 36}
     for j, col in enumerate(cols, start=1):
         longest = max([len(names.get(col, col)) // 2] + [len(str(v)) for v in safe[col].head(200)])
-        ws.column_dimensions[get_column_letter(j)].width = min(48, max(9, longest + 2))
-        if longest > 48:
+        cap = widths.get(col, 44)
+        ws.column_dimensions[get_column_letter(j)].width = min(cap, max(9, longest + 2))
+        if longest > cap:
             for i in range(hrow + 1, last_row + 1):
                 ws.cell(i, j).alignment = Alignment(wrap_text=True, vertical="top")
+    # wrapped text needs explicit row heights (spreadsheets do not always recompute them)
+    caps = [
+        float(ws.column_dimensions[get_column_letter(j)].width) for j in range(1, len(cols) + 1)
+    ]
+    for i, row in enumerate(safe.itertuples(index=False), start=hrow + 1):
+        lines = max(
+            -(-len(str(v)) // max(1, int(w) - 1)) if isinstance(v, str) else 1
+            for v, w in zip(row, caps, strict=True)
+        )
+        ws.row_dimensions[i].height = 13 * min(max(lines, 1), 12)
+    ws.row_dimensions[hrow].height = 42
+    if PRINT_LAST in cols:  # the printed page: rank .. first reason and context note
+        ws.print_area = f"A1:{get_column_letter(cols.index(PRINT_LAST) + 1)}{last_row}"
     if "risk_score" in safe.columns:
         band_cols = [
             j
@@ -436,6 +452,7 @@ def render_council_sections(
     n_trends: int = 3,
     *,
     run_info: Mapping[str, Any] | None = None,
+    grade_history: Mapping[str, str] | None = None,
 ) -> list[str]:
     """HTML sections for the ``k`` highest-ranked councils: probability, band, reasons,
     support, a SHAP bar plot and trend plots of the signals behind the reasons.
@@ -496,6 +513,9 @@ def render_council_sections(
                 f"(likelihood {e(str(r['likelihood_band']))}, impact "
                 f"{e(str(r['impact_band']))}; matrix score {score}).</p>"
             )
+        grades = (grade_history or {}).get(code, "")
+        if grades:
+            band += f"<p>Ofsted judgements: {e(grades)}.</p>"
         note = r.get("context_note") or ""
         if note:
             band += f'<p class="note">{e(str(note))}</p>'
@@ -520,6 +540,21 @@ def render_council_sections(
 </section>"""
         )
     return out
+
+
+def grade_history_words(events: pd.DataFrame, codes: Sequence[str]) -> dict[str, str]:
+    """Each council's inspection judgements in words with their month, oldest first."""
+    from earlywarn.reasons import GRADE_WORDS
+
+    ins = events[(events["event_type"] == "inspection") & events["severity"].notna()]
+    ins = ins[ins["council_code"].isin(list(codes))].sort_values("date", kind="stable")
+    return {
+        str(code): "; ".join(
+            f"{pd.Timestamp(d):%B %Y} {GRADE_WORDS.get(int(g), 'not known')}"
+            for d, g in zip(g_["date"], g_["severity"], strict=True)
+        )
+        for code, g_ in ins.groupby("council_code", sort=False)
+    }
 
 
 def _matrix_html() -> str:

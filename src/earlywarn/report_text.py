@@ -29,7 +29,9 @@ PERCENT_COLUMNS = (
     "conditional_probability",
 )
 
-# the list's columns in reading order (the band beside the name); others follow
+# the list's columns in reading order (the band beside the name); others follow. The
+# printed page of the XLSX list runs to PRINT_LAST (the rest stay on screen)
+PRINT_LAST = "context_note"
 DISPLAY_ORDER = (
     "rank",
     "council_name",
@@ -44,9 +46,9 @@ DISPLAY_ORDER = (
     "impact_band",
     "risk_score",
     "reason_1",
+    "context_note",
     "reason_2",
     "reason_3",
-    "context_note",
     "main_problem_nature",
     "support_offered",
     "mitigating_factor",
