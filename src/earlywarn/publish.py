@@ -2,13 +2,15 @@
 
 - :func:`score_registered` (``earlywarn score CONFIG --model models:/NAME@champion``):
   builds the panel and features as of the config's ``as_of``, loads the registered
-  Pipeline (no retraining), scores the latest origin, explains it, publishes the risk
-  list into a new output folder and records the publication (model version, list hash,
-  time) in the tracking store.
-- :func:`explain_council` (``earlywarn explain CONFIG --council CODE``): the same scoring
-  with the registered champion, for one council: probability, risk band, reasons with
-  their numbers and peers' median, the strongest mitigating factor, the problem nature
-  and the support usually offered (printed in the terminal, nothing written).
+  Pipeline (no retraining), rebuilds its training rows, and publishes the same files as
+  ``cycle`` through :func:`earlywarn.publication.publish_files` (same SHAP background,
+  intervals, bands and reasons) into a new output folder; records the publication (model
+  version, list hash, time) in the tracking store.
+- :func:`explain_published` (``earlywarn explain CONFIG --council CODE-OR-NAME``): one
+  council's probability, band, reasons, protective factor, problem nature and support,
+  read from the latest published list of the experiment (seconds);
+  :func:`explain_council` re-scores with a registered model instead (``--model``, and the
+  notebooks, which also get the council's feature history for plots).
 - :func:`compare_cycles` (``earlywarn compare CONFIG``): the latest two published cycles
   of the config's experiment — who entered and who left the top *k*, how each model's
   pooled backtest metrics moved, and which model version each used.
