@@ -703,6 +703,9 @@ img {{ max-width: 100%; height: auto; }}
   body {{ margin: 0; font-size: 9pt; }}
   table {{ width: 100%; table-layout: fixed; font-size: 8pt; }}
   th, td {{ overflow-wrap: anywhere; word-break: break-word; }}
+  #risk-list th:first-child {{ width: 3.5%; }}
+  #risk-list th:nth-child(3) {{ width: 12%; }}
+  #risk-list th:last-child {{ width: 30%; }}
   .cols {{ display: block; }}
   .council {{ break-before: page; }}
   .banner, .band, th {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
