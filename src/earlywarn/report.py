@@ -366,7 +366,7 @@ def _words(spec) -> str:
     text = spec.label[:1].upper() + spec.label[1:]
     if spec.kind == "change":
         text += f" (change over {spec.span})" if spec.span else " (change)"
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= 64 else text[:61] + "..."
 
 
 def council_png(
@@ -397,10 +397,13 @@ def council_png(
     vals = list(top.to_numpy(dtype=float))
     n = len(trends)
     # one row: the contributions; a second row: large trend charts (actual values)
-    fig = Figure(figsize=(10, 3.6 + (3.2 if n else 0)), dpi=90)
-    grid = fig.add_gridspec(2 if n else 1, max(n, 1), height_ratios=[1.1, 1] if n else [1])
-    ax = fig.add_subplot(grid[0, :])
-    fig.subplots_adjust(left=0.36, right=0.97, bottom=0.08, top=0.93, hspace=0.55, wspace=0.3)
+    height = 3.4 + (3.4 if n else 0)
+    fig = Figure(figsize=(10, height), dpi=90)
+    split = 3.4 / height  # the share of the height the bars take
+    bars = fig.add_gridspec(1, 1, left=0.47, right=0.97, top=0.94, bottom=1 - split + 0.09)
+    ax = fig.add_subplot(bars[0, 0])
+    grid = fig.add_gridspec(1, max(n, 1), left=0.07, right=0.97, top=1 - split - 0.06, bottom=0.07)
+    grid = [grid[0, i] for i in range(max(n, 1))]
     y = np.arange(len(vals))[::-1]
     ax.barh(y, vals, color=["#b22222" if v > 0 else "#2e6fb0" for v in vals])
     ax.set_yticks(y, labels, fontsize=10)
@@ -414,7 +417,7 @@ def council_png(
     for i, tr in enumerate(trends):
         title, unit, own, peer = tr[:4]
         eng = tr[4] if len(tr) > 4 else None
-        tax = fig.add_subplot(grid[1, i])
+        tax = fig.add_subplot(grid[i])
         x = pd.DatetimeIndex(own.index).year  # plain years: date axes are slow to lay out
         tax.plot(x, own.to_numpy(dtype=float), marker="o", ms=4, color="#b22222", label="council")
         tax.plot(
