@@ -408,12 +408,12 @@ def council_png(
     ax.barh(y, vals, color=["#b22222" if v > 0 else "#2e6fb0" for v in vals])
     ax.set_yticks(y, labels, fontsize=10)
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel("contribution to risk (log-odds, SHAP)", fontsize=10)
-    ax.tick_params(axis="x", labelsize=9)
     more = (
         f"; {len(order) - n_bars} smaller factors sum to {rest:+.2f}" if len(order) > n_bars else ""
     )
-    ax.set_title(f"What moves this council's risk (red raises){more}", fontsize=11)
+    ax.set_xlabel(f"contribution to risk (log-odds, SHAP){more}", fontsize=10)
+    ax.tick_params(axis="x", labelsize=9)
+    ax.set_title("What moves this council's risk (red raises)", fontsize=11)
     for i, tr in enumerate(trends):
         title, unit, own, peer = tr[:4]
         eng = tr[4] if len(tr) > 4 else None
