@@ -19,7 +19,7 @@ def _default_stores() -> dict[str, int | None]:
 
 def test_real_notebook_executes(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # no thread oversubscription on 2 cores
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     before = _default_stores()
@@ -36,3 +36,7 @@ def test_real_notebook_executes(tmp_path, monkeypatch):
     # the notebook tracks into its own temporary store: what `make demo` leaves in the
     # checkout (runs/, experiments/) is neither needed nor touched
     assert _default_stores() == before
+    from test_notebooks import assert_figures_shown
+
+    assert_figures_shown(nb)
+    assert "Ofsted judgements:" in text and "P(inadequate | inspected within 24 months)" in text

@@ -14,7 +14,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 @pytest.mark.parametrize("name", ["01-quickstart.ipynb", "03-explain-a-council.ipynb"])
 def test_notebook_executes(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(
         nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
@@ -22,3 +22,13 @@ def test_notebook_executes(name, tmp_path, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("reasons" in str(c.source) for c in nb.cells)
+    assert_figures_shown(nb)
+
+
+def assert_figures_shown(nb) -> None:
+    """Every cell that draws a figure has an image output (the package never switches a
+    kernel's matplotlib backend away from inline)."""
+    drawing = [c for c in nb.cells if c.cell_type == "code" and "plt.subplots" in c.source]
+    for c in drawing:
+        images = [o for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        assert images, f"no image output from: {c.source[:80]!r}"

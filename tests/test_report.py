@@ -285,3 +285,50 @@ def test_report_renders_in_headless_chromium(report_parts, tmp_path):
     res = _chromium(tmp_path, "--window-size=1280,2000", f"--screenshot={shot}", html_file.as_uri())
     assert res.returncode == 0, res.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (.ci/run installs it)")
+def test_report_screenshots_at_screen_and_a4_print_sizes(report_parts, tmp_path):
+    """The report in a real browser: a screenshot at a laptop screen size, one at the width
+    of an A4 page (96 dpi), and the print rendering (A4 landscape, the print stylesheet) as
+    PDF, all kept under the test's tmp folder (paths printed, for the closing note)."""
+    _, _, page, _ = report_parts
+    html_file = tmp_path / "report.html"
+    html_file.write_text(page, encoding="utf-8")
+    shots = {
+        "screen": (tmp_path / "report-screen.png", "1366,2400"),
+        "a4": (tmp_path / "report-a4-width.png", "794,1123"),
+    }
+    for path, size in shots.values():
+        res = _chromium(
+            tmp_path, f"--window-size={size}", f"--screenshot={path}", html_file.as_uri()
+        )
+        assert res.returncode == 0, res.stderr[-2000:]
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+    pdf = tmp_path / "report-a4-print.pdf"
+    res = _chromium(tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", html_file.as_uri())
+    assert res.returncode == 0, res.stderr[-2000:]
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    # A4 landscape pages (842 x 595 pt) from the print stylesheet
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
+    assert boxes and all(abs(float(w) - 842) < 2 and abs(float(h) - 595) < 2 for w, h in boxes)
+    assert "@media print" in page and "size: A4 landscape" in page
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(pdf),
+                str(tmp_path / "print"),
+            ],
+            check=True,
+            timeout=60,
+        )
+    print("report screenshots:", *[p for p, _ in shots.values()], pdf, sep="\n  ")

@@ -310,7 +310,8 @@ def explain(
         Path, typer.Argument(metavar="CONFIG", help="The cycle's TOML config (data and as_of).")
     ],
     council: Annotated[
-        str, typer.Option(help="The council's code (council_code in risk_list.csv).")
+        str,
+        typer.Option(help="The council's code (council_code in risk_list.csv) or its name."),
     ],
     model: Annotated[
         str | None,
@@ -324,11 +325,15 @@ def explain(
 
     def body():
         from earlywarn.config import load_config
-        from earlywarn.publish import explain_council
+        from earlywarn.publish import explain_council, explain_published
         from earlywarn.tracking import model_uri_from
 
         uri = model_uri_from(model) if model else None
         cfg = load_config(config)
+        if model is None:  # the champion's published list answers in seconds
+            found = explain_published(cfg, council)
+            if found is not None:
+                return found
         with _progress(f"Explaining {council} as of {cfg.as_of}"):
             from earlywarn.progress import step
 

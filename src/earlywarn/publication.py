@@ -8,9 +8,10 @@ and returns the risk list, the explanation as exported and the files: ``risk_lis
 loading the registered model and rebuilding the same training rows, so the two publish
 the same probabilities, reasons (same background), intervals (same seed) and files.
 
-The list carries, beside the probability P(inadequate | inspected within the horizon),
-P(inspected within the horizon) from the inspection-timing model and the joint risk
-P(inspected and inadequate) = their product.
+The list carries, beside the probability it ranks by (for the conditional target
+P(inadequate | inspected within the horizon)), P(inspected within the horizon) from the
+inspection-timing model and the other target: the joint risk P(inspected and inadequate)
+= their product, or for a joint list the conditional risk = joint / P(inspected).
 """
 
 from __future__ import annotations
@@ -111,10 +112,14 @@ def publish_files(
         # a percentile interval of refits need not contain the published fit: widen it
         scores["probability_lo"] = np.minimum(scores["probability_lo"], scores["probability"])
         scores["probability_hi"] = np.maximum(scores["probability_hi"], scores["probability"])
-    if timing is not None and cfg.labels.target == "conditional":
-        p_insp = np.asarray(timing(Xnow), dtype=float)
+    p_insp = None if timing is None else np.asarray(timing(Xnow), dtype=float)
+    if p_insp is not None and not np.all(p_insp == 1.0):  # failures found by inspection
         scores["p_inspected"] = np.round(p_insp, 6)
-        scores["joint_probability"] = np.round(prob * p_insp, 6)
+        if cfg.labels.target == "conditional":
+            scores["joint_probability"] = np.round(prob * p_insp, 6)
+        else:  # the list ranks by the joint risk: add the conditional one
+            cond = np.clip(prob / np.clip(p_insp, 1e-3, 1.0), 0.0, 1.0)
+            scores["conditional_probability"] = np.round(cond, 6)
     w = None if wtr is None else np.asarray(wtr, dtype=float)
     base_rate = float(np.average(np.asarray(ytr, dtype=float), weights=w))
     risk_list = build_banded_risk_list(
@@ -147,8 +152,21 @@ def publish_files(
     )
     if rep.pseudonymise:  # a council's own values would identify it: no signals rows
         signals = signals.iloc[0:0]
+    from earlywarn.report import grade_history_words
+
+    grades = {}
+    if not rep.pseudonymise:  # dates of judgements would identify a council
+        top = list(risk_list["council_code"].head(cfg.evaluate.k))
+        grades = grade_history_words(tables.events, top)
     sections = render_council_sections(
-        risk_list, expl, history, peers, feats.specs, cfg.evaluate.k, run_info=run_info
+        risk_list,
+        expl,
+        history,
+        peers,
+        feats.specs,
+        cfg.evaluate.k,
+        run_info=run_info,
+        grade_history=grades,
     )
     png = calibration_png(predictions) if predictions is not None and len(predictions) else b""
     html_text = render_report(

@@ -2,13 +2,15 @@
 
 - :func:`score_registered` (``earlywarn score CONFIG --model models:/NAME@champion``):
   builds the panel and features as of the config's ``as_of``, loads the registered
-  Pipeline (no retraining), scores the latest origin, explains it, publishes the risk
-  list into a new output folder and records the publication (model version, list hash,
-  time) in the tracking store.
-- :func:`explain_council` (``earlywarn explain CONFIG --council CODE``): the same scoring
-  with the registered champion, for one council: probability, risk band, reasons with
-  their numbers and peers' median, the strongest mitigating factor, the problem nature
-  and the support usually offered (printed in the terminal, nothing written).
+  Pipeline (no retraining), rebuilds its training rows, and publishes the same files as
+  ``cycle`` through :func:`earlywarn.publication.publish_files` (same SHAP background,
+  intervals, bands and reasons) into a new output folder; records the publication (model
+  version, list hash, time) in the tracking store.
+- :func:`explain_published` (``earlywarn explain CONFIG --council CODE-OR-NAME``): one
+  council's probability, band, reasons, protective factor, problem nature and support,
+  read from the latest published list of the experiment (seconds);
+  :func:`explain_council` re-scores with a registered model instead (``--model``, and the
+  notebooks, which also get the council's feature history for plots).
 - :func:`compare_cycles` (``earlywarn compare CONFIG``): the latest two published cycles
   of the config's experiment — who entered and who left the top *k*, how each model's
   pooled backtest metrics moved, and which model version each used.
@@ -35,7 +37,15 @@ from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.schema import Tables
 
-__all__ = ["CouncilReasons", "ScoreResult", "compare_cycles", "explain_council", "score_registered"]
+__all__ = [
+    "CouncilReasons",
+    "ScoreResult",
+    "compare_cycles",
+    "explain_council",
+    "explain_published",
+    "resolve_council",
+    "score_registered",
+]
 
 
 @dataclass
@@ -317,6 +327,9 @@ class CouncilReasons:
     # the council-bootstrap interval published with this model's cycle list (if any)
     probability_lo: float | None = None
     probability_hi: float | None = None
+    context_note: str = ""  # when context, not signals of decline, carries the risk
+    probability_meaning: str = "Probability"
+    england: pd.DataFrame | None = None  # England's median of each feature over origins
 
     def _interval(self) -> str:
         if self.probability_lo is None or self.probability_hi is None:
@@ -334,7 +347,7 @@ class CouncilReasons:
             CONFIDENTIAL,
             f"{self.council_name} ({self.council_code}), origin {self.score_origin.date()}; "
             f"model {self.model}",
-            f"Probability {self.probability:.1%}{self._interval()} "
+            f"{self.probability_meaning} {self.probability:.1%}{self._interval()} "
             f"(rank {self.rank} of {self.n_councils}); "
             f"likelihood {b['likelihood_band']}, impact {b['impact_band']} (matrix score "
             f"{b['risk_score']}): {b['risk_band']}",
@@ -345,15 +358,20 @@ class CouncilReasons:
             ),
         ]
         if up.empty:
-            lines.append("  none: no factor raises this council's risk")
+            lines.append("  none: no signal of decline passes the reviewer's test")
+        if self.context_note:
+            lines.append(f"Context: {self.context_note}")
         if not down.empty:
             r = next(down.itertuples())
-            lines.append(f"Strongest mitigating factor: {r.sentence} ({r.shap:+.2f} log-odds)")
+            lines.append(f"Protective factor: {r.sentence} ({r.shap:+.2f} log-odds)")
+        else:
+            lines.append("Protective factor: none passes the test")
         natures = ", ".join(
             f"{n} {v:+.2f}" for n, v in self.by_nature.sort_values(ascending=False).items()
         )
         lines.append(
-            f"Problem nature: {self.main_nature or 'none'} (log-odds by nature: {natures})"
+            f"Problem nature: {self.main_nature or 'no clear single nature'} (log-odds by "
+            f"nature: {natures})"
         )
         lines.append(f"Support usually offered: {self.support or 'none listed'}")
         return "\n".join(lines)
@@ -383,13 +401,7 @@ def explain_council(
     )
     sc = _score_latest(cfg, model_uri, tracking_uri, data)
     rl = sc.risk_list.set_index("council_code")
-    code = council.strip().upper()
-    if code not in rl.index:
-        raise UserInputError(
-            f"--council {council!r}: no council with that code is scored at origin "
-            f"{sc.score_origin.date()} (codes are ONS GSS codes such as {rl.index[0]}: see the "
-            "council_code column of a published risk_list.csv or of the councils table)"
-        )
+    code = resolve_council(council, rl, f"the councils scored at {sc.score_origin.date()}")
     expl = sc.explanation
     # the published list already carries the council's bands and support
     bands = rl.loc[code, ["likelihood_band", "impact_band", "risk_score", "risk_band"]]
@@ -417,6 +429,135 @@ def explain_council(
         specs=sc.features.specs,
         probability_lo=lo,
         probability_hi=hi,
+        context_note=_text(expl.notes.get(code, "")) if expl.notes is not None else "",
+        probability_meaning=_meaning({}, cfg),
+        england=sc.features.X.groupby(level="origin").median(),
+    )
+
+
+def explain_published(
+    cfg: CycleConfig, council: str, tracking_uri: str | None = None
+) -> CouncilReasons | None:
+    """One council's reasons read from the latest published list of the config's experiment
+    (no scoring: seconds, not minutes); ``None`` when nothing is published yet.
+
+    ``council`` is a council code or name (any case); an unknown one is rejected at once
+    with the closest codes and names (:func:`resolve_council`).
+    """
+    import os
+
+    from earlywarn.tracking import last_publications, resolve_tracking_uri
+
+    # a terminal answer: no artefact download progress bars on stderr
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
+    pub = None
+    for kind in ("cycle", "score"):
+        try:
+            pubs = last_publications(uri, cfg.tracking.experiment, n=1, kind=kind)
+        except Exception as err:  # no publications table yet
+            if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+                raise
+            pubs = []
+        if pubs and (pub is None or str(pubs[0]["published_at"]) > str(pub["published_at"])):
+            pub = pubs[0]
+    if pub is None:
+        return None
+    rl = _read_list(pub["risk_list"]).set_index("council_code")
+    code = resolve_council(council, rl, f"the list published at {pub['published_at']}")
+    rj = _published_reasons(pub, uri)
+    reasons = pd.DataFrame(rj.get("reasons", []))
+    if len(reasons):
+        reasons = reasons[reasons["council_code"] == code].reset_index(drop=True)
+    row = rl.loc[code]
+    main = row.get("main_problem_nature", "")
+    main = "" if not isinstance(main, str) or main == "no clear single nature" else main
+
+    def series(key: str) -> pd.Series:
+        return pd.Series(rj.get(key, {}).get(code, {}), dtype=float)
+
+    def num(col: str) -> float | None:
+        v = row.get(col)
+        return None if v is None or v != v else float(v)
+
+    return CouncilReasons(
+        council_code=code,
+        council_name=str(row["council_name"]),
+        score_origin=pd.Timestamp(pub["score_origin"]),
+        model=(
+            f"{pub['registered_model']} version {pub['model_version']} "
+            f"(published {pub['kind']} list of {pub['published_at']})"
+        ),
+        probability=float(row["probability"]),
+        rank=int(row["rank"]),
+        n_councils=len(rl),
+        bands={c: row.get(c) for c in _BAND_COLUMNS},
+        reasons=reasons,
+        by_family=series("by_family"),
+        by_nature=series("by_nature"),
+        main_nature=main,
+        support=str(row.get("support_offered", "")),
+        probability_lo=num("probability_lo"),
+        probability_hi=num("probability_hi"),
+        context_note=_text(row.get("context_note")),
+        probability_meaning=_meaning(pub, cfg),
+    )
+
+
+def _text(v: Any) -> str:
+    return v if isinstance(v, str) else ""
+
+
+def _meaning(pub: dict, cfg: CycleConfig) -> str:
+    from earlywarn.publication import probability_meaning
+
+    return probability_meaning(cfg)
+
+
+_BAND_COLUMNS = ["likelihood_band", "impact_band", "risk_score", "risk_band"]
+
+
+def _published_reasons(pub: dict, uri: str) -> dict:
+    """``reasons.json`` of a publication: from its output folder, else the tracking store."""
+    folder = Path(str(pub.get("out_dir", "")))
+    if (folder / "reasons.json").is_file():
+        return json.loads((folder / "reasons.json").read_text(encoding="utf-8"))
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    run = pub["model_run_id"] if pub["kind"] == "cycle" else pub["run_id"]
+    try:
+        return json.loads(mlflow.artifacts.load_text(f"runs:/{run}/reasons.json"))
+    except Exception as err:
+        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+            raise
+        return {}
+
+
+def resolve_council(council: str, rl: pd.DataFrame, where: str) -> str:
+    """The council code for a code or a name (any case) in ``rl`` (indexed by code).
+
+    Raises
+    ------
+    UserInputError
+        Unknown: one line listing the closest codes and names (difflib).
+    """
+    import difflib
+
+    text = council.strip()
+    if text.upper() in rl.index:
+        return text.upper()
+    names = {str(n).casefold(): c for c, n in rl["council_name"].items()}
+    if text.casefold() in names:
+        return names[text.casefold()]
+    close_names = difflib.get_close_matches(text.casefold(), list(names), n=3, cutoff=0.6)
+    close_codes = difflib.get_close_matches(text.upper(), list(rl.index), n=3, cutoff=0.7)
+    hints = [f"{rl.at[names[n], 'council_name']} ({names[n]})" for n in close_names]
+    hints += [f"{rl.at[c, 'council_name']} ({c})" for c in close_codes if c not in names.values()]
+    near = f"; close matches: {', '.join(hints)}" if hints else ""
+    raise UserInputError(
+        f"--council {council!r}: no council with that code or name in {where} (codes are ONS "
+        f"GSS codes, as in the council_code column of risk_list.csv){near}"
     )
 
 

@@ -94,17 +94,17 @@ def role(spec: FeatureSpec) -> str:
 
 def fmt(x: float, unit: str = "", *others: float) -> str:
     """A number with its unit: 0 decimals from 100, 1 below, 2 significant figures below 1;
-    more decimals (up to 3) while it prints like a different number in ``others``; never
+    more decimals (up to 6) while it prints like a different number in ``others``; never
     ``-0``.
 
     >>> fmt(-0.00004, " a year"), fmt(594.4, "", 594.0), fmt(2.0, "%", 2.04)
-    ('0.0 a year', '594.4', '2.00%')
+    ('-0.000040 a year', '594.4', '2.00%')
     """
     if x != x:
         return "not known"
     ax = abs(x)
     d = 0 if ax >= 100 else 1 if ax >= 1 or ax == 0 else max(1, int(-np.floor(np.log10(ax))) + 1)
-    d = min(d, 3)
+    d = min(d, 6)
 
     def show(v: float, n: int) -> str:
         text = f"{v:,.{n}f}"
@@ -112,7 +112,7 @@ def fmt(x: float, unit: str = "", *others: float) -> str:
 
     for o in others:
         if o == o and o != x:
-            while d < 3 and show(x, d) == show(o, d):
+            while d < 6 and show(x, d) == show(o, d):
                 d += 1
     return f"{show(x, d)}{unit}"
 
@@ -237,19 +237,18 @@ class ReasonFrame:
         e = float(self.england.get(lv, np.nan))
         if v != v:
             return None
+        chg = self.change.get(measure)
+        c = float(self.X.at[code, chg]) if chg is not None else float("nan")
+        start = v - c if c == c and c != 0 else float("nan")
         text = (
-            f"{spec.label} is {fmt(v, spec.unit, p, e)}{self._period(code, measure)}; "
+            f"{spec.label} is {fmt(v, spec.unit, p, e, start)}{self._period(code, measure)}; "
             f"similar councils' median {fmt(p, spec.unit, v)}, England median "
             f"{fmt(e, spec.unit, v)}"
         )
-        chg = self.change.get(measure)
-        if chg is not None:
-            c = float(self.X.at[code, chg])
-            if c == c and c != 0:
-                start = v - c
-                span = self.specs[chg].span or "the last year"
-                verb = "up" if c > 0 else "down"
-                text += f" ({verb} from {fmt(start, spec.unit, v)} over {span})"
+        if start == start:
+            span = self.specs[chg].span or "the last year"
+            verb = "up" if c > 0 else "down"
+            text += f" ({verb} from {fmt(start, spec.unit, v)} over {span})"
         return text
 
     def sentence(self, code: str, feat: str, basis: str = "level") -> str:

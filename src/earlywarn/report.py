@@ -191,7 +191,7 @@ def render_risk_list_xlsx(
     from openpyxl.utils import get_column_letter
 
     from earlywarn.io import safe_for_spreadsheet
-    from earlywarn.report_text import PERCENT_COLUMNS, display_columns, headers
+    from earlywarn.report_text import PERCENT_COLUMNS, PRINT_LAST, display_columns, headers
 
     wb = Workbook()
     info = wb.active
@@ -247,6 +247,7 @@ def render_risk_list_xlsx(
     for i, row in enumerate(safe.itertuples(index=False), start=hrow + 1):
         for j, v in enumerate(row, start=1):
             cell = ws.cell(i, j, _sheet_text(v))
+            cell.alignment = Alignment(vertical="top")
             if cols[j - 1] in PERCENT_COLUMNS:
                 cell.number_format = "0.0%"
     last_row = hrow + len(safe)
@@ -258,12 +259,27 @@ def render_risk_list_xlsx(
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{hrow}:{hrow}"
+    widths = {"risk_band": 30, "context_note": 36}
     for j, col in enumerate(cols, start=1):
         longest = max([len(names.get(col, col)) // 2] + [len(str(v)) for v in safe[col].head(200)])
-        ws.column_dimensions[get_column_letter(j)].width = min(48, max(9, longest + 2))
-        if longest > 48:
+        cap = widths.get(col, 44)
+        ws.column_dimensions[get_column_letter(j)].width = min(cap, max(9, longest + 2))
+        if longest > cap:
             for i in range(hrow + 1, last_row + 1):
                 ws.cell(i, j).alignment = Alignment(wrap_text=True, vertical="top")
+    # wrapped text needs explicit row heights (spreadsheets do not always recompute them)
+    caps = [
+        float(ws.column_dimensions[get_column_letter(j)].width) for j in range(1, len(cols) + 1)
+    ]
+    for i, row in enumerate(safe.itertuples(index=False), start=hrow + 1):
+        lines = max(
+            -(-len(str(v)) // max(1, int(w) - 1)) if isinstance(v, str) else 1
+            for v, w in zip(row, caps, strict=True)
+        )
+        ws.row_dimensions[i].height = 13 * min(max(lines, 1), 12)
+    ws.row_dimensions[hrow].height = 42
+    if PRINT_LAST in cols:  # the printed page: rank .. first reason and context note
+        ws.print_area = f"A1:{get_column_letter(cols.index(PRINT_LAST) + 1)}{last_row}"
     if "risk_score" in safe.columns:
         band_cols = [
             j
@@ -350,7 +366,7 @@ def _words(spec) -> str:
     text = spec.label[:1].upper() + spec.label[1:]
     if spec.kind == "change":
         text += f" (change over {spec.span})" if spec.span else " (change)"
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= 64 else text[:61] + "..."
 
 
 def council_png(
@@ -381,24 +397,27 @@ def council_png(
     vals = list(top.to_numpy(dtype=float))
     n = len(trends)
     # one row: the contributions; a second row: large trend charts (actual values)
-    fig = Figure(figsize=(10, 3.6 + (3.2 if n else 0)), dpi=90)
-    grid = fig.add_gridspec(2 if n else 1, max(n, 1), height_ratios=[1.1, 1] if n else [1])
-    ax = fig.add_subplot(grid[0, :])
-    fig.subplots_adjust(left=0.36, right=0.97, bottom=0.08, top=0.93, hspace=0.55, wspace=0.3)
+    height = 3.4 + (3.4 if n else 0)
+    fig = Figure(figsize=(10, height), dpi=90)
+    split = 3.4 / height  # the share of the height the bars take
+    bars = fig.add_gridspec(1, 1, left=0.47, right=0.97, top=0.94, bottom=1 - split + 0.09)
+    ax = fig.add_subplot(bars[0, 0])
+    grid = fig.add_gridspec(1, max(n, 1), left=0.07, right=0.97, top=1 - split - 0.06, bottom=0.07)
+    grid = [grid[0, i] for i in range(max(n, 1))]
     y = np.arange(len(vals))[::-1]
     ax.barh(y, vals, color=["#b22222" if v > 0 else "#2e6fb0" for v in vals])
     ax.set_yticks(y, labels, fontsize=10)
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_xlabel("contribution to risk (log-odds, SHAP)", fontsize=10)
-    ax.tick_params(axis="x", labelsize=9)
     more = (
         f"; {len(order) - n_bars} smaller factors sum to {rest:+.2f}" if len(order) > n_bars else ""
     )
-    ax.set_title(f"What moves this council's risk (red raises){more}", fontsize=11)
+    ax.set_xlabel(f"contribution to risk (log-odds, SHAP){more}", fontsize=10)
+    ax.tick_params(axis="x", labelsize=9)
+    ax.set_title("What moves this council's risk (red raises)", fontsize=11)
     for i, tr in enumerate(trends):
         title, unit, own, peer = tr[:4]
         eng = tr[4] if len(tr) > 4 else None
-        tax = fig.add_subplot(grid[1, i])
+        tax = fig.add_subplot(grid[i])
         x = pd.DatetimeIndex(own.index).year  # plain years: date axes are slow to lay out
         tax.plot(x, own.to_numpy(dtype=float), marker="o", ms=4, color="#b22222", label="council")
         tax.plot(
@@ -436,6 +455,7 @@ def render_council_sections(
     n_trends: int = 3,
     *,
     run_info: Mapping[str, Any] | None = None,
+    grade_history: Mapping[str, str] | None = None,
 ) -> list[str]:
     """HTML sections for the ``k`` highest-ranked councils: probability, band, reasons,
     support, a SHAP bar plot and trend plots of the signals behind the reasons.
@@ -496,6 +516,9 @@ def render_council_sections(
                 f"(likelihood {e(str(r['likelihood_band']))}, impact "
                 f"{e(str(r['impact_band']))}; matrix score {score}).</p>"
             )
+        grades = (grade_history or {}).get(code, "")
+        if grades:
+            band += f"<p>Ofsted judgements: {e(grades)}.</p>"
         note = r.get("context_note") or ""
         if note:
             band += f'<p class="note">{e(str(note))}</p>'
@@ -520,6 +543,21 @@ def render_council_sections(
 </section>"""
         )
     return out
+
+
+def grade_history_words(events: pd.DataFrame, codes: Sequence[str]) -> dict[str, str]:
+    """Each council's inspection judgements in words with their month, oldest first."""
+    from earlywarn.reasons import GRADE_WORDS
+
+    ins = events[(events["event_type"] == "inspection") & events["severity"].notna()]
+    ins = ins[ins["council_code"].isin(list(codes))].sort_values("date", kind="stable")
+    return {
+        str(code): "; ".join(
+            f"{pd.Timestamp(d):%B %Y} {GRADE_WORDS.get(int(g), 'not known')}"
+            for d, g in zip(g_["date"], g_["severity"], strict=True)
+        )
+        for code, g_ in ins.groupby("council_code", sort=False)
+    }
 
 
 def _matrix_html() -> str:
@@ -613,6 +651,7 @@ def render_report(
         "probability_hi",
         "p_inspected",
         "joint_probability",
+        "conditional_probability",
         "main_problem_nature",
         "reason_1",
     )
@@ -667,6 +706,9 @@ img {{ max-width: 100%; height: auto; }}
   body {{ margin: 0; font-size: 9pt; }}
   table {{ width: 100%; table-layout: fixed; font-size: 8pt; }}
   th, td {{ overflow-wrap: anywhere; word-break: break-word; }}
+  #risk-list th:first-child {{ width: 3.5%; }}
+  #risk-list th:nth-child(3) {{ width: 12%; }}
+  #risk-list th:last-child {{ width: 30%; }}
   .cols {{ display: block; }}
   .council {{ break-before: page; }}
   .banner, .band, th {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; }}

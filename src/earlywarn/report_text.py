@@ -26,9 +26,12 @@ PERCENT_COLUMNS = (
     "probability_hi",
     "p_inspected",
     "joint_probability",
+    "conditional_probability",
 )
 
-# the list's columns in reading order (the band beside the name); others follow
+# the list's columns in reading order (the band beside the name); others follow. The
+# printed page of the XLSX list runs to PRINT_LAST (the rest stay on screen)
+PRINT_LAST = "context_note"
 DISPLAY_ORDER = (
     "rank",
     "council_name",
@@ -38,13 +41,14 @@ DISPLAY_ORDER = (
     "probability_hi",
     "p_inspected",
     "joint_probability",
+    "conditional_probability",
     "likelihood_band",
     "impact_band",
     "risk_score",
     "reason_1",
+    "context_note",
     "reason_2",
     "reason_3",
-    "context_note",
     "main_problem_nature",
     "support_offered",
     "mitigating_factor",
@@ -89,6 +93,7 @@ def headers(run_info: Mapping[str, Any]) -> dict[str, str]:
         "probability_hi": f"{lvl}interval: to",
         "p_inspected": f"P(inspected{months})",
         "joint_probability": f"P(inspected and judged inadequate{months})",
+        "conditional_probability": f"P(judged inadequate | inspected{months})",
         "reason_1": "Reason 1",
         "reason_2": "Reason 2",
         "reason_3": "Reason 3",
