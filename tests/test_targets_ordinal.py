@@ -77,7 +77,7 @@ def test_new_targets_flow_through_make_labels_with_censoring():
     assert lead["label"].sum() == 1
 
 
-def test_next_grade_is_the_first_headline_grade_in_the_window():
+def test_next_grade_is_the_worst_headline_grade_in_the_window():
     ev = _events()
     idx = pd.MultiIndex.from_tuples(
         [
@@ -88,8 +88,9 @@ def test_next_grade_is_the_first_headline_grade_in_the_window():
         names=["council_code", "origin"],
     )
     g = next_grade(ev, idx, horizon_months=36)
-    assert g.iloc[0] == 3.0
-    assert g.iloc[1] == 4.0  # the 2016 non-headline visit is skipped
+    assert g.iloc[0] == 3.0  # 2015 (RI) only: 2018 is after the window
+    assert g.iloc[1] == 4.0  # the 2016 non-headline visit is skipped; 2018 is inadequate
+    assert next_grade(ev, idx[:1], horizon_months=60).iloc[0] == 4.0  # RI then inadequate
     assert np.isnan(g.iloc[2])
 
 
@@ -191,3 +192,61 @@ def test_ordinal_risk_uses_grades_when_given_and_the_binary_label_otherwise():
             - log_loss(yn, by_grade.predict_proba(Xn)[:, 1])
         )
     assert np.mean(gaps) > 0
+
+
+def test_ordinal_kind_is_fitted_on_grades_in_the_backtest_and_the_final_fit(small_data):
+    """The backtest and the published fit give the ordinal model the grade of each training
+    window (known at the split's test origin), not only the binary label."""
+    from earlywarn.backtest import rolling_origin_splits
+    from earlywarn.evaluation import EvaluationSettings, backtest_targets, final_training
+    from earlywarn.evaluation import fit_model as fit
+    from earlywarn.features import build_features
+    from earlywarn.models import make_model
+    from earlywarn.panel import build_panel
+
+    origins = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2021)]
+    as_of = pd.Timestamp("2020-03-31")
+    tables = small_data.tables
+    panel = build_panel(tables, origins)
+    X = build_features(tables, panel).X
+    s = EvaluationSettings(horizon_months=24, censoring="drop", target="conditional", k=5)
+    closed = [o for o in origins if o + pd.DateOffset(months=24) <= as_of]
+    Xtr, ytr, wtr, _ = final_training(X, tables.events, closed, as_of, s)
+    grades = ytr.attrs["grade"]
+    assert len(grades) == len(ytr)
+    # a graded window's grade agrees with its binary label (inadequate = grade 4)
+    graded = ~np.isnan(grades)
+    assert graded.mean() > 0.9
+    np.testing.assert_array_equal(grades[graded] >= 4, ytr.to_numpy()[graded] == 1)
+    model = fit(make_model("ordinal"), Xtr, ytr, wtr)
+    clf = model.steps[-1][1]
+    assert clf.fitted_on_grades_ and len(clf.ordinal_.classes_) >= 3
+    splits = rolling_origin_splits(origins, closed, 24, 2)[-2:]
+    bt = backtest_targets(X, tables.events, splits, {"ordinal": lambda: make_model("ordinal")}, s)
+    p = bt["p_conditional"].to_numpy()
+    assert len(p) and np.isfinite(p).all() and ((p > 0) & (p < 1)).all()
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"labels": {"censoring": "negative"}}, "censoring"),
+        ({"labels": {"censoring": "drop", "events": ["financial_notice"]}}, "labels.events"),
+        (
+            {
+                "labels": {"censoring": "drop", "events": ["requires_improvement_or_worse"]},
+            },
+            "at_least",
+        ),
+    ],
+)
+def test_ordinal_config_must_match_its_label(section, message):
+    from earlywarn.config import parse_config
+    from earlywarn.errors import UserInputError
+
+    raw = {"cycle": "x", "as_of": "2020-03-31", "models": {"kinds": ["ordinal"]}, **section}
+    with pytest.raises(UserInputError, match=message):
+        parse_config(raw)
+    ok = {**raw, "labels": {"censoring": "drop", "events": ["requires_improvement_or_worse"]}}
+    ok["models"] = {"kinds": ["ordinal"], "params": {"ordinal": {"at_least": 3.0}}}
+    assert parse_config(ok).models.kinds == ("ordinal",)

@@ -363,8 +363,35 @@ def _is_iso_date(value: Any) -> bool:
     return True
 
 
+def _check_ordinal(cfg: CycleConfig, where: str) -> None:
+    """The ordinal model predicts P(grade >= at_least) given an inspection: the label must
+    be that grade, and the target conditional (not censoring = "negative")."""
+    if "ordinal" not in cfg.models.kinds:
+        return
+    if cfg.labels.censoring == "negative":
+        raise UserInputError(
+            f"{where}: models.kinds has 'ordinal', which models the grade given an "
+            "inspection; labels.censoring = 'negative' needs a joint model (use 'drop' or "
+            "'weight')"
+        )
+    grades = {"inadequate": 4.0, "requires_improvement_or_worse": 3.0}
+    events = tuple(cfg.labels.events)
+    if len(events) != 1 or events[0] not in grades:
+        raise UserInputError(
+            f"{where}: models.kinds has 'ordinal', so labels.events must be ['inadequate'] "
+            f"or ['requires_improvement_or_worse'], got {list(events)}"
+        )
+    at_least = cfg.models.params.get("ordinal", {}).get("at_least", 4.0)
+    if at_least != grades[events[0]]:
+        raise UserInputError(
+            f"{where}: models.params.ordinal.at_least = {at_least} does not match "
+            f"labels.events {list(events)} (expected {grades[events[0]]:g})"
+        )
+
+
 def _check(cfg: CycleConfig, where: str) -> None:
     _check_compute(cfg.compute, where)
+    _check_ordinal(cfg, where)
     try:
         parse_horizon(cfg.horizon)
     except UserInputError as err:

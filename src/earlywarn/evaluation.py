@@ -173,15 +173,34 @@ class EvaluationSettings:
 
 
 # --------------------------------------------------------------------------- backtest
-def _accepts_weight(model: Any) -> bool:
+def _accepts_weight(model: Any, name: str = "sample_weight") -> bool:
     last = model.steps[-1][1] if hasattr(model, "steps") else model
     try:
-        return "sample_weight" in inspect.signature(last.fit).parameters
+        return name in inspect.signature(last.fit).parameters
     except (TypeError, ValueError):
         return False
 
 
+def with_grades(
+    y: pd.Series, events: pd.DataFrame, known_at: pd.Timestamp | None, horizon_months: int
+) -> pd.Series:
+    """``y`` with the grade of the first overall judgement in each row's window (known at
+    ``known_at``) in ``y.attrs["grade"]`` (positional), for models fitted on grades (the
+    ordinal kind: its ``fit`` takes ``grade``); NaN where the window held none."""
+    from earlywarn.labels import known_events
+    from earlywarn.targets import next_grade
+
+    grades = next_grade(known_events(events, known_at), y.index, horizon_months)
+    y = y.copy()
+    y.attrs["grade"] = grades.to_numpy(dtype=float)
+    return y
+
+
 def _fit(model: Any, X: pd.DataFrame, y: pd.Series, w: np.ndarray | None) -> Any:
+    grade = getattr(y, "attrs", {}).get("grade")
+    if grade is not None and _accepts_weight(model, "grade"):
+        key = f"{model.steps[-1][0]}__grade" if hasattr(model, "steps") else "grade"
+        return model.fit(X, y, **{key: grade})
     if w is not None and _accepts_weight(model):
         key = f"{model.steps[-1][0]}__sample_weight" if hasattr(model, "steps") else "sample_weight"
         return model.fit(X, y, **{key: w})
@@ -294,6 +313,8 @@ def backtest_targets(
         Xfit, yfit, w = _training_set(Xtr, lab_tr, pi_tr, s)
         if yfit.nunique() < 2:
             continue
+        if any(_accepts_weight(make(), "grade") for make in makers.values()):
+            yfit = with_grades(yfit, events, split.test_origin, s.horizon_months)
         refs = _training_rates(lab_tr, s)
         truth = lab_te.drop(columns=["window_end", "failure_date"]).reset_index().assign(**refs)
         for name, make in makers.items():
@@ -395,6 +416,7 @@ def final_training(
     else:
         timing, pi_tr = (lambda Xn: np.ones(len(Xn))), np.ones(len(Xtr))
     Xfit, yfit, w = _training_set(Xtr, lab, pi_tr, s)
+    yfit = with_grades(yfit, events, as_of, s.horizon_months)  # read only by grade models
 
     def to_target(p: np.ndarray, X_now: pd.DataFrame) -> np.ndarray:
         p_cond, p_joint = _to_targets(np.asarray(p, dtype=float), timing(X_now), s)

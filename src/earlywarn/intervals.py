@@ -106,6 +106,8 @@ def bootstrap_probabilities(
                 continue
             Xb = X_train.iloc[pos].set_axis(index, axis=0)
             yb = pd.Series(y[pos], index=index, name=getattr(y_train, "name", None))
+            if "grade" in getattr(y_train, "attrs", {}):  # models fitted on grades (ordinal)
+                yb.attrs["grade"] = np.asarray(y_train.attrs["grade"])[pos]
             wb = None if weights is None else np.asarray(weights)[pos]
             model = fit_model(make(), Xb, yb, wb)
             p = model.predict_proba(X_now)[:, 1]

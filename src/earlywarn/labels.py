@@ -28,7 +28,14 @@ import pandas as pd
 
 from earlywarn.targets import TARGET_KINDS, target_mask
 
-__all__ = ["CENSORING", "CENSORING_WORDS", "failure_events", "label_events", "make_labels"]
+__all__ = [
+    "CENSORING",
+    "CENSORING_WORDS",
+    "failure_events",
+    "known_events",
+    "label_events",
+    "make_labels",
+]
 
 INSPECTION_LABELS = {"inadequate": 4, "requires_improvement_or_worse": 3}
 CENSORING = ("drop", "negative", "weight")
@@ -76,7 +83,8 @@ def label_events(events: pd.DataFrame, frameworks: str = "headline") -> pd.DataF
     return events[~partial]
 
 
-def _known(events: pd.DataFrame, known_at: pd.Timestamp | None) -> pd.DataFrame:
+def known_events(events: pd.DataFrame, known_at: pd.Timestamp | None) -> pd.DataFrame:
+    """The events published (or, without a ``published`` column, dated) by ``known_at``."""
     if known_at is None:
         return events
     seen = events["published"].fillna(events["date"]) if "published" in events else events["date"]
@@ -176,7 +184,7 @@ def make_labels(
         ``failed_at_origin`` (already in a failed state at the origin, from events known at
         the origin).
     """
-    ev = _known(events, known_at)
+    ev = known_events(events, known_at)
     fails = failure_events(ev, kinds)
     label, first = _any_in_window(index, fails, horizon_months)
     inspected, _ = _any_in_window(index, ev[ev["event_type"] == "inspection"], horizon_months)

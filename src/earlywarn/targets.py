@@ -13,8 +13,9 @@ censoring, backtest and evaluation as 'inadequate':
 - ``decline``: a graded overall judgement worse than the council's previous one (the
   first judgement seen for a council is never a decline).
 
-:func:`next_grade` gives the grade of the first overall judgement in each window, the
-target of the ordinal model (:class:`earlywarn.ordinal.OrdinalGradeClassifier`).
+:func:`next_grade` gives the worst overall grade judged in each window, the target of the
+ordinal model (:class:`earlywarn.ordinal.OrdinalGradeClassifier`): the worst, so that
+``P(grade >= 4)`` is exactly the 'inadequate within the horizon' label.
 
 Example
 -------
@@ -78,10 +79,11 @@ def decline_events(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def next_grade(events: pd.DataFrame, index: pd.MultiIndex, horizon_months: int) -> pd.Series:
-    """Grade (1-4) of the first overall judgement in ``(origin, origin + horizon]``.
+    """The worst grade (1-4) of the overall judgements in ``(origin, origin + horizon]``.
 
     NaN where no graded overall judgement falls in the window (the ordinal target is
-    conditional on inspection, like ``censoring = "drop"``).
+    conditional on inspection, like ``censoring = "drop"``). The worst, not the first, so
+    that ``grade >= 4`` is the binary 'inadequate within the horizon' label.
     """
     insp = _graded_overall(events)
     by_c = {
@@ -96,7 +98,8 @@ def next_grade(events: pd.DataFrame, index: pd.MultiIndex, horizon_months: int) 
         if c not in by_c:
             continue
         dates, sev = by_c[c]
-        j = np.searchsorted(dates, o[i], side="right")
-        if j < len(dates) and dates[j] <= e[i]:
-            out[i] = sev[j]
+        j = np.searchsorted(dates, o[i], side="right")  # first date > origin
+        k = np.searchsorted(dates, e[i], side="right")  # past the last date <= window end
+        if k > j:
+            out[i] = sev[j:k].max()
     return pd.Series(out, index=index, name="next_grade")
