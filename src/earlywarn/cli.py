@@ -61,12 +61,17 @@ def _quiet_libraries() -> None:
 
 
 @contextlib.contextmanager
-def _progress(what: str) -> Iterator[None]:
-    """Stages with elapsed time: live on a terminal, one line each when piped, none with -q."""
+def _progress(what: str, piped: bool = True) -> Iterator[None]:
+    """Stages with elapsed time: live on a terminal, one line each when piped, none with -q.
+
+    ``piped=False`` (explain, evaluate: short commands whose output is the product):
+    stages only on a terminal, so piped output stays exactly the product.
+    """
     from earlywarn.progress import choose_mode, reporting
 
     _quiet_libraries()
-    with reporting(what, mode=choose_mode(_state["quiet"])):
+    mode = choose_mode(_state["quiet"])
+    with reporting(what, mode="quiet" if mode == "lines" and not piped else mode):
         yield
 
 
@@ -320,7 +325,7 @@ def explain(
 
         uri = model_uri_from(model) if model else None
         cfg = load_config(config)
-        with _progress(f"Explaining {council} as of {cfg.as_of}"):
+        with _progress(f"Explaining {council} as of {cfg.as_of}", piped=False):
             from earlywarn.progress import step
 
             step("loading the model, building features and explaining")
@@ -392,7 +397,7 @@ def evaluate(
         bad = [a for a in ctx.args if a.startswith("-")]
         if bad:
             raise UserInputError(f"unknown option {bad[0]!r}")
-        with _progress(f"Matching {len(folders)} earlier list(s) to later events"):
+        with _progress(f"Matching {len(folders)} earlier list(s) to later events", piped=False):
             from earlywarn.progress import step
 
             step(f"reading {len(folders)} published list(s) and {events_path}")
