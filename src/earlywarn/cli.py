@@ -61,12 +61,17 @@ def _quiet_libraries() -> None:
 
 
 @contextlib.contextmanager
-def _progress(what: str) -> Iterator[None]:
-    """Stages with elapsed time: live on a terminal, one line each when piped, none with -q."""
+def _progress(what: str, piped: bool = True) -> Iterator[None]:
+    """Stages with elapsed time: live on a terminal, one line each when piped, none with -q.
+
+    ``piped=False`` (explain, evaluate: short commands whose output is the product):
+    stages only on a terminal, so piped output stays exactly the product.
+    """
     from earlywarn.progress import choose_mode, reporting
 
     _quiet_libraries()
-    with reporting(what, mode=choose_mode(_state["quiet"])):
+    mode = choose_mode(_state["quiet"])
+    with reporting(what, mode="quiet" if mode == "lines" and not piped else mode):
         yield
 
 
@@ -334,7 +339,7 @@ def explain(
             found = explain_published(cfg, council)
             if found is not None:
                 return found
-        with _progress(f"Explaining {council} as of {cfg.as_of}"):
+        with _progress(f"Explaining {council} as of {cfg.as_of}", piped=False):
             from earlywarn.progress import step
 
             step("loading the model, building features and explaining")
@@ -412,7 +417,7 @@ def evaluate(
 
         target = _resolved(out) or io.default_out_dir("evaluate")
         check_output_location(target)
-        with _progress(f"Matching {len(folders)} earlier list(s) to later events"):
+        with _progress(f"Matching {len(folders)} earlier list(s) to later events", piped=False):
             from earlywarn.progress import step
 
             step(f"reading {len(folders)} published list(s) and {events_path}")

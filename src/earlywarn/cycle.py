@@ -619,14 +619,11 @@ def _published_view(
 
 
 def _csv_header(run_info: dict) -> str:
-    """The comment lines every exported CSV starts with: banner, vintage, model identity."""
-    synthetic = (
-        "# SYNTHETIC: made-up councils with a known true risk, not real ones\n"
-        if run_info.get("synthetic")
-        else ""
-    )
+    """The two comment lines every exported CSV starts with: banner, then (SYNTHETIC for
+    made-up councils,) cycle, vintage and model identity."""
+    synthetic = "SYNTHETIC: made-up councils, not real ones; " if run_info.get("synthetic") else ""
     return (
-        f"# {_confidential()}\n{synthetic}# cycle {run_info['cycle']}; data as of "
+        f"# {_confidential()}\n# {synthetic}cycle {run_info['cycle']}; data as of "
         f"{run_info['as_of']}; model {run_info['model']} ({_model_identity(run_info)})\n"
     )
 
