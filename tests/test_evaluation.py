@@ -244,3 +244,18 @@ def test_oracle_rows_match_backtest_rows(evaluated):
     b = pred[pred["model"] == "logit"].set_index(["council_code", "origin"]).index
     assert a.sort_values().equals(b.sort_values())
     assert callable(oracle_predictions) and callable(evaluate_backtest)
+
+
+def test_paired_reference_is_the_best_of_every_baseline_also_a_candidate_model(evaluated):
+    """persistence is both a model kind here and a simple baseline: it stays a reference
+    (a model is compared with the best rule, never with itself)."""
+    ev, _, _ = evaluated
+    for target, block in ev["paired_differences"].items():
+        sec = ev if ev["target"] == target else ev["other_target"]
+        within = {
+            n: b["pooled"]["auroc_within_origin"]["value"] for n, b in sec["baselines"].items()
+        }
+        assert block["best_baseline"] == max(within, key=within.get)
+        assert "persistence" in within
+        refs = {r["model"] for r in block["rows"] if r["role"] == "best baseline"}
+        assert block["best_baseline"] not in refs

@@ -711,7 +711,9 @@ def _paired(
         v = ev["pooled"].get("auroc_within_origin", {}).get("value")
         return -np.inf if v is None or v != v else v
 
-    bases = {n: e for n, e in sec["baselines"].items() if n not in model_names}
+    # every simple baseline is a reference, also one listed in models.kinds as a candidate
+    # for publication (persistence, red_flags): a model is never compared with itself
+    bases = dict(sec["baselines"])
     best = max(bases, key=lambda n: within(bases[n])) if bases else None
     names = [n for n in model_names if n in set(bt["model"])]
     scores = {n: target_rows(bt[bt["model"] == n], target, s) for n in [*names, best] if n}

@@ -1,0 +1,52 @@
+"""Run the issue-13 cycles (models sized for the data, every target) and write TARGETS.md
+from their outputs (no hand-typed figures; earlywarn.results_md).
+
+    .venv/bin/python experiments/real-2023/run_targets.py /tmp/ew-targets
+
+Each cycle chooses its published model on the selection origins and scores the held-out
+origins once (settings hash recorded; see cycle-*.toml). Output folders name councils:
+CONFIDENTIAL, kept outside the repository (the folder given); TARGETS.md names none.
+Prints the wall time of each cycle and of the whole run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CONFIGS = ("cycle-sized", "cycle-leaders", "cycle-help-protection", "cycle-decline")
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 1:
+        sys.exit("usage: run_targets.py OUT_DIR (a new folder outside the repository)")
+    root = Path(argv[0]).expanduser().resolve()
+    root.mkdir(parents=True, exist_ok=False)
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    from earlywarn.config import load_config
+    from earlywarn.cycle import run_cycle
+    from earlywarn.results_md import render_results
+
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    folders, t_all = [], time.perf_counter()
+    for name in CONFIGS:
+        t0 = time.perf_counter()
+        run_cycle(load_config(HERE / f"{name}.toml"), out_dir=root / name, tracking_uri=uri)
+        print(f"{name}: {time.perf_counter() - t0:.0f} s", flush=True)
+        folders.append(str(root / name))
+    print(f"all {len(CONFIGS)} cycles: {time.perf_counter() - t_all:.0f} s")
+    commands = ".venv/bin/python experiments/real-2023/run_targets.py /tmp/ew-targets"
+    text = render_results(
+        folders,
+        "Models sized for the data, every target, as of 31 March 2023 (no council named)",
+        commands,
+    )
+    (HERE / "TARGETS.md").write_text(text, encoding="utf-8")
+    print(f"wrote {HERE / 'TARGETS.md'}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
