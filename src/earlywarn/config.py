@@ -636,7 +636,7 @@ def parse_config(raw: dict[str, Any], where: str = "config", path: str = "") -> 
 
 def load_config(path: str | Path) -> CycleConfig:
     """Read and check a cycle config TOML file."""
-    p = Path(path).expanduser().resolve()
+    p = Path(path).expanduser().resolve()  # messages name the resolved path
     if not p.is_file():
         raise UserInputError(f"{p}: config file not found")
     try:
@@ -645,4 +645,4 @@ def load_config(path: str | Path) -> CycleConfig:
         raise UserInputError(f"{p}: not valid TOML ({err})") from None
     except UnicodeDecodeError:
         raise UserInputError(f"{p}: not UTF-8 text (expected a TOML file)") from None
-    return parse_config(raw, where=str(p), path=str(p.resolve()))
+    return parse_config(raw, where=str(p), path=str(p))

@@ -100,7 +100,7 @@ def frame_sha256(df: pd.DataFrame) -> str:
 
 def read_csv_table(path: str | Path, columns: list[str]) -> pd.DataFrame:
     """Read a core-table CSV (UTF-8, UTF-8 with BOM or cp1252) with one-line errors."""
-    p = Path(path)
+    p = Path(path).expanduser().resolve()  # messages name the resolved path
     if not p.is_file():
         raise UserInputError(f"{p}: file not found")
     raw = p.read_bytes()
@@ -167,7 +167,7 @@ def read_published_list(folder: str | Path) -> tuple[pd.DataFrame, dict]:
     """A cycle's frozen list: ``risk_list.csv`` (after its banner lines) and ``run.json``."""
     import json
 
-    d = Path(folder)
+    d = Path(folder).expanduser().resolve()
     if not d.is_dir():
         raise UserInputError(f"{d}: not a folder (expected a cycle's output folder)")
     for name in ("risk_list.csv", "run.json"):
