@@ -82,3 +82,43 @@ def test_compute_config_is_checked(section, message):
 
     with pytest.raises(UserInputError, match=message):
         parse_config({"cycle": "x", "as_of": "2020-03-31", "compute": section})
+
+
+@pytest.fixture(scope="module")
+def backtest_inputs(small_data):
+    import pandas as pd
+
+    from earlywarn.backtest import rolling_origin_splits
+    from earlywarn.evaluation import EvaluationSettings
+    from earlywarn.features import build_features
+    from earlywarn.models import make_model
+    from earlywarn.panel import build_panel
+
+    origins = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2021)]
+    panel = build_panel(small_data.tables, origins)
+    X = build_features(small_data.tables, panel).X
+    closed = [o for o in origins if o + pd.DateOffset(months=24) <= origins[-1]]
+    splits = rolling_origin_splits(origins, closed, 24, 2)[-3:]
+    makers = {
+        "logit": lambda: make_model("logit"),
+        "gbm": lambda: make_model("gbm", {"max_iter": 30, "monotone": None}, seed=3),
+    }
+    s = EvaluationSettings(horizon_months=24, censoring="drop", target="conditional", k=5)
+    return X, small_data.tables.events, splits, makers, s
+
+
+@pytest.mark.parametrize("backend", ["loky", "dask"])
+def test_the_cycle_backtest_on_two_workers_equals_serial(backtest_inputs, backend):
+    """The backtest the cycle runs (evaluation.backtest_targets), on two local processes
+    and on a two-worker dask LocalCluster on loopback: identical to serial."""
+    import pandas as pd
+
+    from earlywarn.compute import compute_backend
+    from earlywarn.evaluation import backtest_targets
+
+    X, events, splits, makers, s = backtest_inputs
+    serial = backtest_targets(X, events, splits, makers, s)
+    with compute_backend(backend, n_jobs=2):
+        parallel = backtest_targets(X, events, splits, makers, s)
+    assert len(serial) and serial["origin"].nunique() == len(splits)
+    pd.testing.assert_frame_equal(serial, parallel)

@@ -77,7 +77,7 @@ def compute_backend(
     if scheduler:
         check_scheduler(scheduler, connect_timeout)
         with Client(scheduler, timeout=connect_timeout) as client:
-            with joblib.parallel_config(backend="dask", client=client):
+            with joblib.parallel_config(backend="dask", client=client, n_jobs=-1):
                 yield -1
         return
     with (
@@ -90,7 +90,7 @@ def compute_backend(
             silence_logs=40,  # logging.ERROR: no worker chatter on the user's terminal
         ) as cluster,
         Client(cluster) as client,
-        joblib.parallel_config(backend="dask", client=client),
+        joblib.parallel_config(backend="dask", client=client, n_jobs=-1),
     ):
         yield -1
 

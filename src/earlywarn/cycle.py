@@ -193,6 +193,10 @@ def run_cycle(
     out = Path(out_dir) if out_dir else io.default_out_dir(cfg.cycle)
     uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
     preflight_cycle(cfg, out, uri)
+    if cfg.compute.backend == "dask" and cfg.compute.scheduler:  # fail fast, one line
+        from earlywarn.compute import check_scheduler
+
+        check_scheduler(cfg.compute.scheduler, cfg.compute.connect_timeout)
     step("loading scikit-learn, SHAP and MLflow")
     from earlywarn.evaluation import (
         EvaluationSettings,
@@ -296,17 +300,18 @@ def run_cycle(
             f"{len(splits)} test origins"
         )
         t1 = time.perf_counter()
-        ev_run = evaluate_and_keep(
-            X,
-            tables.events,
-            panel,
-            splits,
-            settings,
-            cfg.models.kinds,
-            cfg.models.params,
-            true_risk,
-            feats.specs,
-        )
+        with _compute(cfg):  # the splits run where [compute] says (earlywarn.compute)
+            ev_run = evaluate_and_keep(
+                X,
+                tables.events,
+                panel,
+                splits,
+                settings,
+                cfg.models.kinds,
+                cfg.models.params,
+                true_risk,
+                feats.specs,
+            )
         ev_part, pred_rows = ev_run.evaluation, ev_run.predictions
         evaluation.update(ev_part)
         timings["backtest"] = time.perf_counter() - t1
@@ -341,10 +346,11 @@ def run_cycle(
             held_splits = rolling_origin_splits(
                 origins, held_out, h, cfg.evaluate.min_train_origins
             )
-            held_run = evaluate_and_keep(
-                X, tables.events, panel, held_splits, settings, cfg.models.kinds,
-                cfg.models.params, true_risk, feats.specs,
-            )  # fmt: skip
+            with _compute(cfg):
+                held_run = evaluate_and_keep(
+                    X, tables.events, panel, held_splits, settings, cfg.models.kinds,
+                    cfg.models.params, true_risk, feats.specs,
+                )  # fmt: skip
             digest = settings_hash(cfg)
             evaluation["held_out"] = held_out_summary(
                 held_run.evaluation, [str(s.test_origin.date()) for s in held_splits], digest
@@ -475,6 +481,14 @@ def run_cycle(
         pd.concat(preds, ignore_index=True),
         timings,
     )
+
+
+def _compute(cfg: CycleConfig) -> Any:
+    """The context in which a cycle's independent tasks run (``[compute]``)."""
+    from earlywarn.compute import compute_backend
+
+    c = cfg.compute
+    return compute_backend(c.backend, c.n_jobs, c.scheduler, c.connect_timeout)
 
 
 def missing_family_warnings(cfg: CycleConfig, specs: dict[str, Any]) -> list[str]:

@@ -299,45 +299,66 @@ def backtest_targets(
         p_conditional, p_joint, p_inspected`` (timing model, shared by all models),
         ``label, inspected, censored, failed_at_origin, n_train``.
     """
+    from joblib import Parallel, delayed
+
     s = settings
     events = label_events(events, s.frameworks)
-    out = []
-    for split in splits:
-        Xtr, lab_tr, Xte, lab_te = split_rows(X, events, split, s.horizon_months, s.kinds)
-        if s.by_inspection:
-            keep = ~lab_tr["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
-            timing = _timing_probability(Xtr[keep], lab_tr["inspected"].to_numpy()[keep], s.seed)
-            pi_tr, pi_te = timing(Xtr), timing(Xte)
-        else:
-            pi_tr, pi_te = np.ones(len(Xtr)), np.ones(len(Xte))
-        Xfit, yfit, w = _training_set(Xtr, lab_tr, pi_tr, s)
-        if yfit.nunique() < 2:
-            continue
-        if any(_accepts_weight(make(), "grade") for make in makers.values()):
-            yfit = with_grades(yfit, events, split.test_origin, s.horizon_months)
-        refs = _training_rates(lab_tr, s)
-        truth = lab_te.drop(columns=["window_end", "failure_date"]).reset_index().assign(**refs)
-        for name, make in makers.items():
-            if name in s.baselines and name not in model_names and baseline_unavailable(name, Xfit):
-                continue  # an empty or constant feature: unavailable here, never scored
-            model = _fit(make(), Xfit, yfit, w)
-            p = model.predict_proba(Xte)[:, 1]
-            p_cond, p_joint = _to_targets(p, pi_te, s)
-            out.append(
-                truth.assign(
-                    model=name,
-                    p_conditional=p_cond,
-                    p_joint=p_joint,
-                    p_inspected=pi_te,
-                    n_train=len(yfit),
-                )
-            )
+    # the splits are independent tasks: they run where joblib's ambient configuration says
+    # (earlywarn.compute.compute_backend; serial by default), results in split order
+    parts = Parallel()(
+        delayed(_split_predictions)(X, events, split, makers, s, tuple(model_names))
+        for split in splits
+    )
+    out = [frame for part in parts for frame in part]
     cols = ["model", "council_code", "origin", "p_conditional", "p_joint", "p_inspected"]
     cols += ["label", "inspected", "censored", "failed_at_origin", "n_train"]
     cols += ["ref_conditional", "ref_joint"]
     if not out:
         return pd.DataFrame(columns=cols)
     return pd.concat(out, ignore_index=True)[cols]
+
+
+def _split_predictions(
+    X: pd.DataFrame,
+    events: pd.DataFrame,
+    split: Split,
+    makers: dict[str, Callable[[], Any]],
+    s: EvaluationSettings,
+    model_names: Sequence[str],
+) -> list[pd.DataFrame]:
+    """One split of :func:`backtest_targets`: fit every model on the split's training rows
+    and predict its test origin (a task of its own; seeded, so order-independent)."""
+    out: list[pd.DataFrame] = []
+    Xtr, lab_tr, Xte, lab_te = split_rows(X, events, split, s.horizon_months, s.kinds)
+    if s.by_inspection:
+        keep = ~lab_tr["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
+        timing = _timing_probability(Xtr[keep], lab_tr["inspected"].to_numpy()[keep], s.seed)
+        pi_tr, pi_te = timing(Xtr), timing(Xte)
+    else:
+        pi_tr, pi_te = np.ones(len(Xtr)), np.ones(len(Xte))
+    Xfit, yfit, w = _training_set(Xtr, lab_tr, pi_tr, s)
+    if yfit.nunique() < 2:
+        return []
+    if any(_accepts_weight(make(), "grade") for make in makers.values()):
+        yfit = with_grades(yfit, events, split.test_origin, s.horizon_months)
+    refs = _training_rates(lab_tr, s)
+    truth = lab_te.drop(columns=["window_end", "failure_date"]).reset_index().assign(**refs)
+    for name, make in makers.items():
+        if name in s.baselines and name not in model_names and baseline_unavailable(name, Xfit):
+            continue  # an empty or constant feature: unavailable here, never scored
+        model = _fit(make(), Xfit, yfit, w)
+        p = model.predict_proba(Xte)[:, 1]
+        p_cond, p_joint = _to_targets(p, pi_te, s)
+        out.append(
+            truth.assign(
+                model=name,
+                p_conditional=p_cond,
+                p_joint=p_joint,
+                p_inspected=pi_te,
+                n_train=len(yfit),
+            )
+        )
+    return out
 
 
 def _training_rates(lab: pd.DataFrame, s: EvaluationSettings) -> dict[str, float]:
