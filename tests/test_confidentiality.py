@@ -178,9 +178,12 @@ def _check_stamp(path: Path, as_of: str, identity: str) -> None:
         from openpyxl import load_workbook
 
         wb = load_workbook(io.BytesIO(path.read_bytes()))
-        first = wb.worksheets[0]
-        assert first.title == "Confidential"
-        values = [str(v) for row in first.iter_rows(values_only=True) for v in row]
+        first = wb.worksheets[0]  # the list opens the workbook, its banner rows on top
+        banner = [str(v) for row in first.iter_rows(max_row=3, values_only=True) for v in row]
+        assert CONFIDENTIAL in banner, path
+        assert any(as_of in v for v in banner) and any(identity in v for v in banner), path
+        conf = wb["Confidential"]
+        values = [str(v) for row in conf.iter_rows(values_only=True) for v in row]
         assert CONFIDENTIAL in values and as_of in values, path
         assert any(identity in v for v in values), path
     else:

@@ -123,9 +123,7 @@ def test_cycle_against_a_tracking_server(mlflow_server, tmp_path):
     pd.testing.assert_series_equal(_probabilities(scored.out_dir), _probabilities(result.out_dir))
     # score publishes the same list as the cycle: bands and support included
     cols = lambda d: list(pd.read_csv(d / "risk_list.csv", comment="#").columns)  # noqa: E731
-    assert cols(scored.out_dir) == [
-        c for c in cols(result.out_dir) if not c.startswith("probability_")
-    ]
+    assert cols(scored.out_dir) == cols(result.out_dir)  # intervals included
     table = published_lists(mlflow_server, "ew-track")
     assert list(table["kind"]) == ["cycle", "score"]
     assert set(table["model_version"]) == {"1"}

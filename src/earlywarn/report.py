@@ -398,7 +398,7 @@ def council_png(
     n = len(trends)
     # one row: the contributions; a second row: large trend charts (actual values)
     height = 3.4 + (3.4 if n else 0)
-    fig = Figure(figsize=(10, height), dpi=90)
+    fig = Figure(figsize=(10, height), dpi=80)
     split = 3.4 / height  # the share of the height the bars take
     bars = fig.add_gridspec(1, 1, left=0.47, right=0.97, top=0.94, bottom=1 - split + 0.09)
     ax = fig.add_subplot(bars[0, 0])

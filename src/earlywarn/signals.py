@@ -54,41 +54,49 @@ def build_signals(
     known = observations[
         (observations["published"] <= origin) & observations["measure"].isin(list(levels))
     ]
-    latest = known.sort_values("period", kind="stable").groupby(["council_code", "measure"])
-    last = latest.last()
+    cols = ["council_code", "measure", "period"] + (["source"] if "source" in known else [])
+    last = (
+        known.sort_values("period", kind="stable")
+        .groupby(["council_code", "measure"], sort=False)
+        .tail(1)[cols]
+    )
     reason_measures: set[tuple[str, str]] = set()
     if reasons is not None and len(reasons):
         up = reasons[reasons["direction"] == "raises"]
         for code, feat in zip(up["council_code"], up["feature"], strict=True):
             reason_measures.add((code, specs[feat].measure or feat))
-    rows = []
+    parts = []
     for name, spec in levels.items():
         if name not in X.columns:
             continue
         chg = changes.get(name)
-        for code in codes:
-            v = float(X.at[code, name])
-            key = (code, name)
-            period = last["period"].get(key, pd.NaT) if len(last) else pd.NaT
-            source = last["source"].get(key, "") if "source" in last.columns else ""
-            rows.append(
+        parts.append(
+            pd.DataFrame(
                 {
-                    "council_code": code,
+                    "council_code": np.asarray(codes, dtype=object),
                     "measure": name,
                     "signal": spec.label,
                     "unit": spec.unit.strip(),
-                    "value": v,
-                    "period": "" if pd.isna(period) else f"{pd.Timestamp(period):%Y-%m-%d}",
-                    "change_1y": float(X.at[code, chg]) if chg in X.columns else np.nan,
-                    "peer_median": float(peer.at[code, name]),
+                    "value": X[name].to_numpy(dtype=float),
+                    "change_1y": X[chg].to_numpy(dtype=float) if chg in X.columns else np.nan,
+                    "peer_median": peer[name].to_numpy(dtype=float),
                     "england_median": float(england[name]),
                     "higher_is_worse": bool(spec.higher_is_worse),
                     "role": role(spec),
-                    "source": "" if source is None or source != source else str(source),
-                    "is_reason": key in reason_measures,
                 }
             )
-    out = pd.DataFrame(rows, columns=SIGNAL_COLUMNS)
+        )
+    if not parts:
+        return pd.DataFrame(columns=SIGNAL_COLUMNS)
+    out = pd.concat(parts, ignore_index=True).merge(
+        last, on=["council_code", "measure"], how="left"
+    )
+    out["period"] = pd.to_datetime(out["period"]).dt.strftime("%Y-%m-%d").fillna("")
+    out["source"] = out["source"].fillna("").astype(str) if "source" in out else ""
+    out["is_reason"] = [
+        (c, m) in reason_measures for c, m in zip(out["council_code"], out["measure"], strict=True)
+    ]
+    out = out[SIGNAL_COLUMNS]
     num = ["value", "change_1y", "peer_median", "england_median"]
     out[num] = out[num].round(4)
     return out.sort_values(["council_code", "measure"], kind="stable").reset_index(drop=True)
