@@ -57,6 +57,11 @@ def test_leadership_facts_from_sentences():
         ("chief_executive", "2016-03-03", 2.0),
     ]  # the trust's chief executive is not the council's
     assert leadership_facts("The director has been in post for less than three months.") == []
+    both = (
+        "The current Director of Children’s Services has been in post since 2012 and more. "
+        "The Director of Children’s Services has been in post since March 2012."
+    )
+    assert [(r, str(d.date())) for r, d, _ in leadership_facts(both)] == [("dcs", "2012-03-01")]
 
 
 def test_improvement_points_of_each_framework():

@@ -136,9 +136,13 @@ def leadership_facts(text: str) -> list[tuple[str, pd.Timestamp, float]]:
             if when is not None:
                 sev = 2.0 if cx.group("adj").strip() else 1.0
                 out.append(("chief_executive", when, sev))
+    # "since 2012" elsewhere in a report that also says "since March 2012": one appointment
+    precise = {(r, d.year) for r, d, _ in out if (d.month, d.day) != (1, 1)}
     seen, unique = set(), []
     for fact in out:
-        if fact not in seen:
+        role, when, _ = fact
+        vague = (when.month, when.day) == (1, 1) and (role, when.year) in precise
+        if fact not in seen and not vague:
             seen.add(fact)
             unique.append(fact)
     return unique
