@@ -6,7 +6,7 @@ only when all of these hold (:func:`passes`):
 
 1. it is a **signal** (:func:`role`), not context: sizes, counts and populations
    (``context`` family, ``count`` kind, a measure whose name ends in ``_count``, or a
-   registry flag ``context_only`` / ``is_count``), measures whose direction is not settled
+   registry flag ``reason_ok = False``), measures whose direction is not settled
    (``MeasureInfo.direction_known`` False, e.g. the rate of children looked after), the
    time since the last inspection (inspection timing) and data coverage are context;
 2. the council is on the **risk side of its similar councils by a material margin**:
@@ -77,7 +77,7 @@ def role(spec: FeatureSpec) -> str:
     """``'signal'`` (may be a reason) or the kind of context: ``'size or need'``,
     ``'direction not settled'``, ``'inspection timing'``, ``'data coverage'``."""
     name = spec.name
-    if getattr(spec, "context_only", False) or getattr(spec, "is_count", False):
+    if not getattr(spec, "reason_ok", True):  # the registry's flag: raw counts and sizes
         return "size or need"
     if spec.family == "context" or spec.kind == "count" or name.endswith("_count"):
         return "size or need"
