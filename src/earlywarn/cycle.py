@@ -354,10 +354,25 @@ def run_cycle(
             )
             model_uri = tracker.log_model(model, Xtr)
             research = tracker.log_research_tables(model)  # hazard: coefficients.csv
+            from earlywarn.model_card import render_model_card
+
+            card = render_model_card(
+                evaluation,
+                {
+                    "rows": len(ytr),
+                    "events": int(np.asarray(ytr).sum()),
+                    "features": Xtr.shape[1],
+                    "train_origins": [str(o.date()) for o in final_train],
+                    "score_origin": str(score_origin.date()),
+                },
+                {"cycle": cfg.cycle, "as_of": str(as_of.date()), "horizon": cfg.horizon,
+                 "data_source": cfg.data.source, "inputs": hashes},
+            )  # fmt: skip
             registry = tracker.register_champion(
                 model_uri,
                 cfg.tracking.registry_name or cfg.tracking.experiment,
                 {"cycle": cfg.cycle, "kind": chosen, "score_origin": str(score_origin.date())},
+                description=card,
             )
             timings["final_fit"] = time.perf_counter() - t1
             t1 = time.perf_counter()
@@ -442,6 +457,7 @@ def run_cycle(
                 "run.json": json.dumps(_jsonable(run_info), indent=2, sort_keys=True),
                 **{n: _csv_header(run_info) + t for n, t in research.items()},
                 **saved,
+                "MODEL_CARD.md": card,
             }
             if rep.pseudonymise:  # fail closed, before anything is logged or written
                 from earlywarn.pseudonymise import check_no_identifiers
@@ -450,6 +466,7 @@ def run_cycle(
             tracker.log_text(csv_text, "risk_list.csv")
             tracker.log_text(reasons_json, "reasons.json")
             tracker.log_text(html_text, "report.html")
+            tracker.log_text(card, "MODEL_CARD.md")
             tracker.log_metrics({"n_scored": len(risk_list)})
         tracker.log_dict(_jsonable(evaluation), "evaluation.json")
         for name, content in saved.items():  # the out-of-time predictions, in the parent run

@@ -252,7 +252,9 @@ class Tracker:
         """Log a DataFrame as a CSV artefact."""
         self.log_text(df.to_csv(index=False, lineterminator="\n"), name)
 
-    def register_champion(self, model_uri: str, name: str, tags: dict[str, str]) -> dict:
+    def register_champion(
+        self, model_uri: str, name: str, tags: dict[str, str], description: str | None = None
+    ) -> dict:
         """Register ``model_uri`` under ``name`` as ``champion``; the old one becomes ``previous``.
 
         Returns ``{"name", "version", "previous_version", "model_uri"}`` where
@@ -265,6 +267,8 @@ class Tracker:
         except self.mlflow.exceptions.MlflowException:
             previous = None  # first registration (or no champion yet)
         mv = self.mlflow.register_model(model_uri, name, tags=tags)
+        if description:  # the cycle's model card
+            client.update_model_version(name, mv.version, description=description)
         if previous is not None and str(previous) != str(mv.version):
             client.set_registered_model_alias(name, ALIAS_PREVIOUS, previous)
         client.set_registered_model_alias(name, ALIAS_CHAMPION, mv.version)
