@@ -44,7 +44,10 @@ def main(folders: list[str]) -> None:
         cycle = json.loads((Path(folders[0]) / "run.json").read_text(encoding="utf-8"))["cycle"]
         dest = HERE.parent.parent / "models" / cycle / "MODEL_CARD.md"
         dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(card.read_text(encoding="utf-8"), encoding="utf-8")
+        text = card.read_text(encoding="utf-8")
+        if text.startswith("<!--"):  # the output folder's confidentiality stamp line
+            text = text.split("\n", 1)[1]
+        dest.write_text(text, encoding="utf-8")
         print(f"wrote {dest}")
 
 

@@ -404,9 +404,7 @@ def run_cycle(
             rep = cfg.report
             risk_list = build_banded_risk_list(scores, expl, tables.observations, score_origin, rep)
             # what is published: with report.pseudonymise, councils only as "Council 001"..
-            saved = _saved_predictions(ev_run, risk_list, rep.pseudonymise)
-            if held_run is not None:
-                saved.update(_saved_predictions(held_run, risk_list, rep.pseudonymise, "_held_out"))
+            ranked = risk_list  # before pseudonymisation: the pseudonyms follow its ranks
             risk_list, expl, history, peers = _published_view(
                 risk_list, expl, X, feats.peer_median, rep.pseudonymise
             )
@@ -445,6 +443,16 @@ def run_cycle(
                 council_sections=sections,
                 extra_sections=[render_evaluation_section(evaluation)],
             )
+            stamp = {
+                "confidential": _confidential(),
+                "as_of": run_info["as_of"],
+                "model_identity": _model_identity(run_info),
+            }
+            saved = _saved_predictions(ev_run, ranked, rep.pseudonymise, stamp=stamp)
+            if held_run is not None:
+                saved.update(
+                    _saved_predictions(held_run, ranked, rep.pseudonymise, "_held_out", stamp)
+                )
             csv_text = _risk_list_csv(risk_list, run_info)
             xlsx_bytes = render_risk_list_xlsx(risk_list, run_info)
             reasons_json = _reasons_json(expl, run_info)
@@ -457,7 +465,8 @@ def run_cycle(
                 "run.json": json.dumps(_jsonable(run_info), indent=2, sort_keys=True),
                 **{n: _csv_header(run_info) + t for n, t in research.items()},
                 **saved,
-                "MODEL_CARD.md": card,
+                "MODEL_CARD.md": f"<!-- {stamp['confidential']} | data as of {stamp['as_of']} "
+                f"| model {stamp['model_identity']} -->\n{card}",
             }
             if rep.pseudonymise:  # fail closed, before anything is logged or written
                 from earlywarn.pseudonymise import check_no_identifiers
@@ -537,7 +546,11 @@ def _model_identity(run_info: dict) -> str:
 
 
 def _saved_predictions(
-    ev_run: Any, risk_list: pd.DataFrame, pseudonymise: bool, suffix: str = ""
+    ev_run: Any,
+    risk_list: pd.DataFrame,
+    pseudonymise: bool,
+    suffix: str = "",
+    stamp: dict | None = None,
 ) -> dict:
     """``backtest_predictions.parquet`` and ``backtest_failures.parquet`` (the failure
     dates of the lead times) as bytes: evaluation.json can be recomputed from these two
@@ -558,9 +571,15 @@ def _saved_predictions(
         long = long.assign(council_code=long["council_code"].map(rename))
         fails = fails.assign(council_code=fails["council_code"].map(rename))
     out = {}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     for name, frame in ((PREDICTIONS_FILE, long), ("backtest_failures.parquet", fails)):
         buf = BytesIO()
-        frame.to_parquet(buf, index=False)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        meta = {**(table.schema.metadata or {})}
+        meta.update({f"earlywarn.{k}".encode(): str(v).encode() for k, v in (stamp or {}).items()})
+        pq.write_table(table.replace_schema_metadata(meta), buf)
         out[name.replace(".parquet", f"{suffix}.parquet")] = buf.getvalue()
     return out
 
