@@ -77,7 +77,8 @@ def test_model_card_is_written_registered_and_names_no_council(protocol_cycle):
     import mlflow
 
     _, result, uri = protocol_cycle
-    card = (result.out_dir / "MODEL_CARD.md").read_text()
+    stamp_line, card = (result.out_dir / "MODEL_CARD.md").read_text().split("\n", 1)
+    assert stamp_line.startswith("<!-- CONFIDENTIAL")
     for heading in ("## Intended use", "## Label", "## Training", "events per variable",
                     "## Performance", "Within-origin AUROC", "chance", "Calibration",
                     "## Held-out origins", "## Subgroups", "## Limitations"):  # fmt: skip
