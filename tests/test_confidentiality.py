@@ -186,6 +186,16 @@ def _check_stamp(path: Path, as_of: str, identity: str) -> None:
         values = [str(v) for row in conf.iter_rows(values_only=True) for v in row]
         assert CONFIDENTIAL in values and as_of in values, path
         assert any(identity in v for v in values), path
+    elif path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        meta = {k.decode(): v.decode() for k, v in pq.read_schema(path).metadata.items()}
+        assert meta["earlywarn.confidential"] == CONFIDENTIAL, path
+        assert meta["earlywarn.as_of"] == as_of, path
+        assert identity in meta["earlywarn.model_identity"], path
+    elif path.suffix == ".md":
+        first = path.read_text().splitlines()[0]
+        assert CONFIDENTIAL in first and as_of in first and identity in first, path
     else:
         pytest.fail(f"{path.name}: an export type with no confidentiality check")
 

@@ -71,3 +71,20 @@ def test_results_md_is_rendered_from_the_outputs_alone(protocol_cycle):
     assert f"{within:.3f}" in text  # figures come from evaluation.json
     for code in result.risk_list["council_code"]:
         assert code not in text
+
+
+def test_model_card_is_written_registered_and_names_no_council(protocol_cycle):
+    import mlflow
+
+    _, result, uri = protocol_cycle
+    stamp_line, card = (result.out_dir / "MODEL_CARD.md").read_text().split("\n", 1)
+    assert stamp_line.startswith("<!-- CONFIDENTIAL")
+    for heading in ("## Intended use", "## Label", "## Training", "events per variable",
+                    "## Performance", "Within-origin AUROC", "chance", "Calibration",
+                    "## Held-out origins", "## Subgroups", "## Limitations"):  # fmt: skip
+        assert heading in card, heading
+    names = result.risk_list[["council_code", "council_name"]].to_numpy().ravel()
+    assert not [n for n in names if str(n) in card]
+    reg = result.run_info["registered_model"]
+    mv = mlflow.MlflowClient(uri).get_model_version(reg["name"], reg["version"])
+    assert mv.description == card

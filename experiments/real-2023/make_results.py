@@ -11,6 +11,7 @@ outside the repository; RESULTS.md names no council.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -37,6 +38,17 @@ def main(folders: list[str]) -> None:
     )
     (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
     print(f"wrote {HERE / 'RESULTS.md'}")
+    # the first (main) cycle's model card, to the design's models/<cycle>/ folder
+    card = Path(folders[0]) / "MODEL_CARD.md"
+    if card.is_file():
+        cycle = json.loads((Path(folders[0]) / "run.json").read_text(encoding="utf-8"))["cycle"]
+        dest = HERE.parent.parent / "models" / cycle / "MODEL_CARD.md"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        text = card.read_text(encoding="utf-8")
+        if text.startswith("<!--"):  # the output folder's confidentiality stamp line
+            text = text.split("\n", 1)[1]
+        dest.write_text(text, encoding="utf-8")
+        print(f"wrote {dest}")
 
 
 if __name__ == "__main__":

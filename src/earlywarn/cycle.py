@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from earlywarn import io
@@ -210,7 +211,6 @@ def run_cycle(
         default_log_outputs,
         git_state,
         package_versions,
-        version_description,
     )
 
     timings: dict[str, float] = {}
@@ -356,7 +356,7 @@ def run_cycle(
                 held_run.evaluation, [str(s.test_origin.date()) for s in held_splits], digest
             )
             tracker.set_tags({"earlywarn.held_out_hash": digest})
-        best_baseline = tracker.log_baselines_and_headline(
+        tracker.log_baselines_and_headline(
             evaluation, cfg.models.kinds, chosen, cfg.models.select_by, settings.target
         )
         step(f"fitting and registering the published model ({chosen})")
@@ -382,15 +382,26 @@ def run_cycle(
             )
             model_uri = tracker.log_model(model, Xtr)
             research = tracker.log_research_tables(model)  # hazard: coefficients.csv
-            card = {"cycle": cfg.cycle, "as_of": str(as_of.date()), "horizon": cfg.horizon}
+            from earlywarn.model_card import render_model_card
+
+            card = render_model_card(
+                evaluation,
+                {
+                    "rows": len(ytr),
+                    "events": int(np.asarray(ytr).sum()),
+                    "features": Xtr.shape[1],
+                    "train_origins": [str(o.date()) for o in final_train],
+                    "score_origin": str(score_origin.date()),
+                },
+                {"cycle": cfg.cycle, "as_of": str(as_of.date()), "horizon": cfg.horizon,
+                 "data_source": cfg.data.source, "inputs": hashes},
+            )  # fmt: skip
             # the alias moves only once the published folder is complete (below)
             registry = tracker.register_version(
                 model_uri,
                 cfg.tracking.registry_name or cfg.tracking.experiment,
                 {"cycle": cfg.cycle, "kind": chosen, "score_origin": str(score_origin.date())},
-                description=version_description(
-                    {**card, "score_origin": str(score_origin.date())}, evaluation, best_baseline
-                ),
+                description=card,
             )
             timings["final_fit"] = time.perf_counter() - t1
             rep = cfg.report
@@ -452,6 +463,10 @@ def run_cycle(
             reasons_json = files["reasons.json"]
             html_text = files["report.html"]
             saved = {n: c for n, c in files.items() if n.endswith(".parquet")}
+            files["MODEL_CARD.md"] = (
+                f"<!-- {_confidential()} | data as of {run_info['as_of']} "
+                f"| model {run_info['model_identity']} -->\n{card}"
+            )
             if rep.pseudonymise:  # fail closed, before anything is logged or written
                 from earlywarn.pseudonymise import check_no_identifiers
 
@@ -461,6 +476,7 @@ def run_cycle(
                 tracker.log_text(csv_text, "risk_list.csv")
                 tracker.log_text(reasons_json, "reasons.json")
                 tracker.log_text(html_text, "report.html")
+            tracker.log_text(card, "MODEL_CARD.md")  # no council named: always logged
             tracker.log_metrics({"n_scored": len(risk_list)})
         tracker.log_dict(_jsonable(evaluation), "evaluation.json")
         for name, content in saved.items():  # the out-of-time predictions, in the parent run
@@ -578,7 +594,11 @@ def _model_identity(run_info: dict) -> str:
 
 
 def _saved_predictions(
-    ev_run: Any, risk_list: pd.DataFrame, pseudonymise: bool, suffix: str = ""
+    ev_run: Any,
+    risk_list: pd.DataFrame,
+    pseudonymise: bool,
+    suffix: str = "",
+    stamp: dict | None = None,
 ) -> dict:
     """``backtest_predictions.parquet`` and ``backtest_failures.parquet`` (the failure
     dates of the lead times) as bytes: evaluation.json can be recomputed from these two
@@ -599,9 +619,15 @@ def _saved_predictions(
         long = long.assign(council_code=long["council_code"].map(rename))
         fails = fails.assign(council_code=fails["council_code"].map(rename))
     out = {}
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     for name, frame in ((PREDICTIONS_FILE, long), ("backtest_failures.parquet", fails)):
         buf = BytesIO()
-        frame.to_parquet(buf, index=False)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        meta = {**(table.schema.metadata or {})}
+        meta.update({f"earlywarn.{k}".encode(): str(v).encode() for k, v in (stamp or {}).items()})
+        pq.write_table(table.replace_schema_metadata(meta), buf)
         out[name.replace(".parquet", f"{suffix}.parquet")] = buf.getvalue()
     return out
 

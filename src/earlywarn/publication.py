@@ -144,9 +144,16 @@ def publish_files(
     }
     # the out-of-time predictions (cycle only: `score` does not backtest), pseudonymised
     # with the same names as the list
-    saved = {} if backtest is None else _saved_predictions(backtest, risk_list, rep.pseudonymise)
+    stamp = {
+        "confidential": run_info.get("confidential", ""),
+        "as_of": run_info.get("as_of", ""),
+        "model_identity": run_info.get("model_identity", ""),
+    }
+    saved = {}
+    if backtest is not None:
+        saved = _saved_predictions(backtest, risk_list, rep.pseudonymise, stamp=stamp)
     if held_out is not None:  # the held-out origins' predictions, scored once
-        saved.update(_saved_predictions(held_out, risk_list, rep.pseudonymise, "_held_out"))
+        saved.update(_saved_predictions(held_out, risk_list, rep.pseudonymise, "_held_out", stamp))
     risk_list, expl, history, peers = _published_view(
         risk_list, expl, X, feats.peer_median, rep.pseudonymise
     )

@@ -50,7 +50,7 @@ from earlywarn.schema import (
     validate_tables,
 )
 
-__all__ = ["SyntheticCouncils", "make_synthetic_councils"]
+__all__ = ["PRESETS", "SyntheticCouncils", "make_synthetic_councils"]
 
 BURN_IN_YEARS = 5
 ROLES = ("chief_executive", "dcs", "leader")
@@ -80,6 +80,7 @@ PUBLICATION = {
     "imd": {"years": 0, "month": 9, "day": 30, "jitter_days": 0, "lag": "6 months, every 4y"},
 }
 MISSING_SHARE = 0.03
+PAUSE = ("2020-04-01", "2021-04-01")  # realistic preset: no inspections in this span
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,26 @@ class _Dynamics:
     grade_noise_sd: float = 0.55
     grade_cuts: tuple[float, float, float] = (-1.0, 0.1, 1.15)
     intervention_prob: float = 0.7
+    # realistic preset: the 'inadequate' cut rises by this much a year from month
+    # drift_from (fewer failures over time), and no inspection in months pause
+    grade_drift_per_year: float = 0.0
+    drift_from: int = 0
+    pause: tuple[int, int] = (-1, -1)
+
+
+# presets of make_synthetic_councils: "easy" (strong, complete, stationary signals: the
+# fast skeleton tests) and "realistic" (measured against the real panel:
+# benchmarks/realistic_properties.py)
+PRESETS = ("easy", "realistic")
+_REALISTIC_DYNAMICS = {
+    "inspect_months": (24, 60),  # a looser schedule: timing predicts inspection less well
+    "trigger_hazard": 0.03,
+    "grade_drift_per_year": 0.05,
+    "grade_cuts": (-1.0, 0.1, 0.85),  # more failures at the start, then a decline
+    "leader_per_health": -0.2,  # leadership changes follow health less closely
+}
+_REALISTIC_SIGNAL = 0.1  # measures' effects scaled down, noise scaled up by 1 / sqrt(this)
+_REALISTIC_LATE = (3, 6)  # some measures start 3-6 years after the panel begins
 
 
 # Linear measures: value = mean + council effect + sum(coef * covariate) + noise, clipped.
@@ -247,6 +268,7 @@ class _State:
     phase: np.ndarray  # 0 steady, 1 declining, 2 recovering
     left: np.ndarray  # months left in the phase
     tsi: np.ndarray  # months since the last inspection
+    month: np.ndarray  # calendar month index (for time-varying dynamics; exact in the oracle)
 
     def health(self) -> np.ndarray:
         return self.base + self.decl + self.x - self.churn
@@ -313,11 +335,14 @@ def _step(s: _State, active: np.ndarray, rng: np.random.Generator, d: _Dynamics)
         d.trigger_hazard / (1.0 + np.exp(4.0 * (h - d.trigger_health))),
         0.0,
     )
-    inspected = active & (rng.random(n) < 1.0 - (1.0 - sched) * (1.0 - trig))
+    paused = (s.month >= d.pause[0]) & (s.month < d.pause[1])
+    inspected = active & ~paused & (rng.random(n) < 1.0 - (1.0 - sched) * (1.0 - trig))
     grade = np.zeros(n, dtype=np.int8)
     idx = np.flatnonzero(inspected)
+    drift = d.grade_drift_per_year * np.maximum(s.month - d.drift_from, 0) / 12.0
+    s.month += 1
     if idx.size:
-        score = -h[idx] + d.grade_noise_sd * rng.standard_normal(idx.size)
+        score = -h[idx] - drift[idx] + d.grade_noise_sd * rng.standard_normal(idx.size)
         grade[idx] = 1 + np.searchsorted(np.asarray(d.grade_cuts), score)
         s.tsi[idx] = 0
     # an inadequate grade is often followed by an intervention, which starts a recovery
@@ -385,6 +410,7 @@ def _simulate_world(base, first_m, last_m, m_merge, months, rng, d):
         phase=np.zeros(n, dtype=np.int64),
         left=np.zeros(n, dtype=np.int64),
         tsi=rng.integers(0, d.inspect_months[1], n),
+        month=np.zeros(n, dtype=np.int64),
     )
     snaps, health, events = [], np.empty((n_months, n)), []
     succ = n - 1
@@ -490,16 +516,17 @@ def _observations(world: dict, rng: np.random.Generator) -> tuple[pd.DataFrame, 
     }
     shape = (len(ends), n)
     values: dict[str, np.ndarray] = {}
+    scale = world.get("signal", 1.0)
     for name, spec in _LINEAR.items():
         v = spec["mean"] + spec["council_sd"] * rng.standard_normal(n)
-        v = v + spec["noise_sd"] * rng.standard_normal(shape)
+        v = v + spec["noise_sd"] / np.sqrt(scale) * rng.standard_normal(shape)
         for key, coef in spec["coef"].items():
-            v = v + coef * cov[key]
+            v = v + coef * scale * cov[key]
         values[name] = np.clip(v, *spec["clip"])
     # satisfaction: a survey of n residents around a true level
     eff = _OTHER["resident_satisfaction_pct"]["effect"]
     true = eff["mean"] + eff["council_sd"] * rng.standard_normal(n)
-    true = np.clip(true + eff["h_recent"] * cov["h_recent"], *eff["clip"]) / 100.0
+    true = np.clip(true + eff["h_recent"] * scale * cov["h_recent"], *eff["clip"]) / 100.0
     eff = _OTHER["resident_satisfaction_n"]["effect"]
     wobble = rng.uniform(1 - eff["yearly_variation"], 1 + eff["yearly_variation"], shape)
     resp = np.round(rng.uniform(*eff["respondents"], n) * wobble).astype(int)
@@ -517,7 +544,7 @@ def _observations(world: dict, rng: np.random.Generator) -> tuple[pd.DataFrame, 
     for y in range(len(ends)):
         if ends[y] - 12 < m_merge <= ends[y]:
             r[succ] = r[preds].mean()
-        r = r + eff["pull"] * (eff["target_pct"] - r) + eff["per_health"] * cov["h_year"][y]
+        r = r + eff["pull"] * (eff["target_pct"] - r) + eff["per_health"] * scale * cov["h_year"][y]
         r = np.maximum(r + eff["noise_sd"] * rng.standard_normal(n), eff["floor_pct"])
         res[y] = r
         hit = (r < eff["notice_below_pct"]) & (rng.random(n) < eff["notice_prob"])
@@ -537,6 +564,8 @@ def _observations(world: dict, rng: np.random.Generator) -> tuple[pd.DataFrame, 
     frames.append(_long("deprivation_imd_score", v, periods[imd_rows], pub, world))
     obs = pd.concat(frames, ignore_index=True)
     obs = obs[rng.random(len(obs)) >= MISSING_SHARE]
+    for name, first in world.get("first_period", {}).items():  # measures that start late
+        obs = obs[(obs["measure"] != name) | (obs["period"] >= first)]
     obs["value"] = obs["value"].round(3)
     return obs, notices
 
@@ -574,6 +603,7 @@ def make_synthetic_councils(
     seed: int = 0,
     horizon_months: int = 24,
     n_oracle_sims: int = 200,
+    preset: str = "easy",
 ) -> SyntheticCouncils:
     """Simulate councils, their signals and inspections, with the true risk of failure.
 
@@ -591,6 +621,14 @@ def make_synthetic_councils(
         Horizon of ``true_risk``.
     n_oracle_sims : int, default 200
         Monte-Carlo paths per council and origin for ``true_risk``.
+    preset : {"easy", "realistic"}, default "easy"
+        ``"easy"``: strong, complete, stationary signals (fast skeleton tests).
+        ``"realistic"``: as hard as the real panel — measures' effects scaled down and
+        their noise up, a third of the measures (and the deprivation index) starting 3-6
+        years after the panel begins, a looser inspection schedule, an 'inadequate' cut
+        that rises every year (failures decline) and no inspections from April 2020 to
+        March 2021. The oracle stays exact (the time-varying dynamics are in its state).
+        ``benchmarks/realistic_properties.py`` prints the measured properties.
 
     Returns
     -------
@@ -611,6 +649,8 @@ def make_synthetic_councils(
         raise ValueError(f"n_councils must be at least 3 (got {n_councils})")
     if end_year < start_year + 3:
         raise ValueError(f"end_year must be at least start_year + 3 (got {start_year}..{end_year})")
+    if preset not in PRESETS:
+        raise ValueError(f"preset {preset!r} is not one of {PRESETS}")
     d = _Dynamics()
     world_ss, obs_ss, oracle_ss = np.random.SeedSequence(seed).spawn(3)
     rng = np.random.default_rng(world_ss)
@@ -630,6 +670,12 @@ def make_synthetic_councils(
 
     months = pd.date_range(f"{start_year - BURN_IN_YEARS}-01-31", f"{end_year}-12-31", freq="ME")
     m_of = {ts: i for i, ts in enumerate(months)}
+    if preset == "realistic":
+        from dataclasses import replace
+
+        pause = tuple(int(np.searchsorted(months, pd.Timestamp(t))) for t in PAUSE)
+        start_m = int(np.searchsorted(months, pd.Timestamp(f"{start_year}-01-01")))
+        d = replace(d, **_REALISTIC_DYNAMICS, drift_from=start_m, pause=pause)
     m_merge = int(np.searchsorted(months, reorg))
     first_m = np.zeros(n, dtype=np.int64)
     first_m[-1] = m_merge
@@ -668,6 +714,16 @@ def make_synthetic_councils(
         "valid_to": valid_to,
         "data_end": data_end,
     }
+    if preset == "realistic":
+        world["signal"] = _REALISTIC_SIGNAL
+        late_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[3])
+        names = sorted(_LINEAR) + sorted(_OTHER)
+        late = late_rng.choice(names, size=len(names) // 3, replace=False)
+        first = {
+            str(m): np.datetime64(f"{start_year + int(late_rng.integers(*_REALISTIC_LATE))}-03-31")
+            for m in [*late, "deprivation_imd_score"]
+        }
+        world["first_period"] = first
     obs_rng = np.random.default_rng(obs_ss)
     observations, notices = _observations(world, obs_rng)
     events = pd.concat(
@@ -719,6 +775,13 @@ def make_synthetic_councils(
     in_span = (months >= start) & (months <= data_end)
     latent = _latent(health, months, codes, first_m, last_m, in_span)
     truth = _truth(d, codes, reorg, horizon_months, n_oracle_sims)
+    truth["preset"] = preset
+    if preset == "realistic":
+        truth["realistic"] = {
+            "signal_scale": _REALISTIC_SIGNAL,
+            "first_period": {k: str(v)[:10] for k, v in world["first_period"].items()},
+            "inspection_pause": [str(PAUSE[0]), str(PAUSE[1])],
+        }
     return SyntheticCouncils(tables, true_risk, latent, truth, horizon_months)
 
 

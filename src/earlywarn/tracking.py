@@ -373,7 +373,7 @@ class Tracker:
         return best
 
     def register_champion(
-        self, model_uri: str, name: str, tags: dict[str, str], description: str = ""
+        self, model_uri: str, name: str, tags: dict[str, str], description: str | None = None
     ) -> dict:
         """Register ``model_uri`` under ``name`` as ``champion``; the old one becomes ``previous``.
 

@@ -1,0 +1,148 @@
+"""A model card per cycle (``MODEL_CARD.md``), rendered from the cycle's own figures.
+
+Following the TRIPOD+AI items that apply to a published risk list: intended use and
+not-use, data and vintage, the label, events and events per variable, performance with
+intervals (within-origin ranking, the published-list figures with their chance levels,
+calibration), subgroups with their n, and limitations (selective inspection, small
+numbers). It names no council: every figure comes from evaluation.json (which names none)
+and the training summary. The same text is the registered model version's description in
+MLflow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["render_model_card"]
+
+_EPV_WARNING = " (fewer than 10: high risk of overfitting)"
+
+
+def _ci(m: dict | None, digits: int = 2) -> str:
+    if not m or m.get("value") is None or m["value"] != m["value"]:
+        return "n/a"
+    lo, hi = m.get("lo"), m.get("hi")
+    if lo is None or hi is None or lo != lo:
+        return f"{m['value']:.{digits}f}"
+    return f"{m['value']:.{digits}f} (95% interval {lo:.{digits}f} to {hi:.{digits}f})"
+
+
+def _pct(m: dict | None) -> str:
+    if not m or m.get("value") is None or m["value"] != m["value"]:
+        return "n/a"
+    lo, hi = m.get("lo"), m.get("hi")
+    ci = f", 95% interval {100 * lo:.0f}% to {100 * hi:.0f}%" if lo is not None and lo == lo else ""
+    return f"{100 * m['value']:.0f}% (chance {100 * m['chance']:.0f}%{ci})"
+
+
+def render_model_card(
+    evaluation: dict[str, Any], training: dict[str, Any], cycle: dict[str, Any]
+) -> str:
+    """The model card as Markdown.
+
+    Parameters
+    ----------
+    evaluation : dict
+        The cycle's evaluation (as in evaluation.json), with ``chosen_model``.
+    training : dict
+        ``rows``, ``events``, ``features``, ``train_origins``, ``score_origin``.
+    cycle : dict
+        ``cycle``, ``as_of``, ``horizon``, ``data_source``, ``inputs`` (file hashes).
+    """
+    from earlywarn.evaluation import calibration_words
+    from earlywarn.protocol import beats_best_baseline
+
+    chosen = evaluation.get("chosen_model", {}).get("kind", "")
+    lab = evaluation.get("label", {})
+    ev = evaluation.get("models", {}).get(chosen, {})
+    pooled = ev.get("pooled", {})
+    k = evaluation.get("k")
+    target = evaluation.get("target", "")
+    pub = evaluation.get("published_list", {}).get(chosen, {})
+    events, feats = training.get("events", 0), training.get("features", 0)
+    epv = events / feats if feats else float("nan")
+    lines = [
+        f"# Model card: {chosen}, cycle {cycle.get('cycle')}",
+        "",
+        "## Intended use",
+        f"Rank councils by {lab.get('target_words', '')}, to choose about {k} councils a "
+        "year for early conversations and support. **Not for**: judging or naming a "
+        "council, replacing inspection, or reading the probabilities as chances (see "
+        "calibration); not for councils or services outside the training data.",
+        "",
+        "## Data and vintage",
+        f"Source: {cycle.get('data_source')}; nothing published after {cycle.get('as_of')} is "
+        f"used. Scored origin: {training.get('score_origin')}. Input files (sha256): "
+        + ", ".join(f"{k_}={str(v)[:12]}" for k_, v in sorted(cycle.get("inputs", {}).items()))
+        + ".",
+        "",
+        "## Label",
+        f"A failure is {lab.get('description', '')}; {lab.get('frameworks_words', '')}. "
+        f"Censoring: {lab.get('censoring', '')}. "
+        f"{str(lab.get('new_failures_words', '')).capitalize()}.",
+        "",
+        "## Training",
+        f"{training.get('rows')} council-origin rows from origins "
+        f"{', '.join(training.get('train_origins', []))}; {events} events; {feats} features: "
+        f"{epv:.2f} events per variable{_EPV_WARNING if epv < 10 else ''}.",
+        "",
+        "## Performance (out of time, selection origins "
+        f"{', '.join(evaluation.get('test_origins', []))})",
+        f"- Within-origin AUROC {_ci(pooled.get('auroc_within_origin'))}; pooled "
+        f"{_ci(pooled.get('auroc'))}; within-origin average precision "
+        f"{_ci(pooled.get('average_precision_within_origin'))}.",
+        f"- Had the top {k} of all councils been published at each origin: "
+        f"{_pct(pub.get('share_inspected'))} were inspected in the window; of those, "
+        f"{_pct(pub.get('share_failing_of_inspected'))} failed; the lists caught "
+        f"{_pct(pub.get('share_of_failures_caught'))} of {pub.get('n_failures')} failures.",
+        f"- Calibration: slope {_ci(pooled.get('calibration_slope'))}, intercept "
+        f"{_ci(pooled.get('calibration_intercept'))}, observed/expected "
+        f"{_ci(pooled.get('observed_expected'))}, Brier skill against the training base rate "
+        f"{_ci(pooled.get('brier_skill'))}. {calibration_words(ev, chosen) if ev else ''}",
+    ]
+    v = beats_best_baseline(evaluation, chosen, target)
+    lines.append(
+        f"- Against the best baseline ({v.get('reference')}): the model {v['verdict']} it "
+        f"(within-origin AUROC difference {_ci(v) if 'value' in v else 'n/a'})."
+    )
+    held = evaluation.get("held_out")
+    if held:
+        hv = beats_best_baseline(held, chosen, target)
+        hp = held.get("published_list", {}).get(chosen, {})
+        hpool = held.get("models", {}).get(chosen, {}).get("pooled", {})
+        lines += [
+            "",
+            f"## Held-out origins {', '.join(held.get('origins', []))} (scored once, settings "
+            f"hash {held.get('settings_hash')})",
+            f"Within-origin AUROC {_ci(hpool.get('auroc_within_origin'))}; the published lists "
+            f"caught {_pct(hp.get('share_of_failures_caught'))} of {hp.get('n_failures')} "
+            f"failures; the model {hv['verdict']} the best baseline ({hv.get('reference')}).",
+        ]
+    sub = evaluation.get("subgroups", {}).get(chosen, {})
+    if sub:
+        head = "| grouping | group | rows | failures | share of flags | share of failures | note |"
+        lines += ["", "## Subgroups", "", head, "|---|---|---|---|---|---|---|"]
+        for grouping, rows in sub.items():
+            for r in rows:
+                note = "fewer than 10 failures: too few to read" if r.get("small") else ""
+                lines.append(
+                    f"| {grouping} | {r['group']} | {r['n']} | {r['n_pos']} | "
+                    f"{r['share_of_flags']:.2f} | {r['share_of_failures']:.2f} | {note} |"
+                )
+    gone = evaluation.get("unavailable_baselines", {})
+    lines += [
+        "",
+        "## Limitations",
+        "- Selective inspection: a failure is seen only where an inspection happens, and "
+        "inspections follow a schedule; the joint and conditional targets answer different "
+        "questions (evaluation.json has both).",
+        f"- Small numbers: {pooled.get('n_pos')} failures in the evaluation rows; intervals "
+        "are wide and subgroup figures with few failures are not to be read.",
+    ]
+    if gone:
+        lines.append(
+            "- Baselines not scored where their feature was absent or constant: "
+            + ", ".join(gone)
+            + "."
+        )
+    return "\n".join(lines) + "\n"
