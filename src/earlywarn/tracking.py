@@ -37,7 +37,6 @@ __all__ = [
     "package_versions",
     "published_lists",
     "resolve_tracking_uri",
-    "version_description",
 ]
 
 ALIAS_CHAMPION = "champion"
@@ -119,32 +118,6 @@ def headline_metrics(evaluation: dict, chosen: str, select_by: str = "auroc") ->
     best = (min if lower else max)(base, key=lambda n: base[n][select_by])
     out |= {f"best_baseline_{k}": v for k, v in base[best].items()}
     return out, best
-
-
-def version_description(run_info: dict, evaluation: dict, best_baseline: str) -> str:
-    """A short model card for the registered version (until a fuller card is passed)."""
-    chosen = evaluation.get("chosen_model", {}).get("kind", "")
-    head, _ = headline_metrics(
-        evaluation, chosen, evaluation.get("chosen_model", {}).get("select_by", "auroc")
-    )
-    lines = [
-        f"earlywarn cycle {run_info['cycle']}: {chosen} model, data as of {run_info['as_of']}, "
-        f"horizon {run_info['horizon']}, scores origin {run_info['score_origin']}.",
-        f"Target: {evaluation.get('target', '')}; test origins: "
-        f"{', '.join(evaluation.get('test_origins', []))}.",
-    ]
-    if "published_auroc" in head:
-        lines.append(
-            f"Pooled out-of-time AUROC {head['published_auroc']:.3f}"
-            + (
-                f" (best baseline {best_baseline}: {head['best_baseline_auroc']:.3f})"
-                if "best_baseline_auroc" in head
-                else ""
-            )
-            + "."
-        )
-    lines.append("A warning starts a confidential conversation with a council; never a verdict.")
-    return "\n".join(lines)
 
 
 def package_versions() -> dict[str, str]:
