@@ -479,8 +479,9 @@ def run_cycle(
             tracker.log_text(card, "MODEL_CARD.md")  # no council named: always logged
             tracker.log_metrics({"n_scored": len(risk_list)})
         tracker.log_dict(_jsonable(evaluation), "evaluation.json")
-        for name, content in saved.items():  # the out-of-time predictions, in the parent run
-            tracker.log_bytes(content, name)
+        if log_outputs or rep.pseudonymise:  # they name councils: only with log_outputs
+            for name, content in saved.items():  # the out-of-time predictions, parent run
+                tracker.log_bytes(content, name)
         # publish: the folder is built beside its place and renamed when complete; only then
         # does the store record the publication and the champion alias move to this model
         out = io.write_output_folder(out, files)

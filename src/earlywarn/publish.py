@@ -131,6 +131,11 @@ def score_registered(
             run_info=run_info,
         )
         files = pub.files
+        # the cycle's saved predictions and model card, as the cycle published them
+        extra = _cycle_artefacts(uri, version["run_id"], version)
+        if cfg.report.pseudonymise:  # the cycle's predictions may name councils: card only
+            extra = {n: c for n, c in extra.items() if not n.endswith(".parquet")}
+        files.update(extra)
         if cfg.report.pseudonymise:  # fail closed, before anything is logged or written
             from earlywarn.pseudonymise import check_no_identifiers
 
@@ -172,6 +177,34 @@ def _model_cycle(uri: str, model_run_id: str, cfg: CycleConfig) -> tuple[str, di
             if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
                 raise
     return kind, evaluation
+
+
+def _cycle_artefacts(uri: str, model_run_id: str, version: dict) -> dict[str, bytes | str]:
+    """What the model's cycle published beside the list that `score` cannot recompute
+    without a backtest: the saved out-of-time predictions (``*.parquet``, from the cycle's
+    parent run, when the store has them) and the model card (the registered version's
+    description). Empty where the store holds none (e.g. ``tracking.log_outputs`` off)."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    out: dict[str, bytes | str] = {}
+    try:
+        mv = client.get_model_version(version["name"], version["version"])
+        if mv.description:
+            out["MODEL_CARD.md"] = mv.description
+        parent = client.get_run(model_run_id).data.tags.get("mlflow.parentRunId")
+        if parent:
+            import tempfile
+
+            for art in client.list_artifacts(parent):
+                if art.path.endswith(".parquet"):
+                    with tempfile.TemporaryDirectory() as tmp:
+                        local = client.download_artifacts(parent, art.path, tmp)
+                        out[art.path] = Path(local).read_bytes()
+    except Exception as err:  # a model registered from elsewhere: nothing to copy
+        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+            raise
+    return out
 
 
 @dataclass
