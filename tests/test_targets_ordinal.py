@@ -250,3 +250,12 @@ def test_ordinal_config_must_match_its_label(section, message):
     ok = {**raw, "labels": {"censoring": "drop", "events": ["requires_improvement_or_worse"]}}
     ok["models"] = {"kinds": ["ordinal"], "params": {"ordinal": {"at_least": 3.0}}}
     assert parse_config(ok).models.kinds == ("ordinal",)
+
+
+@pytest.mark.parametrize("kind", ["leaders_inadequate", "help_protection_inadequate", "decline"])
+def test_new_targets_are_found_by_inspection_and_described(kind):
+    from earlywarn.evaluation import EvaluationSettings, describe
+
+    s = EvaluationSettings(horizon_months=24, censoring="drop", target="conditional", kinds=(kind,))
+    assert s.by_inspection  # a window without an inspection is censored, not a negative
+    assert "within 24 months" in describe(s)["description"]

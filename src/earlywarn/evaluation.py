@@ -60,8 +60,8 @@ from earlywarn.baselines import (
 from earlywarn.labels import (
     CENSORING,
     CENSORING_WORDS,
-    INSPECTION_LABELS,
     failure_events,
+    found_by_inspection,
     label_events,
 )
 from earlywarn.metrics import auroc_ci, evaluate_predictions, lead_time
@@ -93,6 +93,9 @@ LABEL_WORDS = {
     "requires_improvement_or_worse": "an inspection judgement of 'requires improvement' or worse",
     "financial_notice": "a financial failure notice",
     "intervention": "a statutory intervention",
+    "leaders_inadequate": "'impact of leaders' judged inadequate",
+    "help_protection_inadequate": "'help and protection' judged inadequate",
+    "decline": "an overall grade worse than the previous one",
 }
 TARGET_WORDS = {
     "joint": "the joint risk P(inspected and found failing in the window), measured on all "
@@ -152,7 +155,7 @@ class EvaluationSettings:
     @property
     def by_inspection(self) -> bool:
         """Whether failures are found by inspection (and so can be censored)."""
-        return any(k in INSPECTION_LABELS for k in self.kinds)
+        return any(found_by_inspection(k) for k in self.kinds)
 
     @property
     def other_target(self) -> str:

@@ -50,6 +50,12 @@ CENSORING_WORDS = {
 }
 
 
+def found_by_inspection(kind: str) -> bool:
+    """Whether failures of this kind are found by inspection (so a window without one is
+    censored): the overall grades and the targets of :mod:`earlywarn.targets`."""
+    return kind in INSPECTION_LABELS or kind in TARGET_KINDS
+
+
 def failure_events(events: pd.DataFrame, kinds: tuple[str, ...] = ("inadequate",)) -> pd.DataFrame:
     """The events that count as a failure for the given label kinds."""
     mask = pd.Series(False, index=events.index)
@@ -188,7 +194,7 @@ def make_labels(
     fails = failure_events(ev, kinds)
     label, first = _any_in_window(index, fails, horizon_months)
     inspected, _ = _any_in_window(index, ev[ev["event_type"] == "inspection"], horizon_months)
-    by_inspection = any(k in INSPECTION_LABELS or k in TARGET_KINDS for k in kinds)
+    by_inspection = any(found_by_inspection(k) for k in kinds)
     censored = (~label) & (~inspected) & by_inspection
     origins = pd.DatetimeIndex(index.get_level_values("origin"))
     failed_before = _failed_at_origin(index, ev, kinds, horizon_months)

@@ -39,7 +39,7 @@ import pandas as pd
 
 from earlywarn.config import parse_horizon
 from earlywarn.errors import UserInputError
-from earlywarn.labels import INSPECTION_LABELS, make_labels
+from earlywarn.labels import found_by_inspection, make_labels
 
 __all__ = ["OUTCOMES", "match_outcomes"]
 
@@ -102,7 +102,7 @@ def match_outcomes(
         lab = make_labels(events, idx, h, kinds).reset_index(drop=True)
         window_end = origin + pd.DateOffset(months=h)
         closed = window_end <= end
-        seen = lab["inspected"] | (not any(x in INSPECTION_LABELS for x in kinds))
+        seen = lab["inspected"] | (not any(found_by_inspection(x) for x in kinds))
         flagged = rl["rank"].astype(int) <= k_list
         failed = lab["label"].astype(bool)
         outcome = pd.Series("no_warning", index=rl.index, dtype=object)
