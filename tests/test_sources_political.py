@@ -156,8 +156,8 @@ def test_data_build_fails_in_one_line_on_bad_composition(tmp_path):
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["data", "build", "--raw", str(raw), "--out", str(out)])
     assert res.exit_code == 2
-    assert "history1973-2015.csv: row 6, column majority" in res.output
-    assert len(res.output.strip().splitlines()) == 1
+    assert "history1973-2015.csv: row 6, column majority" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1  # stdout: the progress stages only
     assert not out.exists() or not any(out.iterdir())  # nothing half-written
 
 
