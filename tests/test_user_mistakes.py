@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -374,7 +375,7 @@ CASES: list[tuple[str, Callable, str]] = [
     ("evaluate list not a folder", lambda c: (["evaluate", "--lists", str(c.case / "none"), "--events", str(c.world / "events.csv")], [str(c.case / "none")]), "not a folder"),
     ("evaluate events missing", _evaluate_args(lambda c, d: (["evaluate", "--lists", str(d), "--events", str(c.case / "ev.csv")], ["ev.csv"])), "file not found"),
     ("evaluate unknown option", _evaluate_args(lambda c, d: (["evaluate", "--lists", str(d), "--events", str(c.world / "events.csv"), "--colour"], ["--colour"])), "No such option"),
-    ("cycle without config", lambda c: (["cycle"], ["cycle --help"]), "Missing argument 'config'"),
+    ("cycle without config", lambda c: (["cycle"], ["cycle --help"]), "Missing argument 'CONFIG'"),
     ("compare k a word", lambda c: (["compare", c.config()[1], "--k", "ten"], ["--k"]), "valid integer"),
     ("score model without value", lambda c: (["score", c.config()[1], "--model"], ["--model"]), "requires an argument"),
     ("unknown command", lambda c: (["cylce", "x.toml"], ["cylce"]), "No such command"),
@@ -390,8 +391,12 @@ def _snapshot(d: Path) -> set[str]:
     return {str(p.relative_to(d)) for p in d.rglob("*")}
 
 
+STAGE = re.compile(r"^\[\s*[\d.]+ s\] ")  # a progress line ("[   0.1 s] loading data")
+
+
 def run_main(args: list[str], capsys) -> tuple[int, str]:
-    """The ``earlywarn`` script's entry point, in-process: (exit code, stdout + stderr)."""
+    """The ``earlywarn`` script's entry point, in-process: (exit code, stderr). Piped, the
+    progress stages go to stdout, one line each; nothing else may appear there."""
     from earlywarn.cli import main
 
     capsys.readouterr()
@@ -401,7 +406,10 @@ def run_main(args: list[str], capsys) -> tuple[int, str]:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     cap = capsys.readouterr()
-    return code, cap.out + cap.err
+    if code != 0:
+        stray = [ln for ln in cap.out.splitlines() if ln.strip() and not STAGE.match(ln)]
+        assert not stray, f"stdout holds more than progress stages: {stray}"
+    return code, cap.err
 
 
 @pytest.mark.parametrize(("name", "make", "expected"), CASES, ids=[c[0] for c in CASES])

@@ -479,11 +479,13 @@ def explain_published(
     """
     import os
 
+    from earlywarn.preflight import check_existing_store
     from earlywarn.tracking import last_publications, resolve_tracking_uri
 
     # a terminal answer: no artefact download progress bars on stderr
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.project_root() / "experiments")
+    uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
+    check_existing_store(uri, cfg.tracking.connect_timeout)  # reading never creates a store
     pub = None
     for kind in ("cycle", "score"):
         try:
