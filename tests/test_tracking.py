@@ -230,7 +230,7 @@ def test_server_cycle_is_reviewable_and_holds_no_named_list(mlflow_server, tmp_p
     assert only_baselines and {f"baseline-{b}" for b in only_baselines} <= names
     assert {f"backtest-{k}" for k in cfg.models.kinds} <= names
     mv = client.get_model_version("ew-review", info["registered_model"]["version"])
-    assert mv.description.startswith("earlywarn cycle rev-2019: ")
+    assert mv.description.startswith("# Model card: ") and "cycle rev-2019" in mv.description
     inputs = {d.dataset.name: d for d in parent.inputs.dataset_inputs}
     assert set(inputs) >= {"councils", "observations", "events"}
     digest = info["inputs"]["observations_sha256"]
