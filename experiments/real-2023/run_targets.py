@@ -44,6 +44,9 @@ def main(argv: list[str]) -> None:
         "Models sized for the data, every target, as of 31 March 2023 (no council named)",
         commands,
     )
+    text = text.replace(
+        "experiments/real-2023/make_results.py", "experiments/real-2023/run_targets.py"
+    )
     (HERE / "TARGETS.md").write_text(text, encoding="utf-8")
     print(f"wrote {HERE / 'TARGETS.md'}")
 
