@@ -135,6 +135,11 @@ def score_registered(
         extra = _cycle_artefacts(uri, version["run_id"], version)
         if cfg.report.pseudonymise:  # the cycle's predictions may name councils: card only
             extra = {n: c for n, c in extra.items() if not n.endswith(".parquet")}
+        if "MODEL_CARD.md" in extra:  # stamped like every export (as the cycle's)
+            extra["MODEL_CARD.md"] = (
+                f"<!-- {run_info['confidential']} | data as of {run_info['as_of']} "
+                f"| model {run_info['model_identity']} -->\n{extra['MODEL_CARD.md']}"
+            )
         files.update(extra)
         if cfg.report.pseudonymise:  # fail closed, before anything is logged or written
             from earlywarn.pseudonymise import check_no_identifiers
