@@ -382,7 +382,7 @@ def run_cycle(
             )
             model_uri = tracker.log_model(model, Xtr)
             research = tracker.log_research_tables(model)  # hazard: coefficients.csv
-            from earlywarn.model_card import render_model_card
+            from earlywarn.model_card import render_model_card, stamped_card
 
             card = render_model_card(
                 evaluation,
@@ -463,10 +463,7 @@ def run_cycle(
             reasons_json = files["reasons.json"]
             html_text = files["report.html"]
             saved = {n: c for n, c in files.items() if n.endswith(".parquet")}
-            files["MODEL_CARD.md"] = (
-                f"<!-- {_confidential()} | data as of {run_info['as_of']} "
-                f"| model {run_info['model_identity']} -->\n{card}"
-            )
+            files["MODEL_CARD.md"] = stamped_card(card, run_info)
             if rep.pseudonymise:  # fail closed, before anything is logged or written
                 from earlywarn.pseudonymise import check_no_identifiers
 

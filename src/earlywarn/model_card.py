@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["render_model_card"]
+__all__ = ["render_model_card", "stamped_card"]
 
 _EPV_WARNING = " (fewer than 10: high risk of overfitting)"
 
@@ -146,3 +146,12 @@ def render_model_card(
             + "."
         )
     return "\n".join(lines) + "\n"
+
+
+def stamped_card(card: str, run_info: dict[str, Any]) -> str:
+    """The card as a published file: the confidentiality banner, data vintage and model
+    identity in a leading comment, like every export of the cycle (``cycle`` and ``score``)."""
+    return (
+        f"<!-- {run_info['confidential']} | data as of {run_info['as_of']} "
+        f"| model {run_info['model_identity']} -->\n{card}"
+    )

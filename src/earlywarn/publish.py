@@ -136,10 +136,9 @@ def score_registered(
         if cfg.report.pseudonymise:  # the cycle's predictions may name councils: card only
             extra = {n: c for n, c in extra.items() if not n.endswith(".parquet")}
         if "MODEL_CARD.md" in extra:  # stamped like every export (as the cycle's)
-            extra["MODEL_CARD.md"] = (
-                f"<!-- {run_info['confidential']} | data as of {run_info['as_of']} "
-                f"| model {run_info['model_identity']} -->\n{extra['MODEL_CARD.md']}"
-            )
+            from earlywarn.model_card import stamped_card
+
+            extra["MODEL_CARD.md"] = stamped_card(extra["MODEL_CARD.md"], run_info)
         files.update(extra)
         if cfg.report.pseudonymise:  # fail closed, before anything is logged or written
             from earlywarn.pseudonymise import check_no_identifiers
