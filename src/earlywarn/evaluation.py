@@ -176,7 +176,7 @@ class EvaluationSettings:
 
 
 # --------------------------------------------------------------------------- backtest
-def _accepts_weight(model: Any, name: str = "sample_weight") -> bool:
+def _fit_takes(model: Any, name: str = "sample_weight") -> bool:
     last = model.steps[-1][1] if hasattr(model, "steps") else model
     try:
         return name in inspect.signature(last.fit).parameters
@@ -201,10 +201,10 @@ def with_grades(
 
 def _fit(model: Any, X: pd.DataFrame, y: pd.Series, w: np.ndarray | None) -> Any:
     grade = getattr(y, "attrs", {}).get("grade")
-    if grade is not None and _accepts_weight(model, "grade"):
+    if grade is not None and _fit_takes(model, "grade"):
         key = f"{model.steps[-1][0]}__grade" if hasattr(model, "steps") else "grade"
         return model.fit(X, y, **{key: grade})
-    if w is not None and _accepts_weight(model):
+    if w is not None and _fit_takes(model):
         key = f"{model.steps[-1][0]}__sample_weight" if hasattr(model, "steps") else "sample_weight"
         return model.fit(X, y, **{key: w})
     return model.fit(X, y)
@@ -342,7 +342,7 @@ def _split_predictions(
     Xfit, yfit, w = _training_set(Xtr, lab_tr, pi_tr, s)
     if yfit.nunique() < 2:
         return []
-    if any(_accepts_weight(make(), "grade") for make in makers.values()):
+    if any(_fit_takes(make(), "grade") for make in makers.values()):
         yfit = with_grades(yfit, events, split.test_origin, s.horizon_months)
     refs = _training_rates(lab_tr, s)
     truth = lab_te.drop(columns=["window_end", "failure_date"]).reset_index().assign(**refs)
