@@ -21,7 +21,7 @@ from typing import Any, get_type_hints
 
 import pandas as pd
 
-from earlywarn._names import MODEL_KINDS
+from earlywarn._names import MODEL_KINDS, SELECT_BY
 from earlywarn.errors import UserInputError
 
 __all__ = [
@@ -474,10 +474,10 @@ def _check(cfg: CycleConfig, where: str) -> None:
                     f"{where}: evaluate.{key} names an unknown entry {name!r} "
                     f"(expected some of {', '.join(allowed)})"
                 )
-    if cfg.models.select_by not in ("auroc", "average_precision", "brier"):
+    if cfg.models.select_by not in SELECT_BY:
         raise UserInputError(
             f"{where}: models.select_by {cfg.models.select_by!r} is unknown "
-            "(expected auroc, average_precision or brier)"
+            f"(expected one of {', '.join(SELECT_BY)})"
         )
     _check_numbers(cfg, where)
     _check_bands(cfg.report, where)

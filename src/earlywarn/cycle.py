@@ -23,6 +23,7 @@ import pandas as pd
 
 from earlywarn import io
 from earlywarn._json import to_jsonable as _jsonable
+from earlywarn._names import SELECT_BY
 from earlywarn.backtest import rolling_origin_splits
 from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
@@ -155,7 +156,10 @@ def restrict_to_as_of(tables: Tables, as_of: pd.Timestamp) -> Tables:
     return Tables(tables.councils, obs, ev, tables.sources)
 
 
-def _select(evaluation: dict, metric: str, kinds: tuple[str, ...]) -> str:
+def _select(evaluation: dict, select_by: str, kinds: tuple[str, ...]) -> str:
+    """The kind with the best ``select_by`` on the selection origins (``auroc`` means the
+    within-origin AUROC, see ``_names.SELECT_BY``); ties keep the earlier-listed kind."""
+    metric = SELECT_BY[select_by]
     best, best_v = kinds[-1], None
     for kind in kinds:
         v = evaluation["models"].get(kind, {}).get("pooled", {}).get(metric, {}).get("value")
