@@ -32,6 +32,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from earlywarn._names import BASELINES
+
 __all__ = [
     "BASELINES",
     "DEPRIVATION_FEATURE",
@@ -44,7 +46,6 @@ __all__ = [
     "make_timing_model",
 ]
 
-BASELINES = ("persistence", "time_since_inspection", "deprivation", "red_flags")
 TIMING_FEATURES = ("years_since_inspection", "last_inspection_grade")
 DEPRIVATION_FEATURE = "deprivation_imd_score"
 _NEEDS = {

@@ -21,7 +21,16 @@ from typing import Any, get_type_hints
 
 import pandas as pd
 
-from earlywarn._names import MODEL_KINDS, SELECT_BY
+from earlywarn._names import (
+    BASELINES,
+    CENSORING,
+    FAMILIES,
+    LABEL_EVENTS,
+    MODEL_KINDS,
+    SELECT_BY,
+    SUBGROUPS,
+    TARGETS,
+)
 from earlywarn.errors import UserInputError
 
 __all__ = [
@@ -37,21 +46,6 @@ __all__ = [
     "parse_config",
     "parse_horizon",
 ]
-
-FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
-LABEL_EVENTS = (
-    "inadequate",
-    "requires_improvement_or_worse",
-    "financial_notice",
-    "intervention",
-    "leaders_inadequate",
-    "help_protection_inadequate",
-    "decline",
-)
-CENSORING = ("drop", "negative", "weight")
-TARGETS = ("joint", "conditional")
-SUBGROUPS = ("council_type", "region", "deprivation_quintile")
-BASELINES = ("persistence", "time_since_inspection", "deprivation", "red_flags")
 
 
 @dataclass(frozen=True)

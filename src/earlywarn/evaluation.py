@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from earlywarn._names import SUBGROUPS, TARGETS
 from earlywarn.backtest import Split, split_rows
 from earlywarn.baselines import (
     BASELINES,
@@ -84,8 +85,6 @@ __all__ = [
     "target_rows",
 ]
 
-TARGETS = ("joint", "conditional")
-SUBGROUPS = ("council_type", "region", "deprivation_quintile")
 MIN_P_INSPECTED = 0.05  # floor of the estimated inspection chance (weights at most 20)
 MIN_EVENTS = 10  # a subgroup with fewer failures is flagged 'small' (greyed in the report)
 LABEL_WORDS = {

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from earlywarn._names import CENSORING
 from earlywarn.targets import TARGET_KINDS, target_mask
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
 ]
 
 INSPECTION_LABELS = {"inadequate": 4, "requires_improvement_or_worse": 3}
-CENSORING = ("drop", "negative", "weight")
 CENSORING_WORDS = {
     "drop": "councils not inspected in the window are dropped: the model learns the "
     "conditional risk P(fail | inspected) from inspected councils only",

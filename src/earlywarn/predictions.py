@@ -35,6 +35,8 @@ from typing import Any
 
 import pandas as pd
 
+from earlywarn._names import TARGETS
+
 __all__ = [
     "COLUMNS",
     "FAILURE_COLUMNS",
@@ -53,7 +55,6 @@ COLUMNS = [
     "inspected", "censored", "failed_at_origin", "n_train", "p_inspected", "reference",
 ]  # fmt: skip
 FAILURE_COLUMNS = ["council_code", "date"]
-_TARGETS = ("conditional", "joint")
 
 
 def _kind(name: str, model_names: Sequence[str]) -> str:
@@ -78,7 +79,7 @@ def to_long(
         Subgroup columns indexed by ``(council_code, origin)``; saved as ``group_<name>``.
     """
     parts = []
-    for target in _TARGETS:
+    for target in sorted(TARGETS):  # conditional, joint: the files' row order
         label = bt["label"].astype("Int64")
         if target == "conditional":
             label = label.mask(bt["censored"].astype(bool))

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from earlywarn._names import FAMILIES
+
 __all__ = [
     "FAMILIES",
     "KINDS",
@@ -28,7 +30,6 @@ __all__ = [
 ]
 
 NATURES = ("financial", "capacity", "capability", "political")
-FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
 KINDS = ("level", "change", "count", "percentile", "robust_z", "flag", "share")
 
 
