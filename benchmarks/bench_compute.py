@@ -34,12 +34,12 @@ def main() -> None:
 
     from joblib import Parallel, delayed
 
-    from earlywarn.backtest import rolling_origin_splits
+    from earlywarn.backtest import backtest_targets, rolling_origin_splits
     from earlywarn.compute import compute_backend
-    from earlywarn.evaluation import EvaluationSettings, backtest_targets
     from earlywarn.features import build_features
     from earlywarn.models import make_model
     from earlywarn.panel import annual_origins, build_panel
+    from earlywarn.settings import EvaluationSettings
     from earlywarn.synthetic import make_synthetic_councils
 
     t0 = time.perf_counter()

@@ -7,13 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlywarn.backtest import rolling_origin_splits
+from earlywarn.backtest import backtest_targets, rolling_origin_splits
 from earlywarn.baselines import baseline_unavailable, make_baseline
-from earlywarn.evaluation import EvaluationSettings, backtest_targets, evaluate_backtest
+from earlywarn.evaluation import evaluate_backtest
 from earlywarn.features import build_features
 from earlywarn.headline import paired_differences, published_list
 from earlywarn.metrics import evaluate_predictions, within_origin_scores
 from earlywarn.panel import build_panel
+from earlywarn.settings import EvaluationSettings
 
 ORIGINS = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2021)]
 

@@ -43,12 +43,13 @@ def real_list():
     """The real-2023 cycle's final gbm (no backtest) and its explained latest origin."""
     from earlywarn.config import load_config
     from earlywarn.cycle import load_cycle_data, load_feature_inputs, restrict_to_as_of
-    from earlywarn.evaluation import EvaluationSettings, final_training, fit_model
     from earlywarn.explain import explain, latest_periods
     from earlywarn.features import build_features
     from earlywarn.models import make_model
     from earlywarn.panel import annual_origins, build_panel
     from earlywarn.report import build_banded_risk_list
+    from earlywarn.settings import EvaluationSettings
+    from earlywarn.training import final_training, fit_model
 
     cfg = load_config(CONFIG)
     tables, _, _ = load_cycle_data(cfg)

@@ -203,19 +203,16 @@ def run_cycle(
 
         check_scheduler(cfg.compute.scheduler, cfg.compute.connect_timeout)
     step("loading scikit-learn, SHAP and MLflow")
-    from earlywarn.evaluation import (
-        EvaluationSettings,
-        evaluate_and_keep,
-        final_training,
-        fit_model,
-    )
+    from earlywarn.evaluation import evaluate_and_keep
     from earlywarn.models import make_model
+    from earlywarn.settings import EvaluationSettings
     from earlywarn.tracking import (
         Tracker,
         default_log_outputs,
         git_state,
         package_versions,
     )
+    from earlywarn.training import final_training, fit_model
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

@@ -351,7 +351,7 @@ def _subgroups_html(evaluation: dict[str, Any]) -> str:
 
 def render_section(evaluation: dict[str, Any]) -> str:
     """The evaluation section of the HTML report (a fragment: ``<section>…</section>``)."""
-    from earlywarn.evaluation import plain_summary
+    from earlywarn.evaluation_words import plain_summary
 
     e = html.escape
     lab = evaluation.get("label", {})

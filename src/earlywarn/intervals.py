@@ -90,7 +90,7 @@ def bootstrap_probabilities(
     """
     from threadpoolctl import threadpool_limits
 
-    from earlywarn.evaluation import fit_model
+    from earlywarn.training import fit_model
 
     rng = np.random.default_rng(seed)
     y = np.asarray(y_train)

@@ -17,8 +17,9 @@ Example
 ...                    "severity": [4.0], "source": ["x"]})
 >>> idx = pd.MultiIndex.from_tuples([("E06900001", pd.Timestamp("2015-03-31"))],
 ...                                 names=["council_code", "origin"])
->>> make_labels(ev, idx, horizon_months=24)[["label", "censored"]].iloc[0].tolist()
-[1, False]
+>>> row = make_labels(ev, idx, horizon_months=24).iloc[0]
+>>> int(row["label"]), bool(row["censored"])
+(1, False)
 """
 
 from __future__ import annotations

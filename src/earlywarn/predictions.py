@@ -188,7 +188,7 @@ def settings_from_dict(d: dict[str, Any]) -> Any:
     ``settings`` block (lists back to tuples; unknown keys ignored)."""
     from dataclasses import fields
 
-    from earlywarn.evaluation import EvaluationSettings
+    from earlywarn.settings import EvaluationSettings
 
     names = {f.name for f in fields(EvaluationSettings)}
     kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in d.items() if k in names}

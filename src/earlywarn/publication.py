@@ -70,7 +70,7 @@ def publish_files(
         _risk_list_csv,
         _saved_predictions,
     )
-    from earlywarn.evaluation import render_evaluation_section
+    from earlywarn.evaluation_report import render_section
     from earlywarn.explain import explain, latest_periods
     from earlywarn.intervals import council_bootstrap_interval
     from earlywarn.report import (
@@ -183,7 +183,7 @@ def publish_files(
         png,
         rep.top_n,
         council_sections=sections,
-        extra_sections=[render_evaluation_section(evaluation)] if evaluation.get("models") else [],
+        extra_sections=[render_section(evaluation)] if evaluation.get("models") else [],
     )
     csv_text = _risk_list_csv(risk_list, run_info)
     files: dict[str, str | bytes] = {

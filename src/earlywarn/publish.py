@@ -73,11 +73,12 @@ def score_registered(
     the evaluation is the one logged with the model's cycle (when the store has it).
     """
     from earlywarn.cycle import _confidential, _model_identity, _publication_record
-    from earlywarn.evaluation import EvaluationSettings, final_training
     from earlywarn.models import make_model
     from earlywarn.preflight import check_output_location
     from earlywarn.publication import publish_files
+    from earlywarn.settings import EvaluationSettings
     from earlywarn.tracking import Tracker, default_log_outputs, git_state
+    from earlywarn.training import final_training
 
     out = Path(out_dir) if out_dir else io.default_out_dir(f"{cfg.cycle}-score")
     check_output_location(out)
@@ -296,9 +297,10 @@ def _score_latest(
 ) -> _Scored:
     """Score and explain the latest origin with the registered model (for ``explain``);
     the risk list is not pseudonymised."""
-    from earlywarn.evaluation import EvaluationSettings, final_training
     from earlywarn.explain import explain, latest_periods
     from earlywarn.report import build_banded_risk_list
+    from earlywarn.settings import EvaluationSettings
+    from earlywarn.training import final_training
 
     pr = _prepare(cfg, model_uri, tracking_uri, data)
     X, score_origin = pr.X, pr.score_origin
