@@ -273,7 +273,7 @@ def test_headline_metrics_pick_the_best_baseline():
 def test_the_published_kind_is_chosen_by_within_origin_auroc():
     """select_by = "auroc" reads the within-origin AUROC, not the pooled one (which mixes
     origins with different base rates)."""
-    from earlywarn.cycle import _select
+    from earlywarn.cycle_steps import select_kind as _select
 
     def entry(pooled, within):
         return {"pooled": {"auroc": {"value": pooled}, "auroc_within_origin": {"value": within}}}

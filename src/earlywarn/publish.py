@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from earlywarn import io
@@ -72,23 +71,21 @@ def score_registered(
     model, the base rate and the council-bootstrap intervals (same seed) are the cycle's;
     the evaluation is the one logged with the model's cycle (when the store has it).
     """
-    from earlywarn.cycle import _confidential, _model_identity, _publication_record
+    from earlywarn.cycle import score_and_explain
+    from earlywarn.exports import confidential_banner, model_identity, publication_record
     from earlywarn.models import make_model
     from earlywarn.preflight import check_output_location
     from earlywarn.publication import publish_files
-    from earlywarn.settings import EvaluationSettings
     from earlywarn.tracking import Tracker, default_log_outputs, git_state
-    from earlywarn.training import final_training
 
     out = Path(out_dir) if out_dir else io.default_out_dir(f"{cfg.cycle}-score")
     check_output_location(out)
-    pr = _prepare(cfg, model_uri, tracking_uri, data)
-    uri, version, tables, hashes = pr.uri, pr.version, pr.tables, pr.hashes
+    ld = _load(cfg, model_uri, tracking_uri, data)
+    pr = ld.prep
+    uri, version, tables, hashes = ld.uri, ld.version, pr.tables, pr.hashes
     as_of = cfg.as_of_date
-    h = cfg.horizon_months
-    final_train = [o for o in pr.origins if o + pd.DateOffset(months=h) <= as_of]
-    settings = EvaluationSettings.from_config(cfg)
-    Xtr, ytr, wtr, to_target = final_training(pr.X, tables.events, final_train, as_of, settings)
+    fit = ld.training(cfg)
+    scored = score_and_explain(cfg, pr, ld.model, ld.X, *fit)
     kind, evaluation = _model_cycle(uri, version["run_id"], cfg)
     params = cfg.models.params.get(kind, {})
     tracker = Tracker(uri, cfg.tracking.experiment)
@@ -111,23 +108,21 @@ def score_registered(
             "pseudonymised": cfg.report.pseudonymise,
             **git,
         }
-        run_info["model_identity"] = _model_identity(run_info)
-        run_info["confidential"] = _confidential()
+        run_info["model_identity"] = model_identity(run_info)
+        run_info["confidential"] = confidential_banner()
         tracker.log_params({f"input.{k}": v for k, v in hashes.items()})
         tracker.log_params({"model_uri": model_uri, "model_version": version["version"]})
         pub = publish_files(
             cfg=cfg,
-            model=pr.model,
+            scored=scored,
             make_model=lambda: make_model(kind, params, cfg.seed, specs=pr.features.specs),
-            X=pr.X,
-            panel=pr.panel,
+            X=ld.X,
             feats=pr.features,
             tables=tables,
-            score_origin=pr.score_origin,
-            Xtr=Xtr,
-            ytr=ytr,
-            wtr=wtr,
-            to_target=to_target,
+            Xtr=fit[0],
+            ytr=fit[1],
+            wtr=fit[2],
+            to_target=fit[3],
             evaluation=evaluation,
             run_info=run_info,
         )
@@ -154,7 +149,7 @@ def score_registered(
             tracker.log_text(csv_text, "risk_list.csv")
             tracker.log_text(files["reasons.json"], "reasons.json")
         out = io.write_output_folder(out, files)  # complete before it is recorded
-        tracker.record_publication(_publication_record("score", run_info, csv_text, out))
+        tracker.record_publication(publication_record("score", run_info, csv_text, out))
     run_info = json.loads(files["run.json"])
     return ScoreResult(out, pub.risk_list, run_info)
 
@@ -213,19 +208,24 @@ def _cycle_artefacts(uri: str, model_run_id: str, version: dict) -> dict[str, by
 
 
 @dataclass
-class _Prepared:
-    """A registered model and the panel and features as of ``cfg.as_of``."""
+class _Loaded:
+    """A registered model and the data as of ``cfg.as_of`` (:func:`earlywarn.cycle.prepare`),
+    with the model's feature columns."""
 
     uri: str
     version: dict[str, Any]
     model: Any
-    tables: Tables
-    hashes: dict[str, str]
-    panel: pd.DataFrame
-    features: Any  # FeatureSet
+    prep: Any  # earlywarn.cycle.Prepared
     X: pd.DataFrame  # the model's columns, all origins
-    origins: list[pd.Timestamp]
-    score_origin: pd.Timestamp
+
+    def training(self, cfg: CycleConfig) -> tuple:
+        """The published fit's training rows, as the cycle built them."""
+        from earlywarn.settings import EvaluationSettings
+        from earlywarn.training import final_training
+
+        settings = EvaluationSettings.from_config(cfg)
+        train = self.prep.training_origins(cfg)
+        return final_training(self.X, self.prep.tables.events, train, cfg.as_of_date, settings)
 
 
 @dataclass
@@ -244,16 +244,14 @@ class _Scored:
     risk_list: pd.DataFrame
 
 
-def _prepare(
+def _load(
     cfg: CycleConfig,
     model_uri: str,
     tracking_uri: str | None,
     data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None,
-) -> _Prepared:
-    """Load the registered Pipeline; rebuild panel and features as of ``cfg.as_of``."""
-    from earlywarn.cycle import load_cycle_data, load_feature_inputs, restrict_to_as_of
-    from earlywarn.features import build_features
-    from earlywarn.panel import annual_origins, build_panel
+) -> _Loaded:
+    """Load the registered Pipeline; prepare the data as of ``cfg.as_of`` as a cycle does."""
+    from earlywarn.cycle import prepare
     from earlywarn.preflight import check_existing_store
     from earlywarn.tracking import load_model, resolve_model_version, resolve_tracking_uri
 
@@ -266,17 +264,8 @@ def _prepare(
         if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
             raise
         raise UserInputError(f"--model {model_uri}: not found in {uri} ({err})") from None
-    tables, _, hashes = data if data is not None else load_cycle_data(cfg)
-    tables = restrict_to_as_of(tables, cfg.as_of_date)
-    origins = annual_origins(tables, cfg.as_of_date)[2:]
-    if not origins:
-        raise UserInputError(f"{cfg.path or 'config'}: no origin with history by as_of")
-    panel = build_panel(tables, origins)
-    notes, neighbours, feature_hashes = load_feature_inputs(cfg, tables)
-    hashes = {**hashes, **feature_hashes}
-    feats = build_features(
-        tables, panel, cfg.features.families, cfg.features, soft_notes=notes, neighbours=neighbours
-    )
+    prep = prepare(cfg, data, min_origins=1)
+    feats = prep.features
     needed = list(getattr(model, "feature_names_in_", feats.X.columns))
     missing = [c for c in needed if c not in feats.X.columns]
     if missing:
@@ -284,9 +273,7 @@ def _prepare(
             f"{cfg.path or 'config'}: the model needs feature {missing[0]!r}, which this "
             "config does not build (check features.families)"
         )
-    return _Prepared(
-        uri, version, model, tables, hashes, panel, feats, feats.X[needed], origins, max(origins)
-    )
+    return _Loaded(uri, version, model, prep, feats.X[needed])
 
 
 def _score_latest(
@@ -297,41 +284,31 @@ def _score_latest(
 ) -> _Scored:
     """Score and explain the latest origin with the registered model (for ``explain``);
     the risk list is not pseudonymised."""
-    from earlywarn.explain import explain, latest_periods
+    from earlywarn.cycle import score_and_explain
     from earlywarn.report import build_banded_risk_list
-    from earlywarn.settings import EvaluationSettings
-    from earlywarn.training import final_training
 
-    pr = _prepare(cfg, model_uri, tracking_uri, data)
-    X, score_origin = pr.X, pr.score_origin
-    h = cfg.horizon_months
-    final_train = [o for o in pr.origins if o + pd.DateOffset(months=h) <= cfg.as_of_date]
-    settings = EvaluationSettings.from_config(cfg)
-    Xtr, ytr, wtr, to_target = final_training(
-        X, pr.tables.events, final_train, cfg.as_of_date, settings
-    )
-    Xnow = X[X.index.get_level_values("origin") == score_origin]
-    prob = to_target(pr.model.predict_proba(Xnow)[:, 1], Xnow)
-    periods = latest_periods(pr.tables.observations, score_origin)
-    feats = pr.features
-    expl = explain(
-        pr.model, Xnow, Xtr, feats.specs, feats.peer_median, cfg.report.n_reasons, periods
-    )
-    scores = pr.panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
-    scores = scores.drop(columns="origin").assign(probability=np.round(prob, 6))
-    w = None if wtr is None else np.asarray(wtr, dtype=float)
-    base_rate = float(np.average(np.asarray(ytr, dtype=float), weights=w))
+    ld = _load(cfg, model_uri, tracking_uri, data)
+    pr = ld.prep
+    scored = score_and_explain(cfg, pr, ld.model, ld.X, *ld.training(cfg))
     risk_list = build_banded_risk_list(
-        scores,
-        expl,
+        scored.scores,
+        scored.explanation,
         pr.tables.observations,
-        score_origin,
+        pr.score_origin,
         cfg.report,
-        base_rate=base_rate,
+        base_rate=scored.base_rate,
         top_k=cfg.evaluate.k,
     )
     return _Scored(
-        pr.uri, pr.version, pr.tables, pr.hashes, pr.panel, feats, score_origin, expl, risk_list
+        ld.uri,
+        ld.version,
+        pr.tables,
+        pr.hashes,
+        pr.panel,
+        pr.features,
+        pr.score_origin,
+        scored.explanation,
+        risk_list,
     )
 
 
