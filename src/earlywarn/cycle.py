@@ -23,6 +23,7 @@ import pandas as pd
 
 from earlywarn import io
 from earlywarn._json import to_jsonable as _jsonable
+from earlywarn._names import LOWER_IS_BETTER
 from earlywarn.backtest import rolling_origin_splits
 from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
@@ -32,8 +33,6 @@ from earlywarn.progress import step
 from earlywarn.schema import Tables, validate_tables
 
 __all__ = ["CycleResult", "load_cycle_data", "restrict_to_as_of", "run_cycle"]
-
-LOWER_IS_BETTER = {"brier"}
 
 
 @dataclass

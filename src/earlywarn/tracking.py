@@ -114,7 +114,9 @@ def headline_metrics(evaluation: dict, chosen: str, select_by: str = "auroc") ->
     base = {n: m for n, m in base.items() if select_by in m}
     if not base:
         return out, ""
-    lower = select_by == "brier"
+    from earlywarn._names import LOWER_IS_BETTER
+
+    lower = select_by in LOWER_IS_BETTER
     best = (min if lower else max)(base, key=lambda n: base[n][select_by])
     out |= {f"best_baseline_{k}": v for k, v in base[best].items()}
     return out, best
