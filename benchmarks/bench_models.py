@@ -28,11 +28,12 @@ def main() -> None:
 
     from earlywarn.backtest import backtest_targets, rolling_origin_splits
     from earlywarn.config import ModelsConfig, load_config
-    from earlywarn.cycle import load_cycle_data, restrict_to_as_of, run_cycle
+    from earlywarn.cycle import run_cycle
     from earlywarn.features import build_features
+    from earlywarn.inputs import load_cycle_data
     from earlywarn.io import project_root
     from earlywarn.models import MODEL_KINDS, make_model
-    from earlywarn.panel import annual_origins, build_panel
+    from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
     from earlywarn.settings import EvaluationSettings
     from earlywarn.training import training_rows
 

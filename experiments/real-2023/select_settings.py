@@ -19,13 +19,12 @@ import pandas as pd
 from earlywarn import load_real_tables
 from earlywarn.backtest import backtest_targets, rolling_origin_splits
 from earlywarn.config import load_config
-from earlywarn.cycle import restrict_to_as_of
 from earlywarn.evaluation import target_rows
 from earlywarn.features import build_features
 from earlywarn.io import read_neighbours
 from earlywarn.metrics import evaluate_predictions
 from earlywarn.models import make_model
-from earlywarn.panel import annual_origins, build_panel
+from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
 from earlywarn.settings import EvaluationSettings
 
 HERE = Path(__file__).resolve().parent

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from earlywarn._names import SELECT_BY
+from earlywarn._names import LOWER_IS_BETTER, SELECT_BY
 from earlywarn.backtest import Split, rolling_origin_splits
 from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
@@ -26,8 +26,6 @@ __all__ = [
     "select_kind",
     "stamp_identity",
 ]
-
-LOWER_IS_BETTER = {"brier"}
 
 
 def select_kind(evaluation: dict, select_by: str, kinds: tuple[str, ...]) -> str:

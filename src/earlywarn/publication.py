@@ -97,6 +97,7 @@ def publish_files(
         n_boot=rep.interval_boot,
         level=rep.interval_level,
         seed=cfg.seed,
+        compute=cfg.compute,  # the refits run where [compute] says (same interval)
     )
     timings["interval"] = time.perf_counter() - t1
     scores = scores.join(interval, on="council_code")

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from earlywarn._names import SELECT_BY
+from earlywarn._names import LOWER_IS_BETTER, SELECT_BY
 
 __all__ = [
     "ALIAS_CHAMPION",
@@ -119,7 +119,7 @@ def headline_metrics(evaluation: dict, chosen: str, select_by: str = "auroc") ->
     base = {n: e for n, e in evaluation.get("baselines", {}).items() if choice(e) is not None}
     if not base:
         return out, ""
-    lower = select_by == "brier"
+    lower = SELECT_BY[select_by] in LOWER_IS_BETTER
     best = (min if lower else max)(base, key=lambda n: choice(base[n]))
     out |= {f"best_baseline_{k}": v for k, v in pooled(base[best]).items()}
     return out, best
