@@ -138,7 +138,7 @@ def _selection(bt: pd.DataFrame, settings: EvaluationSettings) -> dict[str, Any]
     and when ranking by the joint risk; plus how well the inspection-timing model predicts
     being inspected and how little it separates failures among the inspected.
     """
-    from earlywarn.metrics import _top_k_by_origin
+    from earlywarn.topk import top_k_share_by_origin
 
     s = settings
     rows = bt[~bt["failed_at_origin"].astype(bool)] if s.new_failures_only else bt
@@ -149,7 +149,7 @@ def _selection(bt: pd.DataFrame, settings: EvaluationSettings) -> dict[str, Any]
         ids, _ = pd.factorize(g["origin"], sort=True)
         entry = {}
         for by in TARGETS:
-            flag = _top_k_by_origin(ids, g[f"p_{by}"].to_numpy(dtype=float), s.k)
+            flag = top_k_share_by_origin(ids, g[f"p_{by}"].to_numpy(dtype=float), s.k)
             entry[f"top_k_by_{by}"] = {  # expected over random orders of ties
                 "share_inspected": float(np.average(g["inspected"], weights=flag)),
                 "mean_p_inspected": float(np.average(g["p_inspected"], weights=flag)),

@@ -58,11 +58,11 @@ def subgroup_metrics(
         share_of_failures, share_of_flags, precision_at_k, recall_at_k, auroc}`` with
         ``auroc`` as ``{value, lo, hi}`` (council bootstrap within the group).
     """
-    from earlywarn.metrics import _top_k_by_origin
+    from earlywarn.topk import top_k_share_by_origin
 
     df = pred.reset_index(drop=True)
     ids, _ = pd.factorize(pd.to_datetime(df["origin"]), sort=True)
-    df = df.assign(flag=_top_k_by_origin(ids, df["p"].to_numpy(dtype=float), k))
+    df = df.assign(flag=top_k_share_by_origin(ids, df["p"].to_numpy(dtype=float), k))
     key = pd.MultiIndex.from_frame(df[["council_code", "origin"]])
     n_flags, n_pos_all = max(float(df["flag"].sum()), 1.0), max(int(df["y"].sum()), 1)
     out: dict[str, list[dict[str, Any]]] = {}

@@ -55,7 +55,6 @@ from earlywarn.metrics.ranking import (
 )
 from earlywarn.metrics.summary import MIN_ORIGIN_EVENTS, POOLED_METRICS, evaluate_predictions
 from earlywarn.metrics.usefulness import noise_to_signal, usefulness, usefulness_curve
-from earlywarn.topk import top_k_share_by_origin
 
 __all__ = [
     "CLIP",
@@ -86,11 +85,6 @@ __all__ = [
     "within_origin_scores",
 ]
 
-# The old private names, for modules that still import them (evaluation.py: _top_k_by_origin;
-# recalibrate.py: _CLIP, _recalibration_newton). New code uses the public names above.
-_top_k_by_origin = top_k_share_by_origin
+# The old private names, for recalibrate.py until it imports the public ones.
 _CLIP = CLIP
 _recalibration_newton = recalibration_newton
-_ranking_scores = ranking_scores
-_ClusterSampler = ClusterSampler
-_percentile_interval = percentile_interval
