@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from earlywarn.compare import compare_cycles
 from earlywarn.config import parse_config
 from earlywarn.cycle import run_cycle
-from earlywarn.publish import compare_cycles, score_registered
+from earlywarn.publish import score_registered
 from earlywarn.tracking import load_model, published_lists, resolve_tracking_uri
 
 FAST = {

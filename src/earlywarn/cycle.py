@@ -1,7 +1,8 @@
 """One cycle, end to end: data -> panel -> features -> labels -> backtest -> fit -> score
 -> reasons -> risk list and report, every model fit tracked in MLflow.
 
-Two steps are shared with ``score`` and ``explain`` (:mod:`earlywarn.publish`):
+Two steps are shared with ``score`` and ``explain`` (:mod:`earlywarn.publish`,
+:mod:`earlywarn.council_reasons`):
 :func:`prepare` (inputs -> as-of tables -> panel -> features) and
 :func:`score_and_explain` (a fitted model, its training rows and the latest origin ->
 probabilities in the target the list ranks by, and their reasons). :func:`run_cycle`
