@@ -27,12 +27,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 from earlywarn._names import BASELINES
+from earlywarn.models.preprocess import ColumnSubset
 
 __all__ = [
     "BASELINES",
@@ -53,26 +51,6 @@ _NEEDS = {
     "deprivation": (DEPRIVATION_FEATURE,),
     "red_flags": (),
 }
-
-
-class ColumnSubset(TransformerMixin, BaseEstimator):
-    """Keep the named columns of a frame (missing ones become all-missing columns)."""
-
-    def __init__(self, columns: tuple[str, ...] = ()):
-        self.columns = columns
-
-    def fit(self, X: pd.DataFrame, y: Any = None) -> ColumnSubset:
-        self.n_features_in_ = X.shape[1]
-        self.columns_ = list(self.columns)
-        return self
-
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        check_is_fitted(self, "columns_")
-        return pd.DataFrame(X).reindex(columns=self.columns_).astype(float)
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        check_is_fitted(self, "columns_")
-        return np.asarray(self.columns_, dtype=object)
 
 
 def _single_factor(column: str, spline: bool = False):

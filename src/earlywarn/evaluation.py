@@ -373,7 +373,7 @@ def evaluate_and_keep(
 ) -> EvaluationRun:
     """:func:`run_evaluation`, also keeping the saved long predictions
     (:func:`earlywarn.predictions.to_long`) and the failure dates used for lead times:
-    :func:`earlywarn.predictions.evaluation_from_predictions` recomputes the evaluation
+    :func:`earlywarn.recompute.evaluation_from_predictions` recomputes the evaluation
     from these two alone."""
     s = settings
     makers, names = model_makers(

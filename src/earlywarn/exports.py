@@ -87,7 +87,7 @@ def saved_predictions(
 ) -> dict:
     """``backtest_predictions.parquet`` and ``backtest_failures.parquet`` (the failure
     dates of the lead times) as bytes: evaluation.json can be recomputed from these two
-    (:func:`earlywarn.predictions.evaluation_from_predictions`). With ``pseudonymise``,
+    (:func:`earlywarn.recompute.evaluation_from_predictions`). With ``pseudonymise``,
     council codes become the list's pseudonyms (others ``Council xNNN``)."""
     from io import BytesIO
 

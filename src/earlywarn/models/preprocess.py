@@ -1,4 +1,5 @@
-"""Column steps that keep a Pipeline working when a column is empty in training."""
+"""Column steps: a pre-specified short list of columns, and steps that keep a Pipeline
+working when a column is empty in training."""
 
 from __future__ import annotations
 
@@ -59,3 +60,23 @@ class FillAllMissing(DropAllMissing):
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         check_is_fitted(self, "keep_")
         return self.feature_names_in_.copy()
+
+
+class ColumnSubset(TransformerMixin, BaseEstimator):
+    """Keep the named columns of a frame (missing ones become all-missing columns)."""
+
+    def __init__(self, columns: tuple[str, ...] = ()):
+        self.columns = columns
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> ColumnSubset:
+        self.n_features_in_ = X.shape[1]
+        self.columns_ = list(self.columns)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self, "columns_")
+        return pd.DataFrame(X).reindex(columns=self.columns_).astype(float)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        check_is_fitted(self, "columns_")
+        return np.asarray(self.columns_, dtype=object)

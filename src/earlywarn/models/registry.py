@@ -15,7 +15,7 @@ from earlywarn.models.calibrated import TimeCalibratedClassifier
 from earlywarn.models.defaults import default_params
 from earlywarn.models.hazard import HazardLogit
 from earlywarn.models.logit import PriorCorrectedLogit
-from earlywarn.models.preprocess import DropAllMissing, FillAllMissing
+from earlywarn.models.preprocess import ColumnSubset, DropAllMissing, FillAllMissing
 from earlywarn.models.simple import PersistenceClassifier, RedFlagsClassifier
 
 __all__ = [
@@ -155,8 +155,6 @@ def make_model(
         if isinstance(short_list, str) or not all(isinstance(c, str) for c in short_list):
             raise ValueError(f"{kind} features must be a list of column names, got {short_list!r}")
         if short_list:
-            from earlywarn.baselines import ColumnSubset
-
             steps.insert(0, ("select", ColumnSubset(tuple(short_list))))
     return Pipeline(steps).set_output(transform="pandas")
 
@@ -171,7 +169,6 @@ def coefficient_table(model: Any) -> pd.DataFrame | None:
 def trusted_types() -> list[str]:
     """This package's estimator classes, for loading skops files (``trusted=``): by their
     module and by ``earlywarn.models.NAME`` (models saved before the package split)."""
-    from earlywarn.baselines import ColumnSubset
     from earlywarn.ordinal import OrdinalGradeClassifier, OrdinalRiskClassifier
 
     classes = (
@@ -187,5 +184,6 @@ def trusted_types() -> list[str]:
         TimeCalibratedClassifier,
     )
     names = [f"{c.__module__}.{c.__name__}" for c in classes]
+    # where models saved before the package split name them
     names += [f"earlywarn.models.{c.__name__}" for c in classes[3:]]
-    return names
+    return [*names, "earlywarn.baselines.ColumnSubset"]
