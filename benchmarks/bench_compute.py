@@ -1,7 +1,7 @@
 """Serial against 2 worker processes (earlywarn.compute), side by side. Not a test.
 
     python benchmarks/bench_compute.py [--part demo|panel|all] [--councils 2000]
-        [--years 2006 2024] [--n-boot 8] [--skip-dask]
+        [--years 2008 2024] [--n-boot 8] [--skip-dask]
 
 Two parts, each timed serial then on 2 workers, one after the other in this process:
 
@@ -12,13 +12,13 @@ Two parts, each timed serial then on 2 workers, one after the other in this proc
   the workers.
   Checks that ``evaluation.json``, ``risk_list.csv`` and ``reasons.json`` are identical
   (the model fingerprint aside: it hashes the config, ``[compute]`` included).
-- ``panel``: a large synthetic panel (``--councils`` councils, every origin with two years
-  of history: 2006-2024 gives 15 origins): ``evaluation.backtest_targets`` — the loop the
-  cycle runs, every split fitting logit and gbm — serial, serial with one BLAS/OpenMP
-  thread per fit, on 2 loky processes and on a 2-worker dask ``LocalCluster`` (start-up
-  included); then ``--n-boot`` council-bootstrap
-  refits of the published logit (:mod:`earlywarn.intervals`), serial and on 2 loky
-  processes. Checks the results are identical to serial.
+- ``panel``: a large synthetic panel (``--councils`` councils; ``--years 2008 2024``
+  gives 15 origins, each with two years of history): ``evaluation.backtest_targets`` —
+  the loop the cycle runs, every split fitting logit and gbm — serial, serial with one
+  BLAS/OpenMP thread per fit, on 2 loky processes and on a 2-worker dask
+  ``LocalCluster`` (start-up included); then ``--n-boot`` council-bootstrap refits of the
+  published logit (:mod:`earlywarn.intervals`), serial and on 2 loky processes. Checks
+  the results are identical to serial.
 
 Prints wall seconds, the speed-up, the load average before each part (the machine may be
 shared) and the peak resident memory of the main process and of each worker process (its
@@ -152,24 +152,26 @@ def panel_part(councils: int, years: tuple[int, int], n_boot: int, skip_dask: bo
     def timed(label: str, backend: str | None, work, threads: int | None = None) -> object:
         load = _load()
         t = time.perf_counter()
+        peaks = ""
         if backend is None:
             with threadpool_limits(limits=threads):
                 out = work()
+            timings[label] = time.perf_counter() - t
         else:
             with compute_backend(backend, n_jobs=2):
                 out = work()
+                timings[label] = time.perf_counter() - t
                 if backend == "loky":  # each worker's own peak (the pool is still up)
                     seen = dict(Parallel(n_jobs=2)(delayed(_peak_rss_mb)() for _ in range(16)))
                     peaks = ", ".join(f"{mb:.0f} MB" for _, mb in sorted(seen.items()))
-                    print(f"  loky worker peak RSS: {peaks}")
                 else:
                     from distributed import get_client
 
                     info = get_client().run(_peak_rss_mb)
                     peaks = ", ".join(f"{v[1]:.0f} MB" for v in info.values())
-                    print(f"  dask worker peak RSS: {peaks}")
-        timings[label] = time.perf_counter() - t
         print(f"{label:<42} {timings[label]:7.1f} s   ({load} at start)")
+        if peaks:
+            print(f"  {backend} worker peak RSS: {peaks}")
         return out
 
     def backtest() -> pd.DataFrame:
@@ -211,7 +213,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--part", choices=("demo", "panel", "all"), default="all")
     ap.add_argument("--councils", type=int, default=2000)
-    ap.add_argument("--years", type=int, nargs=2, default=(2006, 2024))
+    ap.add_argument("--years", type=int, nargs=2, default=(2008, 2024))
     ap.add_argument("--n-boot", type=int, default=8)
     ap.add_argument("--skip-dask", action="store_true")
     args = ap.parse_args()
