@@ -180,16 +180,16 @@ def panel_part(councils: int, years: tuple[int, int], n_boot: int, skip_dask: bo
     serial = timed("backtest: serial", None, backtest)
     print(f"  main process peak RSS: {_peak_rss_mb()[1]:.0f} MB")
     one = timed("backtest: serial, 1 thread per fit", None, backtest, threads=1)
-    pd.testing.assert_frame_equal(serial, one)
+    pd.testing.assert_frame_equal(serial, one, check_exact=True)
     loky = timed("backtest: loky, 2 processes", "loky", backtest)
-    pd.testing.assert_frame_equal(serial, loky)
+    pd.testing.assert_frame_equal(serial, loky, check_exact=True)
     for ref in ("backtest: serial", "backtest: serial, 1 thread per fit"):
         print(f"  speed-up of loky over {ref[10:]}: {timings[ref] / timings[last()]:.2f}x")
     if not skip_dask:
         dask = timed("backtest: dask LocalCluster, 2 workers", "dask", backtest)
-        pd.testing.assert_frame_equal(serial, dask)
+        pd.testing.assert_frame_equal(serial, dask, check_exact=True)
         print(f"  speed-up dask: {timings['backtest: serial'] / timings[last()]:.2f}x")
-    print("  backtest results identical to serial: yes")
+    print("  backtest results identical to serial (exactly): yes")
 
     # the council-bootstrap refits behind the published intervals (the published logit)
     train = [o for o in origins if o + pd.DateOffset(months=24) <= as_of]
