@@ -4,18 +4,18 @@ Every function takes either arrays ``y`` (0/1 label) and ``p`` (predicted probab
 predictions frame ``pred`` with columns ``council_code``, ``origin`` (Timestamp), ``y``,
 ``p`` and an optional ``weight`` (rows may span several origins). scikit-learn supplies
 AUROC (with McClish-standardised partial AUROC), average precision and the Brier score;
-this package adds what it lacks, one idea a module:
+this package adds what it lacks, one idea a private module, all re-exported here:
 
-- :mod:`~earlywarn.metrics.ranking`: precision, recall and lift at *k*, within-origin
+- :mod:`~earlywarn.metrics._ranking`: precision, recall and lift at *k*, within-origin
   AUROC and AP;
-- :mod:`~earlywarn.metrics.calibration`: the Murphy decomposition of the Brier score and
+- :mod:`~earlywarn.metrics._calibration`: the Murphy decomposition of the Brier score and
   logistic recalibration (calibration slope and intercept);
-- :mod:`~earlywarn.metrics.usefulness`: the policymaker's usefulness (Sarlin 2013) and the
+- :mod:`~earlywarn.metrics._usefulness`: the policymaker's usefulness (Sarlin 2013) and the
   noise-to-signal ratio;
-- :mod:`~earlywarn.metrics.over_origins`: lead time and top-*k* stability;
-- :mod:`~earlywarn.metrics.bootstrap`: the council-cluster bootstrap (one sampler for
+- :mod:`~earlywarn.metrics._over_origins`: lead time and top-*k* stability;
+- :mod:`~earlywarn.metrics._bootstrap`: the council-cluster bootstrap (one sampler for
   every interval earlywarn reports);
-- :mod:`~earlywarn.metrics.summary`: one JSON-ready summary, :func:`evaluate_predictions`.
+- :mod:`~earlywarn.metrics._summary`: one JSON-ready summary, :func:`evaluate_predictions`.
 
 A metric that is undefined on the data (one class only, nothing flagged) returns ``nan``,
 never a warning; :func:`evaluate_predictions` turns ``nan`` into ``None``.
@@ -29,8 +29,7 @@ row order never changes a floating-point sum.
 
 from __future__ import annotations
 
-from earlywarn.metrics._checks import PRED_COLUMNS
-from earlywarn.metrics.bootstrap import (
+from earlywarn.metrics._bootstrap import (
     MAX_SKIPPED_SHARE,
     BootstrapCI,
     ClusterSampler,
@@ -39,22 +38,23 @@ from earlywarn.metrics.bootstrap import (
     cluster_bootstrap,
     percentile_interval,
 )
-from earlywarn.metrics.calibration import (
+from earlywarn.metrics._calibration import (
     CLIP,
     brier_decomposition,
     calibration_slope_intercept,
     recalibration_newton,
 )
-from earlywarn.metrics.over_origins import DAYS_PER_YEAR, flag_stability, lead_time
-from earlywarn.metrics.ranking import (
+from earlywarn.metrics._checks import PRED_COLUMNS
+from earlywarn.metrics._over_origins import DAYS_PER_YEAR, flag_stability, lead_time
+from earlywarn.metrics._ranking import (
     lift_at_k,
     precision_at_k,
     ranking_scores,
     recall_at_k,
     within_origin_scores,
 )
-from earlywarn.metrics.summary import MIN_ORIGIN_EVENTS, POOLED_METRICS, evaluate_predictions
-from earlywarn.metrics.usefulness import noise_to_signal, usefulness, usefulness_curve
+from earlywarn.metrics._summary import MIN_ORIGIN_EVENTS, POOLED_METRICS, evaluate_predictions
+from earlywarn.metrics._usefulness import noise_to_signal, usefulness, usefulness_curve
 
 __all__ = [
     "CLIP",

@@ -15,6 +15,14 @@ import pandas as pd
 
 from earlywarn._json import to_jsonable
 from earlywarn._names import METRICS
+from earlywarn.metrics._bootstrap import MAX_SKIPPED_SHARE, cluster_bootstrap, percentile_interval
+from earlywarn.metrics._calibration import (
+    bin_stats,
+    brier_decomposition,
+    brier_terms,
+    calibration_slope_intercept,
+    recalibration_newton,
+)
 from earlywarn.metrics._checks import (
     NAN,
     ArrayLike,
@@ -25,17 +33,9 @@ from earlywarn.metrics._checks import (
     ratio,
     row_weights,
 )
-from earlywarn.metrics.bootstrap import MAX_SKIPPED_SHARE, cluster_bootstrap, percentile_interval
-from earlywarn.metrics.calibration import (
-    bin_stats,
-    brier_decomposition,
-    brier_terms,
-    calibration_slope_intercept,
-    recalibration_newton,
-)
-from earlywarn.metrics.over_origins import flag_stability, lead_time
-from earlywarn.metrics.ranking import MAX_FPR, ranking_scores, within_origin_scores
-from earlywarn.metrics.usefulness import (
+from earlywarn.metrics._over_origins import flag_stability, lead_time
+from earlywarn.metrics._ranking import MAX_FPR, ranking_scores, within_origin_scores
+from earlywarn.metrics._usefulness import (
     DEFAULT_MUS,
     confusion_counts,
     nsr_from_counts,

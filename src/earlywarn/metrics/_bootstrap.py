@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.metrics._checks import NAN, ArrayLike, as_arrays, both_classes
-from earlywarn.metrics.ranking import ranking_scores
+from earlywarn.metrics._ranking import ranking_scores
 
 __all__ = [
     "MAX_SKIPPED_SHARE",
