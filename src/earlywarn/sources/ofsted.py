@@ -250,7 +250,8 @@ def _load_history(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport
         code = cw.resolve_gss(raw_code, start if pd.notna(start) else pub)
         if code is None:
             rep.skip("ILACS history: unknown council code")
-            rep.add_unmatched(f"{raw_code} ({r[_HISTORY_COLUMNS['name']]})")
+            shown = f"{raw_code} ({r[_HISTORY_COLUMNS['name']]})"
+            rep.add_unmatched(shown, path, i + 2, raw_code)
             continue
         kind = r[_HISTORY_COLUMNS["type"]].strip().lower()
         if "short" in kind:
@@ -346,7 +347,7 @@ def _load_wide(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport) -
             code = cw.resolve_name(name, pub)
             if code is None:
                 rep.skip("LA inspections table: LA name not matched")
-                rep.add_unmatched(name)
+                rep.add_unmatched(name, path, i + 2)
                 continue
             rows.append(_event(code, pub, framework, oe, name, "ofsted_la_inspections", **grades))
     return rows
