@@ -64,8 +64,9 @@ from earlywarn.sources.bundle import (
     load_real_tables,
     real_bundle_info,
 )
+from earlywarn.sources.carry import carry_history
 from earlywarn.sources.cla_sfr import add_cla_rates, load_cla_sfr
-from earlywarn.sources.crosswalk import Crosswalk, build_crosswalk, carry_history
+from earlywarn.sources.crosswalk import Crosswalk, build_crosswalk
 from earlywarn.sources.dfe_csc import load_dfe_csc
 from earlywarn.sources.finance_events import load_finance_events
 from earlywarn.sources.imd import load_imd

@@ -173,7 +173,12 @@ def check_raw_files(raw_dir: Path, allowed_unread: set[Path]) -> None:
                 f"header {', '.join(cols[:6])}{' ...' if len(cols) > 6 else ''})"
             )
         layout = next((lay for lay in _all_layouts() if lay.matches(set(cols))), None)
-        if layout is None or layout.editions == "many":
+        if layout is None:
+            near = _closest(cols)
+            if near and near[0].editions != "many" and len(near[1]) <= len(near[0].columns) / 2:
+                raise _missing(full, cols, *near)  # a renamed or dropped column
+            continue
+        if layout.editions == "many":
             continue
         key = (layout.name,)
         if layout.editions == "name":
@@ -238,8 +243,12 @@ def check_all_read(raw_dir: Path, read: set[Path], allowed_unread: set[Path]) ->
                 f"layout ({found}; see SOURCES.md, or list it under [[not_read]] in the "
                 "allowance)"
             )
-        lay, missing = near
-        raise UserInputError(
-            f"{full}: row 1 (header): missing column(s) {', '.join(missing)} of the "
-            f"{lay.name} layout ({lay.source}); {found}"
-        )
+        raise _missing(full, cols, *near)
+
+
+def _missing(full: Path, cols: list[str], lay: Layout, missing: list[str]) -> UserInputError:
+    found = f"found {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}"
+    return UserInputError(
+        f"{full}: row 1 (header): missing column(s) {', '.join(missing)} of the {lay.name} "
+        f"layout ({lay.source}, the closest known layout); {found}"
+    )
