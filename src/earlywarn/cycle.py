@@ -275,7 +275,8 @@ def run_cycle(
     }
     preds = []
     git = git_state(Path(io.__file__).resolve().parent)
-    with tracker.run(f"cycle-{cfg.cycle}", tags={"earlywarn.cycle": cfg.cycle, **git}) as parent_id:
+    tags = {"earlywarn.cycle": cfg.cycle, "earlywarn.out_dir": str(out.resolve()), **git}
+    with tracker.run(f"cycle-{cfg.cycle}", tags=tags) as parent_id:
         tracker.log_params(
             {"config": cfg.to_dict(), **{f"input.{k}": v for k, v in hashes.items()}}
         )

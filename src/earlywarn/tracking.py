@@ -207,8 +207,18 @@ class Tracker:
     def run(
         self, name: str, nested: bool = False, tags: dict[str, str] | None = None
     ) -> Iterator[str]:
-        """Start a (nested) run; yields its id. Starting and ending count as logging time."""
+        """Start a (nested) run; yields its id. Starting and ending count as logging time.
+
+        A top-level run first marks runs left RUNNING by a dead process FAILED and is
+        tagged with its owner (:mod:`earlywarn.unfinished`).
+        """
         t0 = time.perf_counter()
+        if not nested:
+            from earlywarn.unfinished import OWNER_TAG, fail_unfinished, owner
+
+            client = self.mlflow.MlflowClient(tracking_uri=self.uri)
+            _retry_busy(fail_unfinished, client, self.experiment_id)
+            tags = {**(tags or {}), OWNER_TAG: owner()}
         r = _retry_busy(
             self.mlflow.start_run,
             experiment_id=self.experiment_id,
