@@ -458,11 +458,19 @@ BUSY_BACKOFF = (0.1, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
 
 def _is_busy(err: BaseException) -> bool:
+    """A transient clash with another cycle on the same store: worth retrying.
+
+    Besides a locked SQLite file: two cycles logging the same input dataset at once make
+    the store insert it twice (``UNIQUE constraint failed: datasets...``, seen through an
+    ``mlflow server``); on retry the row exists and is linked.
+    """
     text = f"{type(err).__name__}: {err}".lower()
     return (
         "database is locked" in text
         or "database table is locked" in text
         or ("sqlite" in text and "busy" in text)
+        or "unique constraint failed: datasets." in text
+        or ("duplicate" in text and "datasets" in text)
     )
 
 
