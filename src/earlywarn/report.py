@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.bands import BAND_NAMES, WORDING, support_for
+from earlywarn.report_text import display_text
 
 __all__ = [
     "BAND_COLOURS",
@@ -531,7 +532,7 @@ def render_council_sections(
         sup = r.get("support_offered") or ""
         out.append(
             f"""<section class="council" id="c-{e(str(code))}">
-<h3>{int(r["rank"])}. {e(str(r.get("council_name", "")))} ({e(str(code))})</h3>
+<h3>{int(r["rank"])}. {display_text(r.get("council_name", ""))} ({e(str(code))})</h3>
 <p>{e(meaning)}: <b>{e(prob)}</b>. Problem nature:
 <b>{e(str(r.get("main_problem_nature") or "no clear single nature"))}</b>
 (SHAP sums by nature, log-odds: {nat_txt}).</p>
@@ -595,7 +596,7 @@ def _table(df: pd.DataFrame, table_id: str = "", names: Mapping[str, str] | None
         rows.append(
             "<tr>"
             + "".join(
-                f"<td{cls if c in banded else ''}>{html.escape(_fmt(v, c))}</td>"
+                f"<td{cls if c in banded else ''}>{display_text(_fmt(v, c), c)}</td>"
                 for c, v in d.items()
             )
             + "</tr>"
