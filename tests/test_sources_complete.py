@@ -180,3 +180,9 @@ def test_data_build_cli_one_line_and_nothing_written(raw, tmp_path, capsys):
     assert err.count("\n") == 1 and "Inspection type" in err and "Traceback" not in err
     assert str((raw / HIST).resolve()) in err
     assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["raw"]
+
+
+def test_renamed_sub_judgement_column_in_the_ofsted_history(raw):
+    old = "The impact of leaders on social work practice with children and families"
+    _edit(raw / HIST, old, "Leadership")
+    _fails(raw, str((raw / HIST).resolve()), "row 1 (header)", old)

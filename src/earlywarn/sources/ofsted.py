@@ -236,7 +236,9 @@ def _event(code, date, framework, severity, la_name, source, **extra) -> dict:
 
 
 def _load_history(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport) -> list:
-    require_columns(df, list(_HISTORY_COLUMNS.values()), str(path))
+    # the two sub-judgements every ILACS edition names alike are required too (the
+    # children-in-care and care-leavers columns were one column before 2023)
+    require_columns(df, list(_HISTORY_COLUMNS.values()) + list(_HISTORY_SUBS)[:2], str(path))
     rows = []
     for i, r in df.iterrows():
         where = f"{path}: row {i + 2}"
