@@ -186,3 +186,33 @@ def test_renamed_sub_judgement_column_in_the_ofsted_history(raw):
     old = "The impact of leaders on social work practice with children and families"
     _edit(raw / HIST, old, "Leadership")
     _fails(raw, str((raw / HIST).resolve()), "row 1 (header)", old)
+
+
+@pytest.mark.parametrize(
+    ("rel", "column"),
+    [
+        ("oflog_asc/ASC_data.csv", "MADs_from_median"),
+        ("oflog_asc/ASC_data.csv", "Local authority code"),
+        ("youth_justice/hmi_youth_justice_inspection_ratings.csv", "overall_rating"),
+        ("political_control/history2016-22.csv", "majority"),
+        ("goodair_csc/imd19_utla.csv", "IMD - Average score"),
+        ("dfe_csc_dashboard/csww_indicators_2017_to_2022.csv", "caseload_fte"),
+        ("dfe_csc_dashboard/New_Statistical_Neighbour_Groupings_April_2021.csv", "SN10"),
+        ("goodair_csc/s251_outturn/outturn_1314.csv", "CYPServiceDescription"),
+        ("goodair_csc/cla_sfr/2014_SFR36_CLA2014.csv", "geog_c"),
+        ("d2i_ilacs_scrape/Provider_data_lookup.csv", "la_code_new"),
+    ],
+)
+def test_renamed_column_in_any_loader_is_named(raw, rel, column):
+    """Each loader's file, one identifying column renamed: one line naming file and column."""
+    if not (raw / rel).exists():
+        (raw / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(RAW / rel, raw / rel)
+    data = (raw / rel).read_bytes()
+    head, sep, body = data.partition(b"\n")
+    cells = head.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "latin-1").split(",")
+    at = [i for i, c in enumerate(cells) if c.strip().strip('"') == column.strip('"')]
+    assert len(at) == 1, cells
+    cells[at[0]] = cells[at[0]].replace(column.strip('"'), column.strip('"') + "X")
+    (raw / rel).write_bytes(",".join(cells).encode("utf-8") + sep + body)
+    _fails(raw, str((raw / rel).resolve()), column.strip('"'))

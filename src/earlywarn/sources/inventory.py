@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 
 import pandas as pd
@@ -68,6 +69,8 @@ _SN_COLS = ("LA num", "LA Name", *[f"SN{i}" for i in range(1, 11)])
 _YJ_COLS = ("la_name", "overall_rating", "publication_date")
 _PC = ("authority", "year", "total", "majority")
 _S251_COLS = ("LEA Number:", "S52 Line Reference:", "NET Current Expenditure (m)")
+_S251_MID = ("S52 Line Reference", "NET Current Expenditure (m)")
+_S251_NEW = ("LA", "CYPServiceDescription", "NetCurrentExpenditure")
 _IMD_COLS = ("Upper Tier Local Authority District code (2019)", "IMD - Average score")
 _FUTURE_COLS = ("official-name", "nice-name", "gss-code")
 
@@ -82,13 +85,15 @@ def _layouts() -> list[Layout]:
         Layout("ILACS history", "ofsted_inspections", tuple(ofsted._HISTORY_COLUMNS.values())),
         Layout("LA inspections table", "ofsted_inspections", tuple(ofsted._WIDE_KEY), "name"),
         Layout("s114 and EFS events", "finance_events", tuple(finance_events._COLUMNS)),
-        Layout("Oflog adult social care", "oflog_asc", tuple(oflog_asc._COLUMNS)),
+        Layout("Oflog adult social care", "oflog_asc", (*oflog_asc._COLUMNS, "MADs_from_median")),
         Layout("statistical neighbours", "statistical_neighbours", _SN_COLS),
         Layout("youth justice ratings", "youth_justice", _YJ_COLS),
         Layout("council compositions (old)", "political_control", (*_PC, "plurality"), "name"),
         Layout("council compositions (new)", "political_control", (*_PC, "council id"), "name"),
         Layout("CLA SFR table", "cla_sfr", ("geog_l", "geog_c", "geog_n"), "many"),
-        Layout("s251 outturn", "s251", _S251_COLS, "many"),
+        Layout("s251 outturn (2008-09)", "s251", _S251_COLS, "many"),
+        Layout("s251 outturn (2009-11)", "s251", _S251_MID, "many"),
+        Layout("s251 outturn (2011-)", "s251", _S251_NEW, "many"),
         Layout("IMD upper-tier summary", "imd", _IMD_COLS, "many"),
         Layout("mySociety councils", "crosswalk", tuple(_MYSOCIETY_COLUMNS), "name"),
         Layout("mySociety name lookup", "crosswalk", ("la-name", "local-authority-code")),
@@ -247,7 +252,10 @@ def check_all_read(raw_dir: Path, read: set[Path], allowed_unread: set[Path]) ->
 
 
 def _missing(full: Path, cols: list[str], lay: Layout, missing: list[str]) -> UserInputError:
+    near = [c for m in missing for c in get_close_matches(m, cols, n=1, cutoff=0.6)]
     found = f"found {', '.join(cols[:8])}{' ...' if len(cols) > 8 else ''}"
+    if near:  # the renamed column, most likely
+        found = f"found {', '.join(map(repr, near))} instead; {found}"
     return UserInputError(
         f"{full}: row 1 (header): missing column(s) {', '.join(missing)} of the {lay.name} "
         f"layout ({lay.source}, the closest known layout); {found}"
