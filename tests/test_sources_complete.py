@@ -216,3 +216,14 @@ def test_renamed_column_in_any_loader_is_named(raw, rel, column):
     cells[at[0]] = cells[at[0]].replace(column.strip('"'), column.strip('"') + "X")
     (raw / rel).write_bytes(",".join(cells).encode("utf-8") + sep + body)
     _fails(raw, str((raw / rel).resolve()), column.strip('"'))
+
+
+def test_a_workbook_no_loader_reads_is_named_with_its_sheets(raw):
+    from openpyxl import load_workbook
+
+    rel = "bbc_council_reserves/RS_2016-17_data_by_LA.xlsx"
+    (raw / rel).parent.mkdir(parents=True)
+    wb = load_workbook(RAW / rel)
+    wb["RS LA Data 2016-17"].title = "Reserves 2016-17"  # renamed sheet: not recognised
+    wb.save(raw / rel)
+    _fails(raw, str((raw / rel).resolve()), "read by no loader", "'Reserves 2016-17'")

@@ -228,9 +228,9 @@ def check_all_read(raw_dir: Path, read: set[Path], allowed_unread: set[Path]) ->
         full = path.resolve()
         if path.suffix.lower() != ".csv":
             raise UserInputError(
-                f"{full}: read by no loader (expected a workbook with a sheet named like "
-                "'RS LA Data 2015-16', a '*SEND*.ods' or '*dsg*deficit*.xlsx' file; see "
-                "SOURCES.md, or list it under [[not_read]] in the allowance)"
+                f"{full}: read by no loader{_sheets(path)} (expected a workbook with a sheet "
+                "named like 'RS LA Data 2015-16', a '*SEND*.ods' or '*dsg*deficit*.xlsx' file; "
+                "see SOURCES.md, or list it under [[not_read]] in the allowance)"
             )
         cols, _ = _header(path)
         if any(lay.name in _READ_BY_COLUMNS and lay.matches(set(cols)) for lay in LAYOUTS):
@@ -249,6 +249,21 @@ def check_all_read(raw_dir: Path, read: set[Path], allowed_unread: set[Path]) ->
                 "allowance)"
             )
         raise _missing(full, cols, *near)
+
+
+def _sheets(path: Path) -> str:
+    """`` (sheets A, B)`` of an xlsx workbook, else ``""``."""
+    if path.suffix.lower() != ".xlsx":
+        return ""
+    try:
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        names = list(wb.sheetnames)
+        wb.close()
+    except Exception:  # not a readable workbook: the loaders said so already, or no matter
+        return ""
+    return f" (sheets {', '.join(map(repr, names[:6]))}{' ...' if len(names) > 6 else ''})"
 
 
 def _missing(full: Path, cols: list[str], lay: Layout, missing: list[str]) -> UserInputError:
