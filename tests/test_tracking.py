@@ -246,6 +246,44 @@ def test_server_cycle_is_reviewable_and_holds_no_named_list(mlflow_server, tmp_p
     assert pub["risk_list"] == (result.out_dir / "risk_list.csv").read_text()
 
 
+def test_two_cycles_at_once_on_one_server(mlflow_server, tmp_path):
+    """Two CLI cycles started together against one `mlflow server`: both publish, and every
+    run they made (parent and nested) ends FINISHED; none is left RUNNING."""
+    import mlflow
+
+    procs = {}
+    env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_server, "MLFLOW_DISABLE_TELEMETRY": "1"}
+    for name in ("con-a", "con-b"):
+        cfg = tmp_path / f"{name}.toml"
+        _cfg(name, "2019-03-31", cfg)
+        text = cfg.read_text().replace('"ew-track"', '"ew-two"').replace('"ew-risk"', '"ew-two"')
+        text = text.replace('["persistence", "logit"]', '["logit"]')  # small: < 1 min
+        cfg.write_text(text)
+        cmd = [sys.executable, "-m", "earlywarn.cli", "cycle", str(cfg)]
+        procs[name] = subprocess.Popen(
+            [*cmd, "--out", str(tmp_path / name)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    ids = set()
+    for name, p in procs.items():
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        ids |= set(json.loads((tmp_path / name / "run.json").read_text())["run_ids"].values())
+    client = mlflow.MlflowClient(tracking_uri=mlflow_server)
+    exp = client.get_experiment_by_name("ew-two").experiment_id
+    runs = client.search_runs([exp], max_results=1000)
+    assert ids <= {r.info.run_id for r in runs}
+    assert {r.info.status for r in runs} == {"FINISHED"}, [
+        (r.info.run_name, r.info.status) for r in runs if r.info.status != "FINISHED"
+    ]
+    assert len([r for r in runs if "mlflow.parentRunId" not in r.data.tags]) == 2
+    versions = client.search_model_versions("name = 'ew-two'")
+    assert sorted(int(v.version) for v in versions) == [1, 2]
+
+
 def test_headline_metrics_pick_the_best_baseline():
     from earlywarn.tracking import default_log_outputs, headline_metrics
 

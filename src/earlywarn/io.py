@@ -233,7 +233,10 @@ def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> P
 
     out = check_output_location(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    from earlywarn.unfinished import fault_point, partial_prefix, remove_stale_partials
+
+    remove_stale_partials(out.parent)  # left by a killed run (named by its process id)
+    tmp = Path(tempfile.mkdtemp(prefix=partial_prefix(out.name), dir=out.parent))
     try:
         os.chmod(tmp, 0o700)
         for name, content in files.items():
@@ -245,6 +248,7 @@ def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> P
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
+        fault_point("publishing")  # fault tests: killed with the folder half-published
         if out.exists():
             out.rmdir()  # empty, checked above
         os.rename(tmp, out)

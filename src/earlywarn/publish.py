@@ -74,7 +74,8 @@ def score_registered(
     params = cfg.models.params.get(kind, {})
     tracker = Tracker(uri, cfg.tracking.experiment)
     git = git_state(Path(io.__file__).resolve().parent)
-    with tracker.run(f"score-{cfg.cycle}", tags={"earlywarn.role": "score", **git}) as run_id:
+    tags = {"earlywarn.role": "score", "earlywarn.out_dir": str(out.resolve()), **git}
+    with tracker.run(f"score-{cfg.cycle}", tags=tags) as run_id:
         run_info = {
             "cycle": cfg.cycle,
             "as_of": str(as_of.date()),

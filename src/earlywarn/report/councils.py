@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from earlywarn.report.plots import council_png, signal_words
+from earlywarn.report_text import display_text
 
 
 def render_council_sections(
@@ -99,7 +100,7 @@ def render_council_sections(
         sup = r.get("support_offered") or ""
         out.append(
             f"""<section class="council" id="c-{e(str(code))}">
-<h3>{int(r["rank"])}. {e(str(r.get("council_name", "")))} ({e(str(code))})</h3>
+<h3>{int(r["rank"])}. {display_text(r.get("council_name", ""))} ({e(str(code))})</h3>
 <p>{e(meaning)}: <b>{e(prob)}</b>. Problem nature:
 <b>{e(str(r.get("main_problem_nature") or "no clear single nature"))}</b>
 (SHAP sums by nature, log-odds: {nat_txt}).</p>

@@ -13,6 +13,7 @@ import pandas as pd
 
 from earlywarn.bands import BAND_NAMES, WORDING
 from earlywarn.report.banner import BAND_COLOURS, CONFIDENTIAL, interval_words, pct
+from earlywarn.report_text import display_text
 
 
 def _matrix_html() -> str:
@@ -50,7 +51,7 @@ def _table(df: pd.DataFrame, table_id: str = "", names: Mapping[str, str] | None
         rows.append(
             "<tr>"
             + "".join(
-                f"<td{cls if c in banded else ''}>{html.escape(_fmt(v, c))}</td>"
+                f"<td{cls if c in banded else ''}>{display_text(_fmt(v, c), c)}</td>"
                 for c, v in d.items()
             )
             + "</tr>"
