@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["LIST_FIGURES", "LOWER_IS_BETTER", "METRICS", "METRIC_LABELS", "MODEL_KINDS", "Metric"]
+__all__ = [
+    "HEADLINE_METRICS",
+    "LIST_FIGURES",
+    "LOWER_IS_BETTER",
+    "METRICS",
+    "METRIC_LABELS",
+    "MODEL_KINDS",
+    "Metric",
+]
 
 # model kinds, in the order reports list them (earlywarn.models.make_model builds each)
 MODEL_KINDS = ("persistence", "red_flags", "logit", "hazard", "gbm", "ordinal")
@@ -43,6 +51,8 @@ METRICS = (
 )
 METRIC_LABELS = {m.key: m.label for m in METRICS}
 LOWER_IS_BETTER = frozenset(m.key for m in METRICS if m.lower_is_better)
+# the headline few: logged as the parent run's published_* and best_baseline_* metrics
+HEADLINE_METRICS = ("auroc", "average_precision", "precision_at_k", "recall_at_k", "brier")
 
 # the published list's figures (earlywarn.headline.published_list), key -> report label
 LIST_FIGURES = {

@@ -23,6 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from earlywarn._names import HEADLINE_METRICS as HEADLINE
+from earlywarn._names import LOWER_IS_BETTER
+
 __all__ = [
     "ALIAS_CHAMPION",
     "ALIAS_PREVIOUS",
@@ -93,9 +96,6 @@ def default_log_outputs(uri: str) -> bool:
     return not uri.lower().startswith(("http://", "https://", "databricks"))
 
 
-HEADLINE = ("auroc", "average_precision", "precision_at_k", "recall_at_k", "brier")
-
-
 def headline_metrics(evaluation: dict, chosen: str, select_by: str = "auroc") -> tuple[dict, str]:
     """The parent run's headline: pooled metrics of the published model and of the best
     baseline (by ``select_by``; lowest for ``brier``), as ``published_*`` and
@@ -114,8 +114,6 @@ def headline_metrics(evaluation: dict, chosen: str, select_by: str = "auroc") ->
     base = {n: m for n, m in base.items() if select_by in m}
     if not base:
         return out, ""
-    from earlywarn._names import LOWER_IS_BETTER
-
     lower = select_by in LOWER_IS_BETTER
     best = (min if lower else max)(base, key=lambda n: base[n][select_by])
     out |= {f"best_baseline_{k}": v for k, v in base[best].items()}
