@@ -14,6 +14,11 @@ interval_boot``) is rough at its ends — read it as "about this wide", not as a
 90% interval. A council drawn twice enters a refit as two councils (its code gets a
 ``~b<j>`` suffix), so cluster-robust fits count it as two clusters.
 
+The councils are drawn by the one cluster sampler (:class:`earlywarn.metrics.
+ClusterSampler`, as every metric interval), all draws first, in one process; the refits are
+then independent tasks that run where the cycle's ``[compute]`` says (:mod:`earlywarn.
+compute`), so the interval is the same serially, on local processes or on a cluster.
+
 Example
 -------
 >>> from earlywarn.intervals import council_bootstrap_interval
