@@ -51,15 +51,11 @@ def _draws(X: pd.DataFrame, y: np.ndarray, n_boot: int, seed: int) -> list[np.nd
     in ``y`` is redrawn, at most ``5 * n_boot`` draws in all. Made here, in one process and
     in order, so that the refits can run anywhere and still give the serial result."""
     sampler = ClusterSampler(X.index.get_level_values("council_code"))
-    rng = np.random.default_rng(seed)
-    picks: list[np.ndarray] = []
-    for _ in range(5 * n_boot):
-        if len(picks) == n_boot:
-            break
-        pick = sampler.pick(rng)
-        if len(np.unique(y[sampler.rows(pick)])) >= 2:
-            picks.append(pick)
-    return picks
+
+    def both_classes(pick: np.ndarray) -> bool:
+        return len(np.unique(y[sampler.rows(pick)])) >= 2
+
+    return list(sampler.picks(n_boot, seed, accept=both_classes, max_draws=5 * n_boot))
 
 
 def _refit(
