@@ -135,14 +135,17 @@ def test_refits_draw_the_councils_of_the_one_cluster_sampler(explained_world):
         assert list(drawn) == list(w.Xtr.index.get_level_values("council_code")[rows])
 
 
-def test_two_loky_processes_give_the_serial_interval(explained_world):
+@pytest.mark.parametrize("backend", ["loky", "dask"])
+def test_two_workers_give_the_serial_interval(explained_world, backend):
+    """The refits on 2 loky processes, or on a 2-worker dask LocalCluster on loopback
+    (started and stopped here), give the serial interval exactly."""
     from types import SimpleNamespace
 
     w = explained_world
     serial = council_bootstrap_interval(_logit, w.Xtr, w.ytr, w.now, n_boot=6, seed=5)
-    two = SimpleNamespace(backend="loky", n_jobs=2, scheduler="", connect_timeout=10.0)
+    two = SimpleNamespace(backend=backend, n_jobs=2, scheduler="", connect_timeout=10.0)
     parallel = council_bootstrap_interval(
         _logit, w.Xtr, w.ytr, w.now, n_boot=6, seed=5, compute=two
     )
-    pd.testing.assert_frame_equal(parallel, serial)
+    pd.testing.assert_frame_equal(parallel, serial, check_exact=True)
     assert _width(serial).gt(0).all()

@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 
 import earlywarn
-from earlywarn._names import LIST_FIGURES, LOWER_IS_BETTER, METRIC_LABELS, METRICS
+from earlywarn._names import (
+    HEADLINE_METRICS,
+    LIST_FIGURES,
+    LOWER_IS_BETTER,
+    METRIC_LABELS,
+    METRICS,
+)
 from earlywarn.metrics import (
     ClusterSampler,
     auroc_ci,
@@ -48,9 +54,10 @@ def test_every_pooled_metric_is_in_the_vocabulary_once_with_a_label():
 
 
 def test_the_stages_read_the_one_vocabulary():
-    from earlywarn import cycle_steps, evaluation_report, headline
+    from earlywarn import cycle_steps, evaluation_report, headline, tracking
 
     assert cycle_steps.LOWER_IS_BETTER is LOWER_IS_BETTER
+    assert tracking.HEADLINE is HEADLINE_METRICS and set(HEADLINE_METRICS) <= set(METRIC_LABELS)
     assert evaluation_report.METRICS is METRIC_LABELS
     assert evaluation_report.LIST_FIGURES is LIST_FIGURES
     fig = headline.published_list(_pred().rename(columns={"y": "label"}).assign(inspected=1), 3, 0)

@@ -13,6 +13,7 @@ __all__ = [
     "CENSORING",
     "FAMILIES",
     "LABEL_EVENTS",
+    "HEADLINE_METRICS",
     "LIST_FIGURES",
     "LOWER_IS_BETTER",
     "METRICS",
@@ -95,6 +96,8 @@ METRICS = (
 )
 METRIC_LABELS = {m.key: m.label for m in METRICS}
 LOWER_IS_BETTER = frozenset(m.key for m in METRICS if m.lower_is_better)
+# the headline few: logged as the parent run's published_* and best_baseline_* metrics
+HEADLINE_METRICS = ("auroc", "average_precision", "precision_at_k", "recall_at_k", "brier")
 
 # the published list's figures (earlywarn.headline.published_list), key -> report label
 LIST_FIGURES = {

@@ -179,6 +179,23 @@ def _split_predictions(
 ) -> list[pd.DataFrame]:
     """One split of :func:`backtest_targets`: fit every model on the split's training rows
     and predict its test origin (a task of its own; seeded, so order-independent)."""
+    from threadpoolctl import threadpool_limits
+
+    # one BLAS/OpenMP thread per fit: many small fits gain nothing from threads, and on a
+    # busy machine their spinning costs several times the fit (benchmarks/bench_compute.py:
+    # 4-5x faster serial, identical results)
+    with threadpool_limits(limits=1):
+        return _split_fits(X, events, split, makers, s, model_names)
+
+
+def _split_fits(
+    X: pd.DataFrame,
+    events: pd.DataFrame,
+    split: Split,
+    makers: dict[str, Callable[[], Any]],
+    s: EvaluationSettings,
+    model_names: Sequence[str],
+) -> list[pd.DataFrame]:
     out: list[pd.DataFrame] = []
     Xtr, lab_tr, Xte, lab_te = split_rows(X, events, split, s.horizon_months, s.kinds)
     if s.by_inspection:

@@ -67,6 +67,7 @@ def model_fingerprint(run_info: dict, versions: dict) -> str:
     }
     config = dict(run_info.get("config", {}))
     config.pop("path", None)
+    config.pop("compute", None)  # where the tasks ran changes no result (tests check it)
     payload |= {"config": config, "versions": versions}
     text = json.dumps(_jsonable(payload), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

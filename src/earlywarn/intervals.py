@@ -14,6 +14,11 @@ interval_boot``) is rough at its ends — read it as "about this wide", not as a
 90% interval. A council drawn twice enters a refit as two councils (its code gets a
 ``~b<j>`` suffix), so cluster-robust fits count it as two clusters.
 
+The councils are drawn by the one cluster sampler (:class:`earlywarn.metrics.
+ClusterSampler`, as every metric interval), all draws first, in one process; the refits are
+then independent tasks that run where the cycle's ``[compute]`` says (:mod:`earlywarn.
+compute`), so the interval is the same serially, on local processes or on a cluster.
+
 Example
 -------
 >>> from earlywarn.intervals import council_bootstrap_interval
@@ -46,15 +51,11 @@ def _draws(X: pd.DataFrame, y: np.ndarray, n_boot: int, seed: int) -> list[np.nd
     in ``y`` is redrawn, at most ``5 * n_boot`` draws in all. Made here, in one process and
     in order, so that the refits can run anywhere and still give the serial result."""
     sampler = ClusterSampler(X.index.get_level_values("council_code"))
-    rng = np.random.default_rng(seed)
-    picks: list[np.ndarray] = []
-    for _ in range(5 * n_boot):
-        if len(picks) == n_boot:
-            break
-        pick = sampler.pick(rng)
-        if len(np.unique(y[sampler.rows(pick)])) >= 2:
-            picks.append(pick)
-    return picks
+
+    def both_classes(pick: np.ndarray) -> bool:
+        return len(np.unique(y[sampler.rows(pick)])) >= 2
+
+    return list(sampler.picks(n_boot, seed, accept=both_classes, max_draws=5 * n_boot))
 
 
 def _refit(

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from earlywarn._names import HEADLINE_METRICS as HEADLINE
 from earlywarn._names import LOWER_IS_BETTER, SELECT_BY
 from earlywarn.tracking_store import (  # re-exported: importable from here as before
     ALIAS_CHAMPION,
@@ -110,9 +111,6 @@ def default_log_outputs(uri: str) -> bool:
     tracking store by default: not on a remote server (``http(s)://``), where more people
     can read them than can read the output folder; yes for a local store."""
     return not uri.lower().startswith(("http://", "https://", "databricks"))
-
-
-HEADLINE = ("auroc", "average_precision", "precision_at_k", "recall_at_k", "brier")
 
 
 def headline_metrics(evaluation: dict, chosen: str, select_by: str = "auroc") -> tuple[dict, str]:

@@ -87,11 +87,32 @@ class ClusterSampler:
         """The row indices of one resample."""
         return self.rows(self.pick(rng))
 
+    def picks(
+        self,
+        n_boot: int,
+        seed: int,
+        accept: Callable[[np.ndarray], bool] | None = None,
+        max_draws: int | None = None,
+    ) -> Iterator[np.ndarray]:
+        """The picks of ``n_boot`` resamples from ``numpy.random.default_rng(seed)``.
+
+        With ``accept``, a pick it rejects (e.g. a resample with one class only) is
+        redrawn, up to ``max_draws`` draws in all (default: no limit other than
+        ``n_boot`` accepted picks), so fewer than ``n_boot`` may come back.
+        """
+        rng = np.random.default_rng(seed)
+        n, drawn = max(int(n_boot), 0), 0
+        while n > 0 and (max_draws is None or drawn < max_draws):
+            pick = self.pick(rng)
+            drawn += 1
+            if accept is None or accept(pick):
+                n -= 1
+                yield pick
+
     def resamples(self, n_boot: int, seed: int) -> Iterator[np.ndarray]:
         """The row indices of ``n_boot`` resamples from ``numpy.random.default_rng(seed)``."""
-        rng = np.random.default_rng(seed)
-        for _ in range(max(int(n_boot), 0)):
-            yield self.draw(rng)
+        for pick in self.picks(n_boot, seed):
+            yield self.rows(pick)
 
 
 def cluster_bootstrap(
