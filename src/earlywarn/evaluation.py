@@ -122,6 +122,7 @@ class EvaluationSettings:
     baselines: tuple[str, ...] = BASELINES
     frameworks: str = "headline"
     recalibrate: bool = False
+    timing: str = "features"  # P(inspected): "features" (two features) or "hazard" (timing.py)
 
     def __post_init__(self) -> None:
         if self.censoring not in CENSORING:
@@ -141,6 +142,7 @@ class EvaluationSettings:
             "baselines": getattr(ev, "baselines", None),
             "frameworks": getattr(lab, "frameworks", None),
             "recalibrate": getattr(ev, "recalibrate", None),
+            "timing": getattr(lab, "timing", None),
         }
         return cls(
             horizon_months=cfg.horizon_months,
@@ -318,7 +320,8 @@ def backtest_targets(
     cols += ["ref_conditional", "ref_joint"]
     if not out:
         return pd.DataFrame(columns=cols)
-    return pd.concat(out, ignore_index=True)[cols]
+    both = pd.concat(out, ignore_index=True)
+    return both[cols + [c for c in both if c.startswith("p_inspected_")]]
 
 
 def _split_predictions(
@@ -336,9 +339,14 @@ def _split_predictions(
     if s.by_inspection:
         keep = ~lab_tr["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
         timing = _timing_probability(Xtr[keep], lab_tr["inspected"].to_numpy()[keep], s.seed)
-        pi_tr, pi_te = timing(Xtr), timing(Xte)
+        from earlywarn.timing import hazard_timing  # the two timing models (timing.py)
+
+        hazard = hazard_timing(events, split.test_origin, s.horizon_months, s.seed)
+        both = {"features": (timing(Xtr), timing(Xte)), "hazard": (hazard(Xtr), hazard(Xte))}
+        pi_tr, pi_te = both[s.timing]
+        extra = {f"p_inspected_{n}": v[1] for n, v in both.items()}
     else:
-        pi_tr, pi_te = np.ones(len(Xtr)), np.ones(len(Xte))
+        pi_tr, pi_te, extra = np.ones(len(Xtr)), np.ones(len(Xte)), {}
     Xfit, yfit, w = _training_set(Xtr, lab_tr, pi_tr, s)
     if yfit.nunique() < 2:
         return []
@@ -359,6 +367,7 @@ def _split_predictions(
                 p_joint=p_joint,
                 p_inspected=pi_te,
                 n_train=len(yfit),
+                **extra,
             )
         )
     return out
@@ -436,6 +445,10 @@ def final_training(
     if s.by_inspection:
         keep = ~lab["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
         timing = _timing_probability(Xtr[keep], lab["inspected"].to_numpy()[keep], s.seed)
+        if s.timing == "hazard":
+            from earlywarn.timing import hazard_timing
+
+            timing = hazard_timing(events, as_of, s.horizon_months, s.seed)
         pi_tr = timing(Xtr)
     else:
         timing, pi_tr = (lambda Xn: np.ones(len(Xn))), np.ones(len(Xtr))
@@ -1056,6 +1069,10 @@ def evaluate_and_keep(
     out = {"label": describe(s), "settings": s.as_dict(), **ev}
     if recal:
         out["recalibration"] = recal
+    if s.by_inspection and len(bt):
+        from earlywarn.timing import two_part_summary
+
+        out["two_part"] = two_part_summary(bt, s)
     pred = target_rows(bt, s.target, s)
     return EvaluationRun(out, pred, to_long(bt, names, groups), fails)
 
