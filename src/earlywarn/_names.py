@@ -5,4 +5,4 @@ from __future__ import annotations
 __all__ = ["MODEL_KINDS"]
 
 # model kinds, in the order reports list them (earlywarn.models.make_model builds each)
-MODEL_KINDS = ("persistence", "red_flags", "logit", "hazard", "gbm", "ordinal")
+MODEL_KINDS = ("persistence", "red_flags", "logit", "hazard", "gbm", "ordinal", "mixed")

@@ -758,6 +758,10 @@ def make_model(
         from earlywarn.ordinal import OrdinalRiskClassifier
 
         steps = [("clf", OrdinalRiskClassifier(**p))]
+    elif kind == "mixed":  # a council random intercept (earlywarn.mixed)
+        from earlywarn.mixed import MixedLogitClassifier
+
+        steps = [("clf", MixedLogitClassifier(**p))]
     else:
         cst = _monotone(p.pop("monotone", None), specs)
         if cst:
@@ -807,7 +811,7 @@ def coefficient_table(model: Any) -> pd.DataFrame | None:
 def trusted_types() -> list[str]:
     """This package's estimator classes, for loading skops files (``trusted=``)."""
     extra = ["earlywarn.baselines.ColumnSubset", "earlywarn.ordinal.OrdinalGradeClassifier"]
-    extra.append("earlywarn.ordinal.OrdinalRiskClassifier")
+    extra += ["earlywarn.ordinal.OrdinalRiskClassifier", "earlywarn.mixed.MixedLogitClassifier"]
     return extra + [
         f"{__name__}.{c.__name__}"
         for c in (
