@@ -349,7 +349,7 @@ def run_cycle(
             with _compute(cfg):
                 held_run = evaluate_and_keep(
                     X, tables.events, panel, held_splits, settings, cfg.models.kinds,
-                    cfg.models.params, true_risk, feats.specs,
+                    cfg.models.params, true_risk, feats.specs, history=ev_run.backtest,
                 )  # fmt: skip
             digest = settings_hash(cfg)
             evaluation["held_out"] = held_out_summary(

@@ -990,6 +990,7 @@ class EvaluationRun:
     predictions: pd.DataFrame
     long: pd.DataFrame
     failures: pd.DataFrame
+    backtest: pd.DataFrame | None = None  # the wide backtest before any recalibration
 
 
 def run_evaluation(
@@ -1034,11 +1035,13 @@ def evaluate_and_keep(
     model_params: dict[str, dict[str, Any]] | None = None,
     true_risk: pd.DataFrame | None = None,
     specs: Any = None,
+    history: pd.DataFrame | None = None,
 ) -> EvaluationRun:
     """:func:`run_evaluation`, also keeping the saved long predictions
     (:func:`earlywarn.predictions.to_long`) and the failure dates used for lead times:
     :func:`earlywarn.predictions.evaluation_from_predictions` recomputes the evaluation
-    from these two alone."""
+    from these two alone. ``history``: an earlier run's :attr:`EvaluationRun.backtest`
+    (the selection origins), used only to recalibrate these origins out of time."""
     s = settings
     makers, names = model_makers(
         model_kinds, model_params or {}, s.seed, s.baselines, X.columns, specs
@@ -1048,18 +1051,12 @@ def evaluate_and_keep(
     if oracle_ok and len(bt):
         bt = pd.concat([bt, oracle_predictions(bt, true_risk)], ignore_index=True)
     recal = None
+    raw = bt
     if s.recalibrate and len(bt):
-        from earlywarn.recalibrate import recalibrate_out_of_time
+        from earlywarn.recalibrate import recalibrate_out_of_time, recalibration_block
 
-        bt = recalibrate_out_of_time(bt, s.horizon_months)
-        done = bt[bt["recalibrated"]]
-        recal = {
-            "applied": True,
-            "words": "each model's probabilities at a test origin were refitted (logistic "
-            "slope and intercept) on the out-of-time predictions of earlier origins whose "
-            "windows had closed; origins without such history keep their probabilities",
-            "origins_recalibrated": sorted(str(o.date()) for o in done["origin"].unique()),
-        }
+        bt = recalibrate_out_of_time(bt, s.horizon_months, history=history)
+        recal = recalibration_block(raw, bt, s, history is not None)
         bt = bt.drop(columns="recalibrated")
     groups = subgroup_table(panel, X, s.subgroups) if s.subgroups else None
     fails = _failures(events, s.kinds, s.frameworks)
@@ -1074,7 +1071,7 @@ def evaluate_and_keep(
 
         out["two_part"] = two_part_summary(bt, s)
     pred = target_rows(bt, s.target, s)
-    return EvaluationRun(out, pred, to_long(bt, names, groups), fails)
+    return EvaluationRun(out, pred, to_long(bt, names, groups), fails, raw)
 
 
 # --------------------------------------------------------------------------- report

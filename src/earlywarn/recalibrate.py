@@ -21,12 +21,14 @@ Example
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from earlywarn.metrics import _CLIP, _recalibration_newton
 
-__all__ = ["recalibrate_out_of_time"]
+__all__ = ["recalibrate_out_of_time", "recalibration_block"]
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -47,7 +49,10 @@ def _fit(y: np.ndarray, p: np.ndarray) -> tuple[float, float] | None:
 
 
 def recalibrate_out_of_time(
-    bt: pd.DataFrame, horizon_months: int, skip: tuple[str, ...] = ("oracle",)
+    bt: pd.DataFrame,
+    horizon_months: int,
+    skip: tuple[str, ...] = ("oracle",),
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``bt`` with ``p_joint`` and ``p_conditional`` recalibrated out of time.
 
@@ -60,23 +65,36 @@ def recalibrate_out_of_time(
         An earlier origin ``o`` is used at ``t`` only if ``o + horizon <= t``.
     skip : tuple of str
         Names left as they are (the oracle's probabilities are the truth).
+    history : DataFrame, optional
+        Out-of-time predictions of *other* (earlier) test origins in the same shape, e.g.
+        the selection origins' backtest when ``bt`` holds the held-out origins: its rows
+        join the fitting rows under the same rule (``o + horizon <= t``) and are never
+        returned or changed.
 
     Returns
     -------
     DataFrame
         A copy with a ``recalibrated`` column (True where a refit was applied).
     """
+    n_scored, dtypes = len(bt), bt.dtypes
+    if history is not None and len(history):
+        cols = ["model", "origin", "label", "censored", "p_joint", "p_conditional"]
+        mine = pd.to_datetime(bt["origin"]).unique()
+        past = history[~pd.to_datetime(history["origin"]).isin(mine)][cols]
+        bt = pd.concat([bt, past], ignore_index=True)
+    bt = bt.reset_index(drop=True)
     out = bt.copy()
     out["recalibrated"] = False
+    scored = np.arange(len(bt)) < n_scored
     horizon = pd.DateOffset(months=horizon_months)
     origin = pd.to_datetime(out["origin"])
     for name in out["model"].unique():
         if name in skip:
             continue
         mine = (out["model"] == name).to_numpy()
-        for t in sorted(origin[mine].unique()):
+        for t in sorted(origin[mine & scored].unique()):
             t = pd.Timestamp(t)
-            now = mine & (origin == t).to_numpy()
+            now = mine & scored & (origin == t).to_numpy()
             past = mine & (origin + horizon <= t).to_numpy()
             for target in ("joint", "conditional"):
                 col = f"p_{target}"
@@ -93,4 +111,44 @@ def recalibrate_out_of_time(
                 z = a + b * _logit(bt.loc[now, col].to_numpy(dtype=float))
                 out.loc[now, col] = 1.0 / (1.0 + np.exp(-z))
                 out.loc[now, "recalibrated"] = True
+    return out[scored].reset_index(drop=True).astype(dtypes.to_dict())
+
+
+def recalibration_block(
+    raw: pd.DataFrame, recal: pd.DataFrame, settings: Any, history: bool = False
+) -> dict[str, Any]:
+    """The ``recalibration`` block of ``evaluation.json``: which origins were refitted and,
+    per model, the calibration slope and intercept (with council-bootstrap intervals) on
+    the ranking target before and after, on the recalibrated origins' rows."""
+    from earlywarn.evaluation import target_rows
+    from earlywarn.timing import skill_summary
+
+    done = recal[recal["recalibrated"]]
+    origins = sorted(pd.to_datetime(done["origin"]).unique())
+    words = (
+        "each model's probabilities at a test origin were refitted (logistic slope and "
+        "intercept) on the out-of-time predictions of earlier origins whose windows had "
+        "closed; origins without such history keep their probabilities"
+    )
+    if history:
+        words += " (the selection origins' predictions count as earlier origins here)"
+    out: dict[str, Any] = {
+        "applied": True,
+        "words": words,
+        "origins_recalibrated": [str(pd.Timestamp(o).date()) for o in origins],
+        "uses_selection_history": bool(history),
+        "models": {},
+    }
+    s = settings
+    n_boot = min(int(s.n_boot), 200)
+    at = pd.to_datetime(raw["origin"]).isin(origins).to_numpy()
+    for name in [m for m in dict.fromkeys(raw["model"]) if m != "oracle"]:
+        entry = {}
+        for when, frame in (("before", raw[at]), ("after", recal[at])):
+            rows = target_rows(frame[frame["model"] == name], s.target, s)
+            sk = skill_summary(rows, "y", "p", n_boot, s.seed) if len(rows) else {}
+            entry[when] = {
+                k: sk.get(k) for k in ("calibration_slope", "calibration_intercept", "n", "n_pos")
+            }
+        out["models"][name] = entry
     return out

@@ -56,6 +56,7 @@ __all__ = [
     "PAUSES",
     "InspectionHazard",
     "hazard_timing",
+    "skill_summary",
     "two_part_summary",
 ]
 
@@ -286,7 +287,7 @@ _KEEP = (
 )  # fmt: skip
 
 
-def _skill(rows: pd.DataFrame, y: str, p: str, n_boot: int, seed: int) -> dict[str, Any]:
+def skill_summary(rows: pd.DataFrame, y: str, p: str, n_boot: int, seed: int) -> dict[str, Any]:
     from earlywarn.metrics import evaluate_predictions
 
     df = rows.assign(y=rows[y].astype(int), p=rows[p].astype(float))
@@ -315,16 +316,18 @@ def two_part_summary(bt: pd.DataFrame, settings: Any) -> dict[str, Any]:
     for name in ("features", "hazard"):
         col = f"p_inspected_{name}"
         if col in one:
-            timing[name] = _skill(one, "inspected", col, n_boot, s.seed)
+            timing[name] = skill_summary(one, "inspected", col, n_boot, s.seed)
     used = getattr(s, "timing", "features")
     seen = rows[~rows["censored"].astype(bool)]
     grade = {}
     joint = {}
     for name, g in rows.groupby("model", sort=False):
-        grade[name] = _skill(seen[seen["model"] == name], "label", "p_conditional", n_boot, s.seed)
+        mine = seen[seen["model"] == name]
+        grade[name] = skill_summary(mine, "label", "p_conditional", n_boot, s.seed)
         for t in timing:
             prod = g.assign(p_two_part=g["p_conditional"] * g[f"p_inspected_{t}"])
-            joint.setdefault(name, {})[t] = _skill(prod, "label", "p_two_part", n_boot, s.seed)
+            skill = skill_summary(prod, "label", "p_two_part", n_boot, s.seed)
+            joint.setdefault(name, {})[t] = skill
     return {
         "words": "the joint risk P(inspected and failing) = P(inspected in the window) x "
         "P(fail | inspected); the timing part is scored on 'inspected within the horizon' "
