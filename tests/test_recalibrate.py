@@ -125,3 +125,19 @@ def test_held_out_evaluation_is_recalibrated_from_the_selection_origins(small_da
     raw = bt[(bt["model"] == "logit") & ~bt["censored"].astype(bool)]["p_conditional"]
     now = held.predictions.query("model == 'logit'")["p"]
     assert len(raw) == len(now) and not np.allclose(np.sort(raw), np.sort(now))
+
+
+def test_never_reverses_a_ranking_and_fits_extreme_scores():
+    bt = _panel(seed=6, stretch=12.0)  # scores far too extreme: slope near 0
+    anti = bt.assign(p_joint=1.0 - bt["p_joint"], p_conditional=1.0 - bt["p_conditional"])
+    for frame in (bt, anti):
+        out = recalibrate_out_of_time(frame, 24)
+        late = (pd.to_datetime(out["origin"]) == ORIGINS[-1]).to_numpy()
+        assert out.loc[late, "recalibrated"].all()  # the fit succeeds, also here
+        order = np.argsort(frame.loc[late, "p_joint"].to_numpy(), kind="stable")
+        after = out.loc[late, "p_joint"].to_numpy()[order]
+        assert (np.diff(after) >= 0).all()  # the same order (ties only where p was clipped)
+    # the anti-calibrated score is pulled to (nearly) the base rate
+    spread = out.loc[late, "p_joint"]
+    assert spread.max() - spread.min() < 0.1
+    assert abs(spread.mean() - bt["label"].mean()) < 0.05

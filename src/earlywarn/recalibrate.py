@@ -5,7 +5,9 @@ panel, gbm's calibration slope was 0.46). Recalibration refits ``logit(p') = a +
 logit(p)`` for each model and target, at each test origin ``t``, on the out-of-time
 predictions of *earlier* test origins whose label windows had closed by ``t``
 (``o + horizon <= t``): nothing from ``t``'s own outcomes is used. Origins with no such
-history, or with a history of one class only, keep their probabilities.
+history, or with a history of one class only, keep their probabilities. The refitted
+slope is floored at :data:`MIN_SLOPE`: a score whose earlier predictions ran the wrong way
+gets nearly constant probabilities, never a reversed ranking.
 
 Example
 -------
@@ -26,9 +28,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from earlywarn.metrics import _CLIP, _recalibration_newton
+from earlywarn.metrics import _CLIP, _recalibration_newton, calibration_slope_intercept
 
-__all__ = ["recalibrate_out_of_time", "recalibration_block"]
+__all__ = ["MIN_SLOPE", "recalibrate_out_of_time", "recalibration_block"]
+
+MIN_SLOPE = 0.01  # the refitted slope's floor: recalibration never reverses a ranking
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -44,8 +48,27 @@ def _fit(y: np.ndarray, p: np.ndarray) -> tuple[float, float] | None:
         return 0.0, float(np.log(rate / (1 - rate)))
     slope, intercept = _recalibration_newton(y, p, np.ones_like(p))
     if not (np.isfinite(slope) and np.isfinite(intercept)):
+        # plain Newton from (0, 1) can diverge for scores far too extreme (slope near 0):
+        # the same fit by statsmodels' IRLS
+        slope, intercept = calibration_slope_intercept(y, p)
+    if not (np.isfinite(slope) and np.isfinite(intercept)):
         return None
+    if slope < MIN_SLOPE:  # never reverse (or erase) a model's ranking: refit the
+        slope = MIN_SLOPE  # intercept with the slope at its floor
+        intercept = _intercept_at(y, p, slope)
     return slope, intercept
+
+
+def _intercept_at(y: np.ndarray, p: np.ndarray, slope: float) -> float:
+    """The maximum-likelihood intercept with the slope fixed (an offset logit)."""
+    from scipy.optimize import brentq
+
+    x = slope * _logit(p)
+
+    def score(a: float) -> float:
+        return float(np.sum(y - 1.0 / (1.0 + np.exp(-(a + x)))))
+
+    return float(brentq(score, -30.0, 30.0))
 
 
 def recalibrate_out_of_time(
