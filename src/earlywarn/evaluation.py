@@ -1069,7 +1069,7 @@ def evaluate_and_keep(
     if s.by_inspection and len(bt):
         from earlywarn.timing import two_part_summary
 
-        out["two_part"] = two_part_summary(bt, s)
+        out["two_part"] = two_part_summary(bt, s, out)
     pred = target_rows(bt, s.target, s)
     return EvaluationRun(out, pred, to_long(bt, names, groups), fails, raw)
 

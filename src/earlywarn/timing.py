@@ -198,34 +198,42 @@ class InspectionHazard:
                 continue
             j = np.searchsorted(m, months, side="left") - 1  # last inspection before month
             event = np.isin(months, m)
-            sev_f = pd.Series(sev).ffill().to_numpy()
+            pos = np.maximum.accumulate(np.where(np.isnan(sev), 0, np.arange(len(sev))))
+            sev_f = sev[pos]  # the latest known grade (a missing grade carries the last)
             o = self.other_.get(code, np.array([], dtype=np.int64))
             jo = np.searchsorted(o, months, side="left") - 1
             last_o = np.where(jo >= 0, o[np.clip(jo, 0, None)] if o.size else 0, -(10**6))
             keep = ~_in_pause(months, spans)
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "tsi": (months - m[j]).astype(float),
-                        "grade": sev_f[j],
-                        "short": sh[j].astype(float),
-                        "other": months - last_o <= OTHER_RECENT_MONTHS,
-                        "y": event,
-                    }
-                )[keep]
+            cols = (
+                (months - m[j]).astype(float),  # months since the last inspection
+                sev_f[j],  # its grade
+                sh[j].astype(float),  # short ILACS
+                (months - last_o <= OTHER_RECENT_MONTHS).astype(float),  # other inspectorate
+                event.astype(float),
             )
-        pm = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+            rows.append(np.column_stack(cols)[keep])
+        pm = np.vstack(rows) if rows else np.zeros((0, 5))
         self.n_person_months_ = len(pm)
-        y = pm["y"].to_numpy(dtype=int) if len(pm) else np.zeros(0, dtype=int)
+        y = pm[:, 4].astype(int)
         self.constant_ = None
         if y.size == 0 or y.min() == y.max():
             self.constant_ = float(y.mean()) if y.size else 0.0
             return self
-        Z = self._design(
-            pm["tsi"].to_numpy(), pm["grade"].to_numpy(), pm["short"].to_numpy(), pm["other"]
-        )
+        raw = pm[:, :4]
+        # the covariates take few values: fit on their distinct rows, weighted by how many
+        # months had (and had not) an inspection - the same likelihood, far fewer rows
+        uniq_raw, inv = np.unique(np.nan_to_num(raw, nan=-1.0), axis=0, return_inverse=True)
+        inv = inv.ravel()
+        uniq_raw[uniq_raw == -1.0] = np.nan
+        uniq = self._design(uniq_raw[:, 0], uniq_raw[:, 1], uniq_raw[:, 2], uniq_raw[:, 3] > 0)
+        n = np.bincount(inv, minlength=len(uniq)).astype(float)
+        k = np.bincount(inv, weights=y, minlength=len(uniq))
+        Zu = np.vstack([uniq, uniq])
+        yu = np.r_[np.ones(len(uniq)), np.zeros(len(uniq))].astype(int)
+        wu = np.r_[k, n - k]
+        keep = wu > 0
         self.clf_ = LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed)
-        self.clf_.fit(Z, y)
+        self.clf_.fit(Zu[keep], yu[keep], sample_weight=wu[keep])
         return self
 
     def monthly_hazard(self, index: pd.MultiIndex) -> np.ndarray:
@@ -300,12 +308,31 @@ def skill_summary(rows: pd.DataFrame, y: str, p: str, n_boot: int, seed: int) ->
     return out
 
 
-def two_part_summary(bt: pd.DataFrame, settings: Any) -> dict[str, Any]:
+def _conditional_section(evaluation: dict[str, Any] | None) -> dict[str, Any]:
+    """Name -> pooled metrics of the conditional target in an evaluation dict."""
+    if not evaluation:
+        return {}
+    sec = evaluation if evaluation.get("target") == "conditional" else None
+    other = evaluation.get("other_target", {})
+    if sec is None and other.get("target") == "conditional":
+        sec = other
+    if sec is None:
+        return {}
+    both = {**sec.get("baselines", {}), **sec.get("models", {})}
+    return {n: ev.get("pooled", {}) for n, ev in both.items()}
+
+
+def two_part_summary(
+    bt: pd.DataFrame, settings: Any, evaluation: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Each part's own skill, for ``evaluation.json``'s ``two_part`` block.
 
     ``bt`` is the backtest frame (one row per model, council and origin) with
-    ``p_inspected`` (the timing model the run used) and, where computed,
-    ``p_inspected_features`` / ``p_inspected_hazard`` (the two timing models).
+    ``p_inspected_features`` / ``p_inspected_hazard`` (the two timing models). The timing
+    part gets council-bootstrap intervals; the grade part is taken from ``evaluation``'s
+    conditional section when given (the same figures, weighted as the run weighs them);
+    the product of each model with each timing model is given as point estimates (the
+    product with the timing model the run used, with intervals, is the joint target).
     """
     s = settings
     n_boot = min(int(s.n_boot), 200)
@@ -317,23 +344,25 @@ def two_part_summary(bt: pd.DataFrame, settings: Any) -> dict[str, Any]:
         col = f"p_inspected_{name}"
         if col in one:
             timing[name] = skill_summary(one, "inspected", col, n_boot, s.seed)
-    used = getattr(s, "timing", "features")
     seen = rows[~rows["censored"].astype(bool)]
-    grade = {}
-    joint = {}
+    known = _conditional_section(evaluation)
+    grade, joint = {}, {}
     for name, g in rows.groupby("model", sort=False):
-        mine = seen[seen["model"] == name]
-        grade[name] = skill_summary(mine, "label", "p_conditional", n_boot, s.seed)
+        if name in known:
+            grade[name] = {k: known[name][k] for k in _KEEP if k in known[name]}
+            grade[name].update(n=known[name].get("n"), n_pos=known[name].get("n_pos"))
+        else:
+            mine = seen[seen["model"] == name]
+            grade[name] = skill_summary(mine, "label", "p_conditional", n_boot, s.seed)
         for t in timing:
             prod = g.assign(p_two_part=g["p_conditional"] * g[f"p_inspected_{t}"])
-            skill = skill_summary(prod, "label", "p_two_part", n_boot, s.seed)
-            joint.setdefault(name, {})[t] = skill
+            joint.setdefault(name, {})[t] = skill_summary(prod, "label", "p_two_part", 0, s.seed)
     return {
         "words": "the joint risk P(inspected and failing) = P(inspected in the window) x "
         "P(fail | inspected); the timing part is scored on 'inspected within the horizon' "
         "(all councils), the grade part on the failure label among the inspected, and "
-        "their product on the failure label (all councils)",
-        "timing_used": used,
+        "their product on the failure label (all councils; point estimates)",
+        "timing_used": getattr(s, "timing", "features"),
         "timing": timing,
         "grade": grade,
         "joint_product": joint,
