@@ -1070,6 +1070,10 @@ def evaluate_and_keep(
         from earlywarn.timing import two_part_summary
 
         out["two_part"] = two_part_summary(bt, s, out)
+    if len(bt):
+        from earlywarn.usefulness_oot import usefulness_block  # threshold fixed out of time
+
+        out["usefulness_out_of_time"] = usefulness_block(bt, s, history)
     pred = target_rows(bt, s.target, s)
     return EvaluationRun(out, pred, to_long(bt, names, groups), fails, raw)
 

@@ -29,6 +29,7 @@ __all__ = ["HELD_OUT_KEYS", "beats_best_baseline", "held_out_summary", "settings
 HELD_OUT_KEYS = (
     "models", "baselines", "oracle", "published_list", "paired_differences",
     "unavailable_baselines", "target", "lead_times", "two_part", "recalibration",
+    "usefulness_out_of_time",
 )  # fmt: skip
 _NOT_SETTINGS = ("cycle", "path", "tracking", "report")
 
