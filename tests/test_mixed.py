@@ -74,3 +74,15 @@ def test_the_model_kind_keeps_council_codes_through_a_short_list(planted):
     clf = m[-1]
     assert list(clf.used_features_) == ["x0", "x1"] and clf.random_effect_used_
     assert m.predict_proba(X[late]).shape == (int(late.sum()), 2)
+
+
+def test_explained_on_its_fixed_part_if_published(planted):
+    from earlywarn.explain import model_log_odds, shap_values
+
+    X, y, late = planted
+    m = make_model("mixed", {"features": ["x0", "x1", "x2"]}, seed=0).fit(X[~late], y[~late])
+    rows = X[late].iloc[:20]
+    vals, base = shap_values(m, rows, X[~late])
+    assert (vals[["x3", "x4", "x5"]] == 0).all().all()  # unused columns are never reasons
+    fixed = model_log_odds(m, rows.reset_index(drop=True))  # no council: u = 0
+    np.testing.assert_allclose(base + vals.sum(axis=1).to_numpy(), fixed, atol=1e-6)

@@ -15,6 +15,10 @@ passes them) gets ``u = 0``: the population-average prediction.
 
 Covariates are median imputed and standardised with training statistics; a short,
 pre-specified list comes from ``features = [...]`` in the config (a ``select`` step).
+The posterior means are ``fe_mean_`` (intercept first) - deliberately not ``coef_``, so
+:mod:`earlywarn.explain` does not take the model for a plain linear one: it explains the
+fixed part over ``used_features_`` (Shapley values on rows without a council, i.e. the
+population average); a council's own intercept is not a feature and is not a reason.
 
 Example
 -------
@@ -124,8 +128,8 @@ class MixedLogitClassifier(ClassifierMixin, BaseEstimator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             res = model.fit_vb()
-        self.coef_ = np.asarray(res.fe_mean, dtype=float)
-        self.coef_sd_ = np.asarray(res.fe_sd, dtype=float)
+        self.fe_mean_ = np.asarray(res.fe_mean, dtype=float)
+        self.fe_sd_ = np.asarray(res.fe_sd, dtype=float)
         vc_mean = np.asarray(res.vc_mean, dtype=float)
         u = vc_mean if self.random_effect_used_ else np.zeros(0)
         self.offset_ = 0.0 if self.random_effect_used_ else float(vc_mean[0])
@@ -136,8 +140,8 @@ class MixedLogitClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "coef_")
-        eta = self._Z(X) @ self.coef_ + self.offset_
+        check_is_fitted(self, "fe_mean_")
+        eta = self._Z(X) @ self.fe_mean_ + self.offset_
         codes = council_codes(X)
         if codes is not None and self.council_levels_.size:
             j = np.searchsorted(self.council_levels_, codes)
@@ -156,8 +160,8 @@ class MixedLogitClassifier(ClassifierMixin, BaseEstimator):
     @property
     def coef_table(self) -> pd.DataFrame:
         """Posterior means and standard deviations of the standardised slopes."""
-        check_is_fitted(self, "coef_")
+        check_is_fitted(self, "fe_mean_")
         return pd.DataFrame(
-            {"coef": self.coef_[1:], "sd": self.coef_sd_[1:]},
+            {"coef": self.fe_mean_[1:], "sd": self.fe_sd_[1:]},
             index=pd.Index(self.used_features_, name="term"),
         )
