@@ -146,3 +146,25 @@ def test_config_names_the_timing_model(tmp_path):
     assert cfg.labels.timing == "hazard"
     with pytest.raises(UserInputError, match="labels.timing"):
         parse_config({"cycle": "a", "as_of": "2020-03-31", "labels": {"timing": "clock"}})
+
+
+def test_the_published_list_uses_the_chosen_timing_model(small_data):
+    from earlywarn.evaluation import EvaluationSettings, final_training
+    from earlywarn.features import build_features
+    from earlywarn.panel import build_panel
+
+    origins = [pd.Timestamp(f"{y}-03-31") for y in range(2012, 2019)]
+    tables = small_data.tables
+    panel = build_panel(tables, origins)
+    X = build_features(tables, panel).X
+    as_of = pd.Timestamp("2018-03-31")
+    train = [o for o in origins if o + pd.DateOffset(months=24) <= as_of]
+    now = X[X.index.get_level_values("origin") == as_of]
+    p = {}
+    for timing in ("features", "hazard"):
+        s = EvaluationSettings(horizon_months=24, censoring="drop", target="joint", timing=timing)
+        *_, to_target = final_training(X, tables.events, train, as_of, s)
+        p[timing] = to_target.timing(now)
+    expected = InspectionHazard(24, seed=s.seed).fit(tables.events, as_of).predict(now.index)
+    np.testing.assert_allclose(p["hazard"], expected)
+    assert not np.allclose(p["hazard"], p["features"])
