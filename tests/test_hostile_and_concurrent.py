@@ -102,6 +102,13 @@ def test_hostile_names_cycle_as_fast_as_plain(tmp_path, tiny_world):
     rl = named.risk_list
     full = [n for n in rl["council_name"] if len(n) == 10_000]
     assert full, "the full 10,000-character names are kept in the list"
+    # the report shows long names cut (80 characters and an ellipsis), the whole in `title`
+    import html as h
+    import re
+
+    assert f'title="{h.escape(full[0], quote=True)}"' in html
+    assert "Ab" * 100 not in re.sub(r'title="[^"]*"', "", html)
+    assert "Ab" * 4000 in csv  # the CSV keeps the whole name
     for p in pseudo.out_dir.iterdir():
         if p.suffix in (".csv", ".html", ".json"):
             text = p.read_text(encoding="utf-8")

@@ -149,9 +149,10 @@ def test_config_names_the_timing_model(tmp_path):
 
 
 def test_the_published_list_uses_the_chosen_timing_model(small_data):
-    from earlywarn.evaluation import EvaluationSettings, final_training
+    from earlywarn.evaluation import EvaluationSettings
     from earlywarn.features import build_features
     from earlywarn.panel import build_panel
+    from earlywarn.training import final_training
 
     origins = [pd.Timestamp(f"{y}-03-31") for y in range(2012, 2019)]
     tables = small_data.tables

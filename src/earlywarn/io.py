@@ -33,6 +33,7 @@ __all__ = [
     "frame_sha256",
     "project_root",
     "read_csv_table",
+    "read_list_text",
     "read_neighbours",
     "read_published_list",
     "read_soft_notes",
@@ -163,6 +164,13 @@ def read_neighbours(path: str | Path, councils: pd.DataFrame | None = None) -> p
     return validate_neighbours(read_csv_table(path, NEIGHBOUR_COLUMNS), str(path), councils)
 
 
+def read_list_text(csv_text: str) -> pd.DataFrame:
+    """A published ``risk_list.csv``'s text as a frame (its banner lines skipped)."""
+    from io import StringIO
+
+    return pd.read_csv(StringIO(csv_text), comment="#")
+
+
 def read_published_list(folder: str | Path) -> tuple[pd.DataFrame, dict]:
     """A cycle's frozen list: ``risk_list.csv`` (after its banner lines) and ``run.json``."""
     import json
@@ -225,7 +233,10 @@ def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> P
 
     out = check_output_location(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    from earlywarn.unfinished import fault_point, partial_prefix, remove_stale_partials
+
+    remove_stale_partials(out.parent)  # left by a killed run (named by its process id)
+    tmp = Path(tempfile.mkdtemp(prefix=partial_prefix(out.name), dir=out.parent))
     try:
         os.chmod(tmp, 0o700)
         for name, content in files.items():
@@ -237,6 +248,7 @@ def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> P
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
+        fault_point("publishing")  # fault tests: killed with the folder half-published
         if out.exists():
             out.rmdir()  # empty, checked above
         os.rename(tmp, out)

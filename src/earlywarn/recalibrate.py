@@ -23,12 +23,14 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from earlywarn.metrics import _CLIP, _recalibration_newton, calibration_slope_intercept
+from earlywarn._names import TARGETS
+from earlywarn.metrics import CLIP, calibration_slope_intercept, recalibration_newton
 
 __all__ = ["MIN_SLOPE", "recalibrate_out_of_time", "recalibration_block"]
 
@@ -36,7 +38,7 @@ MIN_SLOPE = 0.01  # the refitted slope's floor: recalibration never reverses a r
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, _CLIP, 1 - _CLIP)
+    p = np.clip(p, CLIP, 1 - CLIP)
     return np.log(p / (1 - p))
 
 
@@ -44,9 +46,9 @@ def _fit(y: np.ndarray, p: np.ndarray) -> tuple[float, float] | None:
     if y.size == 0 or y.min() == y.max():
         return None
     if np.ptp(p) == 0:  # a constant score: only the intercept can be fitted
-        rate = float(np.clip(y.mean(), _CLIP, 1 - _CLIP))
+        rate = float(np.clip(y.mean(), CLIP, 1 - CLIP))
         return 0.0, float(np.log(rate / (1 - rate)))
-    slope, intercept = _recalibration_newton(y, p, np.ones_like(p))
+    slope, intercept = recalibration_newton(y, p, np.ones_like(p))
     if not (np.isfinite(slope) and np.isfinite(intercept)):
         # plain Newton from (0, 1) can diverge for scores far too extreme (slope near 0):
         # the same fit by statsmodels' IRLS
@@ -119,7 +121,7 @@ def recalibrate_out_of_time(
             t = pd.Timestamp(t)
             now = mine & scored & (origin == t).to_numpy()
             past = mine & (origin + horizon <= t).to_numpy()
-            for target in ("joint", "conditional"):
+            for target in TARGETS:
                 col = f"p_{target}"
                 fit_rows = past & ~out["censored"].astype(bool).to_numpy() if (
                     target == "conditional"
@@ -138,12 +140,17 @@ def recalibrate_out_of_time(
 
 
 def recalibration_block(
-    raw: pd.DataFrame, recal: pd.DataFrame, settings: Any, history: bool = False
+    raw: pd.DataFrame,
+    recal: pd.DataFrame,
+    settings: Any,
+    history: bool,
+    target_rows: Callable[[pd.DataFrame, str, Any], pd.DataFrame],
 ) -> dict[str, Any]:
     """The ``recalibration`` block of ``evaluation.json``: which origins were refitted and,
     per model, the calibration slope and intercept (with council-bootstrap intervals) on
-    the ranking target before and after, on the recalibrated origins' rows."""
-    from earlywarn.evaluation import target_rows
+    the ranking target before and after, on the recalibrated origins' rows.
+    ``target_rows(frame, target, settings)`` picks the rows a target is measured on
+    (:func:`earlywarn.evaluation.target_rows`)."""
     from earlywarn.timing import skill_summary
 
     done = recal[recal["recalibrated"]]

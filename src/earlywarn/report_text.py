@@ -6,15 +6,18 @@ the terminal use the same words.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 __all__ = [
+    "DISPLAY_LIMITS",
     "DISPLAY_ORDER",
     "MATRIX_WORDS",
     "PERCENT_COLUMNS",
+    "display_text",
     "headers",
     "ranking_words",
     "verdict",
@@ -206,3 +209,39 @@ def ranking_words(risk_list: pd.DataFrame, k: int) -> str:
         f"({last['probability_lo']:.0%} to {last['probability_hi']:.0%}). Read the top "
         f"{len(top)} as a group, not as an order."
     )
+
+
+#: Longest text (characters) the HTML report shows in a cell or heading, per column;
+#: longer values are cut with an ellipsis and the whole value kept in the element's
+#: ``title`` (shown on hover) - and always in the CSV and XLSX, which are never cut.
+#: Other columns: :data:`DISPLAY_DEFAULT` (the generated reasons run to ~250).
+DISPLAY_LIMITS = {
+    "council_name": 80,
+    "council_type": 40,
+    "region": 60,
+    "context_note": 300,
+    "support_offered": 300,
+}
+DISPLAY_DEFAULT = 400
+
+
+def display_text(value: Any, column: str = "council_name") -> str:
+    """HTML for one text value of the report: escaped, and cut for display when long.
+
+    Examples
+    --------
+    >>> display_text("Bury")
+    'Bury'
+    >>> long = "<b>" + "x" * 100
+    >>> cut = display_text(long)
+    >>> cut.startswith('<span title="&lt;b&gt;' + "x" * 100 + '">&lt;b&gt;xxx')
+    True
+    >>> cut.endswith("\u2026</span>"), len(cut) < 2 * len(long) + 60
+    (True, True)
+    """
+    text = "" if value is None else str(value)
+    limit = DISPLAY_LIMITS.get(column, DISPLAY_DEFAULT)
+    if len(text) <= limit:
+        return html.escape(text)
+    shown = html.escape(text[: limit - 1].rstrip())
+    return f'<span title="{html.escape(text, quote=True)}">{shown}\u2026</span>'

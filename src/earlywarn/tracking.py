@@ -1,4 +1,4 @@
-"""MLflow tracking: the only module that imports mlflow.
+"""MLflow tracking: the only module (with :mod:`earlywarn.tracking_store`) that imports mlflow.
 
 Default store: a SQLite database ``runs/mlflow.db`` under the working directory
 (artifacts in ``runs/mlartifacts``) that persists across cycles so they can be compared.
@@ -23,9 +23,29 @@ from typing import Any
 
 import numpy as np
 
+from earlywarn._names import LOWER_IS_BETTER, SELECT_BY
+from earlywarn.tracking_store import (  # re-exported: importable from here as before
+    ALIAS_CHAMPION,
+    ALIAS_PREVIOUS,
+    BUSY_BACKOFF,
+    PUBLICATION_COLUMNS,
+    PUBLISHED_TAG,
+    last_publications,
+    load_model,
+    model_uri_from,
+    published_lists,
+    resolve_model_version,
+    retry_busy,
+    store_lock,
+    utc_now,
+)
+
 __all__ = [
     "ALIAS_CHAMPION",
     "ALIAS_PREVIOUS",
+    "BUSY_BACKOFF",
+    "PUBLICATION_COLUMNS",
+    "PUBLISHED_TAG",
     "TRACKED_PACKAGES",
     "Tracker",
     "default_log_outputs",
@@ -36,17 +56,16 @@ __all__ = [
     "model_uri_from",
     "package_versions",
     "published_lists",
+    "resolve_model_version",
     "resolve_tracking_uri",
+    "store_lock",
 ]
 
-ALIAS_CHAMPION = "champion"
-ALIAS_PREVIOUS = "previous"
 # skops: types outside skops' default allow-list that a fitted earlywarn Pipeline holds
 SKLEARN_TRUSTED = (
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )
-PUBLISHED_TAG = "earlywarn.published"
 _TIMED = {
     "log_params",
     "log_metrics",
@@ -98,8 +117,8 @@ HEADLINE = ("auroc", "average_precision", "precision_at_k", "recall_at_k", "brie
 
 def headline_metrics(evaluation: dict, chosen: str, select_by: str = "auroc") -> tuple[dict, str]:
     """The parent run's headline: pooled metrics of the published model and of the best
-    baseline (by ``select_by``; lowest for ``brier``), as ``published_*`` and
-    ``best_baseline_*``. Returns ``(metrics, best baseline name or "")``."""
+    baseline (by ``select_by`` as ``_names.SELECT_BY`` reads it; lowest for ``brier``), as
+    ``published_*`` and ``best_baseline_*``. Returns ``(metrics, best baseline name or "")``."""
 
     def pooled(entry: dict | None) -> dict[str, float]:
         p = (entry or {}).get("pooled", {})
@@ -109,14 +128,17 @@ def headline_metrics(evaluation: dict, chosen: str, select_by: str = "auroc") ->
             if isinstance(p.get(m), dict) and isinstance(p[m].get("value"), int | float)
         }
 
+    def choice(entry: dict) -> float | None:
+        v = entry.get("pooled", {}).get(SELECT_BY[select_by], {})
+        return v.get("value") if isinstance(v, dict) else None
+
     out = {f"published_{k}": v for k, v in pooled(evaluation["models"].get(chosen)).items()}
-    base = {n: pooled(e) for n, e in evaluation.get("baselines", {}).items()}
-    base = {n: m for n, m in base.items() if select_by in m}
+    base = {n: e for n, e in evaluation.get("baselines", {}).items() if choice(e) is not None}
     if not base:
         return out, ""
-    lower = select_by == "brier"
-    best = (min if lower else max)(base, key=lambda n: base[n][select_by])
-    out |= {f"best_baseline_{k}": v for k, v in base[best].items()}
+    lower = SELECT_BY[select_by] in LOWER_IS_BETTER
+    best = (min if lower else max)(base, key=lambda n: choice(base[n]))
+    out |= {f"best_baseline_{k}": v for k, v in pooled(base[best]).items()}
     return out, best
 
 
@@ -167,14 +189,14 @@ class Tracker:
         self.experiment_name = experiment
         mlflow.set_tracking_uri(uri)
         with store_lock(uri):  # a new SQLite store's tables are created by one cycle only
-            exp = _retry_busy(mlflow.get_experiment_by_name, experiment)
+            exp = retry_busy(mlflow.get_experiment_by_name, experiment)
             if exp is None:
                 artifact_location = None
                 if uri.startswith("sqlite:///"):
                     db = Path(uri.removeprefix("sqlite:///"))
                     artifact_location = (db.parent / "mlartifacts").resolve().as_uri()
                 try:
-                    self.experiment_id = _retry_busy(
+                    self.experiment_id = retry_busy(
                         mlflow.create_experiment, experiment, artifact_location=artifact_location
                     )
                 except mlflow.exceptions.MlflowException:  # created meanwhile by another cycle
@@ -194,7 +216,7 @@ class Tracker:
                 self._timing = True
                 t0 = time.perf_counter()
                 try:
-                    return _retry_busy(attr, *args, **kwargs) if outer else attr(*args, **kwargs)
+                    return retry_busy(attr, *args, **kwargs) if outer else attr(*args, **kwargs)
                 finally:
                     if outer:
                         self._timing = False
@@ -207,9 +229,19 @@ class Tracker:
     def run(
         self, name: str, nested: bool = False, tags: dict[str, str] | None = None
     ) -> Iterator[str]:
-        """Start a (nested) run; yields its id. Starting and ending count as logging time."""
+        """Start a (nested) run; yields its id. Starting and ending count as logging time.
+
+        A top-level run first marks runs left RUNNING by a dead process FAILED and is
+        tagged with its owner (:mod:`earlywarn.unfinished`).
+        """
         t0 = time.perf_counter()
-        r = _retry_busy(
+        if not nested:
+            from earlywarn.unfinished import OWNER_TAG, fail_unfinished, owner
+
+            client = self.mlflow.MlflowClient(tracking_uri=self.uri)
+            retry_busy(fail_unfinished, client, self.experiment_id)
+            tags = {**(tags or {}), OWNER_TAG: owner()}
+        r = retry_busy(
             self.mlflow.start_run,
             experiment_id=self.experiment_id,
             run_name=name,
@@ -224,7 +256,7 @@ class Tracker:
             status = "FINISHED"
         finally:
             t0 = time.perf_counter()
-            _retry_busy(self.mlflow.end_run, status=status)  # never leave a run RUNNING
+            retry_busy(self.mlflow.end_run, status=status)  # never leave a run RUNNING
             self.logging_seconds += time.perf_counter() - t0
 
     def log_params(self, params: dict[str, Any]) -> None:
@@ -382,7 +414,7 @@ class Tracker:
         with contextlib.nullcontext() if chatty else contextlib.redirect_stderr(io.StringIO()):
             mv = self.mlflow.register_model(model_uri, name, tags=tags)
         if description:
-            _retry_busy(client.update_model_version, name, mv.version, description=description)
+            retry_busy(client.update_model_version, name, mv.version, description=description)
         return {
             "name": name,
             "version": str(mv.version),
@@ -395,8 +427,8 @@ class Tracker:
         client = self.mlflow.MlflowClient(tracking_uri=self.uri)
         name, version, previous = reg["name"], reg["version"], reg.get("previous_version")
         if previous is not None and str(previous) != str(version):
-            _retry_busy(client.set_registered_model_alias, name, ALIAS_PREVIOUS, previous)
-        _retry_busy(client.set_registered_model_alias, name, ALIAS_CHAMPION, version)
+            retry_busy(client.set_registered_model_alias, name, ALIAS_PREVIOUS, previous)
+        retry_busy(client.set_registered_model_alias, name, ALIAS_CHAMPION, version)
 
     def log_research_tables(self, model: Any) -> dict[str, str]:
         """Log model-specific research output; return it as ``{file name: text}``.
@@ -424,7 +456,7 @@ class Tracker:
         """
         import pandas as pd
 
-        rec = {"published_at": _now(), **{k: str(v) for k, v in record.items()}}
+        rec = {"published_at": utc_now(), **{k: str(v) for k, v in record.items()}}
         self.set_tags({PUBLISHED_TAG: "true", **{f"earlywarn.pub.{k}": v for k, v in rec.items()}})
         run_id = self.mlflow.active_run().info.run_id
         table = published_lists(self.uri, self.experiment_name)
@@ -441,211 +473,3 @@ class Tracker:
             p = Path(d) / name
             p.write_bytes(content)
             self.mlflow.log_artifact(str(p))
-
-
-#: Waits (seconds) between attempts when another cycle holds the SQLite database.
-BUSY_BACKOFF = (0.1, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
-
-
-def _is_busy(err: BaseException) -> bool:
-    text = f"{type(err).__name__}: {err}".lower()
-    return (
-        "database is locked" in text
-        or "database table is locked" in text
-        or ("sqlite" in text and "busy" in text)
-    )
-
-
-def _retry_busy(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn``; while a shared SQLite store is busy (another cycle writing), wait with
-    backoff and retry (about 30 s in all) before giving up."""
-    for wait in BUSY_BACKOFF:
-        try:
-            return fn(*args, **kwargs)
-        except Exception as err:
-            if not _is_busy(err):
-                raise
-            time.sleep(wait)
-    return fn(*args, **kwargs)
-
-
-@contextlib.contextmanager
-def store_lock(uri: str) -> Iterator[None]:
-    """An exclusive lock beside a SQLite store (``<db>.lock``) while it may be initialised:
-    two cycles starting at once on a new store would both try to create its tables."""
-    if not uri.startswith("sqlite:///") or os.name != "posix":
-        yield
-        return
-    import fcntl
-
-    db = Path(uri.removeprefix("sqlite:///"))
-    db.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{db}.lock", "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-@contextlib.contextmanager
-def _allow_deserialization() -> Iterator[None]:
-    """mlflow 3 refuses to load any serialised model unless this variable is set: we load
-    only from the project's own tracking store, and skops still checks trusted types."""
-    old = os.environ.get("MLFLOW_ALLOW_PICKLE_DESERIALIZATION")
-    os.environ["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] = "true"
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("MLFLOW_ALLOW_PICKLE_DESERIALIZATION", None)
-        else:
-            os.environ["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] = old
-
-
-def load_model(uri: str, model_uri: str) -> Any:
-    """Load a logged or registered Pipeline (``runs:/...``, ``models:/NAME@champion``)."""
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    import mlflow
-
-    mlflow.set_tracking_uri(uri)
-    with _allow_deserialization():
-        return mlflow.sklearn.load_model(model_uri)
-
-
-_NAME = r"[A-Za-z0-9][\w.\- ]*"
-
-
-def model_uri_from(text: str) -> str:
-    """A ``--model`` argument as a ``models:/`` URI.
-
-    ``NAME`` means its champion (``models:/NAME@champion``); ``NAME@alias`` and
-    ``NAME/version`` name an alias or a version; ``models:/NAME@alias`` and
-    ``models:/NAME/version`` pass unchanged. Anything else is a user's mistake.
-
-    Example
-    -------
-    >>> model_uri_from("earlywarn-real-2023")
-    'models:/earlywarn-real-2023@champion'
-    >>> model_uri_from("risk/3")
-    'models:/risk/3'
-    """
-    import re
-
-    from earlywarn.errors import UserInputError
-
-    ref = text.strip().removeprefix("models:/")
-    if re.fullmatch(_NAME, ref):
-        ref = f"{ref}@{ALIAS_CHAMPION}"
-    if not re.fullmatch(rf"{_NAME}(@[A-Za-z0-9_\-]+|/[1-9][0-9]*)", ref):
-        raise UserInputError(
-            f"--model {text!r} is not a registered model (expected NAME, NAME@alias, "
-            "NAME/version or models:/NAME@alias, e.g. earlywarn-real-2023@champion)"
-        )
-    return f"models:/{ref}"
-
-
-def resolve_model_version(uri: str, model_uri: str) -> dict[str, str]:
-    """``models:/NAME@alias`` or ``models:/NAME/VERSION`` -> name, version, run id."""
-    import mlflow
-
-    client = mlflow.MlflowClient(tracking_uri=uri)
-    ref = model_uri.removeprefix("models:/")
-    if "@" in ref:
-        name, alias = ref.split("@", 1)
-        mv = client.get_model_version_by_alias(name, alias)
-    else:
-        name, version = ref.rsplit("/", 1)
-        mv = client.get_model_version(name, version)
-    return {"name": name, "version": str(mv.version), "run_id": mv.run_id or ""}
-
-
-PUBLICATION_COLUMNS = [
-    "published_at",
-    "kind",
-    "cycle",
-    "score_origin",
-    "registered_model",
-    "model_version",
-    "model_run_id",
-    "list_sha256",
-    "out_dir",
-    "run_id",
-]
-
-
-def published_lists(uri: str, experiment: str) -> Any:
-    """Every published list in the experiment: when, which model version, which run.
-
-    One row per run tagged ``earlywarn.published`` (cycles and ``earlywarn score``),
-    oldest first, columns :data:`PUBLICATION_COLUMNS`.
-    """
-    import mlflow
-    import pandas as pd
-
-    client = mlflow.MlflowClient(tracking_uri=uri)
-    exp = client.get_experiment_by_name(experiment)
-    if exp is None:
-        return pd.DataFrame(columns=PUBLICATION_COLUMNS)
-    runs = client.search_runs(
-        [exp.experiment_id], filter_string=f"tags.`{PUBLISHED_TAG}` = 'true'", max_results=5000
-    )
-    rows = [
-        {
-            **{c: r.data.tags.get(f"earlywarn.pub.{c}", "") for c in PUBLICATION_COLUMNS},
-            "run_id": r.info.run_id,
-        }
-        for r in runs
-    ]
-    table = pd.DataFrame(rows, columns=PUBLICATION_COLUMNS)
-    return table.sort_values("published_at", kind="stable").reset_index(drop=True)
-
-
-def _published_list_text(run_id: str, out_dir: str) -> str:
-    """The list's CSV from the run's artefacts, else (``tracking.log_outputs = false``:
-    named lists are not in the store) from the output folder recorded at publication."""
-    import mlflow
-
-    try:
-        return mlflow.artifacts.load_text(f"runs:/{run_id}/risk_list.csv")
-    except Exception as err:  # not logged: read the published folder
-        path = Path(out_dir) / "risk_list.csv"
-        if out_dir and path.is_file():
-            return path.read_text(encoding="utf-8")
-        from earlywarn.errors import UserInputError
-
-        raise UserInputError(
-            f"{path}: the published list of run {run_id} is neither in the tracking store "
-            "(tracking.log_outputs = false) nor in its output folder"
-        ) from err
-
-
-def last_publications(uri: str, experiment: str, n: int = 2, kind: str = "cycle") -> list[dict]:
-    """The latest ``n`` publications of ``kind`` (newest first), with their artefacts.
-
-    Each: the publication record plus ``risk_list`` (CSV text of the published list,
-    CONFIDENTIAL) and ``evaluation`` (dict, cycles only), read from the tracking store.
-    """
-    import mlflow
-
-    table = published_lists(uri, experiment)
-    table = table[table["kind"] == kind].tail(n).iloc[::-1]
-    mlflow.set_tracking_uri(uri)
-    out = []
-    for rec in table.to_dict(orient="records"):
-        list_run = rec["model_run_id"] if kind == "cycle" else rec["run_id"]
-        item = dict(rec)
-        item["risk_list"] = _published_list_text(list_run, rec.get("out_dir", ""))
-        item["evaluation"] = (
-            mlflow.artifacts.load_dict(f"runs:/{rec['run_id']}/evaluation.json")
-            if kind == "cycle"
-            else {}
-        )
-        out.append(item)
-    return out

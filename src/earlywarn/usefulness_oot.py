@@ -24,6 +24,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -117,11 +118,14 @@ def usefulness_out_of_time(
 
 
 def usefulness_block(
-    bt: pd.DataFrame, settings: Any, history: pd.DataFrame | None = None
+    bt: pd.DataFrame,
+    settings: Any,
+    history: pd.DataFrame | None,
+    target_rows: Callable[[pd.DataFrame, str, Any], pd.DataFrame],
 ) -> dict[str, Any]:
-    """The ``usefulness_out_of_time`` block of ``evaluation.json`` (ranking target)."""
-    from earlywarn.evaluation import target_rows
-
+    """The ``usefulness_out_of_time`` block of ``evaluation.json`` (ranking target);
+    ``target_rows(frame, target, settings)`` picks the rows a target is measured on
+    (:func:`earlywarn.evaluation.target_rows`)."""
     s = settings
     cols = ["model", "council_code", "origin", "y", "p", "weight"]
 

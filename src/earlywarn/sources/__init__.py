@@ -39,7 +39,11 @@ One module per publication, each returning a table and a
   :func:`write_bundle`).
 
 :func:`load_raw_tables` runs them all and returns :class:`earlywarn.schema.Tables` plus a
-:class:`BuildReport`. Nothing runs at import.
+:class:`BuildReport`. It never drops a file or a council silently:
+:mod:`~earlywarn.sources.inventory` fails on an empty file, a renamed column, a file no
+loader reads or two editions side by side, and a row no council matches is an error unless
+:mod:`~earlywarn.sources.allowance` (``allowance.toml``, with reasons) lists it; see
+``docs/data-build.md``. Nothing runs at import.
 """
 
 from __future__ import annotations
@@ -57,17 +61,20 @@ from earlywarn.schema import (
     validate_observations,
 )
 from earlywarn.sources._common import SUPPRESSION_MARKERS, SourceReport
+from earlywarn.sources.allowance import load_allowance
 from earlywarn.sources.bundle import (
     build_bundle,
     load_real_neighbours,
     load_real_tables,
     real_bundle_info,
 )
+from earlywarn.sources.carry import carry_history
 from earlywarn.sources.cla_sfr import add_cla_rates, load_cla_sfr
-from earlywarn.sources.crosswalk import Crosswalk, build_crosswalk, carry_history
+from earlywarn.sources.crosswalk import Crosswalk, build_crosswalk
 from earlywarn.sources.dfe_csc import load_dfe_csc
 from earlywarn.sources.finance_events import load_finance_events
 from earlywarn.sources.imd import load_imd
+from earlywarn.sources.inventory import check_all_read, check_raw_files, data_files
 from earlywarn.sources.neighbours import load_statistical_neighbours
 from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
@@ -137,6 +144,9 @@ class BuildReport:
     coverage_by_origin : dict of str -> dict
         Per annual origin (31 March): councils in existence on that date, how many have
         at least one observation published by then, the share, and the missing ones.
+    not_read : list of str
+        Raw data files deliberately not read (listed in the allowance, see
+        :mod:`earlywarn.sources.allowance`).
     coverage_by_family : dict of str -> dict
         Per feature family (of the measures' registry entries) and annual origin: the
         share of councils alive then with a value of the family published by then and
@@ -152,6 +162,7 @@ class BuildReport:
     carried_rows: dict[str, int] = field(default_factory=dict)
     coverage_by_origin: dict[str, dict] = field(default_factory=dict)
     coverage_by_family: dict[str, dict] = field(default_factory=dict)
+    not_read: list[str] = field(default_factory=list)
 
     @property
     def unmatched(self) -> dict[str, list[str]]:
@@ -260,6 +271,9 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     """
     raw_dir = Path(raw_dir)
     report = BuildReport(raw_dir=str(raw_dir))
+    allowance = load_allowance()
+    unread = {p for p in data_files(raw_dir) if allowance.is_unread(p)}
+    check_raw_files(raw_dir, unread)  # empty files, two editions side by side
     cw = build_crosswalk(raw_dir)
     councils = validate_councils(cw.councils, "crosswalk councils")
 
@@ -288,6 +302,12 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     obs = pd.concat([obs, add_child_rates(obs)], ignore_index=True)
 
     reports, lead, report.sources["ofsted_reports"] = load_ofsted_reports(raw_dir, cw)
+    # read here too (the bundle writes them) so that every file is accounted for
+    _, report.sources["statistical_neighbours"] = load_statistical_neighbours(raw_dir, cw)
+    allowance.check(report.sources)  # rows no council matches: listed, or an error
+    read = {Path(f.split("#")[0]).resolve() for r in report.sources.values() for f in r.files}
+    check_all_read(raw_dir, read, unread)  # every data file read or listed as not read
+    report.not_read = sorted(str(p.relative_to(raw_dir)) for p in unread)
     events = pd.concat([insp, fin, send, yj, lead], ignore_index=True)
     events = attach_report_counts(events, reports, report.sources["ofsted_reports"])
     events["headline"] = events["headline"].eq(True)  # False for non-inspection events

@@ -76,21 +76,46 @@ class SourceReport:
     skipped: dict[str, int] = field(default_factory=dict)
     unmatched: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    unmatched_at: dict[str, tuple[str, str | None, int | None]] = field(
+        default_factory=dict, repr=False
+    )
 
     def skip(self, reason: str, n: int = 1) -> None:
         """Count ``n`` rows skipped for ``reason``."""
         if n:
             self.skipped[reason] = self.skipped.get(reason, 0) + int(n)
 
-    def add_unmatched(self, values: object) -> None:
-        """Record names/codes that did not resolve (kept unique, in first-seen order)."""
-        for v in values if not isinstance(values, str) else [values]:
+    def add_unmatched(
+        self,
+        values: object,
+        path: object = None,
+        rows: object = None,
+        keys: object = None,
+    ) -> None:
+        """Record names/codes that did not resolve (kept unique, in first-seen order).
+
+        ``path`` is the file (``file#sheet`` for a workbook), ``rows`` the spreadsheet row
+        of each value (header = row 1) and ``keys`` the identifier as published (what the
+        allowance lists; default: the value shown). ``data build`` fails on the first one
+        :mod:`earlywarn.sources.allowance` does not list.
+        """
+        vals = [values] if isinstance(values, str) else [str(v) for v in values]
+        if isinstance(rows, int):
+            rows = [rows]
+        if isinstance(keys, str):
+            keys = [keys]
+        rows = [None] * len(vals) if rows is None else [int(r) for r in rows]
+        keys = vals if keys is None else [str(k).strip() for k in keys]
+        for v, r, k in zip(vals, rows, keys, strict=True):
             if v not in self.unmatched:
-                self.unmatched.append(str(v))
+                self.unmatched.append(v)
+                self.unmatched_at[v] = (k, None if path is None else str(path), r)
 
     def to_dict(self) -> dict:
         """Return the report as plain data (for JSON/YAML)."""
-        return asdict(self)
+        d = asdict(self)
+        d.pop("unmatched_at")
+        return d
 
 
 def find_files(raw_dir: Path, pattern: str) -> list[Path]:

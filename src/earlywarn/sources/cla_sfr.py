@@ -100,10 +100,12 @@ def load_cla_sfr(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFrame, Sou
         bad = codes.isna()
         if bad.any():
             rep.skip("unknown council code", int(bad.sum()))
+            b = la.loc[bad]
             rep.add_unmatched(
-                (la.loc[bad, "geog_c"] + " (" + la.loc[bad, "geog_n"].str.strip() + f", {year})")
-                .unique()
-                .tolist()
+                (b["geog_c"] + " (" + b["geog_n"].str.strip() + f", {year})").tolist(),
+                path,
+                b.index + 2,
+                b["geog_c"],
             )
         n = parse_numbers(la[count_col], str(path), count_col, rep)
         parts = {"cla_count": n}

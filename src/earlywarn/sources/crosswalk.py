@@ -48,6 +48,14 @@ from every predecessor (BCP inherits both Bournemouth's and Poole's inspections)
 Observations are carried only when the successor has a single predecessor, because two
 merged councils' rates cannot be combined without weights (BCP's indicators start in
 2019-20). Original rows stay under the predecessor's code.
+
+Newer releases restate the years before a reorganisation on the new councils: DfE's and
+ONS's 2023 editions give Cumberland (E06000063, DfE 942) and Westmorland and Furness
+(E06000064, DfE 943) rows for periods before 1 April 2023. A GSS code or DfE number of a
+council created by reorganisation that is still in existence resolves to that council even
+for dates before it existed, when nothing else matches (:meth:`Crosswalk.resolve`); such a
+row is the successor's own, and :func:`carry_history` then carries no predecessor copy for
+the same council, date and measure (or event type and source).
 """
 
 from __future__ import annotations
@@ -64,7 +72,6 @@ from earlywarn.sources._common import find_files, read_csv_text, require_columns
 __all__ = [
     "Crosswalk",
     "build_crosswalk",
-    "carry_history",
     "normalise_name",
 ]
 
@@ -209,11 +216,21 @@ class Crosswalk:
         """
         date = pd.Timestamp(date)
         found = set()
-        for code in self.candidates(kind, value):
+        codes = self.candidates(kind, value)
+        for code in codes:
             hit = self._walk(code, date)
             if hit is not None:
                 found.add(hit)
+        if not found and kind in {"gss", "dfe"}:
+            # a council created by reorganisation, in a newer release that restates the
+            # years before it existed on its own area (Cumberland in the 2023 releases)
+            found = {c for c in codes if self._restated(c, date)}
         return found.pop() if len(found) == 1 else None
+
+    def _restated(self, code: str, date: pd.Timestamp) -> bool:
+        """``code`` was created by reorganisation after ``date`` (and still exists)."""
+        lo, hi = self._from.get(code), self._to.get(code)
+        return bool(self._pred.get(code)) and pd.notna(lo) and date < lo and pd.isna(hi)
 
     def resolve_name(self, name: str, date: object) -> str | None:
         """Resolve a council name or name variant (see :meth:`resolve`)."""
@@ -443,59 +460,10 @@ def _add_provider(councils: pd.DataFrame, aliases: list, path: Path) -> pd.DataF
     return councils
 
 
-def carry_history(
-    df: pd.DataFrame, crosswalk: Crosswalk, date_column: str, observations: bool
-) -> pd.DataFrame:
-    """Copy predecessors' rows to their successors, flagged.
+def __getattr__(name: str):
+    # carry_history lives in earlywarn.sources.carry; kept importable from here
+    if name == "carry_history":
+        from earlywarn.sources.carry import carry_history
 
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Observations or events with ``council_code`` and ``date_column``.
-    crosswalk : Crosswalk
-    date_column : str
-        ``"period"`` for observations, ``"date"`` for events.
-    observations : bool
-        When True, rows are carried only to successors with a single predecessor (see
-        the module docstring).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``df`` plus the carried copies, with columns ``carried_from`` (None for original
-        rows) and ``history_carried`` (True for copies across a split, merger or
-        boundary change; False for original rows and same-area changes).
-    """
-    out = df.copy()
-    if "carried_from" not in out:
-        out["carried_from"] = None
-    if "history_carried" not in out:
-        out["history_carried"] = False
-    c = crosswalk.councils.set_index("council_code")
-    pieces = [out]
-    frontier = out
-    for _ in range(5):  # chains are short; 5 hops is plenty
-        new = []
-        for code, sub in frontier.groupby("council_code", sort=False):
-            if code not in c.index:
-                continue
-            for s in _split(c.at[code, "successor_code"]):
-                kind = c.at[s, "reorganisation"] if s in c.index else None
-                if observations and kind == "merger":
-                    continue
-                start = c.at[s, "valid_from"]
-                take = sub[sub[date_column] < start] if pd.notna(start) else sub.iloc[:0]
-                if take.empty:
-                    continue
-                take = take.copy()
-                take["council_code"] = s
-                take["carried_from"] = take["carried_from"].where(
-                    take["carried_from"].notna(), code
-                )
-                take["history_carried"] = take["history_carried"] | (kind != "same_area")
-                new.append(take)
-        if not new:
-            break
-        frontier = pd.concat(new, ignore_index=True)
-        pieces.append(frontier)
-    return pd.concat(pieces, ignore_index=True)
+        return carry_history
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -365,6 +365,8 @@ def _load_file(path: Path, spec: Spec, cw: Crosswalk, rep: SourceReport) -> pd.D
                 resolved[k] = a or b
         codes.append(resolved[k])
     la = la.assign(_code=codes, _period=period, _published=yr.map(spec.published))
+    la["_key"] = la["new_la_code"].str.strip().where(la["new_la_code"].str.strip().ne(""))
+    la["_key"] = la["_key"].fillna(la["old_la_code"].str.strip())
     la["_name"] = la["new_la_code"].str.strip() + "/" + la["old_la_code"].str.strip()
     la["_name"] += " (" + la["la_name"].str.strip() + ", " + la["time_period"] + ")"
     out = []
@@ -386,6 +388,8 @@ def _load_file(path: Path, spec: Spec, cw: Crosswalk, rep: SourceReport) -> pd.D
                         "value": vals,
                         "published": sub["_published"],
                         "_name": sub["_name"],
+                        "_row": sub.index + 2,
+                        "_key": sub["_key"],
                     }
                 )
             )
@@ -405,9 +409,10 @@ def _load_file(path: Path, spec: Spec, cw: Crosswalk, rep: SourceReport) -> pd.D
         f"{spec.name}: unknown council code",
         int(la_used["_name"].isin(res.loc[bad, "_name"]).sum()),
     )
-    rep.add_unmatched(res.loc[bad, "_name"].unique().tolist())
+    b = res[bad].sort_values("_row").drop_duplicates("_name")
+    rep.add_unmatched(b["_name"].tolist(), path, b["_row"], b["_key"])
     keep = ~bad & res["council_code"].ne("combined")
-    return res[keep].drop(columns="_name")
+    return res[keep].drop(columns=["_name", "_row", "_key"])
 
 
 def _check_late_header(path: Path) -> None:

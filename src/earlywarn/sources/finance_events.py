@@ -113,7 +113,8 @@ def load_finance_events(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFra
                     rep.skip("not an upper-tier council (district)")
                 else:
                     rep.skip("unknown council")
-                    rep.add_unmatched(f"{gss} ({r['council_name_as_published']})")
+                    shown = f"{gss} ({r['council_name_as_published']})"
+                    rep.add_unmatched(shown, path, i + 2, gss or r["council_name_as_published"])
                 continue
             rows.append(
                 {

@@ -88,7 +88,7 @@ def load_imd(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFrame, SourceR
         bad = codes.isna()
         if bad.any():
             rep.skip("unknown council code", int(bad.sum()))
-            rep.add_unmatched(df.loc[bad, code_col].str.strip().tolist())
+            rep.add_unmatched(df.loc[bad, code_col].str.strip().tolist(), path, df.index[bad] + 2)
         for col, (measure, scale) in _MEASURES.items():
             vals = parse_numbers(df[col], str(path), col, rep) * scale
             frames.append(

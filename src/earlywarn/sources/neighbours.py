@@ -49,7 +49,7 @@ def load_statistical_neighbours(
         rep.rows_read += len(df)
         close = [c for c in df.columns if c.startswith("SNP")]
         old = False  # rows below the "Old SNs:" note are the abolished councils' sets
-        for _, r in df.iterrows():
+        for i, r in df.iterrows():
             if not r["LA num"].strip().isdigit():
                 old = old or "old" in r["LA Name"].lower()
                 rep.skip("blank or note row")
@@ -58,13 +58,13 @@ def load_statistical_neighbours(
             code = crosswalk.resolve_dfe(r["LA num"], date)
             if code is None:
                 rep.skip("unknown council (DfE number)")
-                rep.add_unmatched(f"{r['LA num']} ({r['LA Name']})")
+                rep.add_unmatched(f"{r['LA num']} ({r['LA Name']})", path, i + 2, r["LA num"])
                 continue
             for k, sn in enumerate(_SN):
                 nb = crosswalk.resolve_dfe(r[sn], date) if r[sn].strip() else None
                 if nb is None:
                     rep.skip("unknown neighbour (DfE number)")
-                    rep.add_unmatched(str(r[sn]))
+                    rep.add_unmatched(str(r[sn]), path, i + 2)
                     continue
                 closeness = r[close[k]] if k < len(close) else ""
                 rows.append((code, nb, k + 1, closeness))

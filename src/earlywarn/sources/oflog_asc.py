@@ -89,7 +89,8 @@ def load_oflog_asc(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFrame, S
         if bad.any():
             rep.skip("unknown council code", int(bad.sum()))
             names = df.loc[bad, "Local authority code"] + " (" + df.loc[bad, "Local authority name"]
-            rep.add_unmatched((names + ")").unique().tolist())
+            keys = df.loc[bad, "Local authority code"]
+            rep.add_unmatched((names + ")").tolist(), path, df.index[bad] + 2, keys)
         vals = parse_numbers(df["Value"], str(path), "Value", rep)
         rep.skip("blank value", int(df["Value"].str.strip().eq("").sum()))
         out = pd.DataFrame(

@@ -236,7 +236,9 @@ def _event(code, date, framework, severity, la_name, source, **extra) -> dict:
 
 
 def _load_history(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport) -> list:
-    require_columns(df, list(_HISTORY_COLUMNS.values()), str(path))
+    # the two sub-judgements every ILACS edition names alike are required too (the
+    # children-in-care and care-leavers columns were one column before 2023)
+    require_columns(df, list(_HISTORY_COLUMNS.values()) + list(_HISTORY_SUBS)[:2], str(path))
     rows = []
     for i, r in df.iterrows():
         where = f"{path}: row {i + 2}"
@@ -250,7 +252,8 @@ def _load_history(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport
         code = cw.resolve_gss(raw_code, start if pd.notna(start) else pub)
         if code is None:
             rep.skip("ILACS history: unknown council code")
-            rep.add_unmatched(f"{raw_code} ({r[_HISTORY_COLUMNS['name']]})")
+            shown = f"{raw_code} ({r[_HISTORY_COLUMNS['name']]})"
+            rep.add_unmatched(shown, path, i + 2, raw_code)
             continue
         kind = r[_HISTORY_COLUMNS["type"]].strip().lower()
         if "short" in kind:
@@ -346,7 +349,7 @@ def _load_wide(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport) -
             code = cw.resolve_name(name, pub)
             if code is None:
                 rep.skip("LA inspections table: LA name not matched")
-                rep.add_unmatched(name)
+                rep.add_unmatched(name, path, i + 2)
                 continue
             rows.append(_event(code, pub, framework, oe, name, "ofsted_la_inspections", **grades))
     return rows

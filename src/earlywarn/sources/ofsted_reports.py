@@ -262,7 +262,7 @@ def load_ofsted_reports(
         rep.rows_read += 1
         code = crosswalk.resolve_urn(m.group(1), published)
         if code is None:
-            rep.add_unmatched(f"{m.group(1)} ({folder})")
+            rep.add_unmatched(f"{m.group(1)} ({folder})", path, None, m.group(1))
             rep.skip("URN not an upper-tier council on the publication date")
             continue
         got = read_pdf_text(path, use_cache=use_cache)

@@ -331,7 +331,8 @@ def load_political_control(
                 )
             rep.skip(f"council abolished before {FIRST_CHECKED_YEAR}", int(unknown.sum()))
         else:
-            rep.add_unmatched(rows.loc[unknown, "authority"].unique().tolist())
+            for f, g in rows[unknown].groupby("file", sort=False):
+                rep.add_unmatched(g["authority"].tolist(), f, g["row"])
             rep.skip("unknown council name", int(unknown.sum()))
         rep.skip("not an upper-tier English council", int((nowhere & ~unknown).sum()))
     rows = rows[~nowhere & rows["key"].isin(upper)]

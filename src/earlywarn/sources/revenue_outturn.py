@@ -141,7 +141,8 @@ def _read_sheet(path: Path, sheet: str, year: int, cw: Crosswalk, rep: SourceRep
         code = a or b
         if code is None:
             rep.skip("unknown council code")
-            rep.add_unmatched(f"{gss}/{ecode} ({name}, {year - 1}-{year % 100:02d})")
+            shown = f"{gss}/{ecode} ({name}, {year - 1}-{year % 100:02d})"
+            rep.add_unmatched(shown, f"{path}#{sheet}", i + 1, ecode)
             continue
         v = {k: vals[k].at[i] for k in cols}
         with np.errstate(invalid="ignore", divide="ignore"):

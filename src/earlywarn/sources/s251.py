@@ -83,7 +83,8 @@ def load_s251(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFrame, Source
             bad = codes.isna()
             if bad.any():
                 rep.skip("unknown council (DfE number)", int(bad.sum()))
-                rep.add_unmatched(sub.loc[bad, la].str.strip().unique().tolist())
+                b = sub.loc[bad]
+                rep.add_unmatched(b[la].str.strip().tolist(), path, b.index + 2)
             out = pd.DataFrame(
                 {
                     "council_code": codes,
