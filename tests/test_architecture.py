@@ -115,3 +115,10 @@ def test_no_import_cycle_among_the_stage_modules():
 def test_each_enumeration_is_defined_once(literal):
     where = [m for m, p in _modules().items() if literal in p.read_text()]
     assert where == ["earlywarn._names"], where
+
+
+def test_every_module_is_named_in_the_design_note():
+    note = (SRC.parents[1] / "docs" / "design.md").read_text()
+    top = {p.name for p in SRC.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()}
+    named = {n for n in top if (f"`{n}`" in note or f"`{n}/`" in note)}
+    assert top - named == set(), f"add to docs/design.md: {sorted(top - named)}"

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from earlywarn.errors import UserInputError
-from earlywarn.sources.crosswalk import build_crosswalk, carry_history, normalise_name
+from earlywarn.sources.carry import carry_history
+from earlywarn.sources.crosswalk import build_crosswalk, normalise_name
 
 RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw"
 pytestmark = pytest.mark.skipif(not RAW.exists(), reason="shared raw data not present")

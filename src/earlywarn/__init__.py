@@ -11,18 +11,63 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from earlywarn.backtest import backtest_targets
+    from earlywarn.config import load_config
+    from earlywarn.council_reasons import explain_council
+    from earlywarn.cycle import prepare, run_cycle, score_and_explain
     from earlywarn.errors import UserInputError
+    from earlywarn.features import build_features
+    from earlywarn.labels import make_labels
+    from earlywarn.models import make_model
+    from earlywarn.panel import build_panel
+    from earlywarn.publish import score_registered
+    from earlywarn.recompute import recompute_evaluation
+    from earlywarn.report import render_report
     from earlywarn.schema import Tables
     from earlywarn.sources.bundle import load_real_tables
+    from earlywarn.synthetic import make_synthetic_councils
 
-__all__ = ["Tables", "UserInputError", "__version__", "load_real_tables"]
+__all__ = [
+    "Tables",
+    "UserInputError",
+    "__version__",
+    "backtest_targets",
+    "build_features",
+    "build_panel",
+    "explain_council",
+    "load_config",
+    "load_real_tables",
+    "make_labels",
+    "make_model",
+    "make_synthetic_councils",
+    "prepare",
+    "recompute_evaluation",
+    "render_report",
+    "run_cycle",
+    "score_and_explain",
+    "score_registered",
+]
 
 __version__ = "0.1.0"
 
-_LAZY = {
+_LAZY = {  # the verbs users call: load, build, make, score, explain, render
     "Tables": "earlywarn.schema",
     "UserInputError": "earlywarn.errors",
+    "load_config": "earlywarn.config",
     "load_real_tables": "earlywarn.sources.bundle",
+    "make_synthetic_councils": "earlywarn.synthetic",
+    "build_panel": "earlywarn.panel",
+    "build_features": "earlywarn.features",
+    "make_labels": "earlywarn.labels",
+    "make_model": "earlywarn.models",
+    "backtest_targets": "earlywarn.backtest",
+    "run_cycle": "earlywarn.cycle",
+    "prepare": "earlywarn.cycle",
+    "score_and_explain": "earlywarn.cycle",
+    "score_registered": "earlywarn.publish",
+    "explain_council": "earlywarn.council_reasons",
+    "render_report": "earlywarn.report",
+    "recompute_evaluation": "earlywarn.recompute",
 }
 
 

@@ -253,7 +253,7 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
         ``councils`` (schema columns plus the crosswalk's identifier columns),
         ``observations`` and ``events`` (schema columns plus source-specific extras,
         ``carried_from`` and ``history_carried``; see
-        :func:`earlywarn.sources.crosswalk.carry_history`).
+        :func:`earlywarn.sources.carry.carry_history`).
     report : BuildReport
         Counts, suppressed cells, skipped rows, unmatched names/codes and coverage.
 

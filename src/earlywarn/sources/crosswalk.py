@@ -458,12 +458,3 @@ def _add_provider(councils: pd.DataFrame, aliases: list, path: Path) -> pd.DataF
                     if n.strip() and not n.strip().isdigit():
                         aliases.append(("name", normalise_name(n), target))
     return councils
-
-
-def __getattr__(name: str):
-    # carry_history lives in earlywarn.sources.carry; kept importable from here
-    if name == "carry_history":
-        from earlywarn.sources.carry import carry_history
-
-        return carry_history
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ in the code column's name (``(2019)`` -> IoD2019; a later edition needs its date
 
 Codes are 2019 codes, resolved as of the release date: Bournemouth, Christchurch and Poole
 (E06000058) and Dorset (E06000059) resolve; later reorganisations are handled by
-:func:`earlywarn.sources.crosswalk.carry_history` (Northamptonshire's 2019 value is
+:func:`earlywarn.sources.carry.carry_history` (Northamptonshire's 2019 value is
 carried to North and West Northamptonshire, flagged).
 """
 
