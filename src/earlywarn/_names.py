@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 # model kinds, in the order reports list them (earlywarn.models.make_model builds each)
-MODEL_KINDS = ("persistence", "red_flags", "logit", "hazard", "gbm", "ordinal")
+MODEL_KINDS = ("persistence", "red_flags", "logit", "hazard", "gbm", "ordinal", "mixed")
 
 # simple baselines every evaluation scores beside the models (earlywarn.baselines)
 BASELINES = ("persistence", "time_since_inspection", "deprivation", "red_flags")

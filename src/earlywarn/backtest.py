@@ -166,7 +166,8 @@ def backtest_targets(
     cols += ["ref_conditional", "ref_joint"]
     if not out:
         return pd.DataFrame(columns=cols)
-    return pd.concat(out, ignore_index=True)[cols]
+    both = pd.concat(out, ignore_index=True)
+    return both[cols + [c for c in both if c.startswith("p_inspected_")]]
 
 
 def _split_predictions(
@@ -201,9 +202,14 @@ def _split_fits(
     if s.by_inspection:
         keep = ~lab_tr["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
         timing = timing_probability(Xtr[keep], lab_tr["inspected"].to_numpy()[keep], s.seed)
-        pi_tr, pi_te = timing(Xtr), timing(Xte)
+        from earlywarn.timing import hazard_timing  # the two timing models (timing.py)
+
+        hazard = hazard_timing(events, split.test_origin, s.horizon_months, s.seed)
+        both = {"features": (timing(Xtr), timing(Xte)), "hazard": (hazard(Xtr), hazard(Xte))}
+        pi_tr, pi_te = both[s.timing]
+        extra = {f"p_inspected_{n}": v[1] for n, v in both.items()}
     else:
-        pi_tr, pi_te = np.ones(len(Xtr)), np.ones(len(Xte))
+        pi_tr, pi_te, extra = np.ones(len(Xtr)), np.ones(len(Xte)), {}
     Xfit, yfit, w = training_set(Xtr, lab_tr, pi_tr, s)
     if yfit.nunique() < 2:
         return []
@@ -224,6 +230,7 @@ def _split_fits(
                 p_joint=p_joint,
                 p_inspected=pi_te,
                 n_train=len(yfit),
+                **extra,
             )
         )
     return out

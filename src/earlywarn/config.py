@@ -119,6 +119,7 @@ class LabelsConfig:
     target: str = "joint"
     new_failures_only: bool = False
     frameworks: str = "headline"
+    timing: str = "features"  # P(inspected): "features" or "hazard" (earlywarn.timing)
 
 
 @dataclass(frozen=True)

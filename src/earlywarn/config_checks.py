@@ -199,6 +199,11 @@ def _check_protocol(cfg: CycleConfig, where: str) -> None:
             f"{where}: labels.frameworks {cfg.labels.frameworks!r} is unknown (expected "
             "'headline' or 'all')"
         )
+    if cfg.labels.timing not in ("features", "hazard"):
+        raise UserInputError(
+            f"{where}: labels.timing {cfg.labels.timing!r} is unknown (expected 'features' "
+            "or 'hazard')"
+        )
     if not isinstance(cfg.evaluate.recalibrate, bool):
         raise UserInputError(f"{where}: evaluate.recalibrate must be true or false")
     ev = cfg.evaluate

@@ -165,7 +165,7 @@ def backtest_and_choose(
         from earlywarn.protocol import held_out_summary, settings_hash
 
         with compute_context(cfg):
-            held_run = evaluate_and_keep(*args, held_splits, *rest)
+            held_run = evaluate_and_keep(*args, held_splits, *rest, history=ev_run.backtest)
         digest = settings_hash(cfg)
         evaluation["held_out"] = held_out_summary(
             held_run.evaluation, [str(s.test_origin.date()) for s in held_splits], digest

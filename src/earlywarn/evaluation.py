@@ -326,6 +326,7 @@ class EvaluationRun:
     predictions: pd.DataFrame
     long: pd.DataFrame
     failures: pd.DataFrame
+    backtest: pd.DataFrame | None = None  # the wide backtest before any recalibration
 
 
 def run_evaluation(
@@ -370,11 +371,14 @@ def evaluate_and_keep(
     model_params: dict[str, dict[str, Any]] | None = None,
     true_risk: pd.DataFrame | None = None,
     specs: Any = None,
+    history: pd.DataFrame | None = None,
 ) -> EvaluationRun:
     """:func:`run_evaluation`, also keeping the saved long predictions
     (:func:`earlywarn.predictions.to_long`) and the failure dates used for lead times:
     :func:`earlywarn.recompute.evaluation_from_predictions` recomputes the evaluation
-    from these two alone."""
+    from these two alone. ``history``: an earlier run's :attr:`EvaluationRun.backtest`
+    (the selection origins), used only to recalibrate these origins and to choose their
+    usefulness thresholds out of time."""
     s = settings
     makers, names = model_makers(
         model_kinds, model_params or {}, s.seed, s.baselines, X.columns, specs
@@ -383,19 +387,12 @@ def evaluate_and_keep(
     oracle_ok = true_risk is not None and tuple(s.kinds) == ("inadequate",)
     if oracle_ok and len(bt):
         bt = pd.concat([bt, oracle_predictions(bt, true_risk)], ignore_index=True)
-    recal = None
+    recal, raw = None, bt
     if s.recalibrate and len(bt):
-        from earlywarn.recalibrate import recalibrate_out_of_time
+        from earlywarn.recalibrate import recalibrate_out_of_time, recalibration_block
 
-        bt = recalibrate_out_of_time(bt, s.horizon_months)
-        done = bt[bt["recalibrated"]]
-        recal = {
-            "applied": True,
-            "words": "each model's probabilities at a test origin were refitted (logistic "
-            "slope and intercept) on the out-of-time predictions of earlier origins whose "
-            "windows had closed; origins without such history keep their probabilities",
-            "origins_recalibrated": sorted(str(o.date()) for o in done["origin"].unique()),
-        }
+        bt = recalibrate_out_of_time(bt, s.horizon_months, history=history)
+        recal = recalibration_block(raw, bt, s, history is not None, target_rows)
         bt = bt.drop(columns="recalibrated")
     groups = subgroup_table(panel, X, s.subgroups) if s.subgroups else None
     fails = _failures(events, s.kinds, s.frameworks)
@@ -405,8 +402,15 @@ def evaluate_and_keep(
     out = {"label": describe(s), "settings": s.as_dict(), **ev}
     if recal:
         out["recalibration"] = recal
+    if len(bt):  # each part of the two-part model; the usefulness threshold out of time
+        from earlywarn.timing import two_part_summary
+        from earlywarn.usefulness_oot import usefulness_block
+
+        if s.by_inspection:
+            out["two_part"] = two_part_summary(bt, s, out)
+        out["usefulness_out_of_time"] = usefulness_block(bt, s, history, target_rows)
     pred = target_rows(bt, s.target, s)
-    return EvaluationRun(out, pred, to_long(bt, names, groups), fails)
+    return EvaluationRun(out, pred, to_long(bt, names, groups), fails, raw)
 
 
 # --------------------------------------------------------------------------- report

@@ -28,7 +28,8 @@ __all__ = ["HELD_OUT_KEYS", "beats_best_baseline", "held_out_summary", "settings
 # what a held-out summary keeps of an evaluation (the headline figures)
 HELD_OUT_KEYS = (
     "models", "baselines", "oracle", "published_list", "paired_differences",
-    "unavailable_baselines", "target", "lead_times",
+    "unavailable_baselines", "target", "lead_times", "two_part", "recalibration",
+    "usefulness_out_of_time",
 )  # fmt: skip
 _NOT_SETTINGS = ("cycle", "path", "tracking", "report")
 

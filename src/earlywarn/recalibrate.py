@@ -5,7 +5,9 @@ panel, gbm's calibration slope was 0.46). Recalibration refits ``logit(p') = a +
 logit(p)`` for each model and target, at each test origin ``t``, on the out-of-time
 predictions of *earlier* test origins whose label windows had closed by ``t``
 (``o + horizon <= t``): nothing from ``t``'s own outcomes is used. Origins with no such
-history, or with a history of one class only, keep their probabilities.
+history, or with a history of one class only, keep their probabilities. The refitted
+slope is floored at :data:`MIN_SLOPE`: a score whose earlier predictions ran the wrong way
+gets nearly constant probabilities, never a reversed ranking.
 
 Example
 -------
@@ -21,16 +23,22 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from earlywarn.metrics import _CLIP, _recalibration_newton
+from earlywarn._names import TARGETS
+from earlywarn.metrics import CLIP, calibration_slope_intercept, recalibration_newton
 
-__all__ = ["recalibrate_out_of_time"]
+__all__ = ["MIN_SLOPE", "recalibrate_out_of_time", "recalibration_block"]
+
+MIN_SLOPE = 0.01  # the refitted slope's floor: recalibration never reverses a ranking
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, _CLIP, 1 - _CLIP)
+    p = np.clip(p, CLIP, 1 - CLIP)
     return np.log(p / (1 - p))
 
 
@@ -38,16 +46,38 @@ def _fit(y: np.ndarray, p: np.ndarray) -> tuple[float, float] | None:
     if y.size == 0 or y.min() == y.max():
         return None
     if np.ptp(p) == 0:  # a constant score: only the intercept can be fitted
-        rate = float(np.clip(y.mean(), _CLIP, 1 - _CLIP))
+        rate = float(np.clip(y.mean(), CLIP, 1 - CLIP))
         return 0.0, float(np.log(rate / (1 - rate)))
-    slope, intercept = _recalibration_newton(y, p, np.ones_like(p))
+    slope, intercept = recalibration_newton(y, p, np.ones_like(p))
+    if not (np.isfinite(slope) and np.isfinite(intercept)):
+        # plain Newton from (0, 1) can diverge for scores far too extreme (slope near 0):
+        # the same fit by statsmodels' IRLS
+        slope, intercept = calibration_slope_intercept(y, p)
     if not (np.isfinite(slope) and np.isfinite(intercept)):
         return None
+    if slope < MIN_SLOPE:  # never reverse (or erase) a model's ranking: refit the
+        slope = MIN_SLOPE  # intercept with the slope at its floor
+        intercept = _intercept_at(y, p, slope)
     return slope, intercept
 
 
+def _intercept_at(y: np.ndarray, p: np.ndarray, slope: float) -> float:
+    """The maximum-likelihood intercept with the slope fixed (an offset logit)."""
+    from scipy.optimize import brentq
+
+    x = slope * _logit(p)
+
+    def score(a: float) -> float:
+        return float(np.sum(y - 1.0 / (1.0 + np.exp(-(a + x)))))
+
+    return float(brentq(score, -30.0, 30.0))
+
+
 def recalibrate_out_of_time(
-    bt: pd.DataFrame, horizon_months: int, skip: tuple[str, ...] = ("oracle",)
+    bt: pd.DataFrame,
+    horizon_months: int,
+    skip: tuple[str, ...] = ("oracle",),
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``bt`` with ``p_joint`` and ``p_conditional`` recalibrated out of time.
 
@@ -60,25 +90,38 @@ def recalibrate_out_of_time(
         An earlier origin ``o`` is used at ``t`` only if ``o + horizon <= t``.
     skip : tuple of str
         Names left as they are (the oracle's probabilities are the truth).
+    history : DataFrame, optional
+        Out-of-time predictions of *other* (earlier) test origins in the same shape, e.g.
+        the selection origins' backtest when ``bt`` holds the held-out origins: its rows
+        join the fitting rows under the same rule (``o + horizon <= t``) and are never
+        returned or changed.
 
     Returns
     -------
     DataFrame
         A copy with a ``recalibrated`` column (True where a refit was applied).
     """
+    n_scored, dtypes = len(bt), bt.dtypes
+    if history is not None and len(history):
+        cols = ["model", "origin", "label", "censored", "p_joint", "p_conditional"]
+        mine = pd.to_datetime(bt["origin"]).unique()
+        past = history[~pd.to_datetime(history["origin"]).isin(mine)][cols]
+        bt = pd.concat([bt, past], ignore_index=True)
+    bt = bt.reset_index(drop=True)
     out = bt.copy()
     out["recalibrated"] = False
+    scored = np.arange(len(bt)) < n_scored
     horizon = pd.DateOffset(months=horizon_months)
     origin = pd.to_datetime(out["origin"])
     for name in out["model"].unique():
         if name in skip:
             continue
         mine = (out["model"] == name).to_numpy()
-        for t in sorted(origin[mine].unique()):
+        for t in sorted(origin[mine & scored].unique()):
             t = pd.Timestamp(t)
-            now = mine & (origin == t).to_numpy()
+            now = mine & scored & (origin == t).to_numpy()
             past = mine & (origin + horizon <= t).to_numpy()
-            for target in ("joint", "conditional"):
+            for target in TARGETS:
                 col = f"p_{target}"
                 fit_rows = past & ~out["censored"].astype(bool).to_numpy() if (
                     target == "conditional"
@@ -93,4 +136,49 @@ def recalibrate_out_of_time(
                 z = a + b * _logit(bt.loc[now, col].to_numpy(dtype=float))
                 out.loc[now, col] = 1.0 / (1.0 + np.exp(-z))
                 out.loc[now, "recalibrated"] = True
+    return out[scored].reset_index(drop=True).astype(dtypes.to_dict())
+
+
+def recalibration_block(
+    raw: pd.DataFrame,
+    recal: pd.DataFrame,
+    settings: Any,
+    history: bool,
+    target_rows: Callable[[pd.DataFrame, str, Any], pd.DataFrame],
+) -> dict[str, Any]:
+    """The ``recalibration`` block of ``evaluation.json``: which origins were refitted and,
+    per model, the calibration slope and intercept (with council-bootstrap intervals) on
+    the ranking target before and after, on the recalibrated origins' rows.
+    ``target_rows(frame, target, settings)`` picks the rows a target is measured on
+    (:func:`earlywarn.evaluation.target_rows`)."""
+    from earlywarn.timing import skill_summary
+
+    done = recal[recal["recalibrated"]]
+    origins = sorted(pd.to_datetime(done["origin"]).unique())
+    words = (
+        "each model's probabilities at a test origin were refitted (logistic slope and "
+        "intercept) on the out-of-time predictions of earlier origins whose windows had "
+        "closed; origins without such history keep their probabilities"
+    )
+    if history:
+        words += " (the selection origins' predictions count as earlier origins here)"
+    out: dict[str, Any] = {
+        "applied": True,
+        "words": words,
+        "origins_recalibrated": [str(pd.Timestamp(o).date()) for o in origins],
+        "uses_selection_history": bool(history),
+        "models": {},
+    }
+    s = settings
+    n_boot = min(int(s.n_boot), 200)
+    at = pd.to_datetime(raw["origin"]).isin(origins).to_numpy()
+    for name in [m for m in dict.fromkeys(raw["model"]) if m != "oracle"]:
+        entry = {}
+        for when, frame in (("before", raw[at]), ("after", recal[at])):
+            rows = target_rows(frame[frame["model"] == name], s.target, s)
+            sk = skill_summary(rows, "y", "p", n_boot, s.seed) if len(rows) else {}
+            entry[when] = {
+                k: sk.get(k) for k in ("calibration_slope", "calibration_intercept", "n", "n_pos")
+            }
+        out["models"][name] = entry
     return out

@@ -64,6 +64,7 @@ class EvaluationSettings:
     baselines: tuple[str, ...] = BASELINES
     frameworks: str = "headline"
     recalibrate: bool = False
+    timing: str = "features"  # P(inspected): "features" (two features) or "hazard" (timing.py)
 
     def __post_init__(self) -> None:
         if self.censoring not in CENSORING:
@@ -83,6 +84,7 @@ class EvaluationSettings:
             "baselines": getattr(ev, "baselines", None),
             "frameworks": getattr(lab, "frameworks", None),
             "recalibrate": getattr(ev, "recalibrate", None),
+            "timing": getattr(lab, "timing", None),
         }
         return cls(
             horizon_months=cfg.horizon_months,

@@ -86,6 +86,12 @@ def _ordinal(p: dict[str, Any], seed: int, specs: dict | None) -> Steps:
     return [("clf", OrdinalRiskClassifier(**p))]
 
 
+def _mixed(p: dict[str, Any], seed: int, specs: dict | None) -> Steps:
+    from earlywarn.mixed import MixedLogitClassifier  # a council random intercept
+
+    return [("clf", MixedLogitClassifier(**p))]
+
+
 def _gbm(p: dict[str, Any], seed: int, specs: dict | None) -> Steps:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -105,6 +111,7 @@ FACTORIES: dict[str, Callable[[dict[str, Any], int, dict | None], Steps]] = {
     "hazard": _hazard,
     "gbm": _gbm,
     "ordinal": _ordinal,
+    "mixed": _mixed,
 }
 
 
@@ -169,6 +176,7 @@ def coefficient_table(model: Any) -> pd.DataFrame | None:
 def trusted_types() -> list[str]:
     """This package's estimator classes, for loading skops files (``trusted=``): by their
     module and by ``earlywarn.models.NAME`` (models saved before the package split)."""
+    from earlywarn.mixed import MixedLogitClassifier
     from earlywarn.ordinal import OrdinalGradeClassifier, OrdinalRiskClassifier
 
     classes = (
@@ -186,4 +194,5 @@ def trusted_types() -> list[str]:
     names = [f"{c.__module__}.{c.__name__}" for c in classes]
     # where models saved before the package split name them
     names += [f"earlywarn.models.{c.__name__}" for c in classes[3:]]
+    names.append(f"{MixedLogitClassifier.__module__}.{MixedLogitClassifier.__name__}")
     return [*names, "earlywarn.baselines.ColumnSubset"]

@@ -1,0 +1,143 @@
+"""Out-of-time recalibration (earlywarn.recalibrate): it never reads the outcomes of the
+origin it scores, nor of an origin whose window was still open, and it moves a
+miscalibrated score's slope toward 1."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit
+
+from earlywarn.metrics import calibration_slope_intercept
+from earlywarn.recalibrate import recalibrate_out_of_time
+
+ORIGINS = pd.to_datetime([f"{y}-03-31" for y in range(2012, 2021)])
+
+
+def _panel(seed: int = 0, n: int = 300, stretch: float = 3.0, origins=ORIGINS) -> pd.DataFrame:
+    """Scores three times too extreme on the logit scale (true slope 1 / stretch)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for o in origins:
+        true = expit(rng.normal(-2.0, 0.8, n))
+        y = (rng.random(n) < true).astype(int)
+        p = expit(stretch * (logit(true) + 2.0) - 2.0)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "model": "m",
+                    "council_code": [f"C{i}" for i in range(n)],
+                    "origin": o,
+                    "label": y,
+                    "censored": False,
+                    "p_joint": p,
+                    "p_conditional": p,
+                }
+            )  # fmt: skip
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_moves_the_slope_toward_one():
+    bt = _panel()
+    out = recalibrate_out_of_time(bt, 24)
+    late = pd.to_datetime(out["origin"]) >= ORIGINS[4]
+    before, _ = calibration_slope_intercept(bt.loc[late, "label"], bt.loc[late, "p_joint"])
+    after, _ = calibration_slope_intercept(out.loc[late, "label"], out.loc[late, "p_joint"])
+    assert before < 0.5 and abs(after - 1.0) < 0.25, (before, after)
+    assert out.loc[late, "recalibrated"].all()
+    # the first two origins have no closed earlier window: left as they were
+    first = pd.to_datetime(out["origin"]).isin(ORIGINS[:2])
+    np.testing.assert_array_equal(out.loc[first, "p_joint"], bt.loc[first, "p_joint"])
+
+
+def test_never_reads_the_scored_origin_or_open_windows():
+    bt = _panel(seed=1)
+    t = ORIGINS[5]
+    base = recalibrate_out_of_time(bt, 24)
+    at_t = (pd.to_datetime(base["origin"]) == t).to_numpy()
+    # flip every label at t and at the origin whose window is still open at t (t - 1 year)
+    leak = bt.copy()
+    open_or_now = pd.to_datetime(leak["origin"]).isin([t, ORIGINS[4]]).to_numpy()
+    leak.loc[open_or_now, "label"] = 1 - leak.loc[open_or_now, "label"]
+    again = recalibrate_out_of_time(leak, 24)
+    np.testing.assert_allclose(again.loc[at_t, "p_joint"], base.loc[at_t, "p_joint"])
+    # flipping a closed earlier origin's labels does change them (the test can fail)
+    used = bt.copy()
+    closed = (pd.to_datetime(used["origin"]) == ORIGINS[3]).to_numpy()
+    used.loc[closed, "label"] = 1 - used.loc[closed, "label"]
+    moved = recalibrate_out_of_time(used, 24)
+    assert not np.allclose(moved.loc[at_t, "p_joint"], base.loc[at_t, "p_joint"])
+
+
+def test_history_is_fitted_on_but_never_returned():
+    sel = _panel(seed=2, origins=ORIGINS[:5])  # 2012-2016
+    held = _panel(seed=3, origins=ORIGINS[5:])  # 2017-2020
+    out = recalibrate_out_of_time(held, 24, history=sel)
+    assert len(out) == len(held) and (out["origin"].isin(ORIGINS[5:])).all()
+    assert out.dtypes.drop("recalibrated").equals(held.dtypes)
+    # the first held-out origin is recalibrated from the selection origins alone
+    first = (pd.to_datetime(out["origin"]) == ORIGINS[5]).to_numpy()
+    assert out.loc[first, "recalibrated"].all()
+    alone = recalibrate_out_of_time(held, 24)
+    assert not alone.loc[first, "recalibrated"].any()
+    # a selection origin whose window is open at the held-out origin is not read
+    t = ORIGINS[5]
+    leak = sel.copy()
+    open_at_t = (pd.to_datetime(leak["origin"]) == ORIGINS[4]).to_numpy()
+    leak.loc[open_at_t, "label"] = 1 - leak.loc[open_at_t, "label"]
+    again = recalibrate_out_of_time(held, 24, history=leak)
+    np.testing.assert_allclose(again.loc[first, "p_joint"], out.loc[first, "p_joint"])
+    assert pd.Timestamp(t) > ORIGINS[4]
+
+
+def test_held_out_evaluation_is_recalibrated_from_the_selection_origins(small_data):
+    from earlywarn.backtest import rolling_origin_splits
+    from earlywarn.evaluation import EvaluationSettings, evaluate_and_keep
+    from earlywarn.features import build_features
+    from earlywarn.panel import build_panel
+    from earlywarn.protocol import held_out_summary
+
+    origins = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2019)]
+    tables = small_data.tables
+    panel = build_panel(tables, origins)
+    feats = build_features(tables, panel)
+    s = EvaluationSettings(
+        horizon_months=24, censoring="drop", target="conditional", k=5, n_boot=10,
+        subgroups=(), baselines=("persistence",), recalibrate=True,
+    )  # fmt: skip
+    sel = evaluate_and_keep(
+        feats.X, tables.events, panel, rolling_origin_splits(origins, origins[4:7], 24, 2),
+        s, ("logit",), {}, None,
+    )  # fmt: skip
+    held = evaluate_and_keep(
+        feats.X, tables.events, panel, rolling_origin_splits(origins, origins[7:], 24, 2),
+        s, ("logit",), {}, None, history=sel.backtest,
+    )  # fmt: skip
+    block = held_out_summary(held.evaluation, ["2017-03-31", "2018-03-31"], "x")
+    recal = block["recalibration"]
+    assert recal["uses_selection_history"]
+    assert recal["origins_recalibrated"] == ["2017-03-31", "2018-03-31"]
+    after = recal["models"]["logit"]["after"]["calibration_slope"]
+    assert set(after) >= {"value", "lo", "hi"}
+    # the saved backtest is the raw one; the evaluated probabilities are recalibrated
+    bt = held.backtest
+    raw = bt[(bt["model"] == "logit") & ~bt["censored"].astype(bool)]["p_conditional"]
+    now = held.predictions.query("model == 'logit'")["p"]
+    assert len(raw) == len(now) and not np.allclose(np.sort(raw), np.sort(now))
+
+
+def test_never_reverses_a_ranking_and_fits_extreme_scores():
+    bt = _panel(seed=6, stretch=12.0)  # scores far too extreme: slope near 0
+    anti = bt.assign(p_joint=1.0 - bt["p_joint"], p_conditional=1.0 - bt["p_conditional"])
+    for frame in (bt, anti):
+        out = recalibrate_out_of_time(frame, 24)
+        late = (pd.to_datetime(out["origin"]) == ORIGINS[-1]).to_numpy()
+        assert out.loc[late, "recalibrated"].all()  # the fit succeeds, also here
+        order = np.argsort(frame.loc[late, "p_joint"].to_numpy(), kind="stable")
+        after = out.loc[late, "p_joint"].to_numpy()[order]
+        assert (np.diff(after) >= 0).all()  # the same order (ties only where p was clipped)
+    # the anti-calibrated score is pulled to (nearly) the base rate
+    spread = out.loc[late, "p_joint"]
+    assert spread.max() - spread.min() < 0.1
+    assert abs(spread.mean() - bt["label"].mean()) < 0.05
