@@ -84,7 +84,3 @@ __all__ = [
     "usefulness_curve",
     "within_origin_scores",
 ]
-
-# The old private names, for recalibrate.py until it imports the public ones.
-_CLIP = CLIP
-_recalibration_newton = recalibration_newton
