@@ -24,6 +24,16 @@ for c in cycle cycle-joint cycle-new-failures; do
 .venv/bin/python experiments/real-2023/make_results.py /tmp/ew/cycle /tmp/ew/cycle-joint \\
     /tmp/ew/cycle-new-failures"""
 
+# every look at the held-out origins, in order (the protocol: choices on selection origins only)
+LOG = """- Session 2: the three configs were fixed on the selection origins and the held-out origins
+  were scored once. The published kind was then chosen by *pooled* AUROC (a flaw: pooled AUROC
+  mixes origins with different failure rates; the protocol's headline is within-origin AUROC).
+- Session 3: the selection rule was corrected to within-origin AUROC on the selection origins
+  (`models.select_by = "auroc"` now reads `auroc_within_origin`), which changed the published
+  kind of `cycle.toml` from gbm to logit. The held-out origins were scored again for the
+  corrected choice: a second look, with no setting chosen on them. Every model's held-out
+  figures were already in session 2's RESULTS.md (all models are scored on them)."""
+
 
 def main(folders: list[str]) -> None:
     if not folders:
@@ -35,6 +45,7 @@ def main(folders: list[str]) -> None:
         folders,
         "Real-data cycles, as of 31 March 2023: backtest summary (no council named)",
         COMMANDS,
+        LOG,
     )
     (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
     print(f"wrote {HERE / 'RESULTS.md'}")

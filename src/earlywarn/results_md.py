@@ -200,8 +200,11 @@ def _section(folder: Path) -> list[str]:
     return [*lines, ""]
 
 
-def render_results(folders: Sequence[str | Path], title: str, commands: str = "") -> str:
-    """The RESULTS.md text for the given cycle output folders (in order)."""
+def render_results(
+    folders: Sequence[str | Path], title: str, commands: str = "", log: str = ""
+) -> str:
+    """The RESULTS.md text for the given cycle output folders (in order); ``log``: the
+    protocol's record of when the held-out origins were looked at, in words."""
     lines = [
         f"# {title}",
         "",
@@ -216,6 +219,8 @@ def render_results(folders: Sequence[str | Path], title: str, commands: str = ""
     if commands:
         head = "Commands (MLflow and outputs outside the repository; outputs are CONFIDENTIAL):"
         lines += [head, "", *[f"    {c}" for c in commands.splitlines()], ""]
+    if log:
+        lines += ["Protocol log (when the held-out origins were looked at):", "", log, ""]
     for folder in folders:
         lines += _section(Path(folder))
     return "\n".join(lines).rstrip() + "\n"
