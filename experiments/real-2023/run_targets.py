@@ -17,7 +17,15 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CONFIGS = ("cycle-sized", "cycle-leaders", "cycle-help-protection", "cycle-decline")
+CONFIGS = (
+    "cycle-sized",
+    "cycle-leaders",
+    "cycle-help-protection",
+    "cycle-decline",
+    "cycle-mixed",  # the council random effect (issue 13)
+    "cycle-ipw",  # inverse-probability weighting: the sensitivity analysis
+    "cycle-recal",  # out-of-time recalibration of the backtest probabilities
+)
 
 
 def main(argv: list[str]) -> None:
