@@ -13,13 +13,13 @@ import time
 import numpy as np
 import pandas as pd
 
-from earlywarn.backtest import training_rows
 from earlywarn.config import load_config
-from earlywarn.cycle import load_cycle_data, restrict_to_as_of
 from earlywarn.features import build_features
+from earlywarn.inputs import load_cycle_data
 from earlywarn.io import project_root
 from earlywarn.models import make_model
-from earlywarn.panel import annual_origins, build_panel
+from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
+from earlywarn.training import training_rows
 
 
 def main() -> None:

@@ -26,13 +26,16 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 def main() -> None:
     import pandas as pd
 
-    from earlywarn.backtest import rolling_origin_splits, run_backtest, training_rows
+    from earlywarn.backtest import backtest_targets, rolling_origin_splits
     from earlywarn.config import ModelsConfig, load_config
-    from earlywarn.cycle import load_cycle_data, restrict_to_as_of, run_cycle
+    from earlywarn.cycle import run_cycle
     from earlywarn.features import build_features
+    from earlywarn.inputs import load_cycle_data
     from earlywarn.io import project_root
     from earlywarn.models import MODEL_KINDS, make_model
-    from earlywarn.panel import annual_origins, build_panel
+    from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
+    from earlywarn.settings import EvaluationSettings
+    from earlywarn.training import training_rows
 
     cfg = load_config(project_root() / "experiments" / "demo" / "cycle.toml")
     cfg = replace(cfg, models=replace(cfg.models, kinds=MODEL_KINDS))
@@ -66,9 +69,8 @@ def main() -> None:
             return make_model(kind, p, cfg.seed, specs=feats.specs)
 
         s = time.perf_counter()
-        run_backtest(
-            feats.X, tables.events, splits, make, h, cfg.labels.events, cfg.labels.censoring
-        )
+        settings = EvaluationSettings(h, tuple(cfg.labels.events), cfg.labels.censoring)
+        backtest_targets(feats.X, tables.events, splits, {kind: make}, settings, [kind])
         bt = time.perf_counter() - s
         s = time.perf_counter()
         make().fit(Xtr, ytr)

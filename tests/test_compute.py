@@ -89,10 +89,10 @@ def backtest_inputs(small_data):
     import pandas as pd
 
     from earlywarn.backtest import rolling_origin_splits
-    from earlywarn.evaluation import EvaluationSettings
     from earlywarn.features import build_features
     from earlywarn.models import make_model
     from earlywarn.panel import build_panel
+    from earlywarn.settings import EvaluationSettings
 
     origins = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2021)]
     panel = build_panel(small_data.tables, origins)
@@ -113,8 +113,8 @@ def test_the_cycle_backtest_on_two_workers_equals_serial(backtest_inputs, backen
     and on a two-worker dask LocalCluster on loopback: identical to serial."""
     import pandas as pd
 
+    from earlywarn.backtest import backtest_targets
     from earlywarn.compute import compute_backend
-    from earlywarn.evaluation import backtest_targets
 
     X, events, splits, makers, s = backtest_inputs
     serial = backtest_targets(X, events, splits, makers, s)

@@ -113,7 +113,8 @@ def test_never_overwrites_an_earlier_output(cycle_result, small_config_dict):
 
 def test_evaluation_is_recomputed_from_the_saved_predictions(cycle_result):
     """Every figure of evaluation.json comes back from backtest_predictions.parquet."""
-    from earlywarn.predictions import COLUMNS, PREDICTIONS_FILE, recompute_evaluation
+    from earlywarn.predictions import COLUMNS, PREDICTIONS_FILE
+    from earlywarn.recompute import recompute_evaluation
 
     result, uri = cycle_result
     long = pd.read_parquet(result.out_dir / PREDICTIONS_FILE)

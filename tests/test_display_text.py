@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 
-from earlywarn.report import _table
+from earlywarn.report.html import _table
 from earlywarn.report_text import DISPLAY_LIMITS, display_text
 
 

@@ -7,13 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlywarn.backtest import rolling_origin_splits
+from earlywarn.backtest import backtest_targets, rolling_origin_splits
 from earlywarn.baselines import baseline_unavailable, make_baseline
-from earlywarn.evaluation import EvaluationSettings, backtest_targets, evaluate_backtest
+from earlywarn.evaluation import evaluate_backtest
 from earlywarn.features import build_features
 from earlywarn.headline import paired_differences, published_list
 from earlywarn.metrics import evaluate_predictions, within_origin_scores
 from earlywarn.panel import build_panel
+from earlywarn.settings import EvaluationSettings
 
 ORIGINS = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2021)]
 
@@ -199,7 +200,7 @@ def test_out_of_time_recalibration_uses_only_closed_earlier_origins():
 
 
 def test_within_origin_scores_match_the_per_origin_loop_with_ties_and_weights():
-    from earlywarn.metrics import _ranking_scores
+    from earlywarn.metrics import ranking_scores
 
     rng = np.random.default_rng(21)
     for _ in range(30):
@@ -213,7 +214,7 @@ def test_within_origin_scores_match_the_per_origin_loop_with_ties_and_weights():
             m = ids == j
             pos, neg = (w[m] * y[m]).sum(), (w[m] * (1 - y[m])).sum()
             if pos > 0 and neg > 0:
-                auc, _, ap = _ranking_scores(y[m], p[m], w[m])
+                auc, _, ap = ranking_scores(y[m], p[m], w[m])
                 num, den = num + auc * pos * neg, den + pos * neg
                 apn, apd = apn + ap * pos, apd + pos
         auc, ap = within_origin_scores(y, p, w, ids)

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from earlywarn.backtest import rolling_origin_splits
-from earlywarn.evaluation import EvaluationSettings, run_evaluation, score_words
+from earlywarn.evaluation import run_evaluation
 from earlywarn.features import build_features
 from earlywarn.panel import build_panel
+from earlywarn.settings import EvaluationSettings, score_words
 
 ORIGINS = [pd.Timestamp(f"{y}-03-31") for y in range(2012, 2021)]
 AS_OF = pd.Timestamp("2020-03-31")
@@ -31,7 +32,7 @@ def runs(small_data):
         ev, _ = run_evaluation(
             feats.X, tables.events, panel, splits, s, ("persistence",), {}, None, feats.specs
         )
-        from earlywarn.evaluation import backtest_targets, model_makers
+        from earlywarn.backtest import backtest_targets, model_makers
 
         makers, _ = model_makers(("persistence",), {}, s.seed, s.baselines, feats.X.columns)
         bt = backtest_targets(feats.X, tables.events, splits, makers, s)

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlywarn.explain import explain, group_sums, level_feature, model_log_odds, shap_values
-from earlywarn.features.registry import FeatureSpec, render_sentence
+from earlywarn.explain import explain, group_sums, model_log_odds, shap_values
+from earlywarn.features.registry import FeatureSpec, level_feature, render_sentence
 
 
 def _explain(world, kind, X=None):

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from earlywarn.cli import app
 from earlywarn.config import load_config
+from earlywarn.council_reasons import explain_council
 from earlywarn.cycle import run_cycle
-from earlywarn.publish import explain_council
 from earlywarn.report import CONFIDENTIAL
 
 CONFIG = {

@@ -110,3 +110,39 @@ def test_resampling_draws_whole_councils_and_applies_to_target(explained_world):
             == rows_per_council[original.groupby(drawn).first()[per_cluster.index]].to_numpy()
         ).all()
     assert (draws <= 0.5).all() and draws.std() > 0  # to_target applied; rates vary by draw
+
+
+def test_refits_draw_the_councils_of_the_one_cluster_sampler(explained_world):
+    """The refits' councils are the draws of earlywarn.metrics.ClusterSampler for the seed
+    (the sampler the metric intervals use), in order."""
+    from earlywarn.metrics import ClusterSampler
+
+    w = explained_world
+    _Recorder.seen = []
+    bootstrap_probabilities(_Recorder, w.Xtr, w.ytr, w.now, n_boot=4, seed=7)
+    sampler = ClusterSampler(w.Xtr.index.get_level_values("council_code"))
+    rng = np.random.default_rng(7)
+    y = np.asarray(w.ytr)
+    expected = []
+    while len(expected) < 4:
+        pick = sampler.pick(rng)
+        if len(np.unique(y[sampler.rows(pick)])) == 2:  # one-class draws are redrawn
+            expected.append(pick)
+    assert len(_Recorder.seen) == 4
+    for index, pick in zip(_Recorder.seen, expected, strict=True):
+        drawn = index.get_level_values("council_code").str.split("~b").str[0]
+        rows = sampler.rows(pick)
+        assert list(drawn) == list(w.Xtr.index.get_level_values("council_code")[rows])
+
+
+def test_two_loky_processes_give_the_serial_interval(explained_world):
+    from types import SimpleNamespace
+
+    w = explained_world
+    serial = council_bootstrap_interval(_logit, w.Xtr, w.ytr, w.now, n_boot=6, seed=5)
+    two = SimpleNamespace(backend="loky", n_jobs=2, scheduler="", connect_timeout=10.0)
+    parallel = council_bootstrap_interval(
+        _logit, w.Xtr, w.ytr, w.now, n_boot=6, seed=5, compute=two
+    )
+    pd.testing.assert_frame_equal(parallel, serial)
+    assert _width(serial).gt(0).all()

@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.dummy import DummyClassifier
 
-from earlywarn.backtest import Split, check_split, rolling_origin_splits, run_backtest
+from earlywarn.backtest import Split, backtest_targets, check_split, rolling_origin_splits
 from earlywarn.features import build_features
 from earlywarn.panel import build_panel
 from earlywarn.schema import Tables
+from earlywarn.settings import EvaluationSettings
 
 
 def _features_at(tables: Tables, origin: pd.Timestamp) -> pd.DataFrame:
@@ -91,7 +92,9 @@ def test_backtest_trains_only_on_windows_closed_at_the_test_origin(small_data):
     X = build_features(tables, panel).X
     splits = rolling_origin_splits(origins, origins, 24, 2)
     _Recorder.seen = []
-    bt = run_backtest(X, tables.events, splits, lambda: _Recorder(strategy="prior"), 24)
+    # the loop the cycle runs (earlywarn.backtest.backtest_targets), for a recording model
+    s = EvaluationSettings(horizon_months=24)
+    bt = backtest_targets(X, tables.events, splits, {"r": lambda: _Recorder(strategy="prior")}, s)
     assert len(_Recorder.seen) == len(splits)
     for split, (latest_train, _) in zip(splits, _Recorder.seen, strict=True):
         assert latest_train + pd.DateOffset(months=24) <= split.test_origin

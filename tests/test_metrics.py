@@ -19,8 +19,6 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from earlywarn.errors import UserInputError
 from earlywarn.metrics import (
     BootstrapCI,
-    _ranking_scores,
-    _recalibration_newton,
     bootstrap_ci,
     brier_decomposition,
     calibration_slope_intercept,
@@ -30,6 +28,8 @@ from earlywarn.metrics import (
     lift_at_k,
     noise_to_signal,
     precision_at_k,
+    ranking_scores,
+    recalibration_newton,
     recall_at_k,
     usefulness,
     usefulness_curve,
@@ -179,7 +179,7 @@ def test_calibration_slope_intercept_known_answers():
     assert calibration_slope_intercept(y, too_extreme)[0] == pytest.approx(0.5, abs=0.08)
     # The bootstrap's Newton fit agrees with statsmodels.
     np.testing.assert_allclose(
-        _recalibration_newton(y.astype(float), too_extreme, np.ones(y.size)),
+        recalibration_newton(y.astype(float), too_extreme, np.ones(y.size)),
         calibration_slope_intercept(y, too_extreme),
         rtol=1e-7,
     )
@@ -190,7 +190,7 @@ def test_calibration_undefined_cases_return_nan_without_warnings():
         assert all(np.isnan(calibration_slope_intercept([1, 1, 1], [0.2, 0.5, 0.7])))
         separated = calibration_slope_intercept([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])
         assert all(np.isnan(separated))
-        assert all(np.isnan(_recalibration_newton(*map(np.asarray, ([0.0, 0, 1, 1],
+        assert all(np.isnan(recalibration_newton(*map(np.asarray, ([0.0, 0, 1, 1],
                    [0.1, 0.2, 0.8, 0.9], [1.0] * 4)))))  # fmt: skip
 
 
@@ -393,7 +393,7 @@ def test_bootstrap_interval_covers_known_auroc():
         y, p = frame["y"].to_numpy(float), frame["p"].to_numpy(float)
         if y.min() == y.max():
             return float("nan")
-        return _ranking_scores(y, p, np.ones_like(y))[0]
+        return ranking_scores(y, p, np.ones_like(y))[0]
 
     covered = 0
     for seed in range(reps):
@@ -413,7 +413,7 @@ def test_fast_ranking_scores_agree_with_sklearn_with_ties_and_weights():
     y = rng.binomial(1, p).astype(float)
     w = rng.uniform(0.5, 2.0, 400)
     for weights in (np.ones(400), w):
-        auroc, pauroc, ap = _ranking_scores(y, p, weights)
+        auroc, pauroc, ap = ranking_scores(y, p, weights)
         assert auroc == pytest.approx(roc_auc_score(y, p, sample_weight=weights), abs=1e-12)
         assert pauroc == pytest.approx(
             roc_auc_score(y, p, sample_weight=weights, max_fpr=0.2), abs=1e-12

@@ -9,8 +9,8 @@ import pytest
 
 from earlywarn.config import parse_config
 from earlywarn.cycle import run_cycle
-from earlywarn.predictions import recompute_evaluation
 from earlywarn.protocol import beats_best_baseline, settings_hash
+from earlywarn.recompute import recompute_evaluation
 
 
 @pytest.fixture(scope="module")

@@ -42,13 +42,14 @@ def test_fmt_never_prints_minus_zero_or_equal_numbers(x, others, text):
 def real_list():
     """The real-2023 cycle's final gbm (no backtest) and its explained latest origin."""
     from earlywarn.config import load_config
-    from earlywarn.cycle import load_cycle_data, load_feature_inputs, restrict_to_as_of
-    from earlywarn.evaluation import EvaluationSettings, final_training, fit_model
     from earlywarn.explain import explain, latest_periods
     from earlywarn.features import build_features
+    from earlywarn.inputs import load_cycle_data, load_feature_inputs
     from earlywarn.models import make_model
-    from earlywarn.panel import annual_origins, build_panel
+    from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
     from earlywarn.report import build_banded_risk_list
+    from earlywarn.settings import EvaluationSettings
+    from earlywarn.training import final_training, fit_model
 
     cfg = load_config(CONFIG)
     tables, _, _ = load_cycle_data(cfg)

@@ -145,10 +145,10 @@ def test_risk_list_carries_bands_support_and_main_nature(report_parts):
 
 
 def test_csv_export_neutralises_formulas(report_parts):
-    from earlywarn.cycle import _risk_list_csv
+    from earlywarn.exports import risk_list_csv
 
     rl, _, _, run_info = report_parts
-    text = _risk_list_csv(rl, {**run_info, "model_run_id": "abc"})
+    text = risk_list_csv(rl, {**run_info, "model_run_id": "abc"})
     assert text.splitlines()[0] == f"# {CONFIDENTIAL}"
     back = pd.read_csv(io.StringIO(text), skiprows=2, keep_default_na=False)
     assert len(back) == len(rl)  # a CR or tab in a name does not break the rows

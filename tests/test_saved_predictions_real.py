@@ -11,7 +11,8 @@ import pytest
 
 from earlywarn.config import parse_config
 from earlywarn.cycle import run_cycle
-from earlywarn.predictions import PREDICTIONS_FILE, recompute_evaluation
+from earlywarn.predictions import PREDICTIONS_FILE
+from earlywarn.recompute import recompute_evaluation
 
 
 @pytest.fixture(scope="module")

@@ -197,12 +197,13 @@ def test_ordinal_risk_uses_grades_when_given_and_the_binary_label_otherwise():
 def test_ordinal_kind_is_fitted_on_grades_in_the_backtest_and_the_final_fit(small_data):
     """The backtest and the published fit give the ordinal model the grade of each training
     window (known at the split's test origin), not only the binary label."""
-    from earlywarn.backtest import rolling_origin_splits
-    from earlywarn.evaluation import EvaluationSettings, backtest_targets, final_training
-    from earlywarn.evaluation import fit_model as fit
+    from earlywarn.backtest import backtest_targets, rolling_origin_splits
     from earlywarn.features import build_features
     from earlywarn.models import make_model
     from earlywarn.panel import build_panel
+    from earlywarn.settings import EvaluationSettings
+    from earlywarn.training import final_training
+    from earlywarn.training import fit_model as fit
 
     origins = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2021)]
     as_of = pd.Timestamp("2020-03-31")
@@ -254,7 +255,7 @@ def test_ordinal_config_must_match_its_label(section, message):
 
 @pytest.mark.parametrize("kind", ["leaders_inadequate", "help_protection_inadequate", "decline"])
 def test_new_targets_are_found_by_inspection_and_described(kind):
-    from earlywarn.evaluation import EvaluationSettings, describe
+    from earlywarn.settings import EvaluationSettings, describe
 
     s = EvaluationSettings(horizon_months=24, censoring="drop", target="conditional", kinds=(kind,))
     assert s.by_inspection  # a window without an inspection is censored, not a negative

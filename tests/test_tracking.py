@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from earlywarn.compare import compare_cycles
 from earlywarn.config import parse_config
 from earlywarn.cycle import run_cycle
-from earlywarn.publish import compare_cycles, score_registered
+from earlywarn.publish import score_registered
 from earlywarn.tracking import load_model, published_lists, resolve_tracking_uri
 
 FAST = {
@@ -286,12 +287,14 @@ def test_two_cycles_at_once_on_one_server(mlflow_server, tmp_path):
 def test_headline_metrics_pick_the_best_baseline():
     from earlywarn.tracking import default_log_outputs, headline_metrics
 
-    def entry(auroc, brier):
-        return {"pooled": {"auroc": {"value": auroc}, "brier": {"value": brier}}}
+    def entry(auroc, within, brier):
+        v = {"auroc": auroc, "auroc_within_origin": within, "brier": brier}
+        return {"pooled": {k: {"value": x} for k, x in v.items()}}
 
     ev = {
-        "models": {"gbm": entry(0.7, 0.2)},
-        "baselines": {"a": entry(0.6, 0.1), "b": entry(0.65, 0.3)},
+        "models": {"gbm": entry(0.7, 0.6, 0.2)},
+        # pooled AUROC favours "a", within-origin AUROC (what "auroc" selects by) favours "b"
+        "baselines": {"a": entry(0.66, 0.55, 0.1), "b": entry(0.65, 0.58, 0.3)},
     }
     metrics, best = headline_metrics(ev, "gbm", "auroc")
     assert best == "b" and metrics == {
@@ -304,3 +307,17 @@ def test_headline_metrics_pick_the_best_baseline():
     assert default_log_outputs("sqlite:///x/mlflow.db") and default_log_outputs("/x/mlruns")
     assert not default_log_outputs("http://127.0.0.1:5000")
     assert not default_log_outputs("HTTPS://mlflow.example.org")
+
+
+def test_the_published_kind_is_chosen_by_within_origin_auroc():
+    """select_by = "auroc" reads the within-origin AUROC, not the pooled one (which mixes
+    origins with different base rates)."""
+    from earlywarn.cycle_steps import select_kind as _select
+
+    def entry(pooled, within):
+        return {"pooled": {"auroc": {"value": pooled}, "auroc_within_origin": {"value": within}}}
+
+    ev = {"models": {"logit": entry(0.60, 0.566), "gbm": entry(0.62, 0.537)}}
+    assert _select(ev, "auroc", ("logit", "gbm")) == "logit"
+    ev["models"]["gbm"] = entry(0.55, 0.566)  # a tie keeps the earlier-listed kind
+    assert _select(ev, "auroc", ("logit", "gbm")) == "logit"

@@ -17,14 +17,15 @@ from pathlib import Path
 import pandas as pd
 
 from earlywarn import load_real_tables
-from earlywarn.backtest import rolling_origin_splits, run_backtest
+from earlywarn.backtest import backtest_targets, rolling_origin_splits
 from earlywarn.config import load_config
-from earlywarn.cycle import restrict_to_as_of
+from earlywarn.evaluation import target_rows
 from earlywarn.features import build_features
 from earlywarn.io import read_neighbours
 from earlywarn.metrics import evaluate_predictions
 from earlywarn.models import make_model
-from earlywarn.panel import annual_origins, build_panel
+from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
+from earlywarn.settings import EvaluationSettings
 
 HERE = Path(__file__).resolve().parent
 CORE = (
@@ -66,6 +67,7 @@ def main(config: str, censoring: str | None = None) -> None:
         sys.exit(f"{config}: evaluate.selection_origins is empty (nothing to select on)")
     censoring = censoring or cfg.labels.censoring
     h = cfg.horizon_months
+    st = replace(EvaluationSettings.from_config(cfg), censoring=censoring)
     tables = restrict_to_as_of(load_real_tables(), cfg.as_of_date)
     origins = annual_origins(tables, cfg.as_of_date)[2:]
     panel = build_panel(tables, origins)
@@ -83,17 +85,10 @@ def main(config: str, censoring: str | None = None) -> None:
             splits = rolling_origin_splits(origins, [pd.Timestamp(t) for t in test], h, 2)
             for kind in ("persistence", "logit", "gbm"):
                 params = {**cfg.models.params.get(kind, {}), **mparams.get(kind, {})}
-                bt = run_backtest(
-                    feats.X,
-                    tables.events,
-                    splits,
-                    lambda k=kind, p=params, s=feats.specs: make_model(k, p, cfg.seed, specs=s),
-                    h,
-                    cfg.labels.events,
-                    censoring,
-                )
-                ev_rows = bt[~bt["censored"]] if censoring == "drop" else bt
-                ev = evaluate_predictions(ev_rows.rename(columns={"label": "y"}), k=15, n_boot=0)
+                make = lambda k=kind, p=params, s=feats.specs: make_model(k, p, cfg.seed, specs=s)  # noqa: E731
+                # the cycle's loop; scored on the target the cycle ranks by
+                bt = backtest_targets(feats.X, tables.events, splits, {kind: make}, st, [kind])
+                ev = evaluate_predictions(target_rows(bt, st.target, st), k=15, n_boot=0)
                 p = ev["pooled"]
                 rows.append(
                     {

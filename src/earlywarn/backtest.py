@@ -1,34 +1,50 @@
-"""Rolling-origin backtest: out of time, never random splits across years.
+"""THE rolling-origin backtest loop: out of time, never random splits across years.
 
 For each test origin ``t`` a model trains only on origins whose label windows had closed
 by ``t`` (``origin + horizon <= t``), with labels built from the events known at ``t``,
-and predicts the councils at ``t``. Every model sees the same splits.
+and predicts the councils at ``t``. Every model sees the same splits. The cycle, the
+experiments scripts, the benchmarks and the leakage tests all run :func:`backtest_targets`;
+each split is a task of its own, run where joblib's ambient configuration says
+(:mod:`earlywarn.compute`).
 
 Example
 -------
 >>> import pandas as pd
 >>> o = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2016)]
 >>> [s.test_origin.year for s in rolling_origin_splits(o, o, horizon_months=24)]
-[2014, 2015]
+[2013, 2014, 2015]
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from earlywarn.labels import make_labels
+from earlywarn.baselines import available_baselines, baseline_unavailable, make_baseline
+from earlywarn.labels import label_events, make_labels
+from earlywarn.settings import EvaluationSettings
+from earlywarn.training import (
+    fit_model,
+    fit_takes,
+    timing_probability,
+    to_targets,
+    training_rates,
+    training_set,
+    with_grades,
+)
 
 __all__ = [
     "Split",
+    "backtest_targets",
     "check_split",
+    "model_makers",
     "rolling_origin_splits",
-    "run_backtest",
     "split_rows",
-    "training_rows",
 ]
 
 
@@ -61,33 +77,6 @@ def check_split(split: Split, horizon_months: int) -> None:
                 f"leak: training origin {o.date()} has a label window open at test origin "
                 f"{split.test_origin.date()}"
             )
-
-
-def training_rows(
-    X: pd.DataFrame,
-    events: pd.DataFrame,
-    train_origins: Sequence,
-    known_at: pd.Timestamp,
-    horizon_months: int,
-    kinds: tuple[str, ...],
-    censoring: str,
-    new_failures_only: bool = False,
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Features and labels for training, using only events known at ``known_at``.
-
-    ``censoring = "drop"`` or ``"weight"`` keeps only uncensored rows (the weights of
-    ``"weight"`` come from an inspection-timing model: see :mod:`earlywarn.evaluation`);
-    ``new_failures_only`` drops councils already failed at their origin.
-    """
-    origins = X.index.get_level_values("origin")
-    Xtr = X[origins.isin(pd.DatetimeIndex(train_origins))]
-    lab = make_labels(events, Xtr.index, horizon_months, kinds, known_at=known_at)
-    keep = np.ones(len(lab), dtype=bool)
-    if censoring in ("drop", "weight"):
-        keep &= ~lab["censored"].to_numpy()
-    if new_failures_only:
-        keep &= ~lab["failed_at_origin"].to_numpy()
-    return Xtr[keep], lab.loc[keep, "label"]
 
 
 def split_rows(
@@ -127,35 +116,119 @@ def split_rows(
     return Xtr, lab_tr, Xte, lab_te
 
 
-def run_backtest(
+def backtest_targets(
     X: pd.DataFrame,
     events: pd.DataFrame,
     splits: Sequence[Split],
-    make: Callable[[], object],
-    horizon_months: int,
-    kinds: tuple[str, ...] = ("inadequate",),
-    censoring: str = "negative",
+    makers: dict[str, Callable[[], Any]],
+    settings: EvaluationSettings,
+    model_names: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Fit a fresh model per split and predict its test origin.
+    """Backtest every model on the same splits, for both targets.
 
-    Returns a frame with ``council_code, origin, p`` and the test origin's realised
-    ``label``, ``inspected`` and ``censored`` (test rows are all councils at the origin;
-    evaluation decides which to score on).
+    A baseline (a name in ``settings.baselines`` that is not in ``model_names``) whose
+    training feature is empty or constant at a split is not scored there
+    (:func:`~earlywarn.baselines.baseline_unavailable`); :func:`evaluate_backtest` lists
+    it as unavailable at that origin.
+
+    Parameters
+    ----------
+    X : DataFrame
+        Features indexed by ``(council_code, origin)``.
+    events : DataFrame
+        The events table (training labels use only events known at each test origin).
+    splits : sequence of Split
+        Checked for leaks (:func:`~earlywarn.backtest.split_rows`).
+    makers : dict
+        Name -> factory of an unfitted classifier.
+    settings : EvaluationSettings
+
+    Returns
+    -------
+    DataFrame
+        One row per model, test origin and council: ``model, council_code, origin,
+        p_conditional, p_joint, p_inspected`` (timing model, shared by all models),
+        ``label, inspected, censored, failed_at_origin, n_train``.
     """
-    out = []
-    for split in splits:
-        check_split(split, horizon_months)
-        Xtr, ytr = training_rows(
-            X, events, split.train_origins, split.test_origin, horizon_months, kinds, censoring
-        )
-        if ytr.nunique() < 2:
-            continue
-        model = make().fit(Xtr, ytr)
-        Xte = X[X.index.get_level_values("origin") == split.test_origin]
-        p = model.predict_proba(Xte)[:, 1]
-        truth = make_labels(events, Xte.index, horizon_months, kinds)
-        out.append(truth.assign(p=p, n_train=len(ytr)).reset_index())
-    cols = ["council_code", "origin", "p", "label", "inspected", "censored", "n_train"]
+    from joblib import Parallel, delayed
+
+    s = settings
+    events = label_events(events, s.frameworks)
+    # the splits are independent tasks: they run where joblib's ambient configuration says
+    # (earlywarn.compute.compute_backend; serial by default), results in split order
+    parts = Parallel()(
+        delayed(_split_predictions)(X, events, split, makers, s, tuple(model_names))
+        for split in splits
+    )
+    out = [frame for part in parts for frame in part]
+    cols = ["model", "council_code", "origin", "p_conditional", "p_joint", "p_inspected"]
+    cols += ["label", "inspected", "censored", "failed_at_origin", "n_train"]
+    cols += ["ref_conditional", "ref_joint"]
     if not out:
         return pd.DataFrame(columns=cols)
     return pd.concat(out, ignore_index=True)[cols]
+
+
+def _split_predictions(
+    X: pd.DataFrame,
+    events: pd.DataFrame,
+    split: Split,
+    makers: dict[str, Callable[[], Any]],
+    s: EvaluationSettings,
+    model_names: Sequence[str],
+) -> list[pd.DataFrame]:
+    """One split of :func:`backtest_targets`: fit every model on the split's training rows
+    and predict its test origin (a task of its own; seeded, so order-independent)."""
+    out: list[pd.DataFrame] = []
+    Xtr, lab_tr, Xte, lab_te = split_rows(X, events, split, s.horizon_months, s.kinds)
+    if s.by_inspection:
+        keep = ~lab_tr["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
+        timing = timing_probability(Xtr[keep], lab_tr["inspected"].to_numpy()[keep], s.seed)
+        pi_tr, pi_te = timing(Xtr), timing(Xte)
+    else:
+        pi_tr, pi_te = np.ones(len(Xtr)), np.ones(len(Xte))
+    Xfit, yfit, w = training_set(Xtr, lab_tr, pi_tr, s)
+    if yfit.nunique() < 2:
+        return []
+    if any(fit_takes(make(), "grade") for make in makers.values()):
+        yfit = with_grades(yfit, events, split.test_origin, s.horizon_months)
+    refs = training_rates(lab_tr, s)
+    truth = lab_te.drop(columns=["window_end", "failure_date"]).reset_index().assign(**refs)
+    for name, make in makers.items():
+        if name in s.baselines and name not in model_names and baseline_unavailable(name, Xfit):
+            continue  # an empty or constant feature: unavailable here, never scored
+        model = fit_model(make(), Xfit, yfit, w)
+        p = model.predict_proba(Xte)[:, 1]
+        p_cond, p_joint = to_targets(p, pi_te, s)
+        out.append(
+            truth.assign(
+                model=name,
+                p_conditional=p_cond,
+                p_joint=p_joint,
+                p_inspected=pi_te,
+                n_train=len(yfit),
+            )
+        )
+    return out
+
+
+def model_makers(
+    kinds: Sequence[str],
+    params: dict[str, dict[str, Any]],
+    seed: int,
+    baselines: Sequence[str],
+    columns: Sequence[str],
+    specs: list | None = None,
+) -> tuple[dict[str, Callable[[], Any]], list[str]]:
+    """Factories of the models and of the baselines whose inputs exist (no duplicates)."""
+    from earlywarn.models import make_model
+
+    takes_specs = "specs" in inspect.signature(make_model).parameters
+    extra = {"specs": specs} if takes_specs and specs is not None else {}
+    makers: dict[str, Callable[[], Any]] = {
+        k: (lambda k=k: make_model(k, params.get(k, {}), seed, **extra)) for k in kinds
+    }
+    for b in available_baselines(columns, tuple(baselines)):
+        if b not in makers:
+            makers[b] = lambda b=b: make_baseline(b, seed, specs)
+    return makers, list(kinds)

@@ -10,7 +10,7 @@ the models:
 - ``deprivation``: a single-factor logistic model on the deprivation score
   (``deprivation_imd_score``), where a deprivation measure exists.
 - ``red_flags``: a transparent count of red flags — the ``red_flags`` model kind of
-  :mod:`earlywarn.models` where it exists, else :class:`RedFlagCount`.
+  :mod:`earlywarn.models` (:class:`earlywarn.models.RedFlagsClassifier`).
 
 :func:`make_timing_model` estimates P(inspected in the window) from the inspection
 history (time since the last inspection and its grade): the first factor of the joint risk
@@ -27,24 +27,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+
+from earlywarn._names import BASELINES
+from earlywarn.models.preprocess import ColumnSubset
 
 __all__ = [
     "BASELINES",
     "DEPRIVATION_FEATURE",
     "TIMING_FEATURES",
     "ColumnSubset",
-    "RedFlagCount",
     "available_baselines",
     "baseline_unavailable",
     "make_baseline",
     "make_timing_model",
 ]
 
-BASELINES = ("persistence", "time_since_inspection", "deprivation", "red_flags")
 TIMING_FEATURES = ("years_since_inspection", "last_inspection_grade")
 DEPRIVATION_FEATURE = "deprivation_imd_score"
 _NEEDS = {
@@ -53,105 +51,6 @@ _NEEDS = {
     "deprivation": (DEPRIVATION_FEATURE,),
     "red_flags": (),
 }
-
-
-class ColumnSubset(TransformerMixin, BaseEstimator):
-    """Keep the named columns of a frame (missing ones become all-missing columns)."""
-
-    def __init__(self, columns: tuple[str, ...] = ()):
-        self.columns = columns
-
-    def fit(self, X: pd.DataFrame, y: Any = None) -> ColumnSubset:
-        self.n_features_in_ = X.shape[1]
-        self.columns_ = list(self.columns)
-        return self
-
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        check_is_fitted(self, "columns_")
-        return pd.DataFrame(X).reindex(columns=self.columns_).astype(float)
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        check_is_fitted(self, "columns_")
-        return np.asarray(self.columns_, dtype=object)
-
-
-class RedFlagCount(ClassifierMixin, BaseEstimator):
-    """Count red flags — a measure among the worst ``1 - quantile`` of training rows in its
-    bad direction — and predict the training failure rate for that count.
-
-    Transparent by construction: the flags are thresholds a reader can check by hand.
-
-    Parameters
-    ----------
-    higher_is_worse : dict
-        Feature -> direction (True: high values are bad). Only these features are used.
-    quantile : float
-        Training quantile beyond which a value is a red flag.
-    prior_strength : float
-        Pseudo-count shrinking each count's failure rate towards the overall rate.
-    """
-
-    def __init__(
-        self,
-        higher_is_worse: dict[str, bool] | None = None,
-        quantile: float = 0.8,
-        prior_strength: float = 2.0,
-    ):
-        self.higher_is_worse = higher_is_worse
-        self.quantile = quantile
-        self.prior_strength = prior_strength
-
-    def _count(self, X: pd.DataFrame) -> np.ndarray:
-        n = np.zeros(len(X))
-        for col, (cut, worse_high) in self.cuts_.items():
-            v = X[col].to_numpy(dtype=float) if col in X.columns else np.full(len(X), np.nan)
-            with np.errstate(invalid="ignore"):
-                n += np.where(worse_high, v >= cut, v <= cut) & ~np.isnan(v)
-        return n
-
-    def fit(self, X: pd.DataFrame, y: Any) -> RedFlagCount:
-        y = np.asarray(y)
-        self.classes_ = np.unique(y)
-        if len(self.classes_) != 2:
-            raise ValueError("RedFlagCount needs two classes in y")
-        X = pd.DataFrame(X)
-        self.n_features_in_ = X.shape[1]
-        dirs = self.higher_is_worse or {}
-        self.cuts_ = {}
-        for col, worse_high in dirs.items():
-            if col not in X.columns or X[col].notna().sum() < 5:
-                continue
-            q = self.quantile if worse_high else 1 - self.quantile
-            self.cuts_[col] = (float(X[col].quantile(q)), bool(worse_high))
-        pos = (y == self.classes_[1]).astype(float)
-        count = self._count(X)
-        self.base_rate_ = float(pos.mean())
-        rates = {}
-        for c in np.unique(count):
-            m = count == c
-            rates[float(c)] = (pos[m].sum() + self.prior_strength * self.base_rate_) / (
-                m.sum() + self.prior_strength
-            )
-        # never lower for more flags (a rule a reader can trust)
-        keys = sorted(rates)
-        running = 0.0
-        for c in keys:
-            running = max(running, rates[c])
-            rates[c] = running
-        self.rates_ = rates
-        return self
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        check_is_fitted(self, "rates_")
-        count = self._count(pd.DataFrame(X))
-        keys = np.array(sorted(self.rates_))
-        vals = np.array([self.rates_[k] for k in keys])
-        idx = np.clip(np.searchsorted(keys, count, side="right") - 1, 0, len(keys) - 1)
-        p = vals[idx]
-        return np.column_stack([1 - p, p])
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
 def _single_factor(column: str, spline: bool = False):
@@ -242,27 +141,16 @@ def make_baseline(name: str, seed: int = 0, specs: list | None = None):
     seed : int
         Random state for models that use one.
     specs : list or dict of FeatureSpec, optional
-        Feature directions for :class:`RedFlagCount` (used only when the models module has
-        no ``red_flags`` kind).
+        Unused (kept for callers that pass the feature registry).
     """
-    from sklearn.pipeline import Pipeline
-
-    from earlywarn import models
+    from earlywarn.models import make_model
 
     if name == "persistence":
-        return models.make_model("persistence", None, seed)
+        return make_model("persistence", None, seed)
     if name == "time_since_inspection":
         return _single_factor("years_since_inspection", spline=True)
     if name == "deprivation":
         return _single_factor(DEPRIVATION_FEATURE)
     if name == "red_flags":
-        if "red_flags" in getattr(models, "MODEL_KINDS", ()):
-            return models.make_model("red_flags", None, seed)
-        spec_list = list(specs.values()) if isinstance(specs, dict) else list(specs or [])
-        dirs = {
-            s.name: bool(s.higher_is_worse)
-            for s in spec_list
-            if s.family in ("indicators", "finance", "leadership", "satisfaction")
-        }
-        return Pipeline([("clf", RedFlagCount(dirs))])
+        return make_model("red_flags", None, seed)
     raise ValueError(f"unknown baseline {name!r} (expected one of {', '.join(BASELINES)})")

@@ -330,7 +330,7 @@ def explain(
 
     def body():
         from earlywarn.config import load_config
-        from earlywarn.publish import explain_council, explain_published
+        from earlywarn.council_reasons import explain_council, explain_published
         from earlywarn.tracking import model_uri_from
 
         uri = model_uri_from(model) if model else None
@@ -358,8 +358,8 @@ def compare(
     """This cycle against the previous one: who entered / left the top k, metric changes."""
 
     def body():
+        from earlywarn.compare import compare_cycles
         from earlywarn.config import load_config
-        from earlywarn.publish import compare_cycles
 
         with _progress("Reading the last two cycles"):
             return compare_cycles(load_config(config), k=k)

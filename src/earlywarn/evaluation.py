@@ -32,347 +32,39 @@ Baselines (persistence, time since inspection, deprivation, red flags) and, on s
 data, the oracle run on the same rows. Subgroup metrics (council type, region,
 deprivation quintile) show whether warnings fall unevenly.
 
-Example
--------
->>> s = EvaluationSettings(horizon_months=24, censoring="drop", target="joint")
->>> s.target_words.startswith("the joint risk")
-True
+The settings live in :mod:`earlywarn.settings`, the loop in :mod:`earlywarn.backtest`,
+the training rows in :mod:`earlywarn.training`, the words in
+:mod:`earlywarn.evaluation_words` and the subgroups in :mod:`earlywarn.subgroups`.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from earlywarn.backtest import Split, split_rows
-from earlywarn.baselines import (
-    BASELINES,
-    available_baselines,
-    baseline_unavailable,
-    make_baseline,
-    make_timing_model,
-)
-from earlywarn.labels import (
-    CENSORING,
-    CENSORING_WORDS,
-    failure_events,
-    found_by_inspection,
-    label_events,
-)
-from earlywarn.metrics import auroc_ci, evaluate_predictions, lead_time
+from earlywarn._names import TARGETS
+from earlywarn.backtest import Split, backtest_targets, model_makers
+from earlywarn.labels import failure_events, label_events
+from earlywarn.metrics import evaluate_predictions, lead_time
 from earlywarn.predictions import to_long
+from earlywarn.settings import MIN_P_INSPECTED, EvaluationSettings, describe, score_words
+from earlywarn.subgroups import auroc_interval, subgroup_metrics, subgroup_table
 
 __all__ = [
-    "SUBGROUPS",
-    "TARGETS",
     "EvaluationRun",
-    "EvaluationSettings",
-    "backtest_targets",
     "evaluate_and_keep",
     "evaluate_backtest",
-    "final_training",
-    "fit_model",
-    "render_evaluation_section",
+    "oracle_predictions",
     "run_evaluation",
-    "score_words",
-    "subgroup_metrics",
     "target_rows",
 ]
 
-TARGETS = ("joint", "conditional")
-SUBGROUPS = ("council_type", "region", "deprivation_quintile")
-MIN_P_INSPECTED = 0.05  # floor of the estimated inspection chance (weights at most 20)
-MIN_EVENTS = 10  # a subgroup with fewer failures is flagged 'small' (greyed in the report)
-LABEL_WORDS = {
-    "inadequate": "an 'inadequate' inspection judgement",
-    "requires_improvement_or_worse": "an inspection judgement of 'requires improvement' or worse",
-    "financial_notice": "a financial failure notice",
-    "intervention": "a statutory intervention",
-    "leaders_inadequate": "'impact of leaders' judged inadequate",
-    "help_protection_inadequate": "'help and protection' judged inadequate",
-    "decline": "an overall grade worse than the previous one",
-}
-TARGET_WORDS = {
-    "joint": "the joint risk P(inspected and found failing in the window), measured on all "
-    "councils: what a partnership that cannot inspect sees coming",
-    "conditional": "the conditional risk P(fail | inspected in the window), measured on the "
-    "councils inspected in the window",
-}
-
-
-@dataclass(frozen=True)
-class EvaluationSettings:
-    """What is predicted and how it is measured (the cycle config's labels and evaluate)."""
-
-    horizon_months: int
-    kinds: tuple[str, ...] = ("inadequate",)
-    censoring: str = "negative"
-    new_failures_only: bool = False
-    target: str = "joint"
-    k: int = 15
-    mu: float = 0.5
-    n_boot: int = 200
-    seed: int = 0
-    subgroups: tuple[str, ...] = SUBGROUPS
-    baselines: tuple[str, ...] = BASELINES
-    frameworks: str = "headline"
-    recalibrate: bool = False
-
-    def __post_init__(self) -> None:
-        if self.censoring not in CENSORING:
-            raise ValueError(f"censoring {self.censoring!r} is not one of {CENSORING}")
-        if self.target not in TARGETS:
-            raise ValueError(f"target {self.target!r} is not one of {TARGETS}")
-
-    @classmethod
-    def from_config(cls, cfg: Any) -> EvaluationSettings:
-        """Settings from a :class:`~earlywarn.config.CycleConfig` (missing keys: defaults)."""
-        lab, ev = cfg.labels, cfg.evaluate
-        opt = {
-            "new_failures_only": getattr(lab, "new_failures_only", None),
-            "target": getattr(lab, "target", None),
-            "mu": getattr(ev, "mu", None),
-            "subgroups": getattr(ev, "subgroups", None),
-            "baselines": getattr(ev, "baselines", None),
-            "frameworks": getattr(lab, "frameworks", None),
-            "recalibrate": getattr(ev, "recalibrate", None),
-        }
-        return cls(
-            horizon_months=cfg.horizon_months,
-            kinds=tuple(lab.events),
-            censoring=lab.censoring,
-            k=ev.k,
-            n_boot=ev.n_boot,
-            seed=cfg.seed,
-            **{k: v for k, v in opt.items() if v is not None},
-        )
-
-    @property
-    def by_inspection(self) -> bool:
-        """Whether failures are found by inspection (and so can be censored)."""
-        return any(found_by_inspection(k) for k in self.kinds)
-
-    @property
-    def other_target(self) -> str:
-        return "conditional" if self.target == "joint" else "joint"
-
-    @property
-    def label_words(self) -> str:
-        return " or ".join(LABEL_WORDS[k] for k in self.kinds) + (
-            f" within {self.horizon_months} months"
-        )
-
-    @property
-    def target_words(self) -> str:
-        return TARGET_WORDS[self.target]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 # --------------------------------------------------------------------------- backtest
-def _fit_takes(model: Any, name: str = "sample_weight") -> bool:
-    last = model.steps[-1][1] if hasattr(model, "steps") else model
-    try:
-        return name in inspect.signature(last.fit).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def with_grades(
-    y: pd.Series, events: pd.DataFrame, known_at: pd.Timestamp | None, horizon_months: int
-) -> pd.Series:
-    """``y`` with the grade of the first overall judgement in each row's window (known at
-    ``known_at``) in ``y.attrs["grade"]`` (positional), for models fitted on grades (the
-    ordinal kind: its ``fit`` takes ``grade``); NaN where the window held none."""
-    from earlywarn.labels import known_events
-    from earlywarn.targets import next_grade
-
-    grades = next_grade(known_events(events, known_at), y.index, horizon_months)
-    y = y.copy()
-    y.attrs["grade"] = grades.to_numpy(dtype=float)
-    return y
-
-
-def _fit(model: Any, X: pd.DataFrame, y: pd.Series, w: np.ndarray | None) -> Any:
-    grade = getattr(y, "attrs", {}).get("grade")
-    if grade is not None and _fit_takes(model, "grade"):
-        key = f"{model.steps[-1][0]}__grade" if hasattr(model, "steps") else "grade"
-        return model.fit(X, y, **{key: grade})
-    if w is not None and _fit_takes(model):
-        key = f"{model.steps[-1][0]}__sample_weight" if hasattr(model, "steps") else "sample_weight"
-        return model.fit(X, y, **{key: w})
-    return model.fit(X, y)
-
-
-def _timing_probability(
-    Xtr: pd.DataFrame, inspected: np.ndarray, seed: int
-) -> Callable[[pd.DataFrame], np.ndarray]:
-    """Fit the inspection-timing model; return X -> P(inspected in the window)."""
-    if inspected.all() or not inspected.any():
-        rate = float(inspected.mean()) if inspected.size else 1.0
-        return lambda X: np.full(len(X), rate)
-    model = make_timing_model(seed).fit(Xtr, inspected.astype(int))
-    return lambda X: model.predict_proba(X)[:, 1]
-
-
-def _training_set(
-    Xtr: pd.DataFrame, lab: pd.DataFrame, pi: np.ndarray, s: EvaluationSettings
-) -> tuple[pd.DataFrame, pd.Series, np.ndarray | None]:
-    keep = np.ones(len(lab), dtype=bool)
-    if s.new_failures_only:
-        keep &= ~lab["failed_at_origin"].to_numpy()
-    if s.censoring in ("drop", "weight"):
-        keep &= ~lab["censored"].to_numpy()
-    w = 1.0 / np.clip(pi[keep], MIN_P_INSPECTED, 1.0) if s.censoring == "weight" else None
-    return Xtr[keep], lab.loc[keep, "label"], w
-
-
-def _to_targets(p: np.ndarray, pi: np.ndarray, s: EvaluationSettings) -> tuple:
-    """``(p_conditional, p_joint)`` from a model's output and P(inspected)."""
-    if not s.by_inspection:
-        return p, p
-    if s.censoring == "negative":
-        return np.clip(p / np.clip(pi, MIN_P_INSPECTED, 1.0), 0.0, 1.0), p
-    return p, p * pi
-
-
-def score_words(target: str, settings: EvaluationSettings) -> str:
-    """How every model's and baseline's score for ``target`` is formed (module notes).
-
-    >>> s = EvaluationSettings(horizon_months=24, censoring="drop", target="conditional")
-    >>> score_words("joint", s).startswith("conditional probability x P(inspected)")
-    True
-    """
-    s = settings
-    if not s.by_inspection:
-        return "the model's own probability (failures are not found by inspection)"
-    if s.censoring == "negative":
-        if target == "joint":
-            return "the model's own probability (fitted to the joint label; no timing model)"
-        return (
-            "joint probability / P(inspected) from the inspection-timing model "
-            f"(floored at {MIN_P_INSPECTED}), capped at 1"
-        )
-    if target == "conditional":
-        return "the model's own probability (fitted to the conditional label)"
-    return (
-        "conditional probability x P(inspected) from the inspection-timing model: a "
-        "baseline's joint score is baseline x timing model (two factors), not comparable "
-        "with the same baseline in a run with censoring = 'negative'"
-    )
-
-
-def backtest_targets(
-    X: pd.DataFrame,
-    events: pd.DataFrame,
-    splits: Sequence[Split],
-    makers: dict[str, Callable[[], Any]],
-    settings: EvaluationSettings,
-    model_names: Sequence[str] = (),
-) -> pd.DataFrame:
-    """Backtest every model on the same splits, for both targets.
-
-    A baseline (a name in ``settings.baselines`` that is not in ``model_names``) whose
-    training feature is empty or constant at a split is not scored there
-    (:func:`~earlywarn.baselines.baseline_unavailable`); :func:`evaluate_backtest` lists
-    it as unavailable at that origin.
-
-    Parameters
-    ----------
-    X : DataFrame
-        Features indexed by ``(council_code, origin)``.
-    events : DataFrame
-        The events table (training labels use only events known at each test origin).
-    splits : sequence of Split
-        Checked for leaks (:func:`~earlywarn.backtest.split_rows`).
-    makers : dict
-        Name -> factory of an unfitted classifier.
-    settings : EvaluationSettings
-
-    Returns
-    -------
-    DataFrame
-        One row per model, test origin and council: ``model, council_code, origin,
-        p_conditional, p_joint, p_inspected`` (timing model, shared by all models),
-        ``label, inspected, censored, failed_at_origin, n_train``.
-    """
-    from joblib import Parallel, delayed
-
-    s = settings
-    events = label_events(events, s.frameworks)
-    # the splits are independent tasks: they run where joblib's ambient configuration says
-    # (earlywarn.compute.compute_backend; serial by default), results in split order
-    parts = Parallel()(
-        delayed(_split_predictions)(X, events, split, makers, s, tuple(model_names))
-        for split in splits
-    )
-    out = [frame for part in parts for frame in part]
-    cols = ["model", "council_code", "origin", "p_conditional", "p_joint", "p_inspected"]
-    cols += ["label", "inspected", "censored", "failed_at_origin", "n_train"]
-    cols += ["ref_conditional", "ref_joint"]
-    if not out:
-        return pd.DataFrame(columns=cols)
-    return pd.concat(out, ignore_index=True)[cols]
-
-
-def _split_predictions(
-    X: pd.DataFrame,
-    events: pd.DataFrame,
-    split: Split,
-    makers: dict[str, Callable[[], Any]],
-    s: EvaluationSettings,
-    model_names: Sequence[str],
-) -> list[pd.DataFrame]:
-    """One split of :func:`backtest_targets`: fit every model on the split's training rows
-    and predict its test origin (a task of its own; seeded, so order-independent)."""
-    out: list[pd.DataFrame] = []
-    Xtr, lab_tr, Xte, lab_te = split_rows(X, events, split, s.horizon_months, s.kinds)
-    if s.by_inspection:
-        keep = ~lab_tr["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
-        timing = _timing_probability(Xtr[keep], lab_tr["inspected"].to_numpy()[keep], s.seed)
-        pi_tr, pi_te = timing(Xtr), timing(Xte)
-    else:
-        pi_tr, pi_te = np.ones(len(Xtr)), np.ones(len(Xte))
-    Xfit, yfit, w = _training_set(Xtr, lab_tr, pi_tr, s)
-    if yfit.nunique() < 2:
-        return []
-    if any(_fit_takes(make(), "grade") for make in makers.values()):
-        yfit = with_grades(yfit, events, split.test_origin, s.horizon_months)
-    refs = _training_rates(lab_tr, s)
-    truth = lab_te.drop(columns=["window_end", "failure_date"]).reset_index().assign(**refs)
-    for name, make in makers.items():
-        if name in s.baselines and name not in model_names and baseline_unavailable(name, Xfit):
-            continue  # an empty or constant feature: unavailable here, never scored
-        model = _fit(make(), Xfit, yfit, w)
-        p = model.predict_proba(Xte)[:, 1]
-        p_cond, p_joint = _to_targets(p, pi_te, s)
-        out.append(
-            truth.assign(
-                model=name,
-                p_conditional=p_cond,
-                p_joint=p_joint,
-                p_inspected=pi_te,
-                n_train=len(yfit),
-            )
-        )
-    return out
-
-
-def _training_rates(lab: pd.DataFrame, s: EvaluationSettings) -> dict[str, float]:
-    """Each target's base rate in the training rows: the reference forecast, known at the
-    origin, that a model's Brier score is compared with (``brier_skill``)."""
-    keep = ~lab["failed_at_origin"].to_numpy() if s.new_failures_only else np.ones(len(lab), bool)
-    y = lab["label"].to_numpy(dtype=float)
-    seen = keep & ~lab["censored"].to_numpy()
-    joint = float(y[keep].mean()) if keep.any() else np.nan
-    cond = float(y[seen].mean()) if seen.any() else joint
-    return {"ref_conditional": cond, "ref_joint": joint}
 
 
 def oracle_predictions(bt: pd.DataFrame, true_risk: pd.DataFrame) -> pd.DataFrame:
@@ -408,53 +100,6 @@ def target_rows(bt: pd.DataFrame, target: str, settings: EvaluationSettings) -> 
     return out
 
 
-def final_training(
-    X: pd.DataFrame,
-    events: pd.DataFrame,
-    train_origins: Sequence,
-    as_of: pd.Timestamp,
-    settings: EvaluationSettings,
-) -> tuple[pd.DataFrame, pd.Series, np.ndarray | None, Callable[[np.ndarray, pd.DataFrame], Any]]:
-    """Training rows for the published model, and how to turn its output into the target.
-
-    The same treatment as in the backtest (censoring, new failures only, timing model).
-
-    Returns
-    -------
-    X_train, y_train, weights, to_target
-        Fit with ``fit_model(model, X_train, y_train, weights)``; ``to_target(p, X_now)``
-        turns the model's output at the scored origin into the probability the list
-        ranks by (``settings.target``).
-    """
-    from earlywarn.labels import make_labels
-
-    s = settings
-    events = label_events(events, s.frameworks)
-    origins = X.index.get_level_values("origin")
-    Xtr = X[origins.isin(pd.DatetimeIndex(train_origins))]
-    lab = make_labels(events, Xtr.index, s.horizon_months, s.kinds, known_at=as_of)
-    if s.by_inspection:
-        keep = ~lab["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
-        timing = _timing_probability(Xtr[keep], lab["inspected"].to_numpy()[keep], s.seed)
-        pi_tr = timing(Xtr)
-    else:
-        timing, pi_tr = (lambda Xn: np.ones(len(Xn))), np.ones(len(Xtr))
-    Xfit, yfit, w = _training_set(Xtr, lab, pi_tr, s)
-    yfit = with_grades(yfit, events, as_of, s.horizon_months)  # read only by grade models
-
-    def to_target(p: np.ndarray, X_now: pd.DataFrame) -> np.ndarray:
-        p_cond, p_joint = _to_targets(np.asarray(p, dtype=float), timing(X_now), s)
-        return p_joint if s.target == "joint" else p_cond
-
-    to_target.timing = timing  # type: ignore[attr-defined]  # P(inspected) for the list
-    return Xfit, yfit, w, to_target
-
-
-def fit_model(model: Any, X: pd.DataFrame, y: pd.Series, weights: np.ndarray | None = None):
-    """Fit ``model``, passing sample weights when given and the final step takes them."""
-    return _fit(model, X, y, weights)
-
-
 # --------------------------------------------------------------------------- metrics
 def _failures(
     events: pd.DataFrame, kinds: tuple[str, ...], frameworks: str = "headline"
@@ -485,106 +130,6 @@ def _curves(pred: pd.DataFrame, n_points: int = 60) -> dict[str, list]:
     return {"roc": thin(fpr, tpr), "pr": thin(rec, prec)}
 
 
-def _auroc_ci(frame: pd.DataFrame, n_boot: int, seed: int) -> dict[str, float | None]:
-    if len(frame) == 0:
-        return {"value": None, "lo": None, "hi": None}
-    w = frame["weight"].to_numpy(dtype=float) if "weight" in frame else None
-    est, lo, hi = auroc_ci(
-        frame["y"].to_numpy(dtype=float),
-        frame["p"].to_numpy(dtype=float),
-        frame["council_code"].to_numpy(),
-        n_boot=n_boot,
-        seed=seed,
-        sample_weight=w,
-    )
-    return {n: (None if v != v else float(v)) for n, v in (("value", est), ("lo", lo), ("hi", hi))}
-
-
-def subgroup_metrics(
-    pred: pd.DataFrame, groups: pd.DataFrame, k: int, n_boot: int = 100, seed: int = 0
-) -> dict[str, list[dict[str, Any]]]:
-    """Who gets the warnings, and how good they are, by subgroup.
-
-    The top ``k`` is chosen over all councils at each origin (the published rule); each
-    subgroup's share of the flags is compared with its share of the councils and of the
-    failures, so a reader sees whether warnings fall unevenly.
-
-    Parameters
-    ----------
-    pred : DataFrame
-        Predictions (``council_code, origin, y, p`` and optional ``weight``).
-    groups : DataFrame
-        Indexed by ``(council_code, origin)``; one column per grouping (e.g.
-        ``council_type``); missing values are left out.
-    k : int
-        Councils flagged per origin.
-
-    Returns
-    -------
-    dict
-        Grouping -> list of ``{group, n, n_pos, failure_rate, mean_p, share_of_rows,
-        share_of_failures, share_of_flags, precision_at_k, recall_at_k, auroc}`` with
-        ``auroc`` as ``{value, lo, hi}`` (council bootstrap within the group).
-    """
-    from earlywarn.metrics import _top_k_by_origin
-
-    df = pred.reset_index(drop=True)
-    ids, _ = pd.factorize(pd.to_datetime(df["origin"]), sort=True)
-    df = df.assign(flag=_top_k_by_origin(ids, df["p"].to_numpy(dtype=float), k))
-    key = pd.MultiIndex.from_frame(df[["council_code", "origin"]])
-    n_flags, n_pos_all = max(float(df["flag"].sum()), 1.0), max(int(df["y"].sum()), 1)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for col in groups.columns:
-        g = groups[col].reindex(key).astype(object).where(lambda v: v.notna(), None).to_numpy()
-        rows = []
-        for value in sorted({v for v in g if v is not None}, key=str):
-            sub = df[g == value]
-            # flags are expected inclusions (ties at the cut share the places)
-            n_pos, n_flag = int(sub["y"].sum()), float(sub["flag"].sum())
-            hits = float((sub["y"].astype(float) * sub["flag"]).sum())
-            rows.append(
-                {
-                    "group": str(value),
-                    "n": len(sub),
-                    "n_pos": n_pos,
-                    "failure_rate": float(sub["y"].mean()),
-                    "mean_p": float(sub["p"].mean()),
-                    "share_of_rows": len(sub) / len(df),
-                    "share_of_failures": n_pos / n_pos_all,
-                    "share_of_flags": n_flag / n_flags,
-                    "precision_at_k": hits / n_flag if n_flag else None,
-                    "recall_at_k": hits / n_pos if n_pos else None,
-                    "auroc": _auroc_ci(sub, n_boot, seed),
-                    "small": n_pos < MIN_EVENTS,
-                }
-            )
-        out[col] = rows
-    return out
-
-
-def subgroup_table(panel: pd.DataFrame, X: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    """Grouping columns for every ``(council_code, origin)``: council type, region and the
-    deprivation quintile within the origin (1 least deprived) where a deprivation measure
-    exists."""
-    out = pd.DataFrame(index=panel.index)
-    for name in names:
-        if name in panel.columns:
-            out[name] = panel[name]
-        elif name == "deprivation_quintile" and "deprivation_imd_score" in X.columns:
-            dep = X["deprivation_imd_score"].reindex(panel.index)
-
-            def q(s: pd.Series) -> pd.Series:
-                ok = s.notna()
-                res = pd.Series(pd.NA, index=s.index, dtype=object)
-                if ok.sum() >= 5:
-                    ranks = s[ok].rank(method="first")
-                    res[ok] = [f"Q{int(v) + 1}" for v in pd.qcut(ranks, 5, labels=False)]
-                return res
-
-            out[name] = dep.groupby(level="origin", group_keys=False).apply(q)
-    return out
-
-
 def _selection(bt: pd.DataFrame, settings: EvaluationSettings) -> dict[str, Any]:
     """The selective-inspection effect, in numbers a reader can check.
 
@@ -593,7 +138,7 @@ def _selection(bt: pd.DataFrame, settings: EvaluationSettings) -> dict[str, Any]
     and when ranking by the joint risk; plus how well the inspection-timing model predicts
     being inspected and how little it separates failures among the inspected.
     """
-    from earlywarn.metrics import _top_k_by_origin
+    from earlywarn.topk import top_k_share_by_origin
 
     s = settings
     rows = bt[~bt["failed_at_origin"].astype(bool)] if s.new_failures_only else bt
@@ -604,7 +149,7 @@ def _selection(bt: pd.DataFrame, settings: EvaluationSettings) -> dict[str, Any]
         ids, _ = pd.factorize(g["origin"], sort=True)
         entry = {}
         for by in TARGETS:
-            flag = _top_k_by_origin(ids, g[f"p_{by}"].to_numpy(dtype=float), s.k)
+            flag = top_k_share_by_origin(ids, g[f"p_{by}"].to_numpy(dtype=float), s.k)
             entry[f"top_k_by_{by}"] = {  # expected over random orders of ties
                 "share_inspected": float(np.average(g["inspected"], weights=flag)),
                 "mean_p_inspected": float(np.average(g["p_inspected"], weights=flag)),
@@ -620,9 +165,9 @@ def _selection(bt: pd.DataFrame, settings: EvaluationSettings) -> dict[str, Any]
     # the timing model alone as a joint-risk score: what a baseline x timing score starts from
     timing_joint = g.assign(y=g["label"].astype(int), p=g["p_inspected"])
     out["timing"] = {
-        "auroc_inspected": _auroc_ci(timing_all, n_boot, s.seed),
-        "auroc_fail_among_inspected": _auroc_ci(timing_fail, n_boot, s.seed),
-        "auroc_joint_label": _auroc_ci(timing_joint, n_boot, s.seed),
+        "auroc_inspected": auroc_interval(timing_all, n_boot, s.seed),
+        "auroc_fail_among_inspected": auroc_interval(timing_fail, n_boot, s.seed),
+        "auroc_joint_label": auroc_interval(timing_joint, n_boot, s.seed),
     }
     return out
 
@@ -772,202 +317,6 @@ def _unavailable(
     return out
 
 
-def describe(settings: EvaluationSettings) -> dict:
-    """The label block of ``evaluation.json``: label, censoring, target, in words."""
-    s = settings
-    censoring = (
-        CENSORING_WORDS[s.censoring]
-        if s.by_inspection
-        else "not applicable (these events are seen without an inspection)"
-    )
-    return {
-        "events": list(s.kinds),
-        "description": s.label_words,
-        "horizon_months": s.horizon_months,
-        "censoring_mode": s.censoring,
-        "censoring": censoring,
-        "new_failures_only": s.new_failures_only,
-        "frameworks": s.frameworks,
-        "frameworks_words": (
-            "only overall (headline) inspection judgements count; re-inspections and "
-            "thematic or partial frameworks are left out"
-            if s.frameworks == "headline"
-            else "every inspection framework counts, also re-inspections and thematic ones"
-        ),
-        "new_failures_words": (
-            "councils already in a failed state at the origin are left out (new failures only)"
-            if s.new_failures_only
-            else "all councils are included, also those already failed at the origin"
-        ),
-        "target": s.target,
-        "target_words": s.target_words,
-        "other_target": s.other_target,
-        "other_target_words": TARGET_WORDS[s.other_target],
-    }
-
-
-def plain_summary(evaluation: dict[str, Any]) -> str:
-    """A short plain-words summary: label, censoring, horizon, origins, headline figures."""
-    lab = evaluation.get("label", {})
-    origins = evaluation.get("test_origins", [])
-    k = evaluation.get("k")
-    parts = [
-        f"A failure is {lab.get('description', '')}.",
-        f"Censoring: {lab.get('censoring', '')}.",
-        f"The list ranks councils by {lab.get('target_words', '')}.",
-        f"{str(lab.get('new_failures_words', '')).capitalize()}.",
-        f"Every model was trained only on origins whose {lab.get('horizon_months')}-month "
-        f"windows had closed, and tested out of time at {len(origins)} origins "
-        f"({origins[0] if origins else ''} to {origins[-1] if origins else ''}).",
-    ]
-    chosen = evaluation.get("chosen_model", {}).get("kind")
-    ev = evaluation.get("models", {}).get(chosen) if chosen else None
-    pub = evaluation.get("published_list", {}).get(chosen) if chosen else None
-    if pub:
-        n_o = pub.get("n_origins")
-        parts.append(
-            f"Had the top {k} of all councils by the published model ({chosen}) been published "
-            f"at each of the {n_o} test origins: {_vs(pub['share_inspected'])} of them were "
-            f"inspected in the window; of those inspected, "
-            f"{_vs(pub['share_failing_of_inspected'])} were found failing; the lists caught "
-            f"{_vs(pub['share_of_failures_caught'])} of all {pub['n_failures']} failures "
-            "(chance: the same figure for a list drawn at random)."
-        )
-    if ev:
-        a, w = ev["pooled"]["auroc"], ev["pooled"].get("auroc_within_origin")
-        parts.append(
-            f"Comparing councils at the same origin only, it separates failing from other "
-            f"councils with an AUROC of {_num(w)} (pooled over origins: {_num(a)}, which also "
-            "credits changes in the failure rate between years)."
-        )
-        lt = ev.get("lead_time", {})
-        if lt.get("n_evaluable"):
-            parts.append(
-                f"It had {_pct(lt.get('share_flagged'))} of the {lt['n_evaluable']} failures in "
-                f"its top {k} at the last origin before them; "
-                f"{_pct(lt.get('share_ge_1y'))} were flagged at least a year ahead."
-            )
-        parts.append(calibration_words(ev, chosen))
-    paired = evaluation.get("paired_differences", {}).get(evaluation.get("target", ""), {})
-    best = paired.get("best_baseline")
-    base = evaluation.get("baselines", {})
-    if best and best in base:
-        parts.append(
-            f"The best simple baseline ({best}) reaches a within-origin AUROC of "
-            f"{_num(base[best]['pooled'].get('auroc_within_origin'))}."
-        )
-        diff = [
-            r
-            for r in paired.get("rows", [])
-            if r["model"] == chosen and r["role"] == "best baseline"
-            and r["metric"] == "auroc_within_origin"
-        ]  # fmt: skip
-        if diff:
-            d = diff[0]
-            verdict = (
-                "beats it"
-                if d["lo"] is not None and d["lo"] > 0
-                else "does worse than it"
-                if d["hi"] is not None and d["hi"] < 0
-                else "is not shown to beat it"
-            )
-            parts.append(
-                f"The published model {verdict}: difference {_num(d)} (paired council bootstrap)."
-            )
-    gone = evaluation.get("unavailable_baselines", {})
-    if gone:
-        parts.append(
-            "Not scored where their feature was empty or constant in training: "
-            + "; ".join(
-                f"{n} ({'all origins' if g['everywhere'] else ', '.join(g['origins'])})"
-                for n, g in gone.items()
-            )
-            + "."
-        )
-    if "oracle" in evaluation:
-        parts.append(
-            "On these synthetic data the oracle, which knows the true risk, reaches "
-            f"{_num(evaluation['oracle']['pooled'].get('auroc_within_origin'))} within "
-            "origins: the ceiling for any model."
-        )
-    return " ".join(p for p in parts if p)
-
-
-def calibration_words(ev: dict[str, Any], name: str) -> str:
-    """One plain sentence on a score's calibration, saying so when it is poor.
-
-    Poor: a calibration slope whose interval excludes 1, observed/expected outside
-    0.8-1.25, or a Brier score worse than the training base rate (negative skill).
-    """
-    pooled = ev.get("pooled", {})
-    slope = pooled.get("calibration_slope") or {}
-    oe = (pooled.get("observed_expected") or {}).get("value")
-    skill = (pooled.get("brier_skill") or {}).get("value")
-    bad = []
-    lo, hi = slope.get("lo"), slope.get("hi")
-    if lo is not None and hi is not None and not lo <= 1.0 <= hi:
-        bad.append(f"calibration slope {_num(slope)} (1 = calibrated)")
-    if oe is not None and not 0.8 <= oe <= 1.25:
-        more = "more" if oe > 1 else "fewer"
-        bad.append(f"{more} failures than predicted (observed/expected {oe:.2f})")
-    if skill is not None and skill < 0:
-        bad.append(f"Brier skill {skill:.2f} against the training base rate")
-    if not bad:
-        return (
-            f"The probabilities of {name} are reasonably calibrated out of time (slope "
-            f"{_num(slope)}, observed/expected {'n/a' if oe is None else f'{oe:.2f}'})."
-        )
-    return (
-        f"The probabilities of {name} are poorly calibrated out of time: "
-        + "; ".join(bad)
-        + ". Read them as a ranking, not as chances."
-    )
-
-
-def _vs(fig: dict | None) -> str:
-    """``"20% (95% interval 10% to 30%; chance 9%)"``."""
-    if not fig or fig.get("value") is None or fig["value"] != fig["value"]:
-        return "n/a"
-    lo, hi = fig.get("lo"), fig.get("hi")
-    ci = f"95% interval {100 * lo:.0f}% to {100 * hi:.0f}%; " if lo is not None and lo == lo else ""
-    return f"{100 * fig['value']:.0f}% ({ci}chance {100 * fig['chance']:.0f}%)"
-
-
-def _num(m: dict | None, pct: bool = False) -> str:
-    if not m or m.get("value") is None:
-        return "n/a"
-    f = (lambda v: f"{100 * v:.0f}%") if pct else (lambda v: f"{v:.2f}")
-    if m.get("lo") is None:
-        return f(m["value"])
-    return f"{f(m['value'])} (95% interval {f(m['lo'])} to {f(m['hi'])})"
-
-
-def _pct(v: float | None) -> str:
-    return "n/a" if v is None else f"{100 * v:.0f}%"
-
-
-def model_makers(
-    kinds: Sequence[str],
-    params: dict[str, dict[str, Any]],
-    seed: int,
-    baselines: Sequence[str],
-    columns: Sequence[str],
-    specs: list | None = None,
-) -> tuple[dict[str, Callable[[], Any]], list[str]]:
-    """Factories of the models and of the baselines whose inputs exist (no duplicates)."""
-    from earlywarn.models import make_model
-
-    takes_specs = "specs" in inspect.signature(make_model).parameters
-    extra = {"specs": specs} if takes_specs and specs is not None else {}
-    makers: dict[str, Callable[[], Any]] = {
-        k: (lambda k=k: make_model(k, params.get(k, {}), seed, **extra)) for k in kinds
-    }
-    for b in available_baselines(columns, tuple(baselines)):
-        if b not in makers:
-            makers[b] = lambda b=b: make_baseline(b, seed, specs)
-    return makers, list(kinds)
-
-
 @dataclass
 class EvaluationRun:
     """Everything an evaluation produced: the dict, the ranking target's rows, and the
@@ -1024,7 +373,7 @@ def evaluate_and_keep(
 ) -> EvaluationRun:
     """:func:`run_evaluation`, also keeping the saved long predictions
     (:func:`earlywarn.predictions.to_long`) and the failure dates used for lead times:
-    :func:`earlywarn.predictions.evaluation_from_predictions` recomputes the evaluation
+    :func:`earlywarn.recompute.evaluation_from_predictions` recomputes the evaluation
     from these two alone."""
     s = settings
     makers, names = model_makers(
@@ -1061,8 +410,3 @@ def evaluate_and_keep(
 
 
 # --------------------------------------------------------------------------- report
-def render_evaluation_section(evaluation: dict[str, Any]) -> str:
-    """The report's evaluation section: summary, metric tables, subgroups and plots (HTML)."""
-    from earlywarn.evaluation_report import render_section
-
-    return render_section(evaluation)

@@ -13,39 +13,14 @@ from typing import Any
 
 import numpy as np
 
+from earlywarn._names import LIST_FIGURES, METRIC_LABELS
+
 __all__ = ["METRICS", "render_section"]
 
-METRICS = {
-    "auroc_within_origin": "AUROC within origin",
-    "average_precision_within_origin": "AP within origin",
-    "auroc": "AUROC pooled",
-    "pauroc_fpr20": "pAUROC (FPR≤0.2, std.)",
-    "average_precision": "average precision",
-    "precision_at_k": "precision@k",
-    "recall_at_k": "recall@k",
-    "lift_at_k": "lift@k",
-    "brier": "Brier",
-    "reliability": "reliability",
-    "resolution": "resolution",
-    "uncertainty": "uncertainty",
-    "calibration_slope": "cal. slope",
-    "calibration_intercept": "cal. intercept",
-    "observed_expected": "observed/expected",
-    "brier_skill": "Brier skill vs base rate",
-    "ur": "Ur(μ)",
-    "nsr": "NSR",
-    "ur_topk": "Ur(μ), top k",
-    "nsr_topk": "NSR, top k",
-}
+METRICS = METRIC_LABELS  # key -> label, defined once (earlywarn._names.METRICS)
 SHORT = ("auroc_within_origin", "auroc", "average_precision", "precision_at_k", "recall_at_k",
          "brier", "brier_skill")  # fmt: skip
 SMALL_STYLE = ' class="small" title="small cell: few events or many undefined resamples"'
-LIST_FIGURES = {
-    "share_inspected": "share inspected",
-    "share_failing_of_inspected": "share failing, of those inspected",
-    "share_failing": "share failing",
-    "share_of_failures_caught": "share of all failures caught",
-}
 
 
 def _cell(m: Any) -> str:
@@ -351,7 +326,7 @@ def _subgroups_html(evaluation: dict[str, Any]) -> str:
 
 def render_section(evaluation: dict[str, Any]) -> str:
     """The evaluation section of the HTML report (a fragment: ``<section>…</section>``)."""
-    from earlywarn.evaluation import plain_summary
+    from earlywarn.evaluation_words import plain_summary
 
     e = html.escape
     lab = evaluation.get("label", {})

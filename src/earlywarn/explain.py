@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from earlywarn.features.registry import FeatureSpec
+from earlywarn.features.registry import FeatureSpec, level_feature
 
 __all__ = [
     "EXACT_MAX_FEATURES",
@@ -79,7 +79,6 @@ __all__ = [
     "explained_log_odds",
     "group_sums",
     "latest_periods",
-    "level_feature",
     "model_log_odds",
     "shap_values",
 ]
@@ -311,36 +310,6 @@ def latest_periods(observations: pd.DataFrame, origin: pd.Timestamp) -> pd.DataF
     return known.pivot_table(
         index="council_code", columns="measure", values="period", aggfunc="max"
     )
-
-
-def level_feature(name: str, specs: dict[str, FeatureSpec]) -> str | None:
-    """For a change feature, the level feature it is the change of (same family and words).
-
-    >>> from earlywarn.features.registry import FeatureSpec
-    >>> specs = {"x_pct": FeatureSpec("x_pct", "indicators", "capability", True, "x", "%"),
-    ...          "x_pct_chg_3y": FeatureSpec("x_pct_chg_3y", "indicators", "capability",
-    ...                                      True, "x", " points", kind="change")}
-    >>> level_feature("x_pct_chg_3y", specs)
-    'x_pct'
-    """
-    spec = specs[name]
-    if spec.kind != "change":
-        return None
-    cands = [
-        n
-        for n, s in specs.items()
-        if s.kind == "level" and s.family == spec.family and s.label == spec.label
-    ]
-    if not cands:
-        return None
-    return max(cands, key=lambda n: (len(_common_prefix(n, name)), -len(n)))
-
-
-def _common_prefix(a: str, b: str) -> str:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return a[:n]
 
 
 def explain(

@@ -35,16 +35,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from earlywarn.metrics import _ClusterSampler, _percentile_interval, within_origin_scores
+from earlywarn._names import LIST_FIGURES
+from earlywarn.metrics import (
+    MAX_SKIPPED_SHARE,
+    MIN_ORIGIN_EVENTS,
+    cluster_bootstrap,
+    percentile_interval,
+    within_origin_scores,
+)
 from earlywarn.topk import top_k_share_by_origin
 
 __all__ = ["MAX_SKIPPED_SHARE", "MIN_ORIGIN_EVENTS", "paired_differences", "published_list"]
 
-MAX_SKIPPED_SHARE = 0.2  # an interval with more skipped resamples is flagged 'unstable'
-MIN_ORIGIN_EVENTS = 5  # an origin with fewer failures is flagged 'small'
 MIN_EVENTS = 5  # a share of fewer than 2 x this many units is flagged 'unstable'
-_FIGURES = ("share_inspected", "share_failing_of_inspected", "share_failing",
-            "share_of_failures_caught")  # fmt: skip
+_FIGURES = tuple(LIST_FIGURES)  # share inspected, failing of inspected, failing, caught
+PAIRED_METRICS = ("auroc_within_origin", "share_of_failures_caught")
 
 
 def _ratio(a: float, b: float) -> float:
@@ -99,16 +104,15 @@ def published_list(
     q = top_k_share_by_origin(ids, df["p"].to_numpy(dtype=float), k)
     point, chance = _figures(q, y, ins), _chance(ids, y, ins, k)
     boot = np.full((max(n_boot, 0), len(_FIGURES)), np.nan)
-    if n_boot > 0:
-        sampler, rng = _ClusterSampler(df["council_code"].to_numpy()), np.random.default_rng(seed)
-        for b in range(n_boot):
-            idx = sampler.draw(rng)
-            boot[b] = _figures(q[idx], y[idx], ins[idx])
+    if n_boot > 0 and len(df):
+        boot = cluster_bootstrap(
+            df["council_code"].to_numpy(), lambda i: _figures(q[i], y[i], ins[i]), n_boot, seed
+        )
     out: dict[str, Any] = {}
     # each share's denominator: flags, inspected flags, flags, failures
     dens = (q.sum(), q @ ins, q.sum(), y.sum())
     for j, name in enumerate(_FIGURES):
-        lo, hi = _percentile_interval(boot[:, j], level) if n_boot > 0 else (np.nan, np.nan)
+        lo, hi = percentile_interval(boot[:, j], level) if n_boot > 0 else (np.nan, np.nan)
         skipped = int(np.isnan(boot[:, j]).sum())
         out[name] = {
             "value": float(point[j]),
@@ -202,14 +206,16 @@ def paired_differences(
                 continue
             codes, ids, y, w, pa, pb, q = _paired_values(scores[name], scores[ref], k)
             point = _diffs(ids, y, w, pa, pb, q)
-            boot = np.full((max(n_boot, 0), 2), np.nan)
+            boot = np.full((max(n_boot, 0), len(PAIRED_METRICS)), np.nan)
             if n_boot > 0 and len(codes):
-                sampler, rng = _ClusterSampler(codes), np.random.default_rng(seed)
-                for b in range(n_boot):
-                    i = sampler.draw(rng)
-                    boot[b] = _diffs(ids[i], y[i], w[i], pa[i], pb[i], q[:, i])
-            for j, metric in enumerate(("auroc_within_origin", "share_of_failures_caught")):
-                lo, hi = _percentile_interval(boot[:, j], level) if n_boot else (np.nan, np.nan)
+                boot = cluster_bootstrap(
+                    codes,
+                    lambda i: _diffs(ids[i], y[i], w[i], pa[i], pb[i], q[:, i]),  # noqa: B023
+                    n_boot,
+                    seed,
+                )
+            for j, metric in enumerate(PAIRED_METRICS):
+                lo, hi = percentile_interval(boot[:, j], level) if n_boot else (np.nan, np.nan)
                 skipped = int(np.isnan(boot[:, j]).sum())
                 out.append(
                     {

@@ -26,32 +26,70 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from earlywarn.metrics import ClusterSampler
+
 __all__ = ["INTERVAL_COLUMNS", "bootstrap_probabilities", "council_bootstrap_interval"]
 
 INTERVAL_COLUMNS = ["probability_lo", "probability_hi"]
 
 
-def _resample(X: pd.DataFrame, rng: np.random.Generator) -> tuple[np.ndarray, pd.MultiIndex]:
-    """Row positions of one council-resampled training set, and its relabelled index."""
-    codes = X.index.get_level_values("council_code")
-    uniq, inverse = np.unique(np.asarray(codes, dtype=str), return_inverse=True)
-    rows_of = np.split(np.argsort(inverse, kind="stable"), np.cumsum(np.bincount(inverse))[:-1])
-    drawn = rng.integers(0, len(uniq), size=len(uniq))
-    pos = np.concatenate([rows_of[i] for i in drawn])
-    labels = np.concatenate(
-        [np.full(len(rows_of[i]), f"{uniq[i]}~b{j}", dtype=object) for j, i in enumerate(drawn)]
-    )
-    index = X.index[pos]
-    names = list(index.names)
-    frame = index.to_frame(index=False)
-    frame["council_code"] = labels
-    return pos, pd.MultiIndex.from_frame(frame, names=names)
+def _draws(X: pd.DataFrame, y: np.ndarray, n_boot: int, seed: int) -> list[np.ndarray]:
+    """The picks (cluster numbers) of the refits: councils drawn with replacement by the one
+    cluster sampler (:class:`earlywarn.metrics.ClusterSampler`); a draw with one class only
+    in ``y`` is redrawn, at most ``5 * n_boot`` draws in all. Made here, in one process and
+    in order, so that the refits can run anywhere and still give the serial result."""
+    sampler = ClusterSampler(X.index.get_level_values("council_code"))
+    rng = np.random.default_rng(seed)
+    picks: list[np.ndarray] = []
+    for _ in range(5 * n_boot):
+        if len(picks) == n_boot:
+            break
+        pick = sampler.pick(rng)
+        if len(np.unique(y[sampler.rows(pick)])) >= 2:
+            picks.append(pick)
+    return picks
+
+
+def _refit(
+    make: Callable[[], Any],
+    X_train: pd.DataFrame,
+    y_train: pd.Series,
+    weights: np.ndarray | None,
+    X_now: pd.DataFrame,
+    to_target: Callable[[np.ndarray, pd.DataFrame], np.ndarray] | None,
+    pick: np.ndarray,
+) -> np.ndarray:
+    """One refit (a task of its own): the model fitted on the councils ``pick``, scoring
+    ``X_now``. A council drawn twice enters as two councils (code suffix ``~b<j>``)."""
+    from threadpoolctl import threadpool_limits
+
+    from earlywarn.training import fit_model
+
+    sampler = ClusterSampler(X_train.index.get_level_values("council_code"))
+    pos, copy = sampler.rows(pick), sampler.copy_of_row(pick)
+    labels = np.array([f"{sampler.clusters[c]}~b{j}" for j, c in enumerate(pick)], dtype=object)
+    frame = X_train.index[pos].to_frame(index=False)
+    frame["council_code"] = labels[copy]
+    index = pd.MultiIndex.from_frame(frame, names=list(X_train.index.names))
+    y = np.asarray(y_train)
+    Xb = X_train.iloc[pos].set_axis(index, axis=0)
+    yb = pd.Series(y[pos], index=index, name=getattr(y_train, "name", None))
+    if "grade" in getattr(y_train, "attrs", {}):  # models fitted on grades (ordinal)
+        yb.attrs["grade"] = np.asarray(y_train.attrs["grade"])[pos]
+    wb = None if weights is None else np.asarray(weights)[pos]
+    # one thread per fit: many small fits gain nothing from OpenMP/BLAS threads, and on a
+    # busy machine their spinning threads cost several times the fit's own CPU time
+    with threadpool_limits(limits=1):
+        model = fit_model(make(), Xb, yb, wb)
+        p = model.predict_proba(X_now)[:, 1]
+        return np.asarray(to_target(p, X_now) if to_target else p, dtype=float)
 
 
 def bootstrap_probabilities(
@@ -88,30 +126,14 @@ def bootstrap_probabilities(
     -------
     ndarray, shape (n_refits, len(X_now))
     """
-    from threadpoolctl import threadpool_limits
+    from joblib import Parallel, delayed
 
-    from earlywarn.evaluation import fit_model
-
-    rng = np.random.default_rng(seed)
-    y = np.asarray(y_train)
-    out: list[np.ndarray] = []
-    # one thread per fit: many small fits gain nothing from OpenMP/BLAS threads, and on a
-    # busy machine their spinning threads cost several times the fit's own CPU time
-    with threadpool_limits(limits=1):
-        for _ in range(5 * n_boot):
-            if len(out) == n_boot:
-                break
-            pos, index = _resample(X_train, rng)
-            if len(np.unique(y[pos])) < 2:
-                continue
-            Xb = X_train.iloc[pos].set_axis(index, axis=0)
-            yb = pd.Series(y[pos], index=index, name=getattr(y_train, "name", None))
-            if "grade" in getattr(y_train, "attrs", {}):  # models fitted on grades (ordinal)
-                yb.attrs["grade"] = np.asarray(y_train.attrs["grade"])[pos]
-            wb = None if weights is None else np.asarray(weights)[pos]
-            model = fit_model(make(), Xb, yb, wb)
-            p = model.predict_proba(X_now)[:, 1]
-            out.append(np.asarray(to_target(p, X_now) if to_target else p, dtype=float))
+    picks = _draws(X_train, np.asarray(y_train), n_boot, seed)
+    # the refits are independent tasks: they run where joblib's ambient configuration says
+    # (earlywarn.compute.compute_backend; serial by default), results in draw order
+    out = Parallel()(
+        delayed(_refit)(make, X_train, y_train, weights, X_now, to_target, pick) for pick in picks
+    )
     return np.vstack(out) if out else np.empty((0, len(X_now)))
 
 
@@ -126,10 +148,14 @@ def council_bootstrap_interval(
     n_boot: int = 20,
     level: float = 0.9,
     seed: int = 0,
+    compute: Any = None,
 ) -> pd.DataFrame:
     """Percentile interval of each council's probability over council-bootstrap refits.
 
-    Same arguments as :func:`bootstrap_probabilities`, plus ``level`` (e.g. 0.9).
+    Same arguments as :func:`bootstrap_probabilities`, plus ``level`` (e.g. 0.9) and
+    ``compute``: where the refits run, a :class:`earlywarn.config.ComputeConfig` (the
+    cycle's ``[compute]``; default: joblib's ambient configuration, serial unless set).
+    The interval is the same wherever they run.
 
     Returns
     -------
@@ -141,16 +167,18 @@ def council_bootstrap_interval(
     codes = pd.Index(X_now.index.get_level_values("council_code"), name="council_code")
     if n_boot <= 0:
         return pd.DataFrame(index=codes)
-    draws = bootstrap_probabilities(
-        make,
-        X_train,
-        y_train,
-        X_now,
-        weights=weights,
-        to_target=to_target,
-        n_boot=n_boot,
-        seed=seed,
-    )
+    with contextlib.ExitStack() as stack:
+        if compute is not None:
+            from earlywarn.compute import compute_backend
+
+            c = compute
+            stack.enter_context(
+                compute_backend(c.backend, c.n_jobs, c.scheduler, c.connect_timeout)
+            )
+        draws = bootstrap_probabilities(
+            make, X_train, y_train, X_now, weights=weights, to_target=to_target,
+            n_boot=n_boot, seed=seed,
+        )  # fmt: skip
     if len(draws) == 0:
         return pd.DataFrame(index=codes)
     tail = (1 - level) / 2

@@ -33,6 +33,7 @@ __all__ = [
     "frame_sha256",
     "project_root",
     "read_csv_table",
+    "read_list_text",
     "read_neighbours",
     "read_published_list",
     "read_soft_notes",
@@ -161,6 +162,13 @@ def read_neighbours(path: str | Path, councils: pd.DataFrame | None = None) -> p
     from earlywarn.schema import NEIGHBOUR_COLUMNS, validate_neighbours
 
     return validate_neighbours(read_csv_table(path, NEIGHBOUR_COLUMNS), str(path), councils)
+
+
+def read_list_text(csv_text: str) -> pd.DataFrame:
+    """A published ``risk_list.csv``'s text as a frame (its banner lines skipped)."""
+    from io import StringIO
+
+    return pd.read_csv(StringIO(csv_text), comment="#")
 
 
 def read_published_list(folder: str | Path) -> tuple[pd.DataFrame, dict]:

@@ -17,8 +17,9 @@ Example
 ...                    "severity": [4.0], "source": ["x"]})
 >>> idx = pd.MultiIndex.from_tuples([("E06900001", pd.Timestamp("2015-03-31"))],
 ...                                 names=["council_code", "origin"])
->>> make_labels(ev, idx, horizon_months=24)[["label", "censored"]].iloc[0].tolist()
-[1, False]
+>>> row = make_labels(ev, idx, horizon_months=24).iloc[0]
+>>> int(row["label"]), bool(row["censored"])
+(1, False)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from earlywarn._names import CENSORING
 from earlywarn.targets import TARGET_KINDS, target_mask
 
 __all__ = [
@@ -38,7 +40,6 @@ __all__ = [
 ]
 
 INSPECTION_LABELS = {"inadequate": 4, "requires_improvement_or_worse": 3}
-CENSORING = ("drop", "negative", "weight")
 CENSORING_WORDS = {
     "drop": "councils not inspected in the window are dropped: the model learns the "
     "conditional risk P(fail | inspected) from inspected councils only",

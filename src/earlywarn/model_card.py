@@ -49,7 +49,7 @@ def render_model_card(
     cycle : dict
         ``cycle``, ``as_of``, ``horizon``, ``data_source``, ``inputs`` (file hashes).
     """
-    from earlywarn.evaluation import calibration_words
+    from earlywarn.evaluation_words import calibration_words
     from earlywarn.protocol import beats_best_baseline
 
     chosen = evaluation.get("chosen_model", {}).get("kind", "")

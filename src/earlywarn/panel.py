@@ -21,7 +21,13 @@ import pandas as pd
 
 from earlywarn.schema import Tables
 
-__all__ = ["annual_origins", "asof_events", "asof_observations", "build_panel"]
+__all__ = [
+    "annual_origins",
+    "asof_events",
+    "asof_observations",
+    "build_panel",
+    "restrict_to_as_of",
+]
 
 
 def annual_origins(tables: Tables, as_of: pd.Timestamp, month_day: str = "03-31") -> list:
@@ -81,3 +87,13 @@ def build_panel(tables: Tables, origins: Iterable) -> pd.DataFrame:
     panel = pd.concat(rows, ignore_index=True)
     panel = panel.sort_values(["origin", "council_code"], kind="stable")
     return panel.set_index(["council_code", "origin"])
+
+
+def restrict_to_as_of(tables: Tables, as_of: pd.Timestamp) -> Tables:
+    """Drop everything published (or dated) after ``as_of``: a cycle never sees the future."""
+    obs = tables.observations[tables.observations["published"] <= as_of]
+    ev = tables.events[tables.events["date"] <= as_of]
+    if "published" in ev.columns:
+        pub = pd.to_datetime(ev["published"])
+        ev = ev[pub.isna() | (pub <= as_of)]
+    return Tables(tables.councils, obs, ev, tables.sources)

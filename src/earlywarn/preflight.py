@@ -31,6 +31,8 @@ __all__ = [
     "check_output_location",
     "check_registry_name",
     "check_tracking_store",
+    "check_two_classes",
+    "missing_family_warnings",
     "preflight_cycle",
 ]
 
@@ -263,3 +265,41 @@ def preflight_cycle(cfg: Any, out: str | Path | None, uri: str) -> None:
     timeout = getattr(cfg.tracking, "connect_timeout", DEFAULT_CONNECT_TIMEOUT)
     check_tracking_store(uri, timeout)
     check_model_params(cfg, where)  # last: imports scikit-learn
+
+
+def missing_family_warnings(cfg: Any, specs: dict[str, Any]) -> list[str]:
+    """One warning per feature family named in ``features.families`` that has no features:
+    its data are absent from the inputs, so the models run without it. (The default, every
+    family, names none: families without data are then simply left out.)"""
+    from earlywarn.config import FeaturesConfig
+
+    if cfg.features.families == FeaturesConfig().families:
+        return []  # the default (every family), not named in the config: nothing asked for
+    built = {getattr(s, "family", None) for s in specs.values()}
+    where = cfg.path or "config"
+    return [
+        f"{where}: features.families asks for {fam!r} but the data have no {fam} measures "
+        "or events: no features built for it"
+        for fam in cfg.features.families
+        if fam not in built
+    ]
+
+
+def check_two_classes(cfg: Any, X: Any, events: Any, origins: list, as_of: Any) -> None:
+    """The labels give both failures and non-failures to learn from (before any MLflow write)."""
+    import pandas as pd
+
+    from earlywarn.labels import make_labels
+
+    h = cfg.horizon_months
+    train = pd.DatetimeIndex([o for o in origins if o + pd.DateOffset(months=h) <= as_of])
+    rows = X.index[X.index.get_level_values("origin").isin(train)]
+    lab = make_labels(events, rows, h, cfg.labels.events, known_at=as_of)["label"]
+    n_pos = int(lab.sum())
+    if n_pos == 0 or n_pos == len(lab):
+        what = "no" if n_pos == 0 else "only"
+        raise UserInputError(
+            f"{cfg.path or 'config'}: labels.events {list(cfg.labels.events)} gives {what} "
+            f"failures in the {len(lab)} training rows before as_of {as_of.date()} (expected "
+            "both failures and non-failures: choose other events or more years of data)"
+        )

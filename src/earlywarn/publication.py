@@ -43,13 +43,11 @@ class Publication:
 def publish_files(
     *,
     cfg: Any,
-    model: Any,
+    scored: Any,
     make_model: Callable[[], Any],
     X: pd.DataFrame,
-    panel: pd.DataFrame,
     feats: Any,
     tables: Any,
-    score_origin: pd.Timestamp,
     Xtr: pd.DataFrame,
     ytr: pd.Series,
     wtr: np.ndarray | None,
@@ -61,17 +59,17 @@ def publish_files(
     backtest: Any = None,
     held_out: Any = None,
 ) -> Publication:
-    """Score, explain, band and render the list of ``score_origin`` (module notes)."""
-    from earlywarn.cycle import (
-        _csv_header,
-        _export_json,
-        _published_view,
-        _reasons_json,
-        _risk_list_csv,
-        _saved_predictions,
+    """Band and render the list of a scored origin (``scored``, from
+    :func:`earlywarn.cycle.score_and_explain`) with its intervals (module notes)."""
+    from earlywarn.evaluation_report import render_section
+    from earlywarn.exports import (
+        csv_header,
+        export_json,
+        published_view,
+        reasons_json,
+        risk_list_csv,
+        saved_predictions,
     )
-    from earlywarn.evaluation import render_evaluation_section
-    from earlywarn.explain import explain, latest_periods
     from earlywarn.intervals import council_bootstrap_interval
     from earlywarn.report import (
         build_banded_risk_list,
@@ -82,18 +80,12 @@ def publish_files(
     )
     from earlywarn.signals import build_signals
 
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {"explain": scored.seconds}
     rep = cfg.report
-    Xnow = X[X.index.get_level_values("origin") == score_origin]
-    raw = model.predict_proba(Xnow)[:, 1]
-    prob = to_target(raw, Xnow)
+    Xnow, prob, expl = scored.X_now, scored.probability, scored.explanation
+    score_origin = Xnow.index.get_level_values("origin").max()
     timing = getattr(to_target, "timing", None)
-    t1 = time.perf_counter()
-    periods = latest_periods(tables.observations, score_origin)
-    expl = explain(model, Xnow, Xtr, feats.specs, feats.peer_median, rep.n_reasons, periods)
-    timings["explain"] = time.perf_counter() - t1
-    scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
-    scores = scores.drop(columns="origin").assign(probability=np.round(prob, 6))
+    scores = scored.scores
     t1 = time.perf_counter()
     interval = council_bootstrap_interval(
         make_model,
@@ -105,6 +97,7 @@ def publish_files(
         n_boot=rep.interval_boot,
         level=rep.interval_level,
         seed=cfg.seed,
+        compute=cfg.compute,  # the refits run where [compute] says (same interval)
     )
     timings["interval"] = time.perf_counter() - t1
     scores = scores.join(interval, on="council_code")
@@ -120,8 +113,7 @@ def publish_files(
         else:  # the list ranks by the joint risk: add the conditional one
             cond = np.clip(prob / np.clip(p_insp, 1e-3, 1.0), 0.0, 1.0)
             scores["conditional_probability"] = np.round(cond, 6)
-    w = None if wtr is None else np.asarray(wtr, dtype=float)
-    base_rate = float(np.average(np.asarray(ytr, dtype=float), weights=w))
+    base_rate = scored.base_rate
     risk_list = build_banded_risk_list(
         scores,
         expl,
@@ -151,10 +143,10 @@ def publish_files(
     }
     saved = {}
     if backtest is not None:
-        saved = _saved_predictions(backtest, risk_list, rep.pseudonymise, stamp=stamp)
+        saved = saved_predictions(backtest, risk_list, rep.pseudonymise, stamp=stamp)
     if held_out is not None:  # the held-out origins' predictions, scored once
-        saved.update(_saved_predictions(held_out, risk_list, rep.pseudonymise, "_held_out", stamp))
-    risk_list, expl, history, peers = _published_view(
+        saved.update(saved_predictions(held_out, risk_list, rep.pseudonymise, "_held_out", stamp))
+    risk_list, expl, history, peers = published_view(
         risk_list, expl, X, feats.peer_median, rep.pseudonymise
     )
     if rep.pseudonymise:  # a council's own values would identify it: no signals rows
@@ -183,18 +175,18 @@ def publish_files(
         png,
         rep.top_n,
         council_sections=sections,
-        extra_sections=[render_evaluation_section(evaluation)] if evaluation.get("models") else [],
+        extra_sections=[render_section(evaluation)] if evaluation.get("models") else [],
     )
-    csv_text = _risk_list_csv(risk_list, run_info)
+    csv_text = risk_list_csv(risk_list, run_info)
     files: dict[str, str | bytes] = {
         "risk_list.csv": csv_text,
         "risk_list.xlsx": render_risk_list_xlsx(risk_list, run_info, signals=signals),
-        "signals.csv": _csv_header(run_info) + signals.to_csv(index=False, lineterminator="\n"),
-        "reasons.json": _reasons_json(expl, run_info),
+        "signals.csv": csv_header(run_info) + signals.to_csv(index=False, lineterminator="\n"),
+        "reasons.json": reasons_json(expl, run_info),
         "report.html": html_text,
-        "evaluation.json": _export_json(evaluation, run_info),
+        "evaluation.json": export_json(evaluation, run_info),
         "run.json": json.dumps(to_jsonable(run_info), indent=2, sort_keys=True),
-        **{n: _csv_header(run_info) + t for n, t in (research or {}).items()},
+        **{n: csv_header(run_info) + t for n, t in (research or {}).items()},
         **saved,
     }
     return Publication(risk_list, expl, files, timings)

@@ -148,7 +148,7 @@ class ReasonFrame:
         q = X.quantile([0.25, 0.5, 0.75])
         self.england = q.loc[0.5]
         self.iqr = (q.loc[0.75] - q.loc[0.25]).abs()
-        from earlywarn.explain import level_feature
+        from earlywarn.features.registry import level_feature
 
         self.level = {}  # measure -> its level feature
         self.change = {}  # measure -> its one-year (else shortest) change feature

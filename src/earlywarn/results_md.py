@@ -142,7 +142,7 @@ def _section(folder: Path) -> list[str]:
     ev = json.loads((folder / "evaluation.json").read_text(encoding="utf-8"))
     run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     lab, k = ev.get("label", {}), ev.get("k")
-    from earlywarn.evaluation import calibration_words
+    from earlywarn.evaluation_words import calibration_words
 
     chosen = ev.get("chosen_model", {}).get("kind")
     cfg_path = run.get("config", {}).get("path") or folder.name

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from earlywarn._names import LOWER_IS_BETTER, SELECT_BY
 from earlywarn.tracking_store import (  # re-exported: importable from here as before
     ALIAS_CHAMPION,
     ALIAS_PREVIOUS,
@@ -116,8 +117,8 @@ HEADLINE = ("auroc", "average_precision", "precision_at_k", "recall_at_k", "brie
 
 def headline_metrics(evaluation: dict, chosen: str, select_by: str = "auroc") -> tuple[dict, str]:
     """The parent run's headline: pooled metrics of the published model and of the best
-    baseline (by ``select_by``; lowest for ``brier``), as ``published_*`` and
-    ``best_baseline_*``. Returns ``(metrics, best baseline name or "")``."""
+    baseline (by ``select_by`` as ``_names.SELECT_BY`` reads it; lowest for ``brier``), as
+    ``published_*`` and ``best_baseline_*``. Returns ``(metrics, best baseline name or "")``."""
 
     def pooled(entry: dict | None) -> dict[str, float]:
         p = (entry or {}).get("pooled", {})
@@ -127,14 +128,17 @@ def headline_metrics(evaluation: dict, chosen: str, select_by: str = "auroc") ->
             if isinstance(p.get(m), dict) and isinstance(p[m].get("value"), int | float)
         }
 
+    def choice(entry: dict) -> float | None:
+        v = entry.get("pooled", {}).get(SELECT_BY[select_by], {})
+        return v.get("value") if isinstance(v, dict) else None
+
     out = {f"published_{k}": v for k, v in pooled(evaluation["models"].get(chosen)).items()}
-    base = {n: pooled(e) for n, e in evaluation.get("baselines", {}).items()}
-    base = {n: m for n, m in base.items() if select_by in m}
+    base = {n: e for n, e in evaluation.get("baselines", {}).items() if choice(e) is not None}
     if not base:
         return out, ""
-    lower = select_by == "brier"
-    best = (min if lower else max)(base, key=lambda n: base[n][select_by])
-    out |= {f"best_baseline_{k}": v for k, v in base[best].items()}
+    lower = SELECT_BY[select_by] in LOWER_IS_BETTER
+    best = (min if lower else max)(base, key=lambda n: choice(base[n]))
+    out |= {f"best_baseline_{k}": v for k, v in pooled(base[best]).items()}
     return out, best
 
 

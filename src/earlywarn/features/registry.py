@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from earlywarn._names import FAMILIES
+
 __all__ = [
+    "level_feature",
     "FAMILIES",
     "KINDS",
     "MEASURES",
@@ -28,7 +31,6 @@ __all__ = [
 ]
 
 NATURES = ("financial", "capacity", "capability", "political")
-FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
 KINDS = ("level", "change", "count", "percentile", "robust_z", "flag", "share")
 
 
@@ -431,3 +433,33 @@ def render_sentence(
     return (
         f"{label} is {fields['value']}, against a median of {fields['peer']} in similar councils."
     )
+
+
+def level_feature(name: str, specs: dict[str, FeatureSpec]) -> str | None:
+    """For a change feature, the level feature it is the change of (same family and words).
+
+    >>> from earlywarn.features.registry import FeatureSpec
+    >>> specs = {"x_pct": FeatureSpec("x_pct", "indicators", "capability", True, "x", "%"),
+    ...          "x_pct_chg_3y": FeatureSpec("x_pct_chg_3y", "indicators", "capability",
+    ...                                      True, "x", " points", kind="change")}
+    >>> level_feature("x_pct_chg_3y", specs)
+    'x_pct'
+    """
+    spec = specs[name]
+    if spec.kind != "change":
+        return None
+    cands = [
+        n
+        for n, s in specs.items()
+        if s.kind == "level" and s.family == spec.family and s.label == spec.label
+    ]
+    if not cands:
+        return None
+    return max(cands, key=lambda n: (len(_common_prefix(n, name)), -len(n)))
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]

@@ -87,7 +87,7 @@ def read_pdf_text(path: Path, use_cache: bool = True) -> PdfText:
     >>> p = Path(tempfile.mkdtemp()) / "page.pdf"
     >>> _ = p.write_bytes(b"<!DOCTYPE html><html></html>")
     >>> read_pdf_text(p, use_cache=False).error
-    "not a PDF (the file starts with b'<!DOCTYPE')"
+    "not a PDF (the file starts with b'<!DOCTYP')"
     """
     path = Path(path)
     data = path.read_bytes()

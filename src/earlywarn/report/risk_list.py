@@ -1,0 +1,119 @@
+"""The risk list: councils ranked by probability, with their bands, reasons and
+the evidence behind each band (the CSV/XLSX content)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from earlywarn.bands import support_for
+from earlywarn.report.banner import NO_CLEAR_NATURE
+
+
+def build_banded_risk_list(
+    scores: pd.DataFrame,
+    expl: Any,
+    observations: pd.DataFrame,
+    origin: pd.Timestamp,
+    report_config: Any,
+    *,
+    base_rate: float | None = None,
+    top_k: int = 0,
+) -> pd.DataFrame:
+    """The published list: ranked scores with reasons, risk bands and support offered.
+
+    One function for every command that publishes a list (``cycle`` and ``score``), so the
+    two lists have the same columns. ``report_config`` is the cycle's ``[report]`` section;
+    ``base_rate`` the training failure rate on the list's target (default: the mean
+    probability), ``top_k`` the councils that are at least medium likelihood
+    (:func:`earlywarn.bands.build_evidence_bands`).
+    """
+    from earlywarn.bands import DEFAULT_SUPPORT, build_evidence_bands, latest_measure
+
+    rep = report_config
+    impact = latest_measure(observations, rep.impact_measure, origin)
+    prob_by_code = scores.set_index("council_code")["probability"]
+    lower = None
+    if "probability_lo" in scores.columns:
+        lower = scores.set_index("council_code")["probability_lo"]
+    rate = float(prob_by_code.mean()) if base_rate is None else float(base_rate)
+    bands = build_evidence_bands(
+        prob_by_code,
+        rate,
+        impact.reindex(prob_by_code.index),
+        lower=lower,
+        ratios=rep.likelihood_ratios,
+        top_k=top_k,
+    )
+    support = rep.support or {n: list(v) for n, v in DEFAULT_SUPPORT.items()}
+    out = build_risk_list(
+        scores,
+        expl.reasons,
+        rep.n_reasons,
+        bands=bands,
+        main_nature=expl.main_nature,
+        support=support,
+    )
+    notes = getattr(expl, "notes", None)
+    if notes is not None:
+        out["context_note"] = out["council_code"].map(notes).fillna("")
+    out.attrs["base_rate"] = rate
+    return out
+
+
+def build_risk_list(
+    scores: pd.DataFrame,
+    reasons: pd.DataFrame,
+    n_reasons: int = 3,
+    *,
+    bands: pd.DataFrame | None = None,
+    main_nature: pd.Series | None = None,
+    support: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """One row per council at the scored origin, ranked by probability.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        ``council_code, council_name, council_type, region, probability`` (optionally
+        ``probability_lo, probability_hi``).
+    reasons : DataFrame
+        From :func:`earlywarn.explain.explain`.
+    bands : DataFrame, optional
+        From :func:`earlywarn.bands.build_bands`, indexed by ``council_code``.
+    main_nature : Series, optional
+        Main problem nature per council (``Explanation.main_nature``); default: the nature
+        of the first reason.
+    support : mapping, optional
+        The support matrix (problem nature -> kinds of support): adds ``support_offered``
+        for the natures of the council's reasons, main nature first.
+    """
+    up = reasons[reasons["direction"] == "raises"]
+    wide = up.pivot(index="council_code", columns="rank", values="sentence")
+    wide = wide.reindex(columns=range(1, n_reasons + 1))
+    wide.columns = [f"reason_{i}" for i in range(1, n_reasons + 1)]
+    if main_nature is None:
+        fam = up.pivot(index="council_code", columns="rank", values="nature")
+        main_nature = fam.get(1, pd.Series(dtype=object))
+    main_nature = main_nature.replace("", np.nan).rename("main_problem_nature")
+    down = reasons[reasons["direction"] == "lowers"].set_index("council_code")["sentence"]
+    out = scores.join(wide, on="council_code").join(main_nature, on="council_code")
+    out["mitigating_factor"] = out["council_code"].map(down)
+    if bands is not None:
+        out = out.join(bands, on="council_code")
+    if support is not None:  # support only for a material main nature (explain.py)
+        out["support_offered"] = [
+            support_for([m], support) if isinstance(m, str) and m else NO_CLEAR_NATURE
+            for m in out["main_problem_nature"]
+        ]
+    out["main_problem_nature"] = out["main_problem_nature"].fillna(NO_CLEAR_NATURE)
+    out = out.sort_values(["probability", "council_code"], ascending=[False, True], kind="stable")
+    out.insert(0, "rank", np.arange(1, len(out) + 1))
+    reason_cols = [f"reason_{i}" for i in range(1, n_reasons + 1)]
+    out[reason_cols] = out[reason_cols].fillna("")
+    first = out["reason_1"] == ""
+    out.loc[first, "reason_1"] = "No signal of decline passes the reviewer's test (see the note)."
+    return out.reset_index(drop=True)
