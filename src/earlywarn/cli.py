@@ -267,7 +267,7 @@ def data_build(
         f"lowest coverage over {len(cov)} origins: {low:.1%}"
     )
     for name, names in report.unmatched.items():
-        typer.echo(f"  unmatched in {name}: {', '.join(names)}")
+        typer.echo(f"  unmatched in {name} (allowed: sources/allowance.toml): {', '.join(names)}")
     for name, files in report.unreadable.items():
         typer.echo(f"  unreadable in {name} ({len(files)}, see build_report.json): {files[0]}")
 

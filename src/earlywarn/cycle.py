@@ -219,8 +219,8 @@ def run_cycle(
     log_outputs = bool(log_outputs or cfg.report.pseudonymise)  # named artefacts: only then
     settings = EvaluationSettings.from_config(cfg)
     git = git_state(Path(io.__file__).resolve().parent)
-    tags = {"earlywarn.cycle": cfg.cycle, "earlywarn.out_dir": str(out.resolve()), **git}
-    with tracker.run(f"cycle-{cfg.cycle}", tags=tags) as parent_id:
+    parent_tags = {"earlywarn.cycle": cfg.cycle, "earlywarn.out_dir": str(out.resolve()), **git}
+    with tracker.run(f"cycle-{cfg.cycle}", tags=parent_tags) as parent_id:
         log_inputs(tracker, cfg, prep)
         ev_run, held_run, evaluation, kept, chosen = backtest_and_choose(
             cfg, prep, splits, held_splits, settings, tracker, timings
