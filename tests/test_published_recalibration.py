@@ -54,6 +54,8 @@ def runs(tmp_path_factory):
             }
         )
         out[on] = run_cycle(cfg, out_dir=tmp / name, data=world)
+        out[("cfg", on)] = cfg
+    out["world"] = world
     return out, data.true_risk
 
 
@@ -123,3 +125,21 @@ def test_recalibration_is_recorded_and_off_by_default(runs):
     assert "How the probability was formed" in (on.out_dir / "report.html").read_text()
     held = on.evaluation["held_out"]["recalibration"]["models"]["logit"]
     assert held["after"]["calibration_slope"] is not None
+
+
+def test_explain_shows_the_published_recalibrated_probability(runs):
+    """``explain --model`` applies the model run's recalibration too: the council's
+    probability is the list's, so its published interval is found and shown."""
+    from earlywarn.council_reasons import explain_council
+
+    (by, _) = runs
+    on = by[True]
+    row = on.risk_list.iloc[2]
+    r = explain_council(
+        by[("cfg", True)],
+        row["council_code"],
+        tracking_uri=on.run_info["tracking_uri"],
+        data=by["world"],
+    )
+    assert r.rank == 3 and r.probability == pytest.approx(row["probability"], abs=1e-6)
+    assert (r.probability_lo, r.probability_hi) == (row["probability_lo"], row["probability_hi"])
