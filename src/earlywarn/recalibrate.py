@@ -9,6 +9,11 @@ history, or with a history of one class only, keep their probabilities. The refi
 slope is floored at :data:`MIN_SLOPE`: a score whose earlier predictions ran the wrong way
 gets nearly constant probabilities, never a reversed ranking.
 
+The published probability (:func:`published_recalibration`, :func:`apply_recalibration`)
+gets one such map, fitted on the chosen model's predictions at every backtest origin
+whose window closed by ``as_of``; the cycle logs it with the published model's run, and
+``score`` and ``explain --model`` apply the same.
+
 Example
 -------
 >>> import numpy as np, pandas as pd
