@@ -141,3 +141,48 @@ def test_never_reverses_a_ranking_and_fits_extreme_scores():
     spread = out.loc[late, "p_joint"]
     assert spread.max() - spread.min() < 0.1
     assert abs(spread.mean() - bt["label"].mean()) < 0.05
+
+
+def test_published_recalibration_uses_only_closed_past_origins():
+    """The published probability's refit reads only the chosen model's origins whose
+    windows closed by as_of, never the scored origin, and moves a too-extreme score's
+    slope toward 1 (the true slope is 1/3)."""
+    from earlywarn.recalibrate import apply_recalibration, published_recalibration
+
+    bt = _panel(seed=4)
+    other = bt.assign(model="other", label=1 - bt["label"])  # another model's rows: unread
+    as_of, score = pd.Timestamp("2020-03-31"), pd.Timestamp("2020-03-31")
+    sel = bt[pd.to_datetime(bt["origin"]) <= "2016-03-31"]
+    held = bt[pd.to_datetime(bt["origin"]) > "2016-03-31"]  # 2017..2020: 2019, 2020 open
+    r = published_recalibration([sel, held, other], "m", "joint", 24, as_of, score)
+    assert r["applied"]
+    used = pd.to_datetime(r["origins"])
+    assert all(o + pd.DateOffset(months=24) <= as_of for o in used) and score not in used
+    assert list(used) == list(ORIGINS[ORIGINS <= "2018-03-31"])  # held-out closed ones too
+    assert r["n"] == 300 * len(used)
+    assert abs(r["slope"] - 1 / 3) < 0.1
+    # the open origins' outcomes do not matter: flip them and refit
+    still_open = pd.to_datetime(held["origin"]) > "2018-03-31"
+    flipped = held.assign(label=np.where(still_open, 1 - held["label"], held["label"]))
+    r2 = published_recalibration([sel, flipped], "m", "joint", 24, as_of, score)
+    assert (r2["slope"], r2["intercept"]) == (r["slope"], r["intercept"])
+    # a monotone map (ranks kept), the identity when not applied
+    p = np.linspace(0.001, 0.999, 50)
+    q = apply_recalibration(p, r)
+    assert np.all(np.diff(q) > 0) and not np.allclose(q, p)
+    assert np.array_equal(apply_recalibration(p, None), p)
+    assert np.array_equal(apply_recalibration(p, {"applied": False}), p)
+
+
+def test_published_recalibration_conditional_rows_and_one_class():
+    from earlywarn.recalibrate import published_recalibration
+
+    bt = _panel(seed=5, origins=ORIGINS[:4])
+    bt["censored"] = np.arange(len(bt)) % 3 == 0
+    as_of = pd.Timestamp("2020-03-31")
+    r = published_recalibration([bt], "m", "conditional", 24, as_of, as_of)
+    assert r["n"] == int((~bt["censored"]).sum())  # the uncensored rows only
+    none = published_recalibration([bt.assign(label=0)], "m", "joint", 24, as_of, as_of)
+    assert not none["applied"] and "slope" not in none and none["n"] == len(bt)
+    empty = published_recalibration([None], "m", "joint", 24, as_of, as_of)
+    assert not empty["applied"] and empty["origins"] == []

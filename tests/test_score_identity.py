@@ -25,16 +25,24 @@ def world():
     return data.tables, data.true_risk, {"synthetic": "test world"}
 
 
-@pytest.mark.parametrize(("censoring", "target"), list(itertools.product(CENSORING, TARGETS)))
-def test_score_publishes_what_the_cycle_published(censoring, target, world, tmp_path):
+# every censoring x target, and the published probability recalibrated out of time
+# (evaluate.recalibrate: `score` applies the slope and intercept logged with the model run)
+CASES = [(c, t, False) for c, t in itertools.product(CENSORING, TARGETS)] + [
+    ("weight", "conditional", True),
+    ("drop", "joint", True),
+]
+
+
+@pytest.mark.parametrize(("censoring", "target", "recalibrate"), CASES)
+def test_score_publishes_what_the_cycle_published(censoring, target, recalibrate, world, tmp_path):
     raw = {
-        "cycle": f"id-{censoring}-{target}",
+        "cycle": f"id-{censoring}-{target}-{recalibrate}",
         "as_of": "2019-03-31",
         "horizon": "24M",
         "seed": 5,
         "labels": {"censoring": censoring, "target": target},
         "models": {"kinds": ["logit"]},
-        "evaluate": {"k": 5, "n_boot": 10, "subgroups": []},
+        "evaluate": {"k": 5, "n_boot": 10, "subgroups": [], "recalibrate": recalibrate},
         "report": {"interval_boot": 4},
         "tracking": {"uri": f"sqlite:///{tmp_path / 'mlflow.db'}", "experiment": "id"},
     }
@@ -52,3 +60,7 @@ def test_score_publishes_what_the_cycle_published(censoring, target, world, tmp_
     rb = json.loads((score.out_dir / "reasons.json").read_text())
     assert ra["reasons"] == rb["reasons"] and ra["by_nature"] == rb["by_nature"]
     assert cycle.run_info["probability_meaning"] == score.run_info["probability_meaning"]
+    assert cycle.run_info.get("recalibration") == score.run_info.get("recalibration")
+    assert ("recalibration" in score.run_info) == recalibrate
+    if recalibrate:  # a real refit, so the identity above covers the mapped probabilities
+        assert score.run_info["recalibration"]["applied"]

@@ -49,7 +49,7 @@ def _score_latest(
 
     ld = load_registered(cfg, model_uri, tracking_uri, data)
     pr = ld.prep
-    scored = score_and_explain(cfg, pr, ld.model, ld.X, *ld.training(cfg))
+    scored = score_and_explain(cfg, pr, ld.model, ld.X, *ld.training(cfg), ld.recalibration)
     risk_list = build_banded_risk_list(
         scored.scores,
         scored.explanation,

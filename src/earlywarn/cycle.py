@@ -36,6 +36,7 @@ from earlywarn.cycle_steps import (
     fit_and_register,
     log_inputs,
     protocol_splits,
+    published_recalibration_for,
     run_info_for,
     stamp_identity,
 )
@@ -134,6 +135,7 @@ class Scored:
     scores: pd.DataFrame  # council_code, council_name, council_type, region, probability
     base_rate: float  # of the training rows (weighted as the fit was)
     seconds: float = 0.0  # time taken by the explanation
+    recalibration: dict[str, Any] | None = None  # applied to ``probability`` (recalibrate.py)
 
 
 def score_and_explain(
@@ -145,14 +147,19 @@ def score_and_explain(
     y_train: pd.Series,
     w_train: np.ndarray | None,
     to_target: Callable,
+    recalibration: dict[str, Any] | None = None,
 ) -> Scored:
     """Score ``prep.score_origin`` with a fitted model and explain each council against the
-    model's own training rows (the SHAP background); ``X`` holds the model's columns."""
+    model's own training rows (the SHAP background); ``X`` holds the model's columns.
+    ``recalibration``: the model's out-of-time recalibration
+    (:func:`earlywarn.recalibrate.published_recalibration`), applied to the probability."""
     from earlywarn.explain import explain, latest_periods
+    from earlywarn.recalibrate import apply_recalibration
 
     origin = prep.score_origin
     X_now = X[X.index.get_level_values("origin") == origin]
     prob = np.asarray(to_target(model.predict_proba(X_now)[:, 1], X_now), dtype=float)
+    prob = apply_recalibration(prob, recalibration)
     periods = latest_periods(prep.tables.observations, origin)
     feats = prep.features
     t0 = time.perf_counter()
@@ -164,7 +171,7 @@ def score_and_explain(
     scores = scores.reset_index().drop(columns="origin").assign(probability=np.round(prob, 6))
     w = None if w_train is None else np.asarray(w_train, dtype=float)
     base_rate = float(np.average(np.asarray(y_train, dtype=float), weights=w))
-    return Scored(X_now, prob, expl, scores, base_rate, seconds)
+    return Scored(X_now, prob, expl, scores, base_rate, seconds, recalibration)
 
 
 def run_cycle(
@@ -225,19 +232,20 @@ def run_cycle(
         ev_run, held_run, evaluation, kept, chosen = backtest_and_choose(
             cfg, prep, splits, held_splits, settings, tracker, timings
         )
+        recal = published_recalibration_for(cfg, prep, chosen, ev_run, held_run, settings)
         step(f"fitting and registering the published model ({chosen})")
         t1 = time.perf_counter()
         train = prep.training_origins(cfg)
         fit = final_training(prep.X, prep.tables.events, train, cfg.as_of_date, settings)
         tags = {"earlywarn.model": chosen, "earlywarn.role": "published"}
         with tracker.run(f"final-{chosen}", nested=True, tags=tags) as model_run:
-            final = fit_and_register(cfg, prep, chosen, fit, train, evaluation, tracker)
+            final = fit_and_register(cfg, prep, chosen, fit, train, evaluation, tracker, recal)
             timings["final_fit"] = time.perf_counter() - t1
             run_info = run_info_for(cfg, prep, chosen, uri, (parent_id, model_run), final, tracker)
             run_info |= {"tracking_log_outputs": log_outputs, **git}
             stamp_identity(run_info)
             step("explaining, probability intervals, writing the list and the report")
-            scored = score_and_explain(cfg, prep, final["model"], prep.X, *fit)
+            scored = score_and_explain(cfg, prep, final["model"], prep.X, *fit, recal)
             pub = publish_files(  # one publishing path with `score` (earlywarn.publication)
                 scored=scored,
                 backtest=ev_run,

@@ -15,6 +15,7 @@ from earlywarn.backtest import Split, rolling_origin_splits
 from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.progress import step
+from earlywarn.registered import RECALIBRATION_ARTEFACT
 
 __all__ = [
     "backtest_and_choose",
@@ -22,6 +23,7 @@ __all__ = [
     "fit_and_register",
     "log_inputs",
     "protocol_splits",
+    "published_recalibration_for",
     "run_info_for",
     "select_kind",
     "stamp_identity",
@@ -177,6 +179,23 @@ def backtest_and_choose(
     return ev_run, held_run, evaluation, kept, chosen
 
 
+def published_recalibration_for(
+    cfg: CycleConfig, prep: Any, chosen: str, ev_run: Any, held_run: Any, settings: Any
+) -> dict[str, Any] | None:
+    """With ``evaluate.recalibrate``: the published probability's recalibration, fitted on
+    the chosen kind's raw out-of-time predictions of the ranking target at the selection
+    and held-out origins whose windows closed by as_of (never the scored origin);
+    ``None`` otherwise (:func:`earlywarn.recalibrate.published_recalibration`)."""
+    if not cfg.evaluate.recalibrate:
+        return None
+    from earlywarn.recalibrate import published_recalibration
+
+    runs = [r.backtest for r in (ev_run, held_run) if r is not None]
+    return published_recalibration(
+        runs, chosen, settings.target, cfg.horizon_months, cfg.as_of_date, prep.score_origin
+    )
+
+
 def fit_and_register(
     cfg: CycleConfig,
     prep: Any,
@@ -185,9 +204,12 @@ def fit_and_register(
     train: list[pd.Timestamp],
     evaluation: dict[str, Any],
     tracker: Any,
+    recalibration: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Fit the chosen kind on every closed window, log it with its model card and register
-    a version (the champion alias moves only once the published folder is complete)."""
+    a version (the champion alias moves only once the published folder is complete).
+    ``recalibration`` (:func:`published_recalibration_for`) is logged with the model run
+    (``recalibration.json``, read back by ``score``) and described in the card."""
     from earlywarn.model_card import render_model_card
     from earlywarn.models import make_model
     from earlywarn.training import fit_model
@@ -209,6 +231,12 @@ def fit_and_register(
         }
     )
     model_uri = tracker.log_model(model, Xtr)
+    if recalibration is not None:  # `score` applies what its model run holds
+        tracker.log_dict(recalibration, RECALIBRATION_ARTEFACT)
+        if recalibration.get("applied"):
+            tracker.log_params(
+                {f"recalibration.{k}": recalibration[k] for k in ("slope", "intercept", "n")}
+            )
     research = tracker.log_research_tables(model)  # hazard: coefficients.csv
     card = render_model_card(
         evaluation,
@@ -221,6 +249,7 @@ def fit_and_register(
         },
         {"cycle": cfg.cycle, "as_of": str(cfg.as_of_date.date()), "horizon": cfg.horizon,
          "data_source": cfg.data.source, "inputs": prep.hashes},
+        recalibration=recalibration,
     )  # fmt: skip
     registry = tracker.register_version(
         model_uri,

@@ -36,7 +36,10 @@ def _pct(m: dict | None) -> str:
 
 
 def render_model_card(
-    evaluation: dict[str, Any], training: dict[str, Any], cycle: dict[str, Any]
+    evaluation: dict[str, Any],
+    training: dict[str, Any],
+    cycle: dict[str, Any],
+    recalibration: dict[str, Any] | None = None,
 ) -> str:
     """The model card as Markdown.
 
@@ -48,6 +51,9 @@ def render_model_card(
         ``rows``, ``events``, ``features``, ``train_origins``, ``score_origin``.
     cycle : dict
         ``cycle``, ``as_of``, ``horizon``, ``data_source``, ``inputs`` (file hashes).
+    recalibration : dict, optional
+        The published probability's recalibration
+        (:func:`earlywarn.recalibrate.published_recalibration`), with ``evaluate.recalibrate``.
     """
     from earlywarn.evaluation_words import calibration_words
     from earlywarn.protocol import beats_best_baseline
@@ -118,6 +124,7 @@ def render_model_card(
             f"caught {_pct(hp.get('share_of_failures_caught'))} of {hp.get('n_failures')} "
             f"failures; the model {hv['verdict']} the best baseline ({hv.get('reference')}).",
         ]
+    lines += _recalibration_lines(recalibration, evaluation, chosen)
     sub = evaluation.get("subgroups", {}).get(chosen, {})
     if sub:
         head = "| grouping | group | rows | failures | share of flags | share of failures | note |"
@@ -146,6 +153,29 @@ def render_model_card(
             + "."
         )
     return "\n".join(lines) + "\n"
+
+
+def _recalibration_lines(
+    recal: dict[str, Any] | None, evaluation: dict[str, Any], chosen: str
+) -> list[str]:
+    """How the published probability was formed and, when the held-out origins were
+    recalibrated, its calibration there before and after (``evaluate.recalibrate``)."""
+    if recal is None:
+        return []
+    words = str(recal.get("words", ""))
+    out = ["", "## Published probability", f"{words[:1].upper()}{words[1:]}."]
+    held = (evaluation.get("held_out") or {}).get("recalibration", {})
+    m = held.get("models", {}).get(chosen)
+    if m:
+        b, a = m.get("before", {}), m.get("after", {})
+        out.append(
+            f"On the held-out origins {', '.join(held.get('origins_recalibrated', []))}, "
+            "each recalibrated on earlier origins only: calibration slope "
+            f"{_ci(a.get('calibration_slope'))} (raw {_ci(b.get('calibration_slope'))}), "
+            f"intercept {_ci(a.get('calibration_intercept'))} (raw "
+            f"{_ci(b.get('calibration_intercept'))})."
+        )
+    return out
 
 
 def stamped_card(card: str, run_info: dict[str, Any]) -> str:

@@ -100,6 +100,13 @@ def publish_files(
         compute=cfg.compute,  # the refits run where [compute] says (same interval)
     )
     timings["interval"] = time.perf_counter() - t1
+    recal = getattr(scored, "recalibration", None)
+    if recal and recal.get("applied"):  # the refits' probabilities, mapped as the point was
+        from earlywarn.recalibrate import apply_recalibration
+
+        for col in ("probability_lo", "probability_hi"):
+            if col in interval:
+                interval[col] = np.round(apply_recalibration(interval[col], recal), 6)
     scores = scores.join(interval, on="council_code")
     if {"probability_lo", "probability_hi"} <= set(scores.columns):
         # a percentile interval of refits need not contain the published fit: widen it
@@ -134,6 +141,8 @@ def publish_files(
             "method": "council bootstrap (percentile), widened to contain the published point",
         },
     }
+    if recal is not None:  # how the published probability was formed (recalibrate.py)
+        run_info["recalibration"] = recal
     # the out-of-time predictions (cycle only: `score` does not backtest), pseudonymised
     # with the same names as the list
     stamp = {
@@ -175,7 +184,10 @@ def publish_files(
         png,
         rep.top_n,
         council_sections=sections,
-        extra_sections=[render_section(evaluation)] if evaluation.get("models") else [],
+        extra_sections=[
+            *([render_section(evaluation)] if evaluation.get("models") else []),
+            *([_recalibration_html(recal)] if recal is not None else []),
+        ],
     )
     csv_text = risk_list_csv(risk_list, run_info)
     files: dict[str, str | bytes] = {
@@ -199,3 +211,10 @@ def probability_meaning(cfg: Any) -> str:
     if cfg.labels.target == "joint":
         return f"P(inspected and {event} within {months} months)"
     return f"P({event} | inspected within {months} months)"
+
+
+def _recalibration_html(recal: dict[str, Any]) -> str:
+    """The report's paragraph on how the published probability was formed."""
+    import html
+
+    return f"<h2>How the probability was formed</h2>\n<p>{html.escape(recal['words'])}.</p>"

@@ -69,7 +69,7 @@ def score_registered(
     uri, version, tables, hashes = ld.uri, ld.version, pr.tables, pr.hashes
     as_of = cfg.as_of_date
     fit = ld.training(cfg)
-    scored = score_and_explain(cfg, pr, ld.model, ld.X, *fit)
+    scored = score_and_explain(cfg, pr, ld.model, ld.X, *fit, ld.recalibration)
     kind, evaluation = _model_cycle(uri, version["run_id"], cfg)
     params = cfg.models.params.get(kind, {})
     tracker = Tracker(uri, cfg.tracking.experiment)

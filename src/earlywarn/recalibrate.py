@@ -9,6 +9,11 @@ history, or with a history of one class only, keep their probabilities. The refi
 slope is floored at :data:`MIN_SLOPE`: a score whose earlier predictions ran the wrong way
 gets nearly constant probabilities, never a reversed ranking.
 
+The published probability (:func:`published_recalibration`, :func:`apply_recalibration`)
+gets one such map, fitted on the chosen model's predictions at every backtest origin
+whose window closed by ``as_of``; the cycle logs it with the published model's run, and
+``score`` and ``explain --model`` apply the same.
+
 Example
 -------
 >>> import numpy as np, pandas as pd
@@ -32,7 +37,13 @@ import pandas as pd
 from earlywarn._names import TARGETS
 from earlywarn.metrics import CLIP, calibration_slope_intercept, recalibration_newton
 
-__all__ = ["MIN_SLOPE", "recalibrate_out_of_time", "recalibration_block"]
+__all__ = [
+    "MIN_SLOPE",
+    "apply_recalibration",
+    "published_recalibration",
+    "recalibrate_out_of_time",
+    "recalibration_block",
+]
 
 MIN_SLOPE = 0.01  # the refitted slope's floor: recalibration never reverses a ranking
 
@@ -182,3 +193,66 @@ def recalibration_block(
             }
         out["models"][name] = entry
     return out
+
+
+def published_recalibration(
+    backtests: list[pd.DataFrame | None],
+    model: str,
+    target: str,
+    horizon_months: int,
+    as_of: pd.Timestamp,
+    score_origin: pd.Timestamp,
+) -> dict[str, Any]:
+    """The recalibration of the *published* probability (``evaluate.recalibrate``).
+
+    ``logit(p') = a + b logit(p)`` fitted, as :func:`recalibrate_out_of_time` fits each
+    origin, on ``model``'s raw out-of-time predictions of the ranking ``target`` at every
+    backtest origin in ``backtests`` (the selection and held-out runs' wide frames before
+    recalibration) whose label window closed by ``as_of`` (``o + horizon <= as_of``) and
+    which is not ``score_origin``; for the conditional target only the uncensored rows.
+
+    Returns a JSON-able dict: ``applied``, ``slope``, ``intercept``, ``model``,
+    ``target``, ``origins`` (the origins used), ``n``, ``n_pos`` and ``words``;
+    ``applied`` is False (and the probability is published raw) when no closed origin or
+    only one class is available.
+    """
+    h = pd.DateOffset(months=horizon_months)
+    frames = [b for b in backtests if b is not None and len(b)]
+    bt = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    out: dict[str, Any] = {"applied": False, "model": model, "target": target}
+    if len(bt):
+        origin = pd.to_datetime(bt["origin"])
+        keep = (bt["model"] == model) & (origin + h <= as_of) & (origin != score_origin)
+        if target == "conditional":
+            keep &= ~bt["censored"].astype(bool)
+        bt = bt[keep.to_numpy()]
+    origins = sorted(pd.to_datetime(bt["origin"]).unique()) if len(bt) else []
+    y = bt["label"].to_numpy(dtype=float) if len(bt) else np.zeros(0)
+    out |= {
+        "origins": [str(pd.Timestamp(o).date()) for o in origins],
+        "n": int(y.size),
+        "n_pos": int(y.sum()),
+    }
+    ab = _fit(y, bt[f"p_{target}"].to_numpy(dtype=float)) if len(bt) else None
+    if ab is None:
+        out["words"] = "not recalibrated: no closed backtest origin with both outcomes to refit on"
+        return out
+    slope, intercept = ab
+    out |= {"applied": True, "slope": float(slope), "intercept": float(intercept)}
+    out["words"] = (
+        f"recalibrated out of time: logit(published) = {intercept:.3f} + {slope:.3f} x "
+        f"logit({model}'s probability), refitted on its out-of-time predictions at the "
+        f"backtest origins {', '.join(out['origins'])} ({out['n']} rows, {out['n_pos']} "
+        "failures), all with windows closed by as_of; the interval's ends are mapped the "
+        "same way (a monotone map: the ranking is unchanged); P(inspected) is not"
+    )
+    return out
+
+
+def apply_recalibration(p: Any, recalibration: dict[str, Any] | None) -> np.ndarray:
+    """``p`` mapped by a :func:`published_recalibration` (unchanged when not applied)."""
+    p = np.asarray(p, dtype=float)
+    if not recalibration or not recalibration.get("applied"):
+        return p
+    z = float(recalibration["intercept"]) + float(recalibration["slope"]) * _logit(p)
+    return 1.0 / (1.0 + np.exp(-z))

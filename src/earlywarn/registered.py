@@ -13,7 +13,10 @@ from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.schema import Tables
 
-__all__ = ["LoadedModel", "load_registered"]
+__all__ = ["RECALIBRATION_ARTEFACT", "LoadedModel", "load_recalibration", "load_registered"]
+
+# the published probability's recalibration, logged with the published model's run
+RECALIBRATION_ARTEFACT = "recalibration.json"
 
 
 @dataclass
@@ -26,6 +29,7 @@ class LoadedModel:
     model: Any
     prep: Any  # earlywarn.cycle.Prepared
     X: pd.DataFrame  # the model's columns, all origins
+    recalibration: dict[str, Any] | None = None  # its cycle's, applied to the probability
 
     def training(self, cfg: CycleConfig) -> tuple:
         """The published fit's training rows, as the cycle built them."""
@@ -66,4 +70,23 @@ def load_registered(
             f"{cfg.path or 'config'}: the model needs feature {missing[0]!r}, which this "
             "config does not build (check features.families)"
         )
-    return LoadedModel(uri, version, model, prep, feats.X[needed])
+    recal = load_recalibration(uri, version["run_id"])
+    return LoadedModel(uri, version, model, prep, feats.X[needed], recal)
+
+
+def load_recalibration(uri: str, run_id: str) -> dict[str, Any] | None:
+    """The recalibration its cycle logged with a published model's run
+    (:data:`RECALIBRATION_ARTEFACT`), or ``None`` (none logged, or no such run)."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    try:
+        names = [a.path for a in client.list_artifacts(run_id)]
+        if RECALIBRATION_ARTEFACT not in names:
+            return None
+        mlflow.set_tracking_uri(uri)
+        return dict(mlflow.artifacts.load_dict(f"runs:/{run_id}/{RECALIBRATION_ARTEFACT}"))
+    except Exception as err:  # a model registered from elsewhere: nothing to apply
+        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+            raise
+        return None
