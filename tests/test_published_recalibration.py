@@ -14,8 +14,8 @@ import pytest
 from earlywarn.config import parse_config
 from earlywarn.cycle import run_cycle
 from earlywarn.recalibrate import apply_recalibration
-from earlywarn.registered import load_recalibration
 from earlywarn.synthetic import make_synthetic_councils
+from earlywarn.tracking_store import load_recalibration
 
 AS_OF = pd.Timestamp("2019-03-31")
 SELECTION = [f"{y}-03-31" for y in range(2012, 2017)]

@@ -15,7 +15,6 @@ from earlywarn.backtest import Split, rolling_origin_splits
 from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.progress import step
-from earlywarn.registered import RECALIBRATION_ARTEFACT
 
 __all__ = [
     "backtest_and_choose",
@@ -232,6 +231,8 @@ def fit_and_register(
     )
     model_uri = tracker.log_model(model, Xtr)
     if recalibration is not None:  # `score` applies what its model run holds
+        from earlywarn.tracking_store import RECALIBRATION_ARTEFACT
+
         tracker.log_dict(recalibration, RECALIBRATION_ARTEFACT)
         if recalibration.get("applied"):
             tracker.log_params(

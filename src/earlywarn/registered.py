@@ -13,10 +13,7 @@ from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.schema import Tables
 
-__all__ = ["RECALIBRATION_ARTEFACT", "LoadedModel", "load_recalibration", "load_registered"]
-
-# the published probability's recalibration, logged with the published model's run
-RECALIBRATION_ARTEFACT = "recalibration.json"
+__all__ = ["LoadedModel", "load_registered"]
 
 
 @dataclass
@@ -70,23 +67,7 @@ def load_registered(
             f"{cfg.path or 'config'}: the model needs feature {missing[0]!r}, which this "
             "config does not build (check features.families)"
         )
+    from earlywarn.tracking_store import load_recalibration
+
     recal = load_recalibration(uri, version["run_id"])
     return LoadedModel(uri, version, model, prep, feats.X[needed], recal)
-
-
-def load_recalibration(uri: str, run_id: str) -> dict[str, Any] | None:
-    """The recalibration its cycle logged with a published model's run
-    (:data:`RECALIBRATION_ARTEFACT`), or ``None`` (none logged, or no such run)."""
-    import mlflow
-
-    client = mlflow.MlflowClient(tracking_uri=uri)
-    try:
-        names = [a.path for a in client.list_artifacts(run_id)]
-        if RECALIBRATION_ARTEFACT not in names:
-            return None
-        mlflow.set_tracking_uri(uri)
-        return dict(mlflow.artifacts.load_dict(f"runs:/{run_id}/{RECALIBRATION_ARTEFACT}"))
-    except Exception as err:  # a model registered from elsewhere: nothing to apply
-        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
-            raise
-        return None

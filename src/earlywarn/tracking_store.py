@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "RECALIBRATION_ARTEFACT",
+    "load_recalibration",
     "ALIAS_CHAMPION",
     "ALIAS_PREVIOUS",
     "BUSY_BACKOFF",
@@ -252,3 +254,25 @@ def last_publications(uri: str, experiment: str, n: int = 2, kind: str = "cycle"
         )
         out.append(item)
     return out
+
+
+# the published probability's recalibration, logged with the published model's run
+RECALIBRATION_ARTEFACT = "recalibration.json"
+
+
+def load_recalibration(uri: str, run_id: str) -> dict[str, Any] | None:
+    """The recalibration its cycle logged with a published model's run
+    (:data:`RECALIBRATION_ARTEFACT`), or ``None`` (none logged, or no such run)."""
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    try:
+        names = [a.path for a in client.list_artifacts(run_id)]
+        if RECALIBRATION_ARTEFACT not in names:
+            return None
+        mlflow.set_tracking_uri(uri)
+        return dict(mlflow.artifacts.load_dict(f"runs:/{run_id}/{RECALIBRATION_ARTEFACT}"))
+    except Exception as err:  # a model registered from elsewhere: nothing to apply
+        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+            raise
+        return None
