@@ -86,3 +86,27 @@ def test_explained_on_its_fixed_part_if_published(planted):
     assert (vals[["x3", "x4", "x5"]] == 0).all().all()  # unused columns are never reasons
     fixed = model_log_odds(m, rows.reset_index(drop=True))  # no council: u = 0
     np.testing.assert_allclose(base + vals.sum(axis=1).to_numpy(), fixed, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("extra", "uri"),
+    [
+        ({"report": {"pseudonymise": True}}, "sqlite:////tmp/x/mlflow.db"),
+        ({}, "http://127.0.0.1:5000"),  # a shared server: named outputs off by default
+        ({"tracking": {"log_outputs": False}}, "sqlite:////tmp/x/mlflow.db"),
+    ],
+)
+def test_a_mixed_model_never_goes_where_named_outputs_may_not(extra, uri):
+    """Its fitted intercepts name councils and their own risk: refused before any work."""
+    from earlywarn.config import parse_config
+    from earlywarn.errors import UserInputError
+    from earlywarn.preflight import check_named_model
+
+    raw = {"cycle": "m", "as_of": "2016-03-31", "models": {"kinds": ["logit", "mixed"]}, **extra}
+    with pytest.raises(UserInputError, match="'mixed'") as err:
+        check_named_model(parse_config(raw), uri)
+    assert len(str(err.value).splitlines()) == 1
+    check_named_model(parse_config({**raw, "models": {"kinds": ["logit"]}}), uri)
+    if not extra and uri.startswith("http"):
+        ok = {**raw, "tracking": {"log_outputs": True}}
+        check_named_model(parse_config(ok), uri)  # a team that allows it says so

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -99,3 +100,28 @@ def test_only_dead_owners_on_this_host_count():
     p = subprocess.Popen([sys.executable, "-c", "pass"])
     p.wait()
     assert _dead(f"{host}|{p.pid}|1.00") is True
+
+
+def test_only_this_hosts_dead_partial_folders_are_removed(tmp_path, monkeypatch):
+    """A shared runs/ folder: another host's partial folder (its process cannot be checked
+    from here) stays, as does a live process's; this host's dead process's goes."""
+    import psutil
+
+    from earlywarn import unfinished
+
+    dead = 4_000_000  # above any pid_max: no such process
+    assert not psutil.pid_exists(dead)
+    here = unfinished.partial_prefix("out").replace(str(os.getpid()), str(dead))
+    mine_dead = tmp_path / f"{here}abc"
+    other_host = tmp_path / f".out.partial-someotherhost-{dead}-abc"
+    mine_live = tmp_path / f"{unfinished.partial_prefix('out')}abc"
+    for p in (mine_dead, other_host, mine_live):
+        p.mkdir()
+    assert unfinished.remove_stale_partials(tmp_path) == [mine_dead]
+    assert other_host.is_dir() and mine_live.is_dir() and not mine_dead.exists()
+
+    def denied(pid):  # another user's process under /proc hidepid: alive, not dead
+        raise psutil.AccessDenied(pid)
+
+    monkeypatch.setattr(psutil, "Process", denied)
+    assert not unfinished._dead(f"{socket.gethostname()}|{os.getpid()}|123.00")

@@ -22,8 +22,7 @@ __all__ = ["CouncilReasons", "explain_council", "explain_published", "resolve_co
 
 @dataclass
 class _Scored:
-    """The latest origin scored and explained by a registered model (shared by score and
-    explain)."""
+    """The latest origin scored and explained by a registered model (``explain --model``)."""
 
     uri: str
     version: dict[str, Any]

@@ -43,7 +43,7 @@ from earlywarn.cycle_steps import (
 from earlywarn.errors import UserInputError
 from earlywarn.features import FeatureSet, build_features
 from earlywarn.inputs import load_cycle_data, load_feature_inputs
-from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
+from earlywarn.panel import annual_origins, build_panel, closed_origins, restrict_to_as_of
 from earlywarn.progress import step
 from earlywarn.schema import Tables
 
@@ -86,8 +86,7 @@ class Prepared:
 
     def training_origins(self, cfg: CycleConfig) -> list[pd.Timestamp]:
         """The origins whose label windows closed by ``as_of`` (the published fit's rows)."""
-        h = pd.DateOffset(months=cfg.horizon_months)
-        return [o for o in self.origins if o + h <= cfg.as_of_date]
+        return closed_origins(self.origins, cfg.as_of_date, cfg.horizon_months)
 
 
 def prepare(
@@ -226,7 +225,9 @@ def run_cycle(
     log_outputs = bool(log_outputs or cfg.report.pseudonymise)  # named artefacts: only then
     settings = EvaluationSettings.from_config(cfg)
     git = git_state(Path(io.__file__).resolve().parent)
-    parent_tags = {"earlywarn.cycle": cfg.cycle, "earlywarn.out_dir": str(out.resolve()), **git}
+    from earlywarn.unfinished import OUT_DIR_TAG
+
+    parent_tags = {"earlywarn.cycle": cfg.cycle, OUT_DIR_TAG: str(out.resolve()), **git}
     with tracker.run(f"cycle-{cfg.cycle}", tags=parent_tags) as parent_id:
         log_inputs(tracker, cfg, prep)
         ev_run, held_run, evaluation, kept, chosen = backtest_and_choose(

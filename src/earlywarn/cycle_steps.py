@@ -14,6 +14,7 @@ from earlywarn._names import LOWER_IS_BETTER, SELECT_BY
 from earlywarn.backtest import Split, rolling_origin_splits
 from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
+from earlywarn.panel import closed_origins
 from earlywarn.progress import step
 
 __all__ = [
@@ -50,7 +51,7 @@ def protocol_splits(
     """The selection splits and the held-out splits (the protocol, earlywarn.protocol):
     every choice is made on the first, the second is scored once for the chosen settings."""
     h, as_of, where = cfg.horizon_months, cfg.as_of_date, cfg.path or "config"
-    closed = [o for o in origins if o + pd.DateOffset(months=h) <= as_of]
+    closed = closed_origins(origins, as_of, h)
     held_out = [pd.Timestamp(o) for o in cfg.evaluate.held_out_origins]
     test_origins = [pd.Timestamp(o) for o in cfg.evaluate.selection_origins] or [
         pd.Timestamp(o) for o in cfg.evaluate.origins
@@ -160,7 +161,11 @@ def backtest_and_choose(
             prefix="oracle_pooled_",
         )
     chosen = select_kind(evaluation, cfg.models.select_by, kinds)
-    evaluation["chosen_model"] = {"kind": chosen, "select_by": cfg.models.select_by}
+    evaluation["chosen_model"] = {
+        "kind": chosen,
+        "select_by": cfg.models.select_by,
+        "metric": SELECT_BY[cfg.models.select_by],  # "auroc": within-origin AUROC
+    }
     held_run = None
     if held_splits:  # scored once, after the choice above, for these settings
         from earlywarn.protocol import held_out_summary, settings_hash
@@ -191,7 +196,13 @@ def published_recalibration_for(
 
     runs = [r.backtest for r in (ev_run, held_run) if r is not None]
     return published_recalibration(
-        runs, chosen, settings.target, cfg.horizon_months, cfg.as_of_date, prep.score_origin
+        runs,
+        chosen,
+        settings.target,
+        cfg.horizon_months,
+        cfg.as_of_date,
+        prep.score_origin,
+        new_failures_only=settings.new_failures_only,
     )
 
 

@@ -39,7 +39,7 @@ the training rows in :mod:`earlywarn.training`, the words in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,7 @@ __all__ = [
     "EvaluationRun",
     "evaluate_and_keep",
     "evaluate_backtest",
+    "labels_known_at",
     "oracle_predictions",
     "run_evaluation",
     "target_rows",
@@ -81,6 +82,30 @@ def oracle_predictions(bt: pd.DataFrame, true_risk: pd.DataFrame) -> pd.DataFram
         p_inspected_true=tr["p_inspected"].to_numpy()[ok],
     )
     return rows
+
+
+def labels_known_at(
+    events: pd.DataFrame, settings: EvaluationSettings
+) -> Callable[[pd.DataFrame, pd.Timestamp], pd.DataFrame]:
+    """``known(rows, t)``: ``rows`` (``council_code, origin``) with ``label`` and
+    ``censored`` built from the events published by ``t`` only. A step fitted at test
+    origin ``t`` on earlier origins' outcomes (out-of-time recalibration, the usefulness
+    threshold) reads these, never a judgement published after ``t``: with annual origins
+    and a 24-month horizon the latest closed window ends on ``t`` itself, and a report
+    inspected before ``t`` is often published after it."""
+    from earlywarn.labels import make_labels
+
+    ev = label_events(events, settings.frameworks)
+
+    def known(rows: pd.DataFrame, t: pd.Timestamp) -> pd.DataFrame:
+        index = pd.MultiIndex.from_arrays(
+            [rows["council_code"].to_numpy(), pd.to_datetime(rows["origin"]).to_numpy()],
+            names=["council_code", "origin"],
+        )
+        lab = make_labels(ev, index, settings.horizon_months, settings.kinds, known_at=t)
+        return lab[["label", "censored"]].reset_index(drop=True)
+
+    return known
 
 
 def target_rows(bt: pd.DataFrame, target: str, settings: EvaluationSettings) -> pd.DataFrame:
@@ -388,10 +413,11 @@ def evaluate_and_keep(
     if oracle_ok and len(bt):
         bt = pd.concat([bt, oracle_predictions(bt, true_risk)], ignore_index=True)
     recal, raw = None, bt
+    known_at = labels_known_at(events, s)  # what a refit at an origin may read
     if s.recalibrate and len(bt):
         from earlywarn.recalibrate import recalibrate_out_of_time, recalibration_block
 
-        bt = recalibrate_out_of_time(bt, s.horizon_months, history=history)
+        bt = recalibrate_out_of_time(bt, s.horizon_months, history=history, known_at=known_at)
         recal = recalibration_block(raw, bt, s, history is not None, target_rows)
         bt = bt.drop(columns="recalibrated")
     groups = subgroup_table(panel, X, s.subgroups) if s.subgroups else None
@@ -408,7 +434,7 @@ def evaluate_and_keep(
 
         if s.by_inspection:
             out["two_part"] = two_part_summary(bt, s, out)
-        out["usefulness_out_of_time"] = usefulness_block(bt, s, history, target_rows)
+        out["usefulness_out_of_time"] = usefulness_block(bt, s, history, target_rows, known_at)
     pred = target_rows(bt, s.target, s)
     return EvaluationRun(out, pred, to_long(bt, names, groups), fails, raw)
 

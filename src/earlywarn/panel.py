@@ -26,6 +26,7 @@ __all__ = [
     "asof_events",
     "asof_observations",
     "build_panel",
+    "closed_origins",
     "restrict_to_as_of",
 ]
 
@@ -97,3 +98,15 @@ def restrict_to_as_of(tables: Tables, as_of: pd.Timestamp) -> Tables:
         pub = pd.to_datetime(ev["published"])
         ev = ev[pub.isna() | (pub <= as_of)]
     return Tables(tables.councils, obs, ev, tables.sources)
+
+
+def closed_origins(origins, as_of: pd.Timestamp, horizon_months: int) -> list[pd.Timestamp]:
+    """The origins whose label windows closed by ``as_of`` (``origin + horizon <= as_of``):
+    the only ones a model fitted at ``as_of`` may learn from.
+
+    >>> o = [pd.Timestamp(f"{y}-03-31") for y in (2019, 2020, 2021)]
+    >>> [x.year for x in closed_origins(o, pd.Timestamp("2022-03-31"), 24)]
+    [2019, 2020]
+    """
+    h = pd.DateOffset(months=horizon_months)
+    return [pd.Timestamp(o) for o in origins if pd.Timestamp(o) + h <= as_of]

@@ -28,6 +28,7 @@ __all__ = [
     "check_existing_store",
     "check_k_within",
     "check_model_params",
+    "check_named_model",
     "check_output_location",
     "check_registry_name",
     "check_tracking_store",
@@ -264,7 +265,27 @@ def preflight_cycle(cfg: Any, out: str | Path | None, uri: str) -> None:
         check_output_location(out)
     timeout = getattr(cfg.tracking, "connect_timeout", DEFAULT_CONNECT_TIMEOUT)
     check_tracking_store(uri, timeout)
+    check_named_model(cfg, uri, where)
     check_model_params(cfg, where)  # last: imports scikit-learn
+
+
+def check_named_model(cfg: Any, uri: str, where: str = "config") -> None:
+    """A fitted ``mixed`` model holds every council's code and its own risk effect: it may
+    go into the tracking store only where named-council outputs may (not with
+    ``report.pseudonymise``, not where ``tracking.log_outputs`` is off)."""
+    if "mixed" not in cfg.models.kinds:
+        return
+    from earlywarn.tracking import default_log_outputs
+
+    named = cfg.tracking.log_outputs
+    named = default_log_outputs(uri) if named is None else named
+    if cfg.report.pseudonymise or not named:
+        raise UserInputError(
+            f"{where}: models.kinds lists 'mixed', whose fitted model holds each council's "
+            f"code and own risk effect, but named-council outputs may not go into the "
+            f"tracking store {uri} (report.pseudonymise or tracking.log_outputs): drop "
+            "'mixed' or use a store that may hold named outputs"
+        )
 
 
 def missing_family_warnings(cfg: Any, specs: dict[str, Any]) -> list[str]:
@@ -290,9 +311,10 @@ def check_two_classes(cfg: Any, X: Any, events: Any, origins: list, as_of: Any) 
     import pandas as pd
 
     from earlywarn.labels import make_labels
+    from earlywarn.panel import closed_origins
 
     h = cfg.horizon_months
-    train = pd.DatetimeIndex([o for o in origins if o + pd.DateOffset(months=h) <= as_of])
+    train = pd.DatetimeIndex(closed_origins(origins, as_of, h))
     rows = X.index[X.index.get_level_values("origin").isin(train)]
     lab = make_labels(events, rows, h, cfg.labels.events, known_at=as_of)["label"]
     n_pos = int(lab.sum())

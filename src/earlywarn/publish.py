@@ -74,7 +74,9 @@ def score_registered(
     params = cfg.models.params.get(kind, {})
     tracker = Tracker(uri, cfg.tracking.experiment)
     git = git_state(Path(io.__file__).resolve().parent)
-    tags = {"earlywarn.role": "score", "earlywarn.out_dir": str(out.resolve()), **git}
+    from earlywarn.unfinished import OUT_DIR_TAG
+
+    tags = {"earlywarn.role": "score", OUT_DIR_TAG: str(out.resolve()), **git}
     with tracker.run(f"score-{cfg.cycle}", tags=tags) as run_id:
         run_info = {
             "cycle": cfg.cycle,

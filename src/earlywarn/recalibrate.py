@@ -89,6 +89,7 @@ def recalibrate_out_of_time(
     horizon_months: int,
     skip: tuple[str, ...] = ("oracle",),
     history: pd.DataFrame | None = None,
+    known_at: Callable[[pd.DataFrame, pd.Timestamp], pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """``bt`` with ``p_joint`` and ``p_conditional`` recalibrated out of time.
 
@@ -106,6 +107,11 @@ def recalibrate_out_of_time(
         the selection origins' backtest when ``bt`` holds the held-out origins: its rows
         join the fitting rows under the same rule (``o + horizon <= t``) and are never
         returned or changed.
+    known_at : callable, optional
+        ``known_at(rows, t)``: ``rows`` (``council_code, origin``) with ``label`` and
+        ``censored`` as known at ``t`` (events published by ``t``). The refit at ``t`` uses
+        these, never a judgement published after ``t``
+        (:func:`earlywarn.evaluation.labels_known_at`); without it, the frame's own labels.
 
     Returns
     -------
@@ -114,7 +120,8 @@ def recalibrate_out_of_time(
     """
     n_scored, dtypes = len(bt), bt.dtypes
     if history is not None and len(history):
-        cols = ["model", "origin", "label", "censored", "p_joint", "p_conditional"]
+        cols = ["model", "council_code", "origin", "label", "censored", "p_joint"]
+        cols += ["p_conditional"]
         mine = pd.to_datetime(bt["origin"]).unique()
         past = history[~pd.to_datetime(history["origin"]).isin(mine)][cols]
         bt = pd.concat([bt, past], ignore_index=True)
@@ -132,15 +139,16 @@ def recalibrate_out_of_time(
             t = pd.Timestamp(t)
             now = mine & scored & (origin == t).to_numpy()
             past = mine & (origin + horizon <= t).to_numpy()
+            label = out["label"].to_numpy(dtype=float).copy()
+            censored = out["censored"].astype(bool).to_numpy().copy()
+            if known_at is not None and past.any():  # labels as known at t, not at as_of
+                known = known_at(out.loc[past, ["council_code", "origin"]], t)
+                label[past] = known["label"].to_numpy(dtype=float)
+                censored[past] = known["censored"].astype(bool).to_numpy()
             for target in TARGETS:
                 col = f"p_{target}"
-                fit_rows = past & ~out["censored"].astype(bool).to_numpy() if (
-                    target == "conditional"
-                ) else past  # fmt: skip
-                ab = _fit(
-                    out.loc[fit_rows, "label"].to_numpy(dtype=float),
-                    bt.loc[fit_rows, col].to_numpy(dtype=float),
-                )
+                fit_rows = past & ~censored if target == "conditional" else past
+                ab = _fit(label[fit_rows], bt.loc[fit_rows, col].to_numpy(dtype=float))
                 if ab is None:
                     continue
                 b, a = ab
@@ -202,6 +210,7 @@ def published_recalibration(
     horizon_months: int,
     as_of: pd.Timestamp,
     score_origin: pd.Timestamp,
+    new_failures_only: bool = False,
 ) -> dict[str, Any]:
     """The recalibration of the *published* probability (``evaluate.recalibrate``).
 
@@ -209,7 +218,9 @@ def published_recalibration(
     origin, on ``model``'s raw out-of-time predictions of the ranking ``target`` at every
     backtest origin in ``backtests`` (the selection and held-out runs' wide frames before
     recalibration) whose label window closed by ``as_of`` (``o + horizon <= as_of``) and
-    which is not ``score_origin``; for the conditional target only the uncensored rows.
+    which is not ``score_origin``; for the conditional target only the uncensored rows,
+    and with ``new_failures_only`` only councils not already failed at their origin. (Under
+    ``censoring = "weight"`` the refit is unweighted.)
 
     Returns a JSON-able dict: ``applied``, ``slope``, ``intercept``, ``model``,
     ``target``, ``origins`` (the origins used), ``n``, ``n_pos`` and ``words``;
@@ -225,6 +236,8 @@ def published_recalibration(
         keep = (bt["model"] == model) & (origin + h <= as_of) & (origin != score_origin)
         if target == "conditional":
             keep &= ~bt["censored"].astype(bool)
+        if new_failures_only:  # the population the model is trained and evaluated on
+            keep &= ~bt["failed_at_origin"].astype(bool)
         bt = bt[keep.to_numpy()]
     origins = sorted(pd.to_datetime(bt["origin"]).unique()) if len(bt) else []
     y = bt["label"].to_numpy(dtype=float) if len(bt) else np.zeros(0)

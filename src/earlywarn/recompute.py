@@ -1,6 +1,10 @@
 """Recompute an evaluation from a published folder's saved out-of-time predictions
-(``backtest_predictions.parquet`` and ``backtest_failures.parquet``): anyone can check every
-figure of ``evaluation.json`` without the data or the models."""
+(``backtest_predictions.parquet`` and ``backtest_failures.parquet``): anyone can check the
+figures of ``evaluation.json``'s models, baselines, oracle, published lists, paired
+differences and subgroups without the data or the models. Not recomputed from them: the
+``two_part``, ``recalibration`` and ``usefulness_out_of_time`` blocks, which need the
+backtest's own P(inspected) columns and the events (the saved predictions of a cycle with
+``evaluate.recalibrate`` are the recalibrated ones)."""
 
 from __future__ import annotations
 

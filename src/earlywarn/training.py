@@ -133,11 +133,12 @@ def final_training(
     lab = make_labels(events, Xtr.index, s.horizon_months, s.kinds, known_at=as_of)
     if s.by_inspection:
         keep = ~lab["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
-        timing = timing_probability(Xtr[keep], lab["inspected"].to_numpy()[keep], s.seed)
         if s.timing == "hazard":
             from earlywarn.timing import hazard_timing
 
             timing = hazard_timing(events, as_of, s.horizon_months, s.seed)
+        else:
+            timing = timing_probability(Xtr[keep], lab["inspected"].to_numpy()[keep], s.seed)
         pi_tr = timing(Xtr)
     else:
         timing, pi_tr = (lambda Xn: np.ones(len(Xn))), np.ones(len(Xtr))

@@ -2,7 +2,7 @@
 
 A cycle killed (``kill -9``, power loss, a full disk) after MLflow recorded its runs but
 before its output folder was complete leaves its parent run ``RUNNING`` and, possibly, a
-hidden ``.<name>.partial-<pid>-*`` folder of confidential files beside the output folder.
+hidden ``.<name>.partial-<host>-<pid>-*`` folder of confidential files beside the output folder.
 The publication is never recorded and the ``champion`` alias never moves in that case
 (both happen only after the folder is complete, see :mod:`earlywarn.cycle`), but the store
 would still show a run that never ends.
@@ -14,7 +14,7 @@ level run starts on the same store (:meth:`earlywarn.tracking.Tracker.run`),
 no longer exists, and for each:
 
 - tags it ``earlywarn.failed_reason`` (why) and ``earlywarn.publication`` =
-  ``not confirmed``, and ends it ``FAILED`` with its nested runs still ``RUNNING``;
+  ``not confirmed``, and ends it and its nested runs still ``RUNNING`` ``FAILED``;
 - tags the model versions its runs registered ``earlywarn.publication`` = ``failed``
   (they never became ``champion``);
 - removes the dead process's partial folders beside its output folder.
@@ -54,7 +54,8 @@ OWNER_TAG = "earlywarn.owner"
 OUT_DIR_TAG = "earlywarn.out_dir"
 FAILED_REASON_TAG = "earlywarn.failed_reason"
 PUBLICATION_TAG = "earlywarn.publication"
-_PARTIAL = re.compile(r"^\..+\.partial-(\d+)-")
+_PARTIAL = re.compile(r"^\..+\.partial-([A-Za-z0-9]*)-(\d+)-")
+_DENIED = "denied"  # the process exists but belongs to someone else: alive
 
 
 def _started(pid: int) -> str:
@@ -62,8 +63,10 @@ def _started(pid: int) -> str:
 
     try:
         return f"{psutil.Process(pid).create_time():.2f}"
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
+    except psutil.NoSuchProcess:
         return ""
+    except psutil.AccessDenied:
+        return _DENIED
 
 
 def owner() -> str:
@@ -77,24 +80,33 @@ def _dead(tag: str) -> bool:
     if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
         return False
     started = _started(int(parts[1]))
+    if started == _DENIED:  # another user's live process (e.g. /proc hidepid)
+        return False
     return started == "" or (parts[2] != "" and started != parts[2])  # gone, or pid reused
 
 
+def _host_token() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40]
+
+
 def partial_prefix(name: str) -> str:
-    """Prefix of this process's partial folder for output folder ``name``."""
-    return f".{name}.partial-{os.getpid()}-"
+    """Prefix of this process's partial folder for output folder ``name`` (host and pid:
+    a folder shared by several machines never sees another host's work as stale)."""
+    return f".{name}.partial-{_host_token()}-{os.getpid()}-"
 
 
 def remove_stale_partials(folder: Path) -> list[Path]:
-    """Remove partial output folders in ``folder`` left by processes that no longer exist."""
+    """Remove partial output folders in ``folder`` left by processes of this host that no
+    longer exist (another host's are left alone: their liveness cannot be checked here)."""
     import psutil
 
     removed = []
+    host = _host_token()
     if not Path(folder).is_dir():
         return removed
     for p in Path(folder).iterdir():
         m = _PARTIAL.match(p.name)
-        if m and p.is_dir() and not psutil.pid_exists(int(m.group(1))):
+        if m and m.group(1) == host and p.is_dir() and not psutil.pid_exists(int(m.group(2))):
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
     return removed

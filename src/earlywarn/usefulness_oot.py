@@ -34,14 +34,14 @@ from earlywarn.metrics import bootstrap_ci, usefulness, usefulness_curve
 __all__ = ["usefulness_block", "usefulness_out_of_time"]
 
 
-def _thresholds(rows: pd.DataFrame, history: pd.DataFrame, horizon_months: int, mu: float):
-    """Origin -> threshold chosen on the earlier, closed origins (``None`` = no history)."""
-    horizon = pd.DateOffset(months=horizon_months)
-    past_all = pd.concat([history, rows], ignore_index=True)
-    origin = pd.to_datetime(past_all["origin"])
+def _thresholds(
+    rows: pd.DataFrame, past_for: Callable[[pd.Timestamp], pd.DataFrame], mu: float
+) -> dict[pd.Timestamp, float | None]:
+    """Origin -> threshold chosen on ``past_for(origin)``, the earlier closed origins' rows
+    (``None`` = no history with both outcomes)."""
     out = {}
     for t in sorted(pd.to_datetime(rows["origin"]).unique()):
-        past = past_all[(origin + horizon <= t).to_numpy()]
+        past = past_for(pd.Timestamp(t))
         if past.empty or past["y"].nunique() < 2:
             out[pd.Timestamp(t)] = None
             continue
@@ -51,6 +51,11 @@ def _thresholds(rows: pd.DataFrame, history: pd.DataFrame, horizon_months: int, 
     return out
 
 
+def _closed_before(frame: pd.DataFrame, t: pd.Timestamp, horizon_months: int) -> pd.DataFrame:
+    origin = pd.to_datetime(frame["origin"])
+    return frame[(origin + pd.DateOffset(months=horizon_months) <= t).to_numpy()]
+
+
 def usefulness_out_of_time(
     pred: pd.DataFrame,
     horizon_months: int,
@@ -58,6 +63,7 @@ def usefulness_out_of_time(
     history: pd.DataFrame | None = None,
     n_boot: int = 200,
     seed: int = 0,
+    past_at: Callable[[str, pd.Timestamp], pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """Per model: the usefulness of ``p >= threshold`` at each origin, the threshold chosen
     on earlier closed origins only.
@@ -70,6 +76,10 @@ def usefulness_out_of_time(
     history : DataFrame, optional
         The same for earlier test origins (e.g. the selection origins): thresholds may be
         chosen on them; they are never scored.
+    past_at : callable, optional
+        ``past_at(model, t)``: the rows a threshold at ``t`` is chosen on, with labels as
+        known at ``t`` (:func:`usefulness_block` builds it); default: the rows of ``pred``
+        and ``history`` at origins closed by ``t``, with their own labels.
 
     Returns
     -------
@@ -80,8 +90,12 @@ def usefulness_out_of_time(
     """
     out: dict[str, Any] = {}
     for name, rows in pred.groupby("model", sort=False):
-        past = history[history["model"] == name] if history is not None else rows.iloc[:0]
-        cuts = _thresholds(rows, past, horizon_months, mu)
+        if past_at is not None:
+            cuts = _thresholds(rows, lambda t, n=name: past_at(n, t), mu)
+        else:
+            mine = history[history["model"] == name] if history is not None else rows.iloc[:0]
+            both = pd.concat([mine, rows], ignore_index=True)
+            cuts = _thresholds(rows, lambda t, b=both: _closed_before(b, t, horizon_months), mu)
         scored = [t for t, c in cuts.items() if c is not None]
         if not scored:
             out[name] = {"origins": [], "words": "no earlier closed origin to choose a threshold"}
@@ -122,10 +136,13 @@ def usefulness_block(
     settings: Any,
     history: pd.DataFrame | None,
     target_rows: Callable[[pd.DataFrame, str, Any], pd.DataFrame],
+    known_at: Callable[[pd.DataFrame, pd.Timestamp], pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """The ``usefulness_out_of_time`` block of ``evaluation.json`` (ranking target);
     ``target_rows(frame, target, settings)`` picks the rows a target is measured on
-    (:func:`earlywarn.evaluation.target_rows`)."""
+    (:func:`earlywarn.evaluation.target_rows`); ``known_at(rows, t)`` gives the labels
+    as known at ``t`` (:func:`earlywarn.evaluation.labels_known_at`), so a threshold chosen
+    at ``t`` never reads a judgement published after ``t``."""
     s = settings
     cols = ["model", "council_code", "origin", "y", "p", "weight"]
 
@@ -137,15 +154,35 @@ def usefulness_block(
         # the earlier origins on the scale they were evaluated on (recalibrated)
         from earlywarn.recalibrate import recalibrate_out_of_time
 
-        history = recalibrate_out_of_time(history, s.horizon_months)
+        history = recalibrate_out_of_time(history, s.horizon_months, known_at=known_at)
     past = rows(history) if history is not None and len(history) else None
+    past_at = None
+    if known_at is not None:
+        wide = bt if history is None or not len(history) else pd.concat([history, bt])
+        wide = wide[wide["model"] != "oracle"]
+
+        def past_at(name: str, t: pd.Timestamp) -> pd.DataFrame:
+            w = _closed_before(wide[wide["model"] == name], t, s.horizon_months)
+            if w.empty:
+                return rows(w)
+            known = known_at(w[["council_code", "origin"]], t)
+            w = w.assign(label=known["label"].to_numpy(), censored=known["censored"].to_numpy())
+            return rows(w)
+
     return {
         "mu": s.mu,
         "target": s.target,
         "words": "signal when p >= a threshold chosen, at each test origin, to maximise the "
-        "usefulness on earlier origins whose windows had closed (never on the origin scored); "
-        "the evaluation's own 'ur' chooses it on the scored rows (in-sample, optimistic)",
+        "usefulness on earlier origins whose windows had closed (never on the origin scored), "
+        "with their outcomes as known at that origin; the evaluation's own 'ur' chooses it on "
+        "the scored rows (in-sample, optimistic)",
         "models": usefulness_out_of_time(
-            rows(bt), s.horizon_months, s.mu, past, n_boot=min(int(s.n_boot), 200), seed=s.seed
-        ),
+            rows(bt),
+            s.horizon_months,
+            s.mu,
+            past,
+            n_boot=min(int(s.n_boot), 200),
+            seed=s.seed,
+            past_at=past_at,
+        ),  # fmt: skip
     }
