@@ -22,6 +22,8 @@ def test_real_notebook_executes(tmp_path, monkeypatch):
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # no thread oversubscription on 2 cores
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    # the notebook's work folder (a real, named list) goes under tmp_path, never left in /tmp
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     before = _default_stores()
     nb = nbformat.read(NOTEBOOK, as_version=4)
     # the stored notebook carries no outputs: real councils' results are never committed
@@ -40,3 +42,4 @@ def test_real_notebook_executes(tmp_path, monkeypatch):
 
     assert_figures_shown(nb)
     assert "Ofsted judgements:" in text and "P(inadequate | inspected within 24 months)" in text
+    assert list(tmp_path.glob("earlywarn-real-*"))  # the named list stayed under tmp_path

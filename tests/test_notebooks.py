@@ -15,6 +15,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 def test_notebook_executes(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the notebook's work folder: cleaned up
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(
         nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
@@ -23,6 +24,7 @@ def test_notebook_executes(name, tmp_path, monkeypatch):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("reasons" in str(c.source) for c in nb.cells)
     assert_figures_shown(nb)
+    assert list(tmp_path.glob("earlywarn-nb*"))  # its outputs went where the test cleans
 
 
 def assert_figures_shown(nb) -> None:
