@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.baselines import available_baselines, baseline_unavailable, make_baseline
+from earlywarn.compute import single_threaded
 from earlywarn.labels import label_events, make_labels
 from earlywarn.settings import EvaluationSettings
 from earlywarn.training import (
@@ -156,8 +157,9 @@ def backtest_targets(
     events = label_events(events, s.frameworks)
     # the splits are independent tasks: they run where joblib's ambient configuration says
     # (earlywarn.compute.compute_backend; serial by default), results in split order
+    names = tuple(model_names)
     parts = Parallel()(
-        delayed(_split_predictions)(X, events, split, makers, s, tuple(model_names))
+        delayed(single_threaded)(_split_predictions, X, events, split, makers, s, names)
         for split in splits
     )
     out = [frame for part in parts for frame in part]
@@ -180,23 +182,6 @@ def _split_predictions(
 ) -> list[pd.DataFrame]:
     """One split of :func:`backtest_targets`: fit every model on the split's training rows
     and predict its test origin (a task of its own; seeded, so order-independent)."""
-    from threadpoolctl import threadpool_limits
-
-    # one BLAS/OpenMP thread per fit: many small fits gain nothing from threads, and on a
-    # busy machine their spinning costs several times the fit (benchmarks/bench_compute.py:
-    # 4-5x faster serial, identical results)
-    with threadpool_limits(limits=1):
-        return _split_fits(X, events, split, makers, s, model_names)
-
-
-def _split_fits(
-    X: pd.DataFrame,
-    events: pd.DataFrame,
-    split: Split,
-    makers: dict[str, Callable[[], Any]],
-    s: EvaluationSettings,
-    model_names: Sequence[str],
-) -> list[pd.DataFrame]:
     out: list[pd.DataFrame] = []
     Xtr, lab_tr, Xte, lab_te = split_rows(X, events, split, s.horizon_months, s.kinds)
     if s.by_inspection:

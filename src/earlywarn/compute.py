@@ -31,9 +31,20 @@ from typing import Any
 
 from earlywarn.errors import UserInputError
 
-__all__ = ["BACKENDS", "check_scheduler", "compute_backend", "run_tasks"]
+__all__ = ["BACKENDS", "check_scheduler", "compute_backend", "run_tasks", "single_threaded"]
 
 BACKENDS = ("loky", "dask")
+
+
+def single_threaded(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with one BLAS/OpenMP thread: how each fit of a cycle's
+    independent tasks runs (pass it to ``delayed``). Many small fits gain nothing from
+    threads, and on a busy machine their spinning costs several times the fit itself
+    (``benchmarks/bench_compute.py``: 4-5x faster serial, identical results)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return fn(*args, **kwargs)
 
 
 def check_scheduler(address: str, timeout: float = 10.0) -> None:

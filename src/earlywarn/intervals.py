@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from earlywarn.compute import single_threaded
 from earlywarn.metrics import ClusterSampler
 
 __all__ = ["INTERVAL_COLUMNS", "bootstrap_probabilities", "council_bootstrap_interval"]
@@ -69,8 +70,6 @@ def _refit(
 ) -> np.ndarray:
     """One refit (a task of its own): the model fitted on the councils ``pick``, scoring
     ``X_now``. A council drawn twice enters as two councils (code suffix ``~b<j>``)."""
-    from threadpoolctl import threadpool_limits
-
     from earlywarn.training import fit_model
 
     sampler = ClusterSampler(X_train.index.get_level_values("council_code"))
@@ -85,12 +84,9 @@ def _refit(
     if "grade" in getattr(y_train, "attrs", {}):  # models fitted on grades (ordinal)
         yb.attrs["grade"] = np.asarray(y_train.attrs["grade"])[pos]
     wb = None if weights is None else np.asarray(weights)[pos]
-    # one thread per fit: many small fits gain nothing from OpenMP/BLAS threads, and on a
-    # busy machine their spinning threads cost several times the fit's own CPU time
-    with threadpool_limits(limits=1):
-        model = fit_model(make(), Xb, yb, wb)
-        p = model.predict_proba(X_now)[:, 1]
-        return np.asarray(to_target(p, X_now) if to_target else p, dtype=float)
+    model = fit_model(make(), Xb, yb, wb)
+    p = model.predict_proba(X_now)[:, 1]
+    return np.asarray(to_target(p, X_now) if to_target else p, dtype=float)
 
 
 def bootstrap_probabilities(
@@ -133,7 +129,8 @@ def bootstrap_probabilities(
     # the refits are independent tasks: they run where joblib's ambient configuration says
     # (earlywarn.compute.compute_backend; serial by default), results in draw order
     out = Parallel()(
-        delayed(_refit)(make, X_train, y_train, weights, X_now, to_target, pick) for pick in picks
+        delayed(single_threaded)(_refit, make, X_train, y_train, weights, X_now, to_target, pick)
+        for pick in picks
     )
     return np.vstack(out) if out else np.empty((0, len(X_now)))
 
