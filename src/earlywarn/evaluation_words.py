@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["calibration_words", "plain_summary"]
+__all__ = ["calibration_words", "figure_words", "plain_summary", "share_words"]
 
 
 def plain_summary(evaluation: dict[str, Any]) -> str:
@@ -126,8 +126,13 @@ def calibration_words(ev: dict[str, Any], name: str) -> str:
     )
 
 
-def _vs(fig: dict | None) -> str:
-    """``"20% (95% interval 10% to 30%; chance 9%)"``."""
+def share_words(fig: dict | None) -> str:
+    """A share with its interval and chance level in words:
+    ``"20% (95% interval 10% to 30%; chance 9%)"``.
+
+    >>> share_words({"value": 0.2, "lo": 0.1, "hi": 0.3, "chance": 0.09})
+    '20% (95% interval 10% to 30%; chance 9%)'
+    """
     if not fig or fig.get("value") is None or fig["value"] != fig["value"]:
         return "n/a"
     lo, hi = fig.get("lo"), fig.get("hi")
@@ -135,13 +140,23 @@ def _vs(fig: dict | None) -> str:
     return f"{100 * fig['value']:.0f}% ({ci}chance {100 * fig['chance']:.0f}%)"
 
 
-def _num(m: dict | None, pct: bool = False) -> str:
-    if not m or m.get("value") is None:
+def figure_words(m: dict | None, pct: bool = False) -> str:
+    """A figure ``{value, lo, hi}`` with its interval in words (``n/a`` when undefined):
+
+    >>> figure_words({"value": 0.566, "lo": 0.476, "hi": 0.642})
+    '0.57 (95% interval 0.48 to 0.64)'
+    """
+    if not m or m.get("value") is None or m["value"] != m["value"]:
         return "n/a"
     f = (lambda v: f"{100 * v:.0f}%") if pct else (lambda v: f"{v:.2f}")
-    if m.get("lo") is None:
+    lo, hi = m.get("lo"), m.get("hi")
+    if lo is None or hi is None or lo != lo:
         return f(m["value"])
-    return f"{f(m['value'])} (95% interval {f(m['lo'])} to {f(m['hi'])})"
+    return f"{f(m['value'])} (95% interval {f(lo)} to {f(hi)})"
+
+
+# short names for the sentences above
+_num, _vs = figure_words, share_words
 
 
 def _pct(v: float | None) -> str:

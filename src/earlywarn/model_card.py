@@ -13,26 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from earlywarn.evaluation_words import figure_words as _ci
+from earlywarn.evaluation_words import share_words as _pct
+
 __all__ = ["render_model_card", "stamped_card"]
 
 _EPV_WARNING = " (fewer than 10: high risk of overfitting)"
-
-
-def _ci(m: dict | None, digits: int = 2) -> str:
-    if not m or m.get("value") is None or m["value"] != m["value"]:
-        return "n/a"
-    lo, hi = m.get("lo"), m.get("hi")
-    if lo is None or hi is None or lo != lo:
-        return f"{m['value']:.{digits}f}"
-    return f"{m['value']:.{digits}f} (95% interval {lo:.{digits}f} to {hi:.{digits}f})"
-
-
-def _pct(m: dict | None) -> str:
-    if not m or m.get("value") is None or m["value"] != m["value"]:
-        return "n/a"
-    lo, hi = m.get("lo"), m.get("hi")
-    ci = f", 95% interval {100 * lo:.0f}% to {100 * hi:.0f}%" if lo is not None and lo == lo else ""
-    return f"{100 * m['value']:.0f}% (chance {100 * m['chance']:.0f}%{ci})"
 
 
 def render_model_card(
