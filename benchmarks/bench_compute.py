@@ -6,7 +6,7 @@
 Two parts, each timed serial then on 2 workers, one after the other in this process:
 
 - ``demo``: the whole synthetic demo cycle (``earlywarn demo --synthetic``'s config, 150
-  councils) through :func:`earlywarn.cycle.run_cycle`, with ``[compute] n_jobs = 1`` (as
+  councils) through :func:`earlywarn.cycle._cycle.run_cycle`, with ``[compute] n_jobs = 1`` (as
   the cycle runs it, and again with one BLAS/OpenMP thread per fit, as joblib gives each
   worker) and then ``n_jobs = 2`` (loky): the backtest splits and interval refits run on
   the workers.
@@ -17,7 +17,7 @@ Two parts, each timed serial then on 2 workers, one after the other in this proc
   the loop the cycle runs, every split fitting logit and gbm — serial, serial with one
   BLAS/OpenMP thread per fit, on 2 loky processes and on a 2-worker dask
   ``LocalCluster`` (start-up included); then ``--n-boot`` council-bootstrap refits of the
-  published logit (:mod:`earlywarn.intervals`), serial and on 2 loky processes. Checks
+  published logit (:mod:`earlywarn.evaluation._intervals`), serial and on 2 loky processes. Checks
   the results are identical to serial.
 
 Prints wall seconds, the speed-up, the load average before each part (the machine may be
@@ -67,8 +67,7 @@ def demo_part(tmp: Path) -> None:
     from threadpoolctl import threadpool_limits
 
     from earlywarn.config import parse_config
-    from earlywarn.cycle import run_cycle
-    from earlywarn.demo import demo_config
+    from earlywarn.cycle import demo_config, run_cycle
 
     with demo_config(True) as path:
         raw = tomllib.loads(Path(path).read_text())
@@ -113,15 +112,18 @@ def panel_part(councils: int, years: tuple[int, int], n_boot: int, skip_dask: bo
     from joblib import Parallel, delayed
     from threadpoolctl import threadpool_limits
 
-    from earlywarn.backtest import backtest_targets, rolling_origin_splits
+    from earlywarn.backtest import (
+        EvaluationSettings,
+        backtest_targets,
+        rolling_origin_splits,
+        training_rows,
+    )
     from earlywarn.compute import compute_backend
+    from earlywarn.evaluation import bootstrap_probabilities
     from earlywarn.features import build_features
-    from earlywarn.intervals import bootstrap_probabilities
     from earlywarn.models import make_model
     from earlywarn.panel import annual_origins, build_panel
-    from earlywarn.settings import EvaluationSettings
     from earlywarn.synthetic import make_synthetic_councils
-    from earlywarn.training import training_rows
 
     print(f"\n== large synthetic panel ({_load()})")
     t0 = time.perf_counter()

@@ -2,7 +2,7 @@
 
 Run with ``.venv/bin/python benchmarks/bench_explain.py``. Builds the demo cycle's data,
 panel and features (experiments/demo/cycle.toml), fits the final logit and gbm models as
-the cycle does, and times :func:`earlywarn.explain.explain` on every council (the first
+the cycle does, and times :func:`earlywarn.explain._shap.explain` on every council (the first
 call includes importing shap). Target: at most 5 s. Nothing is written to disk.
 """
 
@@ -13,13 +13,13 @@ import time
 import numpy as np
 import pandas as pd
 
+from earlywarn.backtest import training_rows
 from earlywarn.config import load_config
+from earlywarn.cycle import load_cycle_data
 from earlywarn.features import build_features
-from earlywarn.inputs import load_cycle_data
 from earlywarn.io import project_root
 from earlywarn.models import make_model
 from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
-from earlywarn.training import training_rows
 
 
 def main() -> None:

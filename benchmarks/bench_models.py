@@ -26,16 +26,18 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 def main() -> None:
     import pandas as pd
 
-    from earlywarn.backtest import backtest_targets, rolling_origin_splits
+    from earlywarn.backtest import (
+        EvaluationSettings,
+        backtest_targets,
+        rolling_origin_splits,
+        training_rows,
+    )
     from earlywarn.config import ModelsConfig, load_config
-    from earlywarn.cycle import run_cycle
+    from earlywarn.cycle import load_cycle_data, run_cycle
     from earlywarn.features import build_features
-    from earlywarn.inputs import load_cycle_data
     from earlywarn.io import project_root
     from earlywarn.models import MODEL_KINDS, make_model
     from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
-    from earlywarn.settings import EvaluationSettings
-    from earlywarn.training import training_rows
 
     cfg = load_config(project_root() / "experiments" / "demo" / "cycle.toml")
     cfg = replace(cfg, models=replace(cfg.models, kinds=MODEL_KINDS))

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from earlywarn.synthetic import make_synthetic_councils
-from earlywarn.synthetic_check import measured_properties
+from earlywarn.synthetic import make_synthetic_councils, measured_properties
 
 
 def main(n: int = 150) -> None:

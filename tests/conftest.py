@@ -53,10 +53,10 @@ def explained_world(small_data):
 
     import pandas as pd
 
+    from earlywarn.backtest import training_rows
     from earlywarn.features import build_features
     from earlywarn.models import make_model
     from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
-    from earlywarn.training import training_rows
 
     as_of = pd.Timestamp("2020-03-31")
     tables = restrict_to_as_of(small_data.tables, as_of)

@@ -88,11 +88,10 @@ def test_compute_config_is_checked(section, message):
 def backtest_inputs(small_data):
     import pandas as pd
 
-    from earlywarn.backtest import rolling_origin_splits
+    from earlywarn.backtest import EvaluationSettings, rolling_origin_splits
     from earlywarn.features import build_features
     from earlywarn.models import make_model
     from earlywarn.panel import build_panel
-    from earlywarn.settings import EvaluationSettings
 
     origins = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2021)]
     panel = build_panel(small_data.tables, origins)

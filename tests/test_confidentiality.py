@@ -25,10 +25,8 @@ from typer.testing import CliRunner
 
 from earlywarn.cli import app
 from earlywarn.config import load_config
-from earlywarn.cycle import run_cycle
-from earlywarn.inputs import load_cycle_data
-from earlywarn.pseudonymise import check_no_identifiers
-from earlywarn.report import CONFIDENTIAL
+from earlywarn.cycle import load_cycle_data, run_cycle
+from earlywarn.report import CONFIDENTIAL, check_no_identifiers
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -78,7 +78,7 @@ def test_run_json_points_at_real_mlflow_runs(cycle_result):
     assert run["tracking_uri"] == uri
     client = mlflow.MlflowClient(tracking_uri=uri)
     parent = client.get_run(run["parent_run_id"])
-    assert parent.data.tags["earlywarn.cycle"] == "test"
+    assert parent.data.tags["earlywarn.cycle._cycle"] == "test"
     assert "git_commit" in parent.data.tags
     children = client.search_runs(
         [parent.info.experiment_id],
@@ -113,8 +113,7 @@ def test_never_overwrites_an_earlier_output(cycle_result, small_config_dict):
 
 def test_evaluation_is_recomputed_from_the_saved_predictions(cycle_result):
     """Every figure of evaluation.json comes back from backtest_predictions.parquet."""
-    from earlywarn.predictions import COLUMNS, PREDICTIONS_FILE
-    from earlywarn.recompute import recompute_evaluation
+    from earlywarn.evaluation import COLUMNS, PREDICTIONS_FILE, recompute_evaluation
 
     result, uri = cycle_result
     long = pd.read_parquet(result.out_dir / PREDICTIONS_FILE)

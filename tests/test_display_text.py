@@ -1,5 +1,5 @@
 """Long text is cut for display in the HTML report; the whole value stays in `title` and in
-the CSV/XLSX (see earlywarn.report_text.display_text)."""
+the CSV/XLSX (see earlywarn.report._text.display_text)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 
 import pandas as pd
 
+from earlywarn.report import DISPLAY_LIMITS, display_text
 from earlywarn.report.html import _table
-from earlywarn.report_text import DISPLAY_LIMITS, display_text
 
 
 def test_short_text_is_escaped_only():

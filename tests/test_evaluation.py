@@ -8,14 +8,24 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from earlywarn.backtest import Split, backtest_targets, rolling_origin_splits, split_rows
-from earlywarn.evaluation import evaluate_backtest, oracle_predictions, run_evaluation, target_rows
+from earlywarn.backtest import (
+    EvaluationSettings,
+    Split,
+    backtest_targets,
+    rolling_origin_splits,
+    split_rows,
+)
+from earlywarn.evaluation import (
+    evaluate_backtest,
+    match_outcomes,
+    oracle_predictions,
+    run_evaluation,
+    target_rows,
+)
 from earlywarn.features import build_features
 from earlywarn.labels import make_labels
 from earlywarn.metrics import auroc_ci
-from earlywarn.outcomes import match_outcomes
 from earlywarn.panel import build_panel
-from earlywarn.settings import EvaluationSettings
 
 ORIGINS = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2021)]
 AS_OF = pd.Timestamp("2020-03-31")
@@ -156,7 +166,7 @@ def test_subgroups_cover_every_row_and_flags(evaluated):
 def test_report_section_has_plots_and_plain_words(evaluated):
     ev, _, _ = evaluated
     ev = {**ev, "k": 5, "test_origins": ["2014-03-31", "2018-03-31"]}
-    from earlywarn.evaluation_report import render_section
+    from earlywarn.report import render_section
 
     html = render_section(ev)
     assert html.count("data:image/png;base64,") == 5

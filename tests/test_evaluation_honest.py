@@ -7,14 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlywarn.backtest import backtest_targets, rolling_origin_splits
-from earlywarn.baselines import baseline_unavailable, make_baseline
-from earlywarn.evaluation import evaluate_backtest
+from earlywarn.backtest import EvaluationSettings, backtest_targets, rolling_origin_splits
+from earlywarn.evaluation import evaluate_backtest, paired_differences, published_list
 from earlywarn.features import build_features
-from earlywarn.headline import paired_differences, published_list
 from earlywarn.metrics import evaluate_predictions, within_origin_scores
+from earlywarn.models import baseline_unavailable, make_baseline
 from earlywarn.panel import build_panel
-from earlywarn.settings import EvaluationSettings
 
 ORIGINS = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2021)]
 
@@ -166,7 +164,7 @@ def test_a_constant_baseline_is_unavailable_never_scored(backtest_world):
 
 
 def test_out_of_time_recalibration_uses_only_closed_earlier_origins():
-    from earlywarn.recalibrate import recalibrate_out_of_time
+    from earlywarn.evaluation import recalibrate_out_of_time
 
     rng = np.random.default_rng(8)
     origins = pd.to_datetime([f"{y}-03-31" for y in range(2012, 2019)])

@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlywarn.backtest import rolling_origin_splits
+from earlywarn.backtest import EvaluationSettings, rolling_origin_splits, score_words
 from earlywarn.evaluation import run_evaluation
 from earlywarn.features import build_features
 from earlywarn.panel import build_panel
-from earlywarn.settings import EvaluationSettings, score_words
 
 ORIGINS = [pd.Timestamp(f"{y}-03-31") for y in range(2012, 2021)]
 AS_OF = pd.Timestamp("2020-03-31")

@@ -74,7 +74,7 @@ def test_reasons_are_sentences_with_numbers_and_ranked_by_shap(explained_world):
     for s in r["sentence"]:
         assert s.endswith(".") and " " in s
         assert not any(tok in names for tok in re.findall(r"[a-z0-9_]+", s) if "_" in tok)
-    from earlywarn.reasons import MIN_SHAP, ReasonFrame
+    from earlywarn.explain import MIN_SHAP, ReasonFrame
 
     fs = explained_world.features
     X = explained_world.now

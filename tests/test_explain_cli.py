@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 
 from earlywarn.cli import app
 from earlywarn.config import load_config
-from earlywarn.council_reasons import explain_council
-from earlywarn.cycle import run_cycle
+from earlywarn.cycle import explain_council, run_cycle
 from earlywarn.report import CONFIDENTIAL
 
 CONFIG = {
@@ -165,7 +164,7 @@ def test_unknown_name_is_rejected_at_once_with_close_matches(published):
 def test_score_publishes_the_same_files_as_the_cycle(published, tmp_path):
     """One publishing path: the champion scored again writes the cycle's files with the same
     probabilities, intervals, bands and reasons."""
-    from earlywarn.publish import score_registered
+    from earlywarn.cycle import score_registered
 
     _, cfg, result = published
     scored = score_registered(cfg, "models:/ex@champion", out_dir=tmp_path / "score")
@@ -183,7 +182,7 @@ def test_score_publishes_the_same_files_as_the_cycle(published, tmp_path):
     assert run["horizon"] == "24M" and run["model"] == result.run_info["model"]
     # `evaluate` accepts the score folder as it accepts a cycle's
     from earlywarn import io
-    from earlywarn.outcomes import match_outcomes
+    from earlywarn.evaluation import match_outcomes
     from earlywarn.synthetic import make_synthetic_councils
 
     events = make_synthetic_councils(n_councils=40, start_year=2010, end_year=2020, seed=7)

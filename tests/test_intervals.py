@@ -1,4 +1,4 @@
-"""Council-bootstrap intervals of the published probabilities (earlywarn.intervals)."""
+"""Council-bootstrap intervals of the published probabilities (earlywarn.evaluation._intervals)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlywarn.intervals import bootstrap_probabilities, council_bootstrap_interval
+from earlywarn.evaluation import bootstrap_probabilities, council_bootstrap_interval
 from earlywarn.models import make_model
 
 

@@ -8,15 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlywarn.backtest import backtest_targets, rolling_origin_splits
-from earlywarn.evaluation import labels_known_at, target_rows
+from earlywarn.backtest import EvaluationSettings, backtest_targets, rolling_origin_splits
+from earlywarn.evaluation import (
+    labels_known_at,
+    recalibrate_out_of_time,
+    target_rows,
+    usefulness_block,
+)
 from earlywarn.features import build_features
 from earlywarn.models import make_model
 from earlywarn.panel import build_panel
-from earlywarn.recalibrate import recalibrate_out_of_time
-from earlywarn.settings import EvaluationSettings
 from earlywarn.synthetic import make_synthetic_councils
-from earlywarn.usefulness_oot import usefulness_block
 
 ORIGINS = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2019)]
 T = pd.Timestamp("2018-03-31")  # the scored origin; 2016's window closes on T itself

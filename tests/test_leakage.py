@@ -10,11 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.dummy import DummyClassifier
 
-from earlywarn.backtest import Split, backtest_targets, check_split, rolling_origin_splits
+from earlywarn.backtest import (
+    EvaluationSettings,
+    Split,
+    backtest_targets,
+    check_split,
+    rolling_origin_splits,
+)
 from earlywarn.features import build_features
 from earlywarn.panel import build_panel
 from earlywarn.schema import Tables
-from earlywarn.settings import EvaluationSettings
 
 
 def _features_at(tables: Tables, origin: pd.Timestamp) -> pd.DataFrame:
@@ -92,7 +97,7 @@ def test_backtest_trains_only_on_windows_closed_at_the_test_origin(small_data):
     X = build_features(tables, panel).X
     splits = rolling_origin_splits(origins, origins, 24, 2)
     _Recorder.seen = []
-    # the loop the cycle runs (earlywarn.backtest.backtest_targets), for a recording model
+    # the loop the cycle runs (earlywarn.backtest._loop.backtest_targets), for a recording model
     s = EvaluationSettings(horizon_months=24)
     bt = backtest_targets(X, tables.events, splits, {"r": lambda: _Recorder(strategy="prior")}, s)
     assert len(_Recorder.seen) == len(splits)

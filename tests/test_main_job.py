@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from earlywarn.config import load_config
-from earlywarn.demo import demo_config
+from earlywarn.cycle import demo_config
 from earlywarn.errors import UserInputError
 from earlywarn.progress import reporting, step
 from earlywarn.tracking import model_uri_from
@@ -253,7 +253,7 @@ def test_makefile_works_from_another_folder(tmp_path, how):
 def test_real_dir_reads_a_rebuilt_panel(tmp_path):
     """`[data] real_dir` (relative to the config) reads a panel written by `data build --out`."""
     from earlywarn.config import parse_config
-    from earlywarn.inputs import load_cycle_data
+    from earlywarn.cycle import load_cycle_data
     from earlywarn.sources.bundle import BUNDLE_FILES
 
     rebuilt = tmp_path / "rebuilt"

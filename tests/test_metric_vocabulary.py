@@ -54,7 +54,10 @@ def test_every_pooled_metric_is_in_the_vocabulary_once_with_a_label():
 
 
 def test_the_stages_read_the_one_vocabulary():
-    from earlywarn import cycle_steps, evaluation_report, headline, tracking
+    from earlywarn.cycle import _steps as cycle_steps
+    from earlywarn.evaluation import _headline as headline
+    from earlywarn.report import _evaluation_section as evaluation_report
+    from earlywarn.tracking import _tracker as tracking
 
     assert cycle_steps.LOWER_IS_BETTER is LOWER_IS_BETTER
     assert tracking.HEADLINE is HEADLINE_METRICS and set(HEADLINE_METRICS) <= set(METRIC_LABELS)

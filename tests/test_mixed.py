@@ -1,4 +1,4 @@
-"""The council random intercept (earlywarn.mixed, the ``mixed`` model kind)."""
+"""The council random intercept (earlywarn.models._mixed, the ``mixed`` model kind)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import log_loss
 
-from earlywarn.mixed import MixedLogitClassifier, council_codes
-from earlywarn.models import make_model
+from earlywarn.models import MixedLogitClassifier, council_codes, make_model
 
 
 def _panel(seed: int, sd: float, n_councils: int = 120, n_origins: int = 8):
@@ -99,8 +98,8 @@ def test_explained_on_its_fixed_part_if_published(planted):
 def test_a_mixed_model_never_goes_where_named_outputs_may_not(extra, uri):
     """Its fitted intercepts name councils and their own risk: refused before any work."""
     from earlywarn.config import parse_config
+    from earlywarn.cycle import check_named_model
     from earlywarn.errors import UserInputError
-    from earlywarn.preflight import check_named_model
 
     raw = {"cycle": "m", "as_of": "2016-03-31", "models": {"kinds": ["logit", "mixed"]}, **extra}
     with pytest.raises(UserInputError, match="'mixed'") as err:

@@ -56,10 +56,10 @@ def test_sklearn_contract(estimator, check):
 @pytest.fixture(scope="module")
 def world():
     """100 synthetic councils, 2008-2020: training rows whose windows closed by 2020."""
+    from earlywarn.backtest import training_rows
     from earlywarn.features import build_features
     from earlywarn.panel import annual_origins, build_panel
     from earlywarn.synthetic import make_synthetic_councils
-    from earlywarn.training import training_rows
 
     data = make_synthetic_councils(n_councils=100, start_year=2008, end_year=2020, seed=7)
     as_of = pd.Timestamp("2020-03-31")

@@ -6,7 +6,7 @@ import warnings
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from earlywarn.ordinal import OrdinalRiskClassifier
+from earlywarn.models import OrdinalRiskClassifier
 
 
 @parametrize_with_checks([OrdinalRiskClassifier(maxiter=200)])

@@ -6,13 +6,13 @@ import os
 
 import pytest
 
-from earlywarn.errors import UserInputError
-from earlywarn.preflight import (
+from earlywarn.cycle import (
     check_existing_store,
     check_output_location,
     check_registry_name,
     check_tracking_store,
 )
+from earlywarn.errors import UserInputError
 
 
 def test_output_folder_without_write_permission(tmp_path, monkeypatch):

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from earlywarn.backtest import beats_best_baseline, settings_hash
 from earlywarn.config import parse_config
 from earlywarn.cycle import run_cycle
-from earlywarn.protocol import beats_best_baseline, settings_hash
-from earlywarn.recompute import recompute_evaluation
+from earlywarn.evaluation import recompute_evaluation
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_the_settings_hash_follows_the_settings_not_the_name():
 
 
 def test_results_md_is_rendered_from_the_outputs_alone(protocol_cycle):
-    from earlywarn.results_md import render_results
+    from earlywarn.report import render_results
 
     _, result, _ = protocol_cycle
     text = render_results([result.out_dir], "Results")

@@ -13,9 +13,9 @@ import pytest
 
 from earlywarn.config import parse_config
 from earlywarn.cycle import run_cycle
-from earlywarn.recalibrate import apply_recalibration
+from earlywarn.evaluation import apply_recalibration
 from earlywarn.synthetic import make_synthetic_councils
-from earlywarn.tracking_store import load_recalibration
+from earlywarn.tracking import load_recalibration
 
 AS_OF = pd.Timestamp("2019-03-31")
 SELECTION = [f"{y}-03-31" for y in range(2012, 2017)]
@@ -130,7 +130,7 @@ def test_recalibration_is_recorded_and_off_by_default(runs):
 def test_explain_shows_the_published_recalibrated_probability(runs):
     """``explain --model`` applies the model run's recalibration too: the council's
     probability is the list's, so its published interval is found and shown."""
-    from earlywarn.council_reasons import explain_council
+    from earlywarn.cycle import explain_council
 
     (by, _) = runs
     on = by[True]

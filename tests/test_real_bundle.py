@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from earlywarn import load_real_tables
 from earlywarn.cli import app
 from earlywarn.config import parse_config
+from earlywarn.cycle import load_cycle_data
 from earlywarn.errors import UserInputError
-from earlywarn.inputs import load_cycle_data
 from earlywarn.panel import annual_origins, build_panel
 from earlywarn.schema import validate_tables
 from earlywarn.sources import load_real_neighbours, real_bundle_info

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlywarn.reasons import GRADE_WORDS, ReasonFrame, fmt, role
+from earlywarn.explain import GRADE_WORDS, ReasonFrame, fmt, role
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "experiments" / "real-2023" / "cycle.toml"
@@ -41,15 +41,14 @@ def test_fmt_never_prints_minus_zero_or_equal_numbers(x, others, text):
 @pytest.fixture(scope="module")
 def real_list():
     """The real-2023 cycle's final gbm (no backtest) and its explained latest origin."""
+    from earlywarn.backtest import EvaluationSettings, final_training, fit_model
     from earlywarn.config import load_config
+    from earlywarn.cycle import load_cycle_data, load_feature_inputs
     from earlywarn.explain import explain, latest_periods
     from earlywarn.features import build_features
-    from earlywarn.inputs import load_cycle_data, load_feature_inputs
     from earlywarn.models import make_model
     from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
     from earlywarn.report import build_banded_risk_list
-    from earlywarn.settings import EvaluationSettings
-    from earlywarn.training import final_training, fit_model
 
     cfg = load_config(CONFIG)
     tables, _, _ = load_cycle_data(cfg)
@@ -148,7 +147,7 @@ def test_protective_factors_are_on_the_safe_side(real_list):
 
 
 def test_top_k_is_never_no_action_and_bands_use_the_papers_wording(real_list):
-    from earlywarn.bands import WORDING
+    from earlywarn.report import WORDING
 
     rl, _, _, cfg = real_list
     assert set(rl["risk_band"]) <= set(WORDING.values())

@@ -1,4 +1,4 @@
-"""Out-of-time recalibration (earlywarn.recalibrate): it never reads the outcomes of the
+"""Out-of-time recalibration (earlywarn.evaluation): it never reads the outcomes of the
 origin it scores, nor of an origin whose window was still open, and it moves a
 miscalibrated score's slope toward 1."""
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
+from earlywarn.evaluation import recalibrate_out_of_time
 from earlywarn.metrics import calibration_slope_intercept
-from earlywarn.recalibrate import recalibrate_out_of_time
 
 ORIGINS = pd.to_datetime([f"{y}-03-31" for y in range(2012, 2021)])
 
@@ -92,11 +92,10 @@ def test_history_is_fitted_on_but_never_returned():
 
 
 def test_held_out_evaluation_is_recalibrated_from_the_selection_origins(small_data):
-    from earlywarn.backtest import rolling_origin_splits
+    from earlywarn.backtest import held_out_summary, rolling_origin_splits
     from earlywarn.evaluation import EvaluationSettings, evaluate_and_keep
     from earlywarn.features import build_features
     from earlywarn.panel import build_panel
-    from earlywarn.protocol import held_out_summary
 
     origins = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2019)]
     tables = small_data.tables
@@ -147,7 +146,7 @@ def test_published_recalibration_uses_only_closed_past_origins():
     """The published probability's refit reads only the chosen model's origins whose
     windows closed by as_of, never the scored origin, and moves a too-extreme score's
     slope toward 1 (the true slope is 1/3)."""
-    from earlywarn.recalibrate import apply_recalibration, published_recalibration
+    from earlywarn.evaluation import apply_recalibration, published_recalibration
 
     bt = _panel(seed=4)
     other = bt.assign(model="other", label=1 - bt["label"])  # another model's rows: unread
@@ -175,7 +174,7 @@ def test_published_recalibration_uses_only_closed_past_origins():
 
 
 def test_published_recalibration_conditional_rows_and_one_class():
-    from earlywarn.recalibrate import published_recalibration
+    from earlywarn.evaluation import published_recalibration
 
     bt = _panel(seed=5, origins=ORIGINS[:4])
     bt["censored"] = np.arange(len(bt)) % 3 == 0

@@ -11,24 +11,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlywarn.bands import (
-    DEFAULT_SUPPORT,
-    WORDING,
-    build_bands,
-    build_evidence_bands,
-    risk_score,
-    support_for,
-)
 from earlywarn.config import parse_config
 from earlywarn.errors import UserInputError
 from earlywarn.explain import explain
 from earlywarn.report import (
     CONFIDENTIAL,
+    DEFAULT_SUPPORT,
+    WORDING,
+    build_bands,
+    build_evidence_bands,
     build_risk_list,
     calibration_png,
     render_council_sections,
     render_report,
     render_risk_list_xlsx,
+    risk_score,
+    support_for,
 )
 
 EVIL = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
@@ -145,7 +143,7 @@ def test_risk_list_carries_bands_support_and_main_nature(report_parts):
 
 
 def test_csv_export_neutralises_formulas(report_parts):
-    from earlywarn.exports import risk_list_csv
+    from earlywarn.report import risk_list_csv
 
     rl, _, _, run_info = report_parts
     text = risk_list_csv(rl, {**run_info, "model_run_id": "abc"})
@@ -163,7 +161,7 @@ def test_csv_export_neutralises_formulas(report_parts):
 def test_xlsx_list_sheet_is_readable_and_safe(report_parts):
     from openpyxl import load_workbook
 
-    from earlywarn.report_text import headers
+    from earlywarn.report import headers
 
     rl, _, _, run_info = report_parts
     run_info = {

@@ -11,8 +11,7 @@ import pytest
 
 from earlywarn.config import parse_config
 from earlywarn.cycle import run_cycle
-from earlywarn.predictions import PREDICTIONS_FILE
-from earlywarn.recompute import recompute_evaluation
+from earlywarn.evaluation import PREDICTIONS_FILE, recompute_evaluation
 
 
 @pytest.fixture(scope="module")

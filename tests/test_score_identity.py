@@ -1,5 +1,5 @@
-"""`score` and `cycle` share one path (earlywarn.cycle.prepare, score_and_explain and
-earlywarn.publication.publish_files): for the same champion they publish identical
+"""`score` and `cycle` share one path (earlywarn.cycle._cycle.prepare, score_and_explain and
+earlywarn.cycle._publication.publish_files): for the same champion they publish identical
 probabilities, intervals, bands and reasons, for every censoring x target the config
 accepts."""
 
@@ -13,9 +13,8 @@ import pytest
 
 from earlywarn._names import CENSORING, TARGETS
 from earlywarn.config import parse_config
-from earlywarn.cycle import run_cycle
+from earlywarn.cycle import run_cycle, score_registered
 from earlywarn.errors import UserInputError
-from earlywarn.publish import score_registered
 from earlywarn.synthetic import make_synthetic_councils
 
 

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from earlywarn.synthetic import make_synthetic_councils
-from earlywarn.synthetic_check import measured_properties
+from earlywarn.synthetic import make_synthetic_councils, measured_properties
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +42,11 @@ def test_easy_preset_is_the_default_and_unknown_presets_fail():
 def test_artefacts_are_caught_on_the_realistic_world(realistic):
     """The deprivation index starts late: the baseline is unavailable where its training
     rows are empty; and a tied baseline's figures do not move when councils are renamed."""
-    from earlywarn.backtest import backtest_targets, rolling_origin_splits
-    from earlywarn.baselines import make_baseline
+    from earlywarn.backtest import EvaluationSettings, backtest_targets, rolling_origin_splits
     from earlywarn.evaluation import evaluate_backtest
     from earlywarn.features import build_features
+    from earlywarn.models import make_baseline
     from earlywarn.panel import build_panel
-    from earlywarn.settings import EvaluationSettings
 
     tables = realistic.tables
     origins = sorted(realistic.true_risk.index.get_level_values("origin").unique())

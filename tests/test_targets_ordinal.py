@@ -8,9 +8,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from earlywarn.labels import make_labels
-from earlywarn.ordinal import OrdinalGradeClassifier
-from earlywarn.targets import decline_events, next_grade, target_mask
+from earlywarn.labels import decline_events, make_labels, next_grade, target_mask
+from earlywarn.models import OrdinalGradeClassifier
 
 
 def _events() -> pd.DataFrame:
@@ -163,7 +162,7 @@ def test_shrunken_logit_beats_unshrunken_at_low_events_per_variable(seed):
 
 
 def test_ordinal_risk_uses_grades_when_given_and_the_binary_label_otherwise():
-    from earlywarn.ordinal import OrdinalRiskClassifier
+    from earlywarn.models import OrdinalRiskClassifier
 
     X, grade = _planted(4000, 3)
     y = (grade >= 4).astype(int)
@@ -197,13 +196,16 @@ def test_ordinal_risk_uses_grades_when_given_and_the_binary_label_otherwise():
 def test_ordinal_kind_is_fitted_on_grades_in_the_backtest_and_the_final_fit(small_data):
     """The backtest and the published fit give the ordinal model the grade of each training
     window (known at the split's test origin), not only the binary label."""
-    from earlywarn.backtest import backtest_targets, rolling_origin_splits
+    from earlywarn.backtest import (
+        EvaluationSettings,
+        backtest_targets,
+        final_training,
+        rolling_origin_splits,
+    )
+    from earlywarn.backtest import fit_model as fit
     from earlywarn.features import build_features
     from earlywarn.models import make_model
     from earlywarn.panel import build_panel
-    from earlywarn.settings import EvaluationSettings
-    from earlywarn.training import final_training
-    from earlywarn.training import fit_model as fit
 
     origins = [pd.Timestamp(f"{y}-03-31") for y in range(2010, 2021)]
     as_of = pd.Timestamp("2020-03-31")
@@ -255,7 +257,7 @@ def test_ordinal_config_must_match_its_label(section, message):
 
 @pytest.mark.parametrize("kind", ["leaders_inadequate", "help_protection_inadequate", "decline"])
 def test_new_targets_are_found_by_inspection_and_described(kind):
-    from earlywarn.settings import EvaluationSettings, describe
+    from earlywarn.backtest import EvaluationSettings, describe
 
     s = EvaluationSettings(horizon_months=24, censoring="drop", target="conditional", kinds=(kind,))
     assert s.by_inspection  # a window without an inspection is censored, not a negative

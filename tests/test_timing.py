@@ -1,4 +1,4 @@
-"""The two-part model's timing part (earlywarn.timing): it recovers a planted inspection
+"""The two-part model's timing part (earlywarn.models._timing): it recovers a planted inspection
 schedule on the realistic synthetic preset, knows the 2020 pause only once announced,
 never reads events after its origin, and each part's skill reaches evaluation.json."""
 
@@ -10,7 +10,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from earlywarn.labels import make_labels
-from earlywarn.timing import PAUSES, InspectionHazard
+from earlywarn.models import PAUSES, InspectionHazard
 
 ORIGINS = [pd.Timestamp(f"{y}-03-31") for y in range(2014, 2022)]
 
@@ -57,7 +57,7 @@ def test_recovers_the_planted_schedule(forecasts):
 
 
 def test_beats_the_two_feature_timing_model_or_matches_it(world, forecasts):
-    from earlywarn.baselines import make_timing_model
+    from earlywarn.models import make_timing_model
 
     ev, tr = world.tables.events, world.true_risk
     idx = tr.index
@@ -149,10 +149,10 @@ def test_config_names_the_timing_model(tmp_path):
 
 
 def test_the_published_list_uses_the_chosen_timing_model(small_data):
+    from earlywarn.backtest import final_training
     from earlywarn.evaluation import EvaluationSettings
     from earlywarn.features import build_features
     from earlywarn.panel import build_panel
-    from earlywarn.training import final_training
 
     origins = [pd.Timestamp(f"{y}-03-31") for y in range(2012, 2019)]
     tables = small_data.tables

@@ -17,10 +17,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from earlywarn.compare import compare_cycles
 from earlywarn.config import parse_config
-from earlywarn.cycle import run_cycle
-from earlywarn.publish import score_registered
+from earlywarn.cycle import compare_cycles, run_cycle, score_registered
 from earlywarn.tracking import load_model, published_lists, resolve_tracking_uri
 
 FAST = {
@@ -312,7 +310,7 @@ def test_headline_metrics_pick_the_best_baseline():
 def test_the_published_kind_is_chosen_by_within_origin_auroc():
     """select_by = "auroc" reads the within-origin AUROC, not the pooled one (which mixes
     origins with different base rates)."""
-    from earlywarn.cycle_steps import select_kind as _select
+    from earlywarn.cycle import select_kind as _select
 
     def entry(pooled, within):
         return {"pooled": {"auroc": {"value": pooled}, "auroc_within_origin": {"value": within}}}

@@ -77,7 +77,7 @@ def test_killed_publication_is_marked_failed_on_the_next_start(tmp_path):
     run = client.get_run(parent_id)
     assert run.info.status == "FAILED"
     assert run.data.tags["earlywarn.failed_reason"].startswith("unfinished: process ")
-    assert run.data.tags["earlywarn.publication"] == "not confirmed"
+    assert run.data.tags["earlywarn.cycle._publication"] == "not confirmed"
     assert not client.search_runs([exp], filter_string="attributes.status = 'RUNNING'")
     assert not partials[0].exists() and not killed.exists()  # no confidential leftovers
     versions = {
@@ -85,13 +85,15 @@ def test_killed_publication_is_marked_failed_on_the_next_start(tmp_path):
     }
     assert len(versions) == 2
     champion = client.get_model_version_by_alias("earlywarn-demo", "champion").version
-    failed = [v for v, tags in versions.items() if tags.get("earlywarn.publication") == "failed"]
+    failed = [
+        v for v, tags in versions.items() if tags.get("earlywarn.cycle._publication") == "failed"
+    ]
     assert failed and champion not in failed
     assert (again / "risk_list.csv").exists()
 
 
 def test_only_dead_owners_on_this_host_count():
-    from earlywarn.unfinished import _dead, owner
+    from earlywarn.tracking._unfinished import _dead, owner
 
     mine = owner()
     assert _dead(mine) is False  # this process is alive
@@ -107,7 +109,7 @@ def test_only_this_hosts_dead_partial_folders_are_removed(tmp_path, monkeypatch)
     from here) stays, as does a live process's; this host's dead process's goes."""
     import psutil
 
-    from earlywarn import unfinished
+    from earlywarn.tracking import _unfinished as unfinished
 
     dead = 4_000_000  # above any pid_max: no such process
     assert not psutil.pid_exists(dead)

@@ -1,4 +1,4 @@
-"""The usefulness threshold fixed out of time (earlywarn.usefulness_oot): chosen on
+"""The usefulness threshold fixed out of time (earlywarn.evaluation._usefulness): chosen on
 earlier closed origins only, never on the origin it scores."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from earlywarn.evaluation import usefulness_out_of_time
 from earlywarn.metrics import usefulness_curve
-from earlywarn.usefulness_oot import usefulness_out_of_time
 
 ORIGINS = pd.to_datetime([f"{y}-03-31" for y in range(2012, 2020)])
 

@@ -91,7 +91,7 @@ def test_wheel_runs_from_a_clean_venv(wheel_venv, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MLFLOW_TRACKING_URI")}
     env["MLFLOW_DISABLE_TELEMETRY"] = "true"
     check = (
-        "import earlywarn, json; from earlywarn.demo import demo_config; "
+        "import earlywarn, json; from earlywarn.cycle import demo_config; "
         "from earlywarn.config import load_config; from pathlib import Path\n"
         "out = {'file': earlywarn.__file__}\n"
         "for s in (False, True):\n"

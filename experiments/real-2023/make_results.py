@@ -1,5 +1,5 @@
 """Regenerate RESULTS.md from the three real-2023 cycle output folders (no hand-typed
-figures; see earlywarn.results_md). The folders are CONFIDENTIAL (named councils) and live
+figures; see earlywarn.report). The folders are CONFIDENTIAL (named councils) and live
 outside the repository; RESULTS.md names no council.
 
     export MLFLOW_TRACKING_URI=sqlite:////tmp/ew/mlflow.db MLFLOW_DISABLE_TELEMETRY=true
@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from earlywarn.results_md import render_results
+from earlywarn.report import render_results
 
 HERE = Path(__file__).resolve().parent
 COMMANDS = """export MLFLOW_TRACKING_URI=sqlite:////tmp/ew/mlflow.db MLFLOW_DISABLE_TELEMETRY=true

@@ -1,5 +1,5 @@
 """Run the issue-13 cycles (models sized for the data, every target) and write TARGETS.md
-from their outputs (no hand-typed figures; earlywarn.results_md).
+from their outputs (no hand-typed figures; earlywarn.report).
 
     .venv/bin/python experiments/real-2023/run_targets.py /tmp/ew-targets
 
@@ -38,7 +38,7 @@ CONFIGS = (
 
 def render(folders: list[str]) -> str:
     """TARGETS.md from the cycles' output folders (in CONFIGS order)."""
-    from earlywarn.results_md import render_results
+    from earlywarn.report import render_results
 
     commands = ".venv/bin/python experiments/real-2023/run_targets.py /tmp/ew-targets"
     text = render_results(

@@ -2,7 +2,7 @@
 
 Selection uses only the config's ``evaluate.selection_origins``. The held-out origins
 (``evaluate.held_out_origins``) are never scored here: the cycle scores them once, for the
-chosen settings, and records the settings hash (earlywarn.protocol). Prints within-origin
+chosen settings, and records the settings hash (earlywarn.backtest). Prints within-origin
 and pooled AUROC and AP only (no council is named). Not run by the test suite:
 
     OMP_NUM_THREADS=1 .venv/bin/python experiments/real-2023/select_settings.py
@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from earlywarn import load_real_tables
-from earlywarn.backtest import backtest_targets, rolling_origin_splits
+from earlywarn.backtest import EvaluationSettings, backtest_targets, rolling_origin_splits
 from earlywarn.config import load_config
 from earlywarn.evaluation import target_rows
 from earlywarn.features import build_features
@@ -25,7 +25,6 @@ from earlywarn.io import read_neighbours
 from earlywarn.metrics import evaluate_predictions
 from earlywarn.models import make_model
 from earlywarn.panel import annual_origins, build_panel, restrict_to_as_of
-from earlywarn.settings import EvaluationSettings
 
 HERE = Path(__file__).resolve().parent
 CORE = (

@@ -13,15 +13,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from earlywarn.backtest import backtest_targets
     from earlywarn.config import load_config
-    from earlywarn.council_reasons import explain_council
-    from earlywarn.cycle import prepare, run_cycle, score_and_explain
+    from earlywarn.cycle import (
+        explain_council,
+        prepare,
+        run_cycle,
+        score_and_explain,
+        score_registered,
+    )
     from earlywarn.errors import UserInputError
+    from earlywarn.evaluation import recompute_evaluation
     from earlywarn.features import build_features
     from earlywarn.labels import make_labels
     from earlywarn.models import make_model
     from earlywarn.panel import build_panel
-    from earlywarn.publish import score_registered
-    from earlywarn.recompute import recompute_evaluation
     from earlywarn.report import render_report
     from earlywarn.schema import Tables
     from earlywarn.sources.bundle import load_real_tables
@@ -64,10 +68,10 @@ _LAZY = {  # the verbs users call: load, build, make, score, explain, render
     "run_cycle": "earlywarn.cycle",
     "prepare": "earlywarn.cycle",
     "score_and_explain": "earlywarn.cycle",
-    "score_registered": "earlywarn.publish",
-    "explain_council": "earlywarn.council_reasons",
+    "score_registered": "earlywarn.cycle",
+    "explain_council": "earlywarn.cycle",
     "render_report": "earlywarn.report",
-    "recompute_evaluation": "earlywarn.recompute",
+    "recompute_evaluation": "earlywarn.evaluation",
 }
 
 

@@ -28,13 +28,13 @@ __all__ = [
 # model kinds, in the order reports list them (earlywarn.models.make_model builds each)
 MODEL_KINDS = ("persistence", "red_flags", "logit", "hazard", "gbm", "ordinal", "mixed")
 
-# simple baselines every evaluation scores beside the models (earlywarn.baselines)
+# simple baselines every evaluation scores beside the models (earlywarn.models)
 BASELINES = ("persistence", "time_since_inspection", "deprivation", "red_flags")
 
 # signal families (earlywarn.features.FAMILY_BUILDERS builds each)
 FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
 
-# what counts as a failure (labels.events; earlywarn.labels and earlywarn.targets)
+# what counts as a failure (labels.events; earlywarn.labels and earlywarn.labels)
 LABEL_EVENTS = (
     "inadequate",
     "requires_improvement_or_worse",
@@ -99,7 +99,7 @@ LOWER_IS_BETTER = frozenset(m.key for m in METRICS if m.lower_is_better)
 # the headline few: logged as the parent run's published_* and best_baseline_* metrics
 HEADLINE_METRICS = ("auroc", "average_precision", "precision_at_k", "recall_at_k", "brier")
 
-# the published list's figures (earlywarn.headline.published_list), key -> report label
+# the published list's figures (earlywarn.evaluation.published_list), key -> report label
 LIST_FIGURES = {
     "share_inspected": "share inspected",
     "share_failing_of_inspected": "share failing, of those inspected",

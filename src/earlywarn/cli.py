@@ -209,7 +209,7 @@ def demo(
     Ends with the risk list, report and MLflow runs under ./runs/. With --synthetic: the
     same cycle on made-up councils.
     """
-    from earlywarn.demo import closing_lines, demo_config
+    from earlywarn.cycle import closing_lines, demo_config
 
     with demo_config(synthetic) as config:
         result = _run(config, out, pseudonymise)
@@ -243,8 +243,8 @@ def data_build(
         raw = raw.expanduser().resolve()
         if not raw.is_dir():
             raise UserInputError(f"{raw}: not a folder (expected the raw data folder)")
+        from earlywarn.cycle import check_data_folder
         from earlywarn.io import user_data_dir, write_data_files
-        from earlywarn.preflight import check_data_folder
         from earlywarn.sources.bundle import build_bundle
 
         target = (out.expanduser() if out else user_data_dir() / "real").resolve()
@@ -292,7 +292,7 @@ def score(
     """Score the latest origin with a registered model (no retraining) and publish the list."""
 
     def body():
-        from earlywarn.publish import score_registered
+        from earlywarn.cycle import score_registered
         from earlywarn.tracking import model_uri_from
 
         uri = model_uri_from(model)
@@ -330,7 +330,7 @@ def explain(
 
     def body():
         from earlywarn.config import load_config
-        from earlywarn.council_reasons import explain_council, explain_published
+        from earlywarn.cycle import explain_council, explain_published
         from earlywarn.tracking import model_uri_from
 
         uri = model_uri_from(model) if model else None
@@ -358,8 +358,8 @@ def compare(
     """This cycle against the previous one: who entered / left the top k, metric changes."""
 
     def body():
-        from earlywarn.compare import compare_cycles
         from earlywarn.config import load_config
+        from earlywarn.cycle import compare_cycles
 
         with _progress("Reading the last two cycles"):
             return compare_cycles(load_config(config), k=k)
@@ -402,7 +402,7 @@ def evaluate(
 
         from earlywarn import io
         from earlywarn.errors import UserInputError
-        from earlywarn.outcomes import match_outcomes
+        from earlywarn.evaluation import match_outcomes
         from earlywarn.report import CONFIDENTIAL
         from earlywarn.schema import EVENT_COLUMNS, validate_events
 
@@ -413,7 +413,7 @@ def evaluate(
             raise UserInputError(f"unknown option {bad[0]!r}")
         if k is not None and k < 1:
             raise UserInputError(f"--k {k}: expected a number of councils, at least 1")
-        from earlywarn.preflight import check_output_location
+        from earlywarn.cycle import check_output_location
 
         target = _resolved(out) or io.default_out_dir("evaluate")
         check_output_location(target)

@@ -6,22 +6,22 @@ predictions frame ``pred`` with columns ``council_code``, ``origin`` (Timestamp)
 AUROC (with McClish-standardised partial AUROC), average precision and the Brier score;
 this package adds what it lacks, one idea a private module, all re-exported here:
 
-- :mod:`~earlywarn.metrics._ranking`: precision, recall and lift at *k*, within-origin
+- :mod:`~earlywarn.metrics`: precision, recall and lift at *k*, within-origin
   AUROC and AP;
-- :mod:`~earlywarn.metrics._calibration`: the Murphy decomposition of the Brier score and
+- :mod:`~earlywarn.metrics`: the Murphy decomposition of the Brier score and
   logistic recalibration (calibration slope and intercept);
-- :mod:`~earlywarn.metrics._usefulness`: the policymaker's usefulness (Sarlin 2013) and the
+- :mod:`~earlywarn.metrics`: the policymaker's usefulness (Sarlin 2013) and the
   noise-to-signal ratio;
-- :mod:`~earlywarn.metrics._over_origins`: lead time and top-*k* stability;
-- :mod:`~earlywarn.metrics._bootstrap`: the council-cluster bootstrap (one sampler for
+- :mod:`~earlywarn.metrics`: lead time and top-*k* stability;
+- :mod:`~earlywarn.metrics`: the council-cluster bootstrap (one sampler for
   every interval earlywarn reports);
-- :mod:`~earlywarn.metrics._summary`: one JSON-ready summary, :func:`evaluate_predictions`.
+- :mod:`~earlywarn.metrics`: one JSON-ready summary, :func:`evaluate_predictions`.
 
 A metric that is undefined on the data (one class only, nothing flagged) returns ``nan``,
 never a warning; :func:`evaluate_predictions` turns ``nan`` into ``None``.
 
 Ties in *p* are never broken by position or identifier: at the top-*k* cut the tied units
-share the remaining places (:mod:`earlywarn.topk`), so precision, recall and lift at *k*
+share the remaining places (:mod:`earlywarn.metrics`), so precision, recall and lift at *k*
 are the expectation over all orders of the ties, and a constant score gets exactly the
 chance level. The frame functions sort rows by ``(origin, council_code)`` only so that
 row order never changes a floating-point sum.
@@ -84,3 +84,11 @@ __all__ = [
     "usefulness_curve",
     "within_origin_scores",
 ]
+
+# satellites (private modules) re-exported
+from earlywarn.metrics._topk import (
+    top_k_share,
+    top_k_share_by_origin,
+)
+
+__all__ = [*__all__, "top_k_share", "top_k_share_by_origin"]

@@ -6,8 +6,8 @@ correlation of a council's rows across origins; resampling rows would understate
 uncertainty. :class:`ClusterSampler` makes the draws and :func:`cluster_bootstrap` runs the
 one resampling loop; the metric intervals (:func:`bootstrap_ci`, :func:`auroc_ci`,
 :func:`earlywarn.metrics.evaluate_predictions`), the published-list figures and paired
-differences (:mod:`earlywarn.headline`) and the refits behind the published probability
-intervals (:mod:`earlywarn.intervals`) all draw from it, so the same seed gives the same
+differences (:mod:`earlywarn.evaluation`) and the refits behind the published probability
+intervals (:mod:`earlywarn.evaluation`) all draw from it, so the same seed gives the same
 councils everywhere.
 
 Example

@@ -11,7 +11,7 @@ import pandas as pd
 
 from earlywarn.errors import UserInputError
 from earlywarn.metrics._checks import NAN, check_k, check_pred, ratio
-from earlywarn.topk import top_k_share_by_origin
+from earlywarn.metrics._topk import top_k_share_by_origin
 
 __all__ = ["DAYS_PER_YEAR", "flag_stability", "lead_time"]
 

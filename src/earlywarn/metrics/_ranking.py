@@ -2,7 +2,7 @@
 fast AUROC / partial AUROC / AP for bootstrap resamples.
 
 Ties in *p* are never broken by position or identifier: at the top-*k* cut the tied units
-share the remaining places (:mod:`earlywarn.topk`), so precision, recall and lift at *k*
+share the remaining places (:mod:`earlywarn.metrics`), so precision, recall and lift at *k*
 are the expectation over all orders of the ties, and a constant score gets exactly the
 chance level.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from earlywarn.metrics._checks import NAN, ArrayLike, as_arrays, check_k, ratio
-from earlywarn.topk import top_k_share
+from earlywarn.metrics._topk import top_k_share
 
 __all__ = [
     "MAX_FPR",

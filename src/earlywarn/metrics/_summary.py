@@ -35,6 +35,7 @@ from earlywarn.metrics._checks import (
 )
 from earlywarn.metrics._over_origins import flag_stability, lead_time
 from earlywarn.metrics._ranking import MAX_FPR, ranking_scores, within_origin_scores
+from earlywarn.metrics._topk import top_k_share_by_origin
 from earlywarn.metrics._usefulness import (
     DEFAULT_MUS,
     confusion_counts,
@@ -43,7 +44,6 @@ from earlywarn.metrics._usefulness import (
     usefulness_curve,
     usefulness_from_counts,
 )
-from earlywarn.topk import top_k_share_by_origin
 
 __all__ = ["MIN_ORIGIN_EVENTS", "POOLED_METRICS", "evaluate_predictions", "scalar_metrics"]
 

@@ -16,7 +16,7 @@ Pipeline, so the backtest, SHAP and MLflow see the same object.
   as covariates (already lagged: each is as of its origin), standard errors clustered by
   council; its coefficient table is research output (:func:`coefficient_table`).
 - ``ordinal``: a proportional-odds model of the next overall grade (1-4) on a short core
-  of covariates, giving ``P(grade >= at_least)`` (:mod:`earlywarn.ordinal`); the backtest
+  of covariates, giving ``P(grade >= at_least)`` (:mod:`earlywarn.models`); the backtest
   fits it on the grades of the training windows, not only the binary label.
 - ``gbm``: histogram gradient boosting (handles missing values itself), after dropping
   columns with no value in training; ``monotone = true`` (or a list of features) adds
@@ -66,4 +66,52 @@ __all__ = [
     "default_params",
     "make_model",
     "trusted_types",
+]
+
+# satellites (private modules) re-exported
+from earlywarn.models._baselines import (
+    BASELINES,
+    DEPRIVATION_FEATURE,
+    TIMING_FEATURES,
+    ColumnSubset,
+    available_baselines,
+    baseline_unavailable,
+    make_baseline,
+    make_timing_model,
+)
+from earlywarn.models._mixed import (
+    MixedLogitClassifier,
+    council_codes,
+)
+from earlywarn.models._ordinal import (
+    OrdinalGradeClassifier,
+    OrdinalRiskClassifier,
+)
+from earlywarn.models._timing import (
+    PAUSES,
+    InspectionHazard,
+    hazard_timing,
+    skill_summary,
+    two_part_summary,
+)
+
+__all__ = [
+    *__all__,
+    "BASELINES",
+    "DEPRIVATION_FEATURE",
+    "TIMING_FEATURES",
+    "ColumnSubset",
+    "available_baselines",
+    "baseline_unavailable",
+    "make_baseline",
+    "make_timing_model",
+    "MixedLogitClassifier",
+    "council_codes",
+    "OrdinalGradeClassifier",
+    "OrdinalRiskClassifier",
+    "PAUSES",
+    "InspectionHazard",
+    "hazard_timing",
+    "skill_summary",
+    "two_part_summary",
 ]

@@ -81,13 +81,13 @@ def _hazard(p: dict[str, Any], seed: int, specs: dict | None) -> Steps:
 
 
 def _ordinal(p: dict[str, Any], seed: int, specs: dict | None) -> Steps:
-    from earlywarn.ordinal import OrdinalRiskClassifier
+    from earlywarn.models._ordinal import OrdinalRiskClassifier
 
     return [("clf", OrdinalRiskClassifier(**p))]
 
 
 def _mixed(p: dict[str, Any], seed: int, specs: dict | None) -> Steps:
-    from earlywarn.mixed import MixedLogitClassifier  # a council random intercept
+    from earlywarn.models._mixed import MixedLogitClassifier  # a council random intercept
 
     return [("clf", MixedLogitClassifier(**p))]
 
@@ -176,8 +176,8 @@ def coefficient_table(model: Any) -> pd.DataFrame | None:
 def trusted_types() -> list[str]:
     """This package's estimator classes, for loading skops files (``trusted=``): by their
     module and by ``earlywarn.models.NAME`` (models saved before the package split)."""
-    from earlywarn.mixed import MixedLogitClassifier
-    from earlywarn.ordinal import OrdinalGradeClassifier, OrdinalRiskClassifier
+    from earlywarn.models._mixed import MixedLogitClassifier
+    from earlywarn.models._ordinal import OrdinalGradeClassifier, OrdinalRiskClassifier
 
     classes = (
         ColumnSubset,
@@ -195,4 +195,4 @@ def trusted_types() -> list[str]:
     # where models saved before the package split name them
     names += [f"earlywarn.models.{c.__name__}" for c in classes[3:]]
     names.append(f"{MixedLogitClassifier.__module__}.{MixedLogitClassifier.__name__}")
-    return [*names, "earlywarn.baselines.ColumnSubset"]
+    return [*names, "earlywarn.models.ColumnSubset"]

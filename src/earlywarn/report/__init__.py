@@ -32,3 +32,109 @@ __all__ = [
     "render_report",
     "render_risk_list_xlsx",
 ]
+
+# satellites (private modules) re-exported
+from earlywarn.report._bands import (
+    ACTIONS,
+    BAND_NAMES,
+    DEFAULT_SUPPORT,
+    WORDING,
+    build_bands,
+    build_evidence_bands,
+    latest_measure,
+    risk_score,
+    support_for,
+)
+from earlywarn.report._evaluation_section import (
+    METRICS,
+    render_section,
+)
+from earlywarn.report._exports import (
+    confidential_banner,
+    csv_header,
+    export_json,
+    model_fingerprint,
+    model_identity,
+    publication_record,
+    published_view,
+    reasons_json,
+    risk_list_csv,
+    saved_predictions,
+)
+from earlywarn.report._model_card import (
+    render_model_card,
+    stamped_card,
+)
+from earlywarn.report._pseudonymise import (
+    check_no_identifiers,
+    find_identifiers,
+    pseudonymise_explanation,
+    pseudonymise_index,
+    pseudonymise_risk_list,
+    pseudonyms,
+)
+from earlywarn.report._results_md import (
+    render_results,
+)
+from earlywarn.report._text import (
+    DISPLAY_LIMITS,
+    DISPLAY_ORDER,
+    MATRIX_WORDS,
+    PERCENT_COLUMNS,
+    display_text,
+    headers,
+    ranking_words,
+    verdict,
+)
+from earlywarn.report._words import (
+    calibration_words,
+    figure_words,
+    plain_summary,
+    share_words,
+)
+
+__all__ = [
+    *__all__,
+    "ACTIONS",
+    "BAND_NAMES",
+    "DEFAULT_SUPPORT",
+    "WORDING",
+    "build_bands",
+    "build_evidence_bands",
+    "latest_measure",
+    "risk_score",
+    "support_for",
+    "METRICS",
+    "render_section",
+    "confidential_banner",
+    "csv_header",
+    "export_json",
+    "model_fingerprint",
+    "model_identity",
+    "publication_record",
+    "published_view",
+    "reasons_json",
+    "risk_list_csv",
+    "saved_predictions",
+    "render_model_card",
+    "stamped_card",
+    "check_no_identifiers",
+    "find_identifiers",
+    "pseudonymise_explanation",
+    "pseudonymise_index",
+    "pseudonymise_risk_list",
+    "pseudonyms",
+    "render_results",
+    "DISPLAY_LIMITS",
+    "DISPLAY_ORDER",
+    "MATRIX_WORDS",
+    "PERCENT_COLUMNS",
+    "display_text",
+    "headers",
+    "ranking_words",
+    "verdict",
+    "calibration_words",
+    "figure_words",
+    "plain_summary",
+    "share_words",
+]

@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from earlywarn.report._text import display_text
 from earlywarn.report.plots import council_png, signal_words
-from earlywarn.report_text import display_text
 
 
 def render_council_sections(
@@ -116,7 +116,7 @@ def render_council_sections(
 
 def grade_history_words(events: pd.DataFrame, codes: Sequence[str]) -> dict[str, str]:
     """Each council's inspection judgements in words with their month, oldest first."""
-    from earlywarn.reasons import GRADE_WORDS
+    from earlywarn.explain import GRADE_WORDS
 
     ins = events[(events["event_type"] == "inspection") & events["severity"].notna()]
     ins = ins[ins["council_code"].isin(list(codes))].sort_values("date", kind="stable")

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from earlywarn.bands import BAND_NAMES, WORDING
+from earlywarn.report._bands import BAND_NAMES, WORDING
+from earlywarn.report._text import display_text
 from earlywarn.report.banner import BAND_COLOURS, CONFIDENTIAL, interval_words, pct
-from earlywarn.report_text import display_text
 
 
 def _matrix_html() -> str:
@@ -30,7 +30,7 @@ def _matrix_html() -> str:
 
 
 def _fmt(v: Any, col: str = "") -> str:
-    from earlywarn.report_text import PERCENT_COLUMNS
+    from earlywarn.report._text import PERCENT_COLUMNS
 
     if isinstance(v, float | np.floating):
         if v != v:
@@ -95,7 +95,7 @@ def render_report(
         pooled = ev.get("pooled", {})
         rows.append([model] + [_metric_cell(pooled.get(m)) for m in metric_names])
     metrics = pd.DataFrame(rows, columns=["model", *metric_names])
-    from earlywarn.report_text import MATRIX_WORDS, headers, ranking_words, verdict
+    from earlywarn.report._text import MATRIX_WORDS, headers, ranking_words, verdict
 
     show = risk_list.head(top_n)
     wanted = (

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from earlywarn.bands import support_for
+from earlywarn.report._bands import support_for
 from earlywarn.report.banner import NO_CLEAR_NATURE
 
 
@@ -29,9 +29,9 @@ def build_banded_risk_list(
     two lists have the same columns. ``report_config`` is the cycle's ``[report]`` section;
     ``base_rate`` the training failure rate on the list's target (default: the mean
     probability), ``top_k`` the councils that are at least medium likelihood
-    (:func:`earlywarn.bands.build_evidence_bands`).
+    (:func:`earlywarn.report.build_evidence_bands`).
     """
-    from earlywarn.bands import DEFAULT_SUPPORT, build_evidence_bands, latest_measure
+    from earlywarn.report._bands import DEFAULT_SUPPORT, build_evidence_bands, latest_measure
 
     rep = report_config
     impact = latest_measure(observations, rep.impact_measure, origin)
@@ -83,7 +83,7 @@ def build_risk_list(
     reasons : DataFrame
         From :func:`earlywarn.explain.explain`.
     bands : DataFrame, optional
-        From :func:`earlywarn.bands.build_bands`, indexed by ``council_code``.
+        From :func:`earlywarn.report.build_bands`, indexed by ``council_code``.
     main_nature : Series, optional
         Main problem nature per council (``Explanation.main_nature``); default: the nature
         of the first reason.

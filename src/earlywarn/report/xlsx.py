@@ -48,7 +48,7 @@ def render_risk_list_xlsx(
     from openpyxl.utils import get_column_letter
 
     from earlywarn.io import safe_for_spreadsheet
-    from earlywarn.report_text import PERCENT_COLUMNS, PRINT_LAST, display_columns, headers
+    from earlywarn.report._text import PERCENT_COLUMNS, PRINT_LAST, display_columns, headers
 
     wb = Workbook()
     info = wb.active

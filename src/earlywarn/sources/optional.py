@@ -2,7 +2,7 @@
 
 Neither is in the public copies (see ``SOURCES.md``: no repository holds LGA resident
 polling by council or chief-executive/DCS turnover), so a user who has them supplies two
-small CSV files; :func:`earlywarn.inputs.load_cycle_data` appends them to the core tables
+small CSV files; :func:`earlywarn.cycle.load_cycle_data` appends them to the core tables
 when the cycle config names them (``[data] satisfaction = "..."``, ``leadership =
 "..."``). Examples ship in ``earlywarn/data/examples/`` (invented values for three
 councils, for trying the format only).

@@ -319,3 +319,9 @@ def make_synthetic_councils(
             "inspection_pause": [str(PAUSE[0]), str(PAUSE[1])],
         }
     return SyntheticCouncils(tables, true_risk, latent, truth, horizon_months)
+
+
+# satellites (private modules) re-exported
+from earlywarn.synthetic._check import measured_properties  # noqa: E402  (it reads this module)
+
+__all__ = [*__all__, "measured_properties"]

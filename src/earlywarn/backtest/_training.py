@@ -1,0 +1,183 @@
+"""Training rows and fitting, shared by the backtest and the published model: censoring,
+new failures only, the inspection-timing model, grades for grade models, and how a
+model's output becomes the target the list ranks by."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from earlywarn.backtest._settings import MIN_P_INSPECTED, EvaluationSettings
+from earlywarn.labels import label_events, make_labels
+from earlywarn.models import make_timing_model
+
+__all__ = [
+    "final_training",
+    "fit_model",
+    "fit_takes",
+    "timing_probability",
+    "to_targets",
+    "training_rates",
+    "training_rows",
+    "training_set",
+    "with_grades",
+]
+
+
+def fit_takes(model: Any, name: str = "sample_weight") -> bool:
+    """Whether the model's (last step's) ``fit`` takes the argument ``name``."""
+    last = model.steps[-1][1] if hasattr(model, "steps") else model
+    try:
+        return name in inspect.signature(last.fit).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def with_grades(
+    y: pd.Series, events: pd.DataFrame, known_at: pd.Timestamp | None, horizon_months: int
+) -> pd.Series:
+    """``y`` with the grade of the first overall judgement in each row's window (known at
+    ``known_at``) in ``y.attrs["grade"]`` (positional), for models fitted on grades (the
+    ordinal kind: its ``fit`` takes ``grade``); NaN where the window held none."""
+    from earlywarn.labels import known_events, next_grade
+
+    grades = next_grade(known_events(events, known_at), y.index, horizon_months)
+    y = y.copy()
+    y.attrs["grade"] = grades.to_numpy(dtype=float)
+    return y
+
+
+def _fit(model: Any, X: pd.DataFrame, y: pd.Series, w: np.ndarray | None) -> Any:
+    grade = getattr(y, "attrs", {}).get("grade")
+    if grade is not None and fit_takes(model, "grade"):
+        key = f"{model.steps[-1][0]}__grade" if hasattr(model, "steps") else "grade"
+        return model.fit(X, y, **{key: grade})
+    if w is not None and fit_takes(model):
+        key = f"{model.steps[-1][0]}__sample_weight" if hasattr(model, "steps") else "sample_weight"
+        return model.fit(X, y, **{key: w})
+    return model.fit(X, y)
+
+
+def timing_probability(
+    Xtr: pd.DataFrame, inspected: np.ndarray, seed: int
+) -> Callable[[pd.DataFrame], np.ndarray]:
+    """Fit the inspection-timing model; return X -> P(inspected in the window)."""
+    if inspected.all() or not inspected.any():
+        rate = float(inspected.mean()) if inspected.size else 1.0
+        return lambda X: np.full(len(X), rate)
+    model = make_timing_model(seed).fit(Xtr, inspected.astype(int))
+    return lambda X: model.predict_proba(X)[:, 1]
+
+
+def training_set(
+    Xtr: pd.DataFrame, lab: pd.DataFrame, pi: np.ndarray, s: EvaluationSettings
+) -> tuple[pd.DataFrame, pd.Series, np.ndarray | None]:
+    """The rows a model trains on (censoring, new failures only) with their labels, and
+    weights 1 / P(inspected) when ``censoring = "weight"``."""
+    keep = np.ones(len(lab), dtype=bool)
+    if s.new_failures_only:
+        keep &= ~lab["failed_at_origin"].to_numpy()
+    if s.censoring in ("drop", "weight"):
+        keep &= ~lab["censored"].to_numpy()
+    w = 1.0 / np.clip(pi[keep], MIN_P_INSPECTED, 1.0) if s.censoring == "weight" else None
+    return Xtr[keep], lab.loc[keep, "label"], w
+
+
+def to_targets(p: np.ndarray, pi: np.ndarray, s: EvaluationSettings) -> tuple:
+    """``(p_conditional, p_joint)`` from a model's output and P(inspected)."""
+    if not s.by_inspection:
+        return p, p
+    if s.censoring == "negative":
+        return np.clip(p / np.clip(pi, MIN_P_INSPECTED, 1.0), 0.0, 1.0), p
+    return p, p * pi
+
+
+def training_rates(lab: pd.DataFrame, s: EvaluationSettings) -> dict[str, float]:
+    """Each target's base rate in the training rows: the reference forecast, known at the
+    origin, that a model's Brier score is compared with (``brier_skill``)."""
+    keep = ~lab["failed_at_origin"].to_numpy() if s.new_failures_only else np.ones(len(lab), bool)
+    y = lab["label"].to_numpy(dtype=float)
+    seen = keep & ~lab["censored"].to_numpy()
+    joint = float(y[keep].mean()) if keep.any() else np.nan
+    cond = float(y[seen].mean()) if seen.any() else joint
+    return {"ref_conditional": cond, "ref_joint": joint}
+
+
+def final_training(
+    X: pd.DataFrame,
+    events: pd.DataFrame,
+    train_origins: Sequence,
+    as_of: pd.Timestamp,
+    settings: EvaluationSettings,
+) -> tuple[pd.DataFrame, pd.Series, np.ndarray | None, Callable[[np.ndarray, pd.DataFrame], Any]]:
+    """Training rows for the published model, and how to turn its output into the target.
+
+    The same treatment as in the backtest (censoring, new failures only, timing model).
+
+    Returns
+    -------
+    X_train, y_train, weights, to_target
+        Fit with ``fit_model(model, X_train, y_train, weights)``; ``to_target(p, X_now)``
+        turns the model's output at the scored origin into the probability the list
+        ranks by (``settings.target``).
+    """
+    s = settings
+    events = label_events(events, s.frameworks)
+    origins = X.index.get_level_values("origin")
+    Xtr = X[origins.isin(pd.DatetimeIndex(train_origins))]
+    lab = make_labels(events, Xtr.index, s.horizon_months, s.kinds, known_at=as_of)
+    if s.by_inspection:
+        keep = ~lab["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
+        if s.timing == "hazard":
+            from earlywarn.models import hazard_timing
+
+            timing = hazard_timing(events, as_of, s.horizon_months, s.seed)
+        else:
+            timing = timing_probability(Xtr[keep], lab["inspected"].to_numpy()[keep], s.seed)
+        pi_tr = timing(Xtr)
+    else:
+        timing, pi_tr = (lambda Xn: np.ones(len(Xn))), np.ones(len(Xtr))
+    Xfit, yfit, w = training_set(Xtr, lab, pi_tr, s)
+    yfit = with_grades(yfit, events, as_of, s.horizon_months)  # read only by grade models
+
+    def to_target(p: np.ndarray, X_now: pd.DataFrame) -> np.ndarray:
+        p_cond, p_joint = to_targets(np.asarray(p, dtype=float), timing(X_now), s)
+        return p_joint if s.target == "joint" else p_cond
+
+    to_target.timing = timing  # type: ignore[attr-defined]  # P(inspected) for the list
+    return Xfit, yfit, w, to_target
+
+
+def fit_model(model: Any, X: pd.DataFrame, y: pd.Series, weights: np.ndarray | None = None):
+    """Fit ``model``, passing sample weights when given and the final step takes them."""
+    return _fit(model, X, y, weights)
+
+
+def training_rows(
+    X: pd.DataFrame,
+    events: pd.DataFrame,
+    train_origins: Sequence,
+    known_at: pd.Timestamp,
+    horizon_months: int,
+    kinds: tuple[str, ...],
+    censoring: str,
+    new_failures_only: bool = False,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Features and labels for training, using only events known at ``known_at``.
+
+    ``censoring = "drop"`` or ``"weight"`` keeps only uncensored rows (the weights of
+    ``"weight"`` come from an inspection-timing model: see :mod:`earlywarn.evaluation`);
+    ``new_failures_only`` drops councils already failed at their origin.
+    """
+    origins = X.index.get_level_values("origin")
+    Xtr = X[origins.isin(pd.DatetimeIndex(train_origins))]
+    lab = make_labels(events, Xtr.index, horizon_months, kinds, known_at=known_at)
+    s = EvaluationSettings(
+        horizon_months, tuple(kinds), censoring=censoring, new_failures_only=new_failures_only
+    )
+    Xfit, yfit, _ = training_set(Xtr, lab, np.ones(len(lab)), s)
+    return Xfit, yfit

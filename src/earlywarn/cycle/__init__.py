@@ -1,0 +1,114 @@
+"""The cycle: prepare -> score_and_explain -> publish; score, explain, compare, demo.
+
+The modules inside are private; import from ``earlywarn.cycle``.
+"""
+
+from __future__ import annotations
+
+from earlywarn.cycle._compare import (
+    compare_cycles,
+)
+from earlywarn.cycle._council import (
+    CouncilReasons,
+    explain_council,
+    explain_published,
+    resolve_council,
+)
+from earlywarn.cycle._cycle import (
+    CycleResult,
+    Prepared,
+    Scored,
+    prepare,
+    run_cycle,
+    score_and_explain,
+)
+from earlywarn.cycle._demo import (
+    DEMO_CONFIGS,
+    closing_lines,
+    demo_config,
+)
+from earlywarn.cycle._inputs import (
+    load_cycle_data,
+    load_feature_inputs,
+)
+from earlywarn.cycle._preflight import (
+    check_data_folder,
+    check_existing_store,
+    check_k_within,
+    check_model_params,
+    check_named_model,
+    check_output_location,
+    check_registry_name,
+    check_tracking_store,
+    check_two_classes,
+    missing_family_warnings,
+    preflight_cycle,
+)
+from earlywarn.cycle._publication import (
+    Publication,
+    publish_files,
+)
+from earlywarn.cycle._registered import (
+    LoadedModel,
+    load_registered,
+)
+from earlywarn.cycle._score import (
+    ScoreResult,
+    score_registered,
+)
+from earlywarn.cycle._steps import (
+    backtest_and_choose,
+    compute_context,
+    fit_and_register,
+    log_inputs,
+    protocol_splits,
+    published_recalibration_for,
+    run_info_for,
+    select_kind,
+    stamp_identity,
+)
+
+__all__ = [
+    "compare_cycles",
+    "CouncilReasons",
+    "explain_council",
+    "explain_published",
+    "resolve_council",
+    "CycleResult",
+    "Prepared",
+    "Scored",
+    "prepare",
+    "run_cycle",
+    "score_and_explain",
+    "DEMO_CONFIGS",
+    "closing_lines",
+    "demo_config",
+    "load_cycle_data",
+    "load_feature_inputs",
+    "check_data_folder",
+    "check_existing_store",
+    "check_k_within",
+    "check_model_params",
+    "check_named_model",
+    "check_output_location",
+    "check_registry_name",
+    "check_tracking_store",
+    "check_two_classes",
+    "missing_family_warnings",
+    "preflight_cycle",
+    "Publication",
+    "publish_files",
+    "LoadedModel",
+    "load_registered",
+    "ScoreResult",
+    "score_registered",
+    "backtest_and_choose",
+    "compute_context",
+    "fit_and_register",
+    "log_inputs",
+    "protocol_splits",
+    "published_recalibration_for",
+    "run_info_for",
+    "select_kind",
+    "stamp_identity",
+]

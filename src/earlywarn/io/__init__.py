@@ -1,0 +1,51 @@
+"""File I/O: output folders written atomically, user tables read and checked, published
+folders read back. Imports nothing above it.
+
+The modules inside are private; import from ``earlywarn.io``.
+"""
+
+from __future__ import annotations
+
+from earlywarn.io._files import (
+    FORMULA_PREFIXES,
+    default_out_dir,
+    file_sha256,
+    frame_sha256,
+    project_root,
+    read_csv_table,
+    read_list_text,
+    read_neighbours,
+    read_published_list,
+    read_soft_notes,
+    read_tables,
+    runs_dir,
+    safe_for_spreadsheet,
+    user_data_dir,
+    write_data_files,
+    write_output_folder,
+)
+from earlywarn.io._readback import (
+    decode_text,
+    validate_published_list,
+)
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "default_out_dir",
+    "file_sha256",
+    "frame_sha256",
+    "project_root",
+    "read_csv_table",
+    "read_list_text",
+    "read_neighbours",
+    "read_published_list",
+    "read_soft_notes",
+    "read_tables",
+    "runs_dir",
+    "safe_for_spreadsheet",
+    "user_data_dir",
+    "write_data_files",
+    "write_output_folder",
+    "decode_text",
+    "validate_published_list",
+]

@@ -1,0 +1,299 @@
+"""Reading and writing files: the only module (with cli.py) that touches paths.
+
+Outputs are confidential. They are written into a hidden temporary folder beside the
+destination, with owner-only permissions, and moved into place only when complete: an
+interrupted run leaves nothing half-written, and an existing output folder is never
+overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from earlywarn.errors import UserInputError
+from earlywarn.schema import (
+    COUNCIL_COLUMNS,
+    EVENT_COLUMNS,
+    OBSERVATION_COLUMNS,
+    Tables,
+    validate_tables,
+)
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "default_out_dir",
+    "file_sha256",
+    "frame_sha256",
+    "project_root",
+    "read_csv_table",
+    "read_list_text",
+    "read_neighbours",
+    "read_published_list",
+    "read_soft_notes",
+    "read_tables",
+    "runs_dir",
+    "safe_for_spreadsheet",
+    "user_data_dir",
+    "write_data_files",
+    "write_output_folder",
+]
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def project_root() -> Path:
+    """The folder holding ``experiments/``: the source checkout, else the working directory.
+
+    For finding the checkout's own files (tests, benchmarks); outputs never go here
+    (:func:`runs_dir`).
+    """
+    here = Path(__file__).resolve().parents[2]
+    if (here / "experiments").is_dir() and (here / "pyproject.toml").is_file():
+        return here
+    return Path.cwd()
+
+
+def runs_dir() -> Path:
+    """Where outputs and the default MLflow store go: ``runs/`` under the working directory.
+
+    Never the package's install location or source checkout, whatever folder the command
+    is run from.
+    """
+    return Path.cwd().resolve() / "runs"
+
+
+def user_data_dir() -> Path:
+    """The user's data folder for a rebuilt real panel (``data build`` without ``--out``).
+
+    ``$EARLYWARN_DATA_DIR`` if set, else ``$XDG_DATA_HOME/earlywarn`` (default
+    ``~/.local/share/earlywarn``); the panel goes into its ``real/`` subfolder.
+    """
+    env = os.environ.get("EARLYWARN_DATA_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return (Path(xdg).expanduser() / "earlywarn").resolve()
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def frame_sha256(df: pd.DataFrame) -> str:
+    """A content hash of a frame (values, index and column names)."""
+    h = hashlib.sha256()
+    h.update(",".join(map(str, df.columns)).encode())
+    h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def read_csv_table(path: str | Path, columns: list[str]) -> pd.DataFrame:
+    """Read a core-table CSV (UTF-8, UTF-8 with BOM or cp1252) with one-line errors."""
+    p = Path(path).expanduser().resolve()  # messages name the resolved path
+    if not p.is_file():
+        raise UserInputError(f"{p}: file not found")
+    raw = p.read_bytes()
+    if not raw.strip():
+        raise UserInputError(f"{p}: file is empty (expected a header row: {', '.join(columns)})")
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - cp1252 decodes almost anything
+        raise UserInputError(f"{p}: not UTF-8 or cp1252 text")
+    import io as _io
+
+    try:
+        df = pd.read_csv(_io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
+    except pd.errors.ParserError as err:
+        raise UserInputError(f"{p}: not a readable CSV ({str(err).splitlines()[0]})") from None
+    except pd.errors.EmptyDataError:
+        raise UserInputError(
+            f"{p}: no header row (expected a header row: {', '.join(columns)})"
+        ) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise UserInputError(
+            f"{p}: row 1: missing column(s) {', '.join(missing)} (expected {', '.join(columns)}; "
+            f"found {', '.join(df.columns)})"
+        )
+    return df
+
+
+def read_tables(councils: str | Path, observations: str | Path, events: str | Path) -> Tables:
+    """Read and validate the three core tables from CSV files."""
+    c = read_csv_table(councils, COUNCIL_COLUMNS)
+    o = read_csv_table(observations, OBSERVATION_COLUMNS)
+    e = read_csv_table(events, EVENT_COLUMNS)
+    sources = {"councils": str(councils), "observations": str(observations), "events": str(events)}
+    return validate_tables(Tables(c, o, e, sources))
+
+
+def read_soft_notes(path: str | Path, councils: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Read and check advisers' soft-intelligence notes (see docs/features.md).
+
+    The ``note`` text is kept in the returned frame for the analyst's own use, but the
+    features drop it unread: it is never a model input and never written to any output.
+    """
+    from earlywarn.schema import SOFT_NOTE_COLUMNS, validate_soft_notes
+
+    df = read_csv_table(path, SOFT_NOTE_COLUMNS)
+    return validate_soft_notes(df, str(path), councils)
+
+
+def read_neighbours(path: str | Path, councils: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Read and check a statistical-neighbours CSV (``council_code, neighbour_code``);
+    with ``councils``, every code must be a known council."""
+    from earlywarn.schema import NEIGHBOUR_COLUMNS, validate_neighbours
+
+    return validate_neighbours(read_csv_table(path, NEIGHBOUR_COLUMNS), str(path), councils)
+
+
+def read_list_text(csv_text: str) -> pd.DataFrame:
+    """A published ``risk_list.csv``'s text as a frame (its banner lines skipped)."""
+    from io import StringIO
+
+    return pd.read_csv(StringIO(csv_text), comment="#")
+
+
+def read_published_list(folder: str | Path) -> tuple[pd.DataFrame, dict]:
+    """A cycle's frozen list: ``risk_list.csv`` (after its banner lines) and ``run.json``."""
+    import json
+
+    d = Path(folder).expanduser().resolve()
+    if not d.is_dir():
+        raise UserInputError(f"{d}: not a folder (expected a cycle's output folder)")
+    for name in ("risk_list.csv", "run.json"):
+        if not (d / name).is_file():
+            raise UserInputError(f"{d}: no {name} (expected a cycle's output folder)")
+    from earlywarn.io._readback import decode_text, validate_published_list
+
+    try:
+        info = json.loads(decode_text((d / "run.json").read_bytes(), str(d / "run.json")))
+    except json.JSONDecodeError as err:
+        raise UserInputError(f"{d / 'run.json'}: not valid JSON ({err})") from None
+    text = decode_text((d / "risk_list.csv").read_bytes(), str(d / "risk_list.csv"))
+    lines = text.splitlines(keepends=True)
+    skip = 0
+    while skip < len(lines) and lines[skip].startswith("#"):
+        skip += 1
+    import io as _io
+
+    try:
+        rl = pd.read_csv(_io.StringIO("".join(lines[skip:])), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise UserInputError(f"{d / 'risk_list.csv'}: not a readable CSV ({err})") from None
+    missing = [c for c in ("rank", "council_code", "probability") if c not in rl.columns]
+    if missing:
+        raise UserInputError(f"{d / 'risk_list.csv'}: missing column(s) {', '.join(missing)}")
+    return validate_published_list(
+        rl, info, str(d / "risk_list.csv"), str(d / "run.json"), header_row=skip + 1
+    )
+
+
+def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
+    """Neutralise text cells a spreadsheet would run as a formula (prefix with ``'``)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
+            )
+    return out
+
+
+def default_out_dir(cycle: str, base: Path | None = None) -> Path:
+    """A new folder name per run: ``runs/<cycle>-<UTC time>`` under the working directory."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return (base or runs_dir()) / f"{cycle}-{stamp}"
+
+
+def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> Path:
+    """Write ``files`` (name -> content) into ``out_dir`` atomically, owner-only.
+
+    Raises :class:`UserInputError` if ``out_dir`` exists and is not empty: an earlier
+    run's outputs are never overwritten.
+    """
+    from earlywarn.cycle import check_output_location
+
+    out = check_output_location(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    from earlywarn.tracking import fault_point, partial_prefix, remove_stale_partials
+
+    remove_stale_partials(out.parent)  # left by a killed run (named by its process id)
+    tmp = Path(tempfile.mkdtemp(prefix=partial_prefix(out.name), dir=out.parent))
+    try:
+        os.chmod(tmp, 0o700)
+        for name, content in files.items():
+            target = tmp / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        fault_point("publishing")  # fault tests: killed with the folder half-published
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def write_data_files(out_dir: str | Path, files: dict[str, bytes | str]) -> Path:
+    """Replace the data folder ``out_dir`` by one holding exactly ``files``, atomically.
+
+    The new folder is built beside the old one (``.<name>.building-*``) and swapped in with
+    two renames, so a reader (or a killed build) sees the old bundle or the new one, never
+    a mix. Unlike :func:`write_output_folder` this replaces an existing folder: it is for
+    rebuilt public data, never for confidential outputs. Files in the old folder that the
+    build does not write (e.g. a README) are carried over unchanged.
+    """
+    out = Path(out_dir).expanduser().resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    try:
+        os.chmod(tmp, 0o755)
+        if out.is_dir():  # keep what the build does not produce (documentation, licences)
+            for p in out.iterdir():
+                if p.is_file() and p.name not in files and not p.name.startswith("."):
+                    shutil.copy2(p, tmp / p.name)
+        for name, content in files.items():
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            with open(tmp / name, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp / name, 0o644)
+        if out.exists():
+            os.rename(out, old)
+        try:
+            os.rename(tmp, out)
+        except BaseException:
+            if old.exists() and not out.exists():
+                os.rename(old, out)  # put the old bundle back
+            raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    return out

@@ -1,0 +1,38 @@
+"""Labels: failure events in the horizon after each origin, censoring, and the targets.
+
+The modules inside are private; import from ``earlywarn.labels``.
+"""
+
+from __future__ import annotations
+
+from earlywarn.labels._events import (
+    CENSORING,
+    CENSORING_WORDS,
+    failure_events,
+    found_by_inspection,
+    known_events,
+    label_events,
+    make_labels,
+)
+from earlywarn.labels._targets import (
+    SUBJUDGEMENT_COLUMNS,
+    TARGET_KINDS,
+    decline_events,
+    next_grade,
+    target_mask,
+)
+
+__all__ = [
+    "found_by_inspection",
+    "CENSORING",
+    "CENSORING_WORDS",
+    "failure_events",
+    "known_events",
+    "label_events",
+    "make_labels",
+    "SUBJUDGEMENT_COLUMNS",
+    "TARGET_KINDS",
+    "decline_events",
+    "next_grade",
+    "target_mask",
+]

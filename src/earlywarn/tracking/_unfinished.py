@@ -1,0 +1,168 @@
+"""An unfinished publication is marked failed by the next run on the same store.
+
+A cycle killed (``kill -9``, power loss, a full disk) after MLflow recorded its runs but
+before its output folder was complete leaves its parent run ``RUNNING`` and, possibly, a
+hidden ``.<name>.partial-<host>-<pid>-*`` folder of confidential files beside the output folder.
+The publication is never recorded and the ``champion`` alias never moves in that case
+(both happen only after the folder is complete, see :mod:`earlywarn.cycle`), but the store
+would still show a run that never ends.
+
+So every top-level run is tagged with its owner (``earlywarn.owner`` = host, process id
+and process start time) and its output folder (``earlywarn.out_dir``). When the next top-
+level run starts on the same store (:meth:`earlywarn.tracking.Tracker.run`),
+:func:`fail_unfinished` finds the runs still ``RUNNING`` whose owner process on this host
+no longer exists, and for each:
+
+- tags it ``earlywarn.failed_reason`` (why) and ``earlywarn.cycle`` =
+  ``not confirmed``, and ends it and its nested runs still ``RUNNING`` ``FAILED``;
+- tags the model versions its runs registered ``earlywarn.cycle`` = ``failed``
+  (they never became ``champion``);
+- removes the dead process's partial folders beside its output folder.
+
+Runs owned by a live process (another cycle running at the same time) or by another host
+(its liveness cannot be checked from here) are left alone. :func:`remove_stale_partials`
+is also called by :func:`earlywarn.io.write_output_folder` for its own parent folder.
+
+For the fault tests, :func:`fault_point` kills the process with ``SIGKILL`` at a named
+point when ``EARLYWARN_FAULT_AT`` names it (e.g. ``publishing``: after the files are
+written into the partial folder, before it is renamed into place).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "FAILED_REASON_TAG",
+    "OUT_DIR_TAG",
+    "OWNER_TAG",
+    "fail_unfinished",
+    "fault_point",
+    "owner",
+    "partial_prefix",
+    "remove_stale_partials",
+]
+
+OWNER_TAG = "earlywarn.owner"
+OUT_DIR_TAG = "earlywarn.out_dir"
+FAILED_REASON_TAG = "earlywarn.failed_reason"
+PUBLICATION_TAG = "earlywarn.cycle"
+_PARTIAL = re.compile(r"^\..+\.partial-([A-Za-z0-9]*)-(\d+)-")
+_DENIED = "denied"  # the process exists but belongs to someone else: alive
+
+
+def _started(pid: int) -> str:
+    import psutil
+
+    try:
+        return f"{psutil.Process(pid).create_time():.2f}"
+    except psutil.NoSuchProcess:
+        return ""
+    except psutil.AccessDenied:
+        return _DENIED
+
+
+def owner() -> str:
+    """``host|pid|start time`` of this process (the ``earlywarn.owner`` tag)."""
+    return f"{socket.gethostname()}|{os.getpid()}|{_started(os.getpid())}"
+
+
+def _dead(tag: str) -> bool:
+    """True when the owner process is on this host and no longer exists."""
+    parts = tag.split("|")
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    started = _started(int(parts[1]))
+    if started == _DENIED:  # another user's live process (e.g. /proc hidepid)
+        return False
+    return started == "" or (parts[2] != "" and started != parts[2])  # gone, or pid reused
+
+
+def _host_token() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40]
+
+
+def partial_prefix(name: str) -> str:
+    """Prefix of this process's partial folder for output folder ``name`` (host and pid:
+    a folder shared by several machines never sees another host's work as stale)."""
+    return f".{name}.partial-{_host_token()}-{os.getpid()}-"
+
+
+def remove_stale_partials(folder: Path) -> list[Path]:
+    """Remove partial output folders in ``folder`` left by processes of this host that no
+    longer exist (another host's are left alone: their liveness cannot be checked here)."""
+    import psutil
+
+    removed = []
+    host = _host_token()
+    if not Path(folder).is_dir():
+        return removed
+    for p in Path(folder).iterdir():
+        m = _PARTIAL.match(p.name)
+        if m and m.group(1) == host and p.is_dir() and not psutil.pid_exists(int(m.group(2))):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
+def fault_point(name: str) -> None:
+    """Kill this process with SIGKILL when ``EARLYWARN_FAULT_AT`` equals ``name``."""
+    if os.environ.get("EARLYWARN_FAULT_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def fail_unfinished(client: Any, experiment_id: str) -> list[str]:
+    """Mark runs left RUNNING by a dead process FAILED (module notes); return their ids.
+
+    Parameters
+    ----------
+    client : mlflow.MlflowClient
+    experiment_id : str
+    """
+    running = client.search_runs(
+        [experiment_id], filter_string="attributes.status = 'RUNNING'", max_results=5000
+    )
+    dead = [r for r in running if _dead(r.data.tags.get(OWNER_TAG, ""))]
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    failed: list[str] = []
+    for r in dead:
+        rid = r.info.run_id
+        who = r.data.tags.get(OWNER_TAG, "").split("|")
+        reason = (
+            f"unfinished: process {who[1]} on {who[0]} ended before the publication was "
+            f"complete (found by a later run at {when}); no list was published by this run"
+        )
+        family = [rid, *_descendants(client, experiment_id, rid)]
+        for run_id in family:
+            run = client.get_run(run_id)
+            if run.info.status == "RUNNING":
+                client.set_tag(run_id, FAILED_REASON_TAG, reason)
+                client.set_terminated(run_id, "FAILED")
+                failed.append(run_id)
+            for mv in client.search_model_versions(f"run_id = '{run_id}'"):
+                client.set_model_version_tag(mv.name, mv.version, PUBLICATION_TAG, "failed")
+        client.set_tag(rid, PUBLICATION_TAG, "not confirmed")
+        out = r.data.tags.get(OUT_DIR_TAG)
+        if out:
+            remove_stale_partials(Path(out).parent)
+    return failed
+
+
+def _descendants(client: Any, experiment_id: str, run_id: str) -> list[str]:
+    out, frontier = [], [run_id]
+    while frontier:
+        parent = frontier.pop()
+        kids = client.search_runs(
+            [experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent}'"
+        )
+        for k in kids:
+            out.append(k.info.run_id)
+            frontier.append(k.info.run_id)
+    return out
