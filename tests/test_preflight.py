@@ -6,13 +6,9 @@ import os
 
 import pytest
 
-from earlywarn.cycle import (
-    check_existing_store,
-    check_output_location,
-    check_registry_name,
-    check_tracking_store,
-)
+from earlywarn.cycle import check_existing_store, check_registry_name, check_tracking_store
 from earlywarn.errors import UserInputError
+from earlywarn.io import check_output_location
 
 
 def test_output_folder_without_write_permission(tmp_path, monkeypatch):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from earlywarn import _compat
+
 if TYPE_CHECKING:  # pragma: no cover
     from earlywarn.backtest import backtest_targets
     from earlywarn.config import load_config
@@ -53,6 +55,8 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+_compat.install()  # old module paths (saved models, old scripts) still import
 
 _LAZY = {  # the verbs users call: load, build, make, score, explain, render
     "Tables": "earlywarn.schema",

@@ -243,8 +243,7 @@ def data_build(
         raw = raw.expanduser().resolve()
         if not raw.is_dir():
             raise UserInputError(f"{raw}: not a folder (expected the raw data folder)")
-        from earlywarn.cycle import check_data_folder
-        from earlywarn.io import user_data_dir, write_data_files
+        from earlywarn.io import check_data_folder, user_data_dir, write_data_files
         from earlywarn.sources.bundle import build_bundle
 
         target = (out.expanduser() if out else user_data_dir() / "real").resolve()
@@ -413,7 +412,7 @@ def evaluate(
             raise UserInputError(f"unknown option {bad[0]!r}")
         if k is not None and k < 1:
             raise UserInputError(f"--k {k}: expected a number of councils, at least 1")
-        from earlywarn.cycle import check_output_location
+        from earlywarn.io import check_output_location
 
         target = _resolved(out) or io.default_out_dir("evaluate")
         check_output_location(target)

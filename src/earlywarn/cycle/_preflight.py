@@ -22,14 +22,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from earlywarn.errors import UserInputError
+from earlywarn.io import check_output_location, nearest_existing
 
 __all__ = [
-    "check_data_folder",
     "check_existing_store",
     "check_k_within",
     "check_model_params",
     "check_named_model",
-    "check_output_location",
     "check_registry_name",
     "check_tracking_store",
     "check_two_classes",
@@ -42,54 +41,6 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 # MLflow refuses "/" and ":" in registered-model names; "@" would break models:/NAME@alias
 _REGISTRY_FORBIDDEN = re.compile(r"[/:@\x00-\x1f\x7f]")
 _REGISTRY_MAX = 256
-
-
-def _nearest_existing(path: Path) -> Path:
-    p = path
-    while not p.exists() and p != p.parent:
-        p = p.parent
-    return p
-
-
-def check_output_location(out: str | Path, what: str = "output folder") -> Path:
-    """The output folder can be created: new or empty, under a writable folder.
-
-    Every existing ancestor must be a folder (not a file); the nearest one must be
-    writable. Returns the resolved path. Nothing is created.
-    """
-    p = Path(out).expanduser()
-    try:
-        resolved = p.resolve()
-    except (OSError, RuntimeError) as err:
-        raise UserInputError(f"{p}: not a usable {what} path ({err})") from None
-    if resolved.exists():
-        if not resolved.is_dir():
-            raise UserInputError(f"{resolved}: exists and is a file (expected a new {what})")
-        if any(resolved.iterdir()):
-            raise UserInputError(
-                f"{resolved}: {what} already exists and is not empty (not overwriting)"
-            )
-    base = _nearest_existing(resolved.parent)
-    if not base.is_dir():
-        raise UserInputError(
-            f"{resolved}: cannot create the {what}: {base} is a file, not a folder"
-        )
-    if not os.access(base, os.W_OK | os.X_OK):
-        raise UserInputError(f"{resolved}: cannot create the {what}: no write permission in {base}")
-    return resolved
-
-
-def check_data_folder(out: str | Path) -> Path:
-    """A data folder ``data build`` may replace: a folder (or new) under a writable folder."""
-    p = Path(out).expanduser().resolve()
-    if p.exists() and not p.is_dir():
-        raise UserInputError(f"{p}: exists and is a file (expected a data folder)")
-    base = _nearest_existing(p.parent)
-    if not base.is_dir():
-        raise UserInputError(f"{p}: cannot create the data folder: {base} is a file")
-    if not os.access(base, os.W_OK | os.X_OK):
-        raise UserInputError(f"{p}: cannot create the data folder: no write permission in {base}")
-    return p
 
 
 def _sqlite_path(uri: str) -> Path | None:
@@ -169,7 +120,7 @@ def check_tracking_store(uri: str, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> 
             if not os.access(db, os.R_OK | os.W_OK):
                 raise UserInputError(f"{where}: no read/write permission on {db}")
             return
-        base = _nearest_existing(db.parent)
+        base = nearest_existing(db.parent)
         if not base.is_dir():
             raise UserInputError(f"{where}: cannot create {db}: {base} is a file, not a folder")
         if not os.access(base, os.W_OK | os.X_OK):
@@ -177,7 +128,7 @@ def check_tracking_store(uri: str, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> 
         return
     if scheme in ("", "file"):
         path = Path(urlsplit(uri).path if scheme == "file" else uri).expanduser().resolve()
-        base = _nearest_existing(path)
+        base = nearest_existing(path)
         if base.exists() and not base.is_dir():
             raise UserInputError(f"{where}: {base} is a file, not a folder")
         if not os.access(base, os.W_OK | os.X_OK):

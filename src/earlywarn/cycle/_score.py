@@ -56,8 +56,8 @@ def score_registered(
     the evaluation is the one logged with the model's cycle (when the store has it).
     """
     from earlywarn.cycle._cycle import score_and_explain
-    from earlywarn.cycle._preflight import check_output_location
     from earlywarn.cycle._publication import publish_files
+    from earlywarn.io import check_output_location
     from earlywarn.models import make_model
     from earlywarn.report import confidential_banner, model_identity, publication_record
     from earlywarn.tracking import Tracker, default_log_outputs, git_state

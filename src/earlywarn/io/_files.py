@@ -229,11 +229,11 @@ def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> P
     Raises :class:`UserInputError` if ``out_dir`` exists and is not empty: an earlier
     run's outputs are never overwritten.
     """
-    from earlywarn.cycle import check_output_location
+    from earlywarn.io._paths import check_output_location
 
     out = check_output_location(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
-    from earlywarn.tracking import fault_point, partial_prefix, remove_stale_partials
+    from earlywarn.io._partials import fault_point, partial_prefix, remove_stale_partials
 
     remove_stale_partials(out.parent)  # left by a killed run (named by its process id)
     tmp = Path(tempfile.mkdtemp(prefix=partial_prefix(out.name), dir=out.parent))

@@ -220,7 +220,7 @@ def _coverage_by_origin(obs: pd.DataFrame, cw: Crosswalk, last: str) -> dict[str
 
 def _coverage_by_family(obs: pd.DataFrame, cw: Crosswalk, last: str) -> dict[str, dict]:
     """Per family and 31 March: share of alive councils with a fresh value known then."""
-    from earlywarn.features.registry import measure_info
+    from earlywarn.measures import measure_info
 
     fam = obs["measure"].map({m: measure_info(m).family for m in obs["measure"].unique()})
     out: dict[str, dict] = {}

@@ -36,10 +36,7 @@ from earlywarn.tracking._unfinished import (
     OUT_DIR_TAG,
     OWNER_TAG,
     fail_unfinished,
-    fault_point,
     owner,
-    partial_prefix,
-    remove_stale_partials,
 )
 
 __all__ = [
@@ -69,8 +66,5 @@ __all__ = [
     "OUT_DIR_TAG",
     "OWNER_TAG",
     "fail_unfinished",
-    "fault_point",
     "owner",
-    "partial_prefix",
-    "remove_stale_partials",
 ]

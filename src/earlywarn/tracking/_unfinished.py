@@ -23,7 +23,7 @@ Runs owned by a live process (another cycle running at the same time) or by anot
 (its liveness cannot be checked from here) are left alone. :func:`remove_stale_partials`
 is also called by :func:`earlywarn.io.write_output_folder` for its own parent folder.
 
-For the fault tests, :func:`fault_point` kills the process with ``SIGKILL`` at a named
+For the fault tests, :func:`earlywarn.io.fault_point` kills the process with ``SIGKILL`` at a named
 point when ``EARLYWARN_FAULT_AT`` names it (e.g. ``publishing``: after the files are
 written into the partial folder, before it is renamed into place).
 """
@@ -31,30 +31,25 @@ written into the partial folder, before it is renamed into place).
 from __future__ import annotations
 
 import os
-import re
-import shutil
-import signal
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from earlywarn.io import remove_stale_partials
 
 __all__ = [
     "FAILED_REASON_TAG",
     "OUT_DIR_TAG",
     "OWNER_TAG",
     "fail_unfinished",
-    "fault_point",
     "owner",
-    "partial_prefix",
-    "remove_stale_partials",
 ]
 
 OWNER_TAG = "earlywarn.owner"
 OUT_DIR_TAG = "earlywarn.out_dir"
 FAILED_REASON_TAG = "earlywarn.failed_reason"
 PUBLICATION_TAG = "earlywarn.cycle"
-_PARTIAL = re.compile(r"^\..+\.partial-([A-Za-z0-9]*)-(\d+)-")
 _DENIED = "denied"  # the process exists but belongs to someone else: alive
 
 
@@ -83,39 +78,6 @@ def _dead(tag: str) -> bool:
     if started == _DENIED:  # another user's live process (e.g. /proc hidepid)
         return False
     return started == "" or (parts[2] != "" and started != parts[2])  # gone, or pid reused
-
-
-def _host_token() -> str:
-    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40]
-
-
-def partial_prefix(name: str) -> str:
-    """Prefix of this process's partial folder for output folder ``name`` (host and pid:
-    a folder shared by several machines never sees another host's work as stale)."""
-    return f".{name}.partial-{_host_token()}-{os.getpid()}-"
-
-
-def remove_stale_partials(folder: Path) -> list[Path]:
-    """Remove partial output folders in ``folder`` left by processes of this host that no
-    longer exist (another host's are left alone: their liveness cannot be checked here)."""
-    import psutil
-
-    removed = []
-    host = _host_token()
-    if not Path(folder).is_dir():
-        return removed
-    for p in Path(folder).iterdir():
-        m = _PARTIAL.match(p.name)
-        if m and m.group(1) == host and p.is_dir() and not psutil.pid_exists(int(m.group(2))):
-            shutil.rmtree(p, ignore_errors=True)
-            removed.append(p)
-    return removed
-
-
-def fault_point(name: str) -> None:
-    """Kill this process with SIGKILL when ``EARLYWARN_FAULT_AT`` equals ``name``."""
-    if os.environ.get("EARLYWARN_FAULT_AT") == name:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def fail_unfinished(client: Any, experiment_id: str) -> list[str]:
