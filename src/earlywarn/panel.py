@@ -27,6 +27,7 @@ __all__ = [
     "asof_observations",
     "build_panel",
     "closed_origins",
+    "window_closed",
     "restrict_to_as_of",
 ]
 
@@ -100,6 +101,25 @@ def restrict_to_as_of(tables: Tables, as_of: pd.Timestamp) -> Tables:
     return Tables(tables.councils, obs, ev, tables.sources)
 
 
+def window_closed(origin, horizon_months: int, t):
+    """The one rule for a closed label window: ``origin + horizon <= t``.
+
+    ``origin`` is a date or an array/Series of dates; returns a bool or a bool array
+    (positional, no index). A model, a recalibration or a threshold used at ``t`` may learn
+    only from origins whose windows closed by ``t``: every stage asks this function.
+
+    >>> window_closed(pd.Timestamp("2019-03-31"), 24, pd.Timestamp("2021-03-31"))
+    True
+    >>> window_closed(pd.Series(pd.to_datetime(["2019-03-31", "2020-03-31"])), 24,
+    ...               pd.Timestamp("2021-03-31")).tolist()
+    [True, False]
+    """
+    h = pd.DateOffset(months=horizon_months)
+    if pd.api.types.is_scalar(origin):
+        return bool(pd.Timestamp(origin) + h <= pd.Timestamp(t))
+    return (pd.to_datetime(pd.Series(origin)) + h <= pd.Timestamp(t)).to_numpy()
+
+
 def closed_origins(origins, as_of: pd.Timestamp, horizon_months: int) -> list[pd.Timestamp]:
     """The origins whose label windows closed by ``as_of`` (``origin + horizon <= as_of``):
     the only ones a model fitted at ``as_of`` may learn from.
@@ -108,5 +128,4 @@ def closed_origins(origins, as_of: pd.Timestamp, horizon_months: int) -> list[pd
     >>> [x.year for x in closed_origins(o, pd.Timestamp("2022-03-31"), 24)]
     [2019, 2020]
     """
-    h = pd.DateOffset(months=horizon_months)
-    return [pd.Timestamp(o) for o in origins if pd.Timestamp(o) + h <= as_of]
+    return [pd.Timestamp(o) for o in origins if window_closed(o, horizon_months, as_of)]

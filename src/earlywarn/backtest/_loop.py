@@ -36,8 +36,9 @@ from earlywarn.backtest._training import (
     with_grades,
 )
 from earlywarn.compute import single_threaded
-from earlywarn.labels import label_events, make_labels
+from earlywarn.labels import in_population, label_events, make_labels
 from earlywarn.models import available_baselines, baseline_unavailable, make_baseline
+from earlywarn.panel import window_closed
 
 __all__ = [
     "Split",
@@ -64,7 +65,7 @@ def rolling_origin_splits(
     all_o = sorted(pd.Timestamp(o) for o in origins)
     out = []
     for t in sorted(pd.Timestamp(o) for o in test_origins):
-        train = tuple(o for o in all_o if o + pd.DateOffset(months=horizon_months) <= t)
+        train = tuple(o for o in all_o if window_closed(o, horizon_months, t))
         if len(train) >= min_train_origins:
             out.append(Split(t, train))
     return out
@@ -73,7 +74,7 @@ def rolling_origin_splits(
 def check_split(split: Split, horizon_months: int) -> None:
     """Raise if any training window is still open at the test origin (a leak)."""
     for o in split.train_origins:
-        if o + pd.DateOffset(months=horizon_months) > split.test_origin:
+        if not window_closed(o, horizon_months, split.test_origin):
             raise AssertionError(
                 f"leak: training origin {o.date()} has a label window open at test origin "
                 f"{split.test_origin.date()}"
@@ -185,7 +186,7 @@ def _split_predictions(
     out: list[pd.DataFrame] = []
     Xtr, lab_tr, Xte, lab_te = split_rows(X, events, split, s.horizon_months, s.kinds)
     if s.by_inspection:
-        keep = ~lab_tr["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
+        keep = in_population(lab_tr, new_failures_only=s.new_failures_only)
         timing = timing_probability(Xtr[keep], lab_tr["inspected"].to_numpy()[keep], s.seed)
         from earlywarn.models import hazard_timing  # the two timing models (timing.py)
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.backtest._settings import MIN_P_INSPECTED, EvaluationSettings
-from earlywarn.labels import label_events, make_labels
+from earlywarn.labels import in_population, label_events, make_labels
 from earlywarn.models import make_timing_model
 
 __all__ = [
@@ -78,11 +78,8 @@ def training_set(
 ) -> tuple[pd.DataFrame, pd.Series, np.ndarray | None]:
     """The rows a model trains on (censoring, new failures only) with their labels, and
     weights 1 / P(inspected) when ``censoring = "weight"``."""
-    keep = np.ones(len(lab), dtype=bool)
-    if s.new_failures_only:
-        keep &= ~lab["failed_at_origin"].to_numpy()
-    if s.censoring in ("drop", "weight"):
-        keep &= ~lab["censored"].to_numpy()
+    dropped = s.censoring in ("drop", "weight")
+    keep = in_population(lab, new_failures_only=s.new_failures_only, uncensored=dropped)
     w = 1.0 / np.clip(pi[keep], MIN_P_INSPECTED, 1.0) if s.censoring == "weight" else None
     return Xtr[keep], lab.loc[keep, "label"], w
 
@@ -99,9 +96,9 @@ def to_targets(p: np.ndarray, pi: np.ndarray, s: EvaluationSettings) -> tuple:
 def training_rates(lab: pd.DataFrame, s: EvaluationSettings) -> dict[str, float]:
     """Each target's base rate in the training rows: the reference forecast, known at the
     origin, that a model's Brier score is compared with (``brier_skill``)."""
-    keep = ~lab["failed_at_origin"].to_numpy() if s.new_failures_only else np.ones(len(lab), bool)
+    keep = in_population(lab, new_failures_only=s.new_failures_only)
     y = lab["label"].to_numpy(dtype=float)
-    seen = keep & ~lab["censored"].to_numpy()
+    seen = in_population(lab, new_failures_only=s.new_failures_only, uncensored=True)
     joint = float(y[keep].mean()) if keep.any() else np.nan
     cond = float(y[seen].mean()) if seen.any() else joint
     return {"ref_conditional": cond, "ref_joint": joint}
@@ -131,7 +128,7 @@ def final_training(
     Xtr = X[origins.isin(pd.DatetimeIndex(train_origins))]
     lab = make_labels(events, Xtr.index, s.horizon_months, s.kinds, known_at=as_of)
     if s.by_inspection:
-        keep = ~lab["failed_at_origin"].to_numpy() if s.new_failures_only else slice(None)
+        keep = in_population(lab, new_failures_only=s.new_failures_only)
         if s.timing == "hazard":
             from earlywarn.models import hazard_timing
 

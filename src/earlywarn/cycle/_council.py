@@ -16,6 +16,7 @@ from earlywarn.config import CycleConfig
 from earlywarn.cycle._registered import load_registered
 from earlywarn.errors import UserInputError
 from earlywarn.schema import Tables
+from earlywarn.tracking import is_store_error
 
 __all__ = ["CouncilReasons", "explain_council", "explain_published", "resolve_council"]
 
@@ -233,7 +234,7 @@ def explain_published(
         try:
             pubs = last_publications(uri, cfg.tracking.experiment, n=1, kind=kind)
         except Exception as err:  # no publications table yet
-            if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+            if not is_store_error(err):
                 raise
             pubs = []
         if pubs and (pub is None or str(pubs[0]["published_at"]) > str(pub["published_at"])):
@@ -306,7 +307,7 @@ def _published_reasons(pub: dict, uri: str) -> dict:
     try:
         return json.loads(mlflow.artifacts.load_text(f"runs:/{run}/reasons.json"))
     except Exception as err:
-        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+        if not is_store_error(err):
             raise
         return {}
 
@@ -350,7 +351,7 @@ def _published_interval(
     try:
         pubs = last_publications(sc.uri, cfg.tracking.experiment, n=1)
     except Exception as err:  # no publications table yet: no interval to show
-        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+        if not is_store_error(err):
             raise
         return None, None
     if not pubs:

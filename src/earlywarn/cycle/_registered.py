@@ -12,6 +12,7 @@ from earlywarn import io
 from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.schema import Tables
+from earlywarn.tracking import is_store_error
 
 __all__ = ["LoadedModel", "load_registered"]
 
@@ -54,7 +55,7 @@ def load_registered(
         version = resolve_model_version(uri, model_uri)
         model = load_model(uri, model_uri)
     except Exception as err:
-        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+        if not is_store_error(err):
             raise
         raise UserInputError(f"--model {model_uri}: not found in {uri} ({err})") from None
     prep = prepare(cfg, data, min_origins=1)

@@ -27,6 +27,7 @@ from earlywarn import io
 from earlywarn.config import CycleConfig
 from earlywarn.cycle._registered import load_registered
 from earlywarn.schema import Tables
+from earlywarn.tracking import is_store_error
 
 __all__ = ["ScoreResult", "score_registered"]
 
@@ -151,7 +152,7 @@ def _model_cycle(uri: str, model_run_id: str, cfg: CycleConfig) -> tuple[str, di
     try:
         tags = dict(client.get_run(model_run_id).data.tags)
     except Exception as err:  # a model registered from elsewhere: no run to read
-        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+        if not is_store_error(err):
             raise
     kind = tags.get("earlywarn.model") or cfg.models.kinds[-1]
     parent = tags.get("mlflow.parentRunId")
@@ -161,7 +162,7 @@ def _model_cycle(uri: str, model_run_id: str, cfg: CycleConfig) -> tuple[str, di
             mlflow.set_tracking_uri(uri)
             evaluation = mlflow.artifacts.load_dict(f"runs:/{parent}/evaluation.json")
         except Exception as err:
-            if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+            if not is_store_error(err):
                 raise
     return kind, evaluation
 
@@ -189,6 +190,6 @@ def _cycle_artefacts(uri: str, model_run_id: str, version: dict) -> dict[str, by
                         local = client.download_artifacts(parent, art.path, tmp)
                         out[art.path] = Path(local).read_bytes()
     except Exception as err:  # a model registered from elsewhere: nothing to copy
-        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+        if not is_store_error(err):
             raise
     return out

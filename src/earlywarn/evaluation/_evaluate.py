@@ -58,7 +58,7 @@ from earlywarn.backtest import (
 )
 from earlywarn.evaluation._predictions import to_long
 from earlywarn.evaluation._subgroups import auroc_interval, subgroup_metrics, subgroup_table
-from earlywarn.labels import failure_events, label_events
+from earlywarn.labels import failure_events, in_population, label_events
 from earlywarn.metrics import evaluate_predictions, lead_time
 
 __all__ = [
@@ -121,9 +121,10 @@ def target_rows(bt: pd.DataFrame, target: str, settings: EvaluationSettings) -> 
     ``joint``: every row. ``conditional``: uncensored rows, weighted by 1 / P(inspected)
     when ``censoring = "weight"``. ``new_failures_only`` drops councils already failed.
     """
-    rows = bt[~bt["failed_at_origin"].astype(bool)] if settings.new_failures_only else bt
-    if target == "conditional":
-        rows = rows[~rows["censored"].astype(bool)]
+    conditional = target == "conditional"
+    rows = bt[
+        in_population(bt, new_failures_only=settings.new_failures_only, uncensored=conditional)
+    ]
     out = rows.assign(y=rows["label"].astype(int), p=rows[f"p_{target}"].astype(float))
     if f"ref_{target}" in rows:
         out = out.assign(reference=rows[f"ref_{target}"].astype(float))
@@ -173,7 +174,7 @@ def _selection(bt: pd.DataFrame, settings: EvaluationSettings) -> dict[str, Any]
     from earlywarn.metrics import top_k_share_by_origin
 
     s = settings
-    rows = bt[~bt["failed_at_origin"].astype(bool)] if s.new_failures_only else bt
+    rows = bt[in_population(bt, new_failures_only=s.new_failures_only)]
     out: dict[str, Any] = {"share_inspected_all": float(rows["inspected"].mean())}
     per_model = {}
     for name, g in rows.groupby("model", sort=False):
@@ -290,7 +291,7 @@ def _published_lists(bt: pd.DataFrame, s: EvaluationSettings) -> dict[str, Any]:
     (:func:`earlywarn.evaluation.published_list`), for every model, baseline and oracle."""
     from earlywarn.evaluation._headline import published_list
 
-    rows = bt[~bt["failed_at_origin"].astype(bool)] if s.new_failures_only else bt
+    rows = bt[in_population(bt, new_failures_only=s.new_failures_only)]
     out = {}
     for name, g in rows.groupby("model", sort=False):
         g = g.assign(p=g[f"p_{s.target}"].astype(float))

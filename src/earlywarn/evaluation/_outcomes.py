@@ -40,6 +40,7 @@ import pandas as pd
 from earlywarn.config import parse_horizon
 from earlywarn.errors import UserInputError
 from earlywarn.labels import found_by_inspection, make_labels
+from earlywarn.panel import window_closed
 
 __all__ = ["OUTCOMES", "match_outcomes"]
 
@@ -101,7 +102,7 @@ def match_outcomes(
         )
         lab = make_labels(events, idx, h, kinds).reset_index(drop=True)
         window_end = origin + pd.DateOffset(months=h)
-        closed = window_end <= end
+        closed = window_closed(origin, h, end)
         seen = lab["inspected"] | (not any(found_by_inspection(x) for x in kinds))
         flagged = rl["rank"].astype(int) <= k_list
         failed = lab["label"].astype(bool)

@@ -35,7 +35,9 @@ import numpy as np
 import pandas as pd
 
 from earlywarn._names import TARGETS
+from earlywarn.labels import in_population
 from earlywarn.metrics import CLIP, calibration_slope_intercept, recalibration_newton
+from earlywarn.panel import window_closed
 
 __all__ = [
     "MIN_SLOPE",
@@ -129,7 +131,6 @@ def recalibrate_out_of_time(
     out = bt.copy()
     out["recalibrated"] = False
     scored = np.arange(len(bt)) < n_scored
-    horizon = pd.DateOffset(months=horizon_months)
     origin = pd.to_datetime(out["origin"])
     for name in out["model"].unique():
         if name in skip:
@@ -138,7 +139,7 @@ def recalibrate_out_of_time(
         for t in sorted(origin[mine & scored].unique()):
             t = pd.Timestamp(t)
             now = mine & scored & (origin == t).to_numpy()
-            past = mine & (origin + horizon <= t).to_numpy()
+            past = mine & window_closed(origin, horizon_months, t)
             label = out["label"].to_numpy(dtype=float).copy()
             censored = out["censored"].astype(bool).to_numpy().copy()
             if known_at is not None and past.any():  # labels as known at t, not at as_of
@@ -227,17 +228,16 @@ def published_recalibration(
     ``applied`` is False (and the probability is published raw) when no closed origin or
     only one class is available.
     """
-    h = pd.DateOffset(months=horizon_months)
     frames = [b for b in backtests if b is not None and len(b)]
     bt = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     out: dict[str, Any] = {"applied": False, "model": model, "target": target}
     if len(bt):
         origin = pd.to_datetime(bt["origin"])
-        keep = (bt["model"] == model) & (origin + h <= as_of) & (origin != score_origin)
-        if target == "conditional":
-            keep &= ~bt["censored"].astype(bool)
-        if new_failures_only:  # the population the model is trained and evaluated on
-            keep &= ~bt["failed_at_origin"].astype(bool)
+        closed = window_closed(origin, horizon_months, as_of)
+        keep = (bt["model"] == model) & closed & (origin != score_origin)
+        # the population the model is trained and evaluated on
+        cond = target == "conditional"
+        keep &= in_population(bt, new_failures_only=new_failures_only, uncensored=cond)
         bt = bt[keep.to_numpy()]
     origins = sorted(pd.to_datetime(bt["origin"]).unique()) if len(bt) else []
     y = bt["label"].to_numpy(dtype=float) if len(bt) else np.zeros(0)

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from earlywarn.metrics import bootstrap_ci, usefulness, usefulness_curve
+from earlywarn.panel import window_closed
 
 __all__ = ["usefulness_block", "usefulness_out_of_time"]
 
@@ -52,8 +53,7 @@ def _thresholds(
 
 
 def _closed_before(frame: pd.DataFrame, t: pd.Timestamp, horizon_months: int) -> pd.DataFrame:
-    origin = pd.to_datetime(frame["origin"])
-    return frame[(origin + pd.DateOffset(months=horizon_months) <= t).to_numpy()]
+    return frame[window_closed(frame["origin"], horizon_months, t)]
 
 
 def usefulness_out_of_time(

@@ -14,6 +14,7 @@ from earlywarn.labels._events import (
     label_events,
     make_labels,
 )
+from earlywarn.labels._population import in_population
 from earlywarn.labels._targets import (
     SUBJUDGEMENT_COLUMNS,
     TARGET_KINDS,
@@ -23,6 +24,7 @@ from earlywarn.labels._targets import (
 )
 
 __all__ = [
+    "in_population",
     "found_by_inspection",
     "CENSORING",
     "CENSORING_WORDS",

@@ -334,9 +334,11 @@ def two_part_summary(
     the product of each model with each timing model is given as point estimates (the
     product with the timing model the run used, with intervals, is the joint target).
     """
+    from earlywarn.labels import in_population
+
     s = settings
     n_boot = min(int(s.n_boot), 200)
-    rows = bt[~bt["failed_at_origin"].astype(bool)] if s.new_failures_only else bt
+    rows = bt[in_population(bt, new_failures_only=s.new_failures_only)]
     rows = rows[rows["model"] != "oracle"]
     one = rows.drop_duplicates(["council_code", "origin"])
     timing: dict[str, Any] = {}

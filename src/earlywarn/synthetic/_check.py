@@ -37,12 +37,12 @@ def measured_properties(data: Any, horizon_months: int = 24) -> dict[str, Any]:
     from earlywarn.labels import make_labels
     from earlywarn.metrics import within_origin_scores
     from earlywarn.models import make_timing_model
-    from earlywarn.panel import build_panel
+    from earlywarn.panel import build_panel, closed_origins
 
     tables = data.tables
     origins = sorted(data.true_risk.index.get_level_values("origin").unique())
     last = max(pd.Timestamp(o) for o in origins)
-    closed = [o for o in origins if o + pd.DateOffset(months=horizon_months) <= last]
+    closed = closed_origins(origins, last, horizon_months)
     panel = build_panel(tables, origins)
     X = build_features(tables, panel).X
     lab = make_labels(tables.events, X.index, horizon_months)

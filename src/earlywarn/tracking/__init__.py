@@ -12,6 +12,8 @@ from earlywarn.tracking._store import (
     PUBLICATION_COLUMNS,
     PUBLISHED_TAG,
     RECALIBRATION_ARTEFACT,
+    STORE_ERRORS,
+    is_store_error,
     last_publications,
     load_model,
     load_recalibration,
@@ -40,6 +42,8 @@ from earlywarn.tracking._unfinished import (
 )
 
 __all__ = [
+    "STORE_ERRORS",
+    "is_store_error",
     "RECALIBRATION_ARTEFACT",
     "load_recalibration",
     "ALIAS_CHAMPION",

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "STORE_ERRORS",
+    "is_store_error",
     "RECALIBRATION_ARTEFACT",
     "load_recalibration",
     "ALIAS_CHAMPION",
@@ -42,6 +44,17 @@ PUBLISHED_TAG = "earlywarn.published"
 
 #: Waits (seconds) between attempts when another cycle holds the SQLite database.
 BUSY_BACKOFF = (0.1, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+
+
+#: the exception classes (by exact name) that mean the store could not answer
+STORE_ERRORS = frozenset({"MlflowException", "RestException", "OSError"})
+
+
+def is_store_error(err: BaseException) -> bool:
+    """The one test for "the tracking store could not answer" (an MLflow or REST error, or
+    the file system under it), as opposed to a bug: callers fall back on the former and let
+    the latter raise. By class name, so that callers need not import MLflow."""
+    return type(err).__name__ in STORE_ERRORS
 
 
 def _is_busy(err: BaseException) -> bool:
@@ -273,6 +286,6 @@ def load_recalibration(uri: str, run_id: str) -> dict[str, Any] | None:
         mlflow.set_tracking_uri(uri)
         return dict(mlflow.artifacts.load_dict(f"runs:/{run_id}/{RECALIBRATION_ARTEFACT}"))
     except Exception as err:  # a model registered from elsewhere: nothing to apply
-        if type(err).__name__ not in ("MlflowException", "RestException", "OSError"):
+        if not is_store_error(err):
             raise
         return None
