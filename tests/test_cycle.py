@@ -78,7 +78,7 @@ def test_run_json_points_at_real_mlflow_runs(cycle_result):
     assert run["tracking_uri"] == uri
     client = mlflow.MlflowClient(tracking_uri=uri)
     parent = client.get_run(run["parent_run_id"])
-    assert parent.data.tags["earlywarn.cycle._cycle"] == "test"
+    assert parent.data.tags["earlywarn.cycle"] == "test"
     assert "git_commit" in parent.data.tags
     children = client.search_runs(
         [parent.info.experiment_id],

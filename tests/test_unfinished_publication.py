@@ -77,7 +77,7 @@ def test_killed_publication_is_marked_failed_on_the_next_start(tmp_path):
     run = client.get_run(parent_id)
     assert run.info.status == "FAILED"
     assert run.data.tags["earlywarn.failed_reason"].startswith("unfinished: process ")
-    assert run.data.tags["earlywarn.cycle._publication"] == "not confirmed"
+    assert run.data.tags["earlywarn.publication"] == "not confirmed"
     assert not client.search_runs([exp], filter_string="attributes.status = 'RUNNING'")
     assert not partials[0].exists() and not killed.exists()  # no confidential leftovers
     versions = {
@@ -86,7 +86,7 @@ def test_killed_publication_is_marked_failed_on_the_next_start(tmp_path):
     assert len(versions) == 2
     champion = client.get_model_version_by_alias("earlywarn-demo", "champion").version
     failed = [
-        v for v, tags in versions.items() if tags.get("earlywarn.cycle._publication") == "failed"
+        v for v, tags in versions.items() if tags.get("earlywarn.publication") == "failed"
     ]
     assert failed and champion not in failed
     assert (again / "risk_list.csv").exists()
@@ -109,17 +109,18 @@ def test_only_this_hosts_dead_partial_folders_are_removed(tmp_path, monkeypatch)
     from here) stays, as does a live process's; this host's dead process's goes."""
     import psutil
 
+    from earlywarn import io
     from earlywarn.tracking import _unfinished as unfinished
 
     dead = 4_000_000  # above any pid_max: no such process
     assert not psutil.pid_exists(dead)
-    here = unfinished.partial_prefix("out").replace(str(os.getpid()), str(dead))
+    here = io.partial_prefix("out").replace(str(os.getpid()), str(dead))
     mine_dead = tmp_path / f"{here}abc"
     other_host = tmp_path / f".out.partial-someotherhost-{dead}-abc"
-    mine_live = tmp_path / f"{unfinished.partial_prefix('out')}abc"
+    mine_live = tmp_path / f"{io.partial_prefix('out')}abc"
     for p in (mine_dead, other_host, mine_live):
         p.mkdir()
-    assert unfinished.remove_stale_partials(tmp_path) == [mine_dead]
+    assert io.remove_stale_partials(tmp_path) == [mine_dead]
     assert other_host.is_dir() and mine_live.is_dir() and not mine_dead.exists()
 
     def denied(pid):  # another user's process under /proc hidepid: alive, not dead

@@ -29,6 +29,8 @@ from earlywarn.backtest._settings import (
     score_words,
 )
 from earlywarn.backtest._training import (
+    TargetMap,
+    Training,
     final_training,
     fit_model,
     fit_takes,
@@ -41,6 +43,8 @@ from earlywarn.backtest._training import (
 )
 
 __all__ = [
+    "TargetMap",
+    "Training",
     "Split",
     "backtest_targets",
     "check_split",

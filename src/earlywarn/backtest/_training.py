@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,8 @@ from earlywarn.labels import in_population, label_events, make_labels
 from earlywarn.models import make_timing_model
 
 __all__ = [
+    "TargetMap",
+    "Training",
     "final_training",
     "fit_model",
     "fit_takes",
@@ -26,6 +29,35 @@ __all__ = [
     "training_set",
     "with_grades",
 ]
+
+
+@dataclass(frozen=True)
+class TargetMap:
+    """How a model's output becomes the probability the list ranks by (``settings.target``).
+
+    ``timing(X)`` is P(inspected in the window) for each row (ones when the target is
+    not found by inspection); calling the map gives ``p_joint`` or ``p_conditional``.
+    """
+
+    timing: Callable[[pd.DataFrame], np.ndarray]
+    settings: EvaluationSettings
+
+    def __call__(self, p: np.ndarray, X_now: pd.DataFrame) -> np.ndarray:
+        p_cond, p_joint = to_targets(np.asarray(p, dtype=float), self.timing(X_now), self.settings)
+        return p_joint if self.settings.target == "joint" else p_cond
+
+
+class Training(NamedTuple):
+    """The published model's training rows (the hand-off from backtest to cycle).
+
+    Fit with ``fit_model(model, t.X, t.y, t.weights)``; ``t.to_target(p, X_now)`` turns
+    the model's output at the scored origin into the probability the list ranks by.
+    """
+
+    X: pd.DataFrame
+    y: pd.Series
+    weights: np.ndarray | None
+    to_target: TargetMap
 
 
 def fit_takes(model: Any, name: str = "sample_weight") -> bool:
@@ -110,17 +142,15 @@ def final_training(
     train_origins: Sequence,
     as_of: pd.Timestamp,
     settings: EvaluationSettings,
-) -> tuple[pd.DataFrame, pd.Series, np.ndarray | None, Callable[[np.ndarray, pd.DataFrame], Any]]:
+) -> Training:
     """Training rows for the published model, and how to turn its output into the target.
 
     The same treatment as in the backtest (censoring, new failures only, timing model).
 
     Returns
     -------
-    X_train, y_train, weights, to_target
-        Fit with ``fit_model(model, X_train, y_train, weights)``; ``to_target(p, X_now)``
-        turns the model's output at the scored origin into the probability the list
-        ranks by (``settings.target``).
+    Training
+        ``X``, ``y``, ``weights`` and ``to_target`` (a :class:`TargetMap`).
     """
     s = settings
     events = label_events(events, s.frameworks)
@@ -141,12 +171,7 @@ def final_training(
     Xfit, yfit, w = training_set(Xtr, lab, pi_tr, s)
     yfit = with_grades(yfit, events, as_of, s.horizon_months)  # read only by grade models
 
-    def to_target(p: np.ndarray, X_now: pd.DataFrame) -> np.ndarray:
-        p_cond, p_joint = to_targets(np.asarray(p, dtype=float), timing(X_now), s)
-        return p_joint if s.target == "joint" else p_cond
-
-    to_target.timing = timing  # type: ignore[attr-defined]  # P(inspected) for the list
-    return Xfit, yfit, w, to_target
+    return Training(Xfit, yfit, w, TargetMap(timing, s))
 
 
 def fit_model(model: Any, X: pd.DataFrame, y: pd.Series, weights: np.ndarray | None = None):

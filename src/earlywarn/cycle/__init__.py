@@ -28,6 +28,7 @@ from earlywarn.cycle._demo import (
     demo_config,
 )
 from earlywarn.cycle._inputs import (
+    CycleInputs,
     load_cycle_data,
     load_feature_inputs,
 )
@@ -67,6 +68,7 @@ from earlywarn.cycle._steps import (
 )
 
 __all__ = [
+    "CycleInputs",
     "compare_cycles",
     "CouncilReasons",
     "explain_council",

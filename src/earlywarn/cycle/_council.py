@@ -13,6 +13,7 @@ import pandas as pd
 
 from earlywarn import io
 from earlywarn.config import CycleConfig
+from earlywarn.cycle._inputs import CycleInputs
 from earlywarn.cycle._registered import load_registered
 from earlywarn.errors import UserInputError
 from earlywarn.schema import Tables
@@ -40,7 +41,7 @@ def _score_latest(
     cfg: CycleConfig,
     model_uri: str,
     tracking_uri: str | None,
-    data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None,
+    data: CycleInputs | None,
 ) -> _Scored:
     """Score and explain the latest origin with the registered model (for ``explain``);
     the risk list is not pseudonymised."""
@@ -158,7 +159,7 @@ def explain_council(
     council: str,
     model_uri: str | None = None,
     tracking_uri: str | None = None,
-    data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None = None,
+    data: CycleInputs | None = None,
 ) -> CouncilReasons:
     """One council's reasons at the latest origin as of ``cfg.as_of``, from a registered model.
 

@@ -31,7 +31,7 @@ import pandas as pd
 from earlywarn import io
 from earlywarn._json import to_jsonable as _jsonable
 from earlywarn.config import CycleConfig
-from earlywarn.cycle._inputs import load_cycle_data, load_feature_inputs
+from earlywarn.cycle._inputs import CycleInputs, load_cycle_data, load_feature_inputs
 from earlywarn.cycle._steps import (
     backtest_and_choose,
     fit_and_register,
@@ -91,7 +91,7 @@ class Prepared:
 
 def prepare(
     cfg: CycleConfig,
-    data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None = None,
+    data: CycleInputs | None = None,
     min_origins: int = 4,
 ) -> Prepared:
     """Inputs -> tables as of ``cfg.as_of`` -> panel -> features (cycle, score, explain).
@@ -177,7 +177,7 @@ def run_cycle(
     cfg: CycleConfig,
     out_dir: str | Path | None = None,
     tracking_uri: str | None = None,
-    data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None = None,
+    data: CycleInputs | None = None,
 ) -> CycleResult:
     """Run one cycle and publish its outputs into a new folder.
 
@@ -254,10 +254,10 @@ def run_cycle(
                 X=prep.X,
                 feats=prep.features,
                 tables=prep.tables,
-                Xtr=fit[0],
-                ytr=fit[1],
-                wtr=fit[2],
-                to_target=fit[3],
+                Xtr=fit.X,
+                ytr=fit.y,
+                wtr=fit.weights,
+                to_target=fit.to_target,
                 evaluation=evaluation,
                 run_info=run_info,
                 predictions=kept,

@@ -5,6 +5,7 @@ statistical neighbours). Read once, by :func:`earlywarn.cycle.prepare`."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -13,10 +14,19 @@ from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.schema import Tables, validate_tables
 
-__all__ = ["load_cycle_data", "load_feature_inputs"]
+__all__ = ["CycleInputs", "load_cycle_data", "load_feature_inputs"]
 
 
-def load_cycle_data(cfg: CycleConfig) -> tuple[Tables, pd.DataFrame | None, dict[str, str]]:
+class CycleInputs(NamedTuple):
+    """What a cycle reads (the hand-off from inputs to prepare): the core tables, the true
+    risk where known (synthetic data; ``None`` for real data) and the input files' hashes."""
+
+    tables: Tables
+    true_risk: pd.DataFrame | None
+    hashes: dict[str, str]
+
+
+def load_cycle_data(cfg: CycleConfig) -> CycleInputs:
     """The core tables for a cycle, the true risk where known, and input hashes.
 
     ``data.source`` picks the tables (synthetic, CSV files or the bundled real panel);
@@ -26,7 +36,7 @@ def load_cycle_data(cfg: CycleConfig) -> tuple[Tables, pd.DataFrame | None, dict
     tables, true_risk, hashes = _load_source(cfg)
     d = cfg.data
     if not (d.satisfaction or d.leadership):
-        return tables, true_risk, hashes
+        return CycleInputs(tables, true_risk, hashes)
     from earlywarn.sources.optional import load_leadership, load_satisfaction
 
     base = Path(cfg.path).parent if cfg.path else Path.cwd()
@@ -39,7 +49,7 @@ def load_cycle_data(cfg: CycleConfig) -> tuple[Tables, pd.DataFrame | None, dict
         p = (base / d.leadership).resolve()
         events = pd.concat([events, load_leadership(p, tables.councils)], ignore_index=True)
         hashes["leadership_sha256"] = io.file_sha256(p)
-    return Tables(tables.councils, obs, events, tables.sources), true_risk, hashes
+    return CycleInputs(Tables(tables.councils, obs, events, tables.sources), true_risk, hashes)
 
 
 def _load_source(cfg: CycleConfig) -> tuple[Tables, pd.DataFrame | None, dict[str, str]]:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn._json import to_jsonable
+from earlywarn.backtest import TargetMap
 
 __all__ = ["Publication", "publish_files"]
 
@@ -51,7 +52,7 @@ def publish_files(
     Xtr: pd.DataFrame,
     ytr: pd.Series,
     wtr: np.ndarray | None,
-    to_target: Callable,
+    to_target: TargetMap,
     evaluation: dict,
     run_info: dict,
     predictions: pd.DataFrame | None = None,
@@ -82,7 +83,7 @@ def publish_files(
     rep = cfg.report
     Xnow, prob, expl = scored.X_now, scored.probability, scored.explanation
     score_origin = Xnow.index.get_level_values("origin").max()
-    timing = getattr(to_target, "timing", None)
+    timing = to_target.timing
     scores = scored.scores
     t1 = time.perf_counter()
     interval = council_bootstrap_interval(

@@ -10,8 +10,8 @@ import pandas as pd
 
 from earlywarn import io
 from earlywarn.config import CycleConfig
+from earlywarn.cycle._inputs import CycleInputs
 from earlywarn.errors import UserInputError
-from earlywarn.schema import Tables
 from earlywarn.tracking import is_store_error
 
 __all__ = ["LoadedModel", "load_registered"]
@@ -42,7 +42,7 @@ def load_registered(
     cfg: CycleConfig,
     model_uri: str,
     tracking_uri: str | None,
-    data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None,
+    data: CycleInputs | None,
 ) -> LoadedModel:
     """Load the registered Pipeline; prepare the data as of ``cfg.as_of`` as a cycle does."""
     from earlywarn.cycle._cycle import prepare

@@ -25,8 +25,8 @@ import pandas as pd
 
 from earlywarn import io
 from earlywarn.config import CycleConfig
+from earlywarn.cycle._inputs import CycleInputs
 from earlywarn.cycle._registered import load_registered
-from earlywarn.schema import Tables
 from earlywarn.tracking import is_store_error
 
 __all__ = ["ScoreResult", "score_registered"]
@@ -46,7 +46,7 @@ def score_registered(
     model_uri: str,
     out_dir: str | Path | None = None,
     tracking_uri: str | None = None,
-    data: tuple[Tables, pd.DataFrame | None, dict[str, str]] | None = None,
+    data: CycleInputs | None = None,
 ) -> ScoreResult:
     """Score the latest origin as of ``cfg.as_of`` with a registered model (no retraining of
     the model itself) and publish the same files as ``cycle``.
@@ -107,10 +107,10 @@ def score_registered(
             X=ld.X,
             feats=pr.features,
             tables=tables,
-            Xtr=fit[0],
-            ytr=fit[1],
-            wtr=fit[2],
-            to_target=fit[3],
+            Xtr=fit.X,
+            ytr=fit.y,
+            wtr=fit.weights,
+            to_target=fit.to_target,
             evaluation=evaluation,
             run_info=run_info,
         )

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn._names import LOWER_IS_BETTER, SELECT_BY
-from earlywarn.backtest import Split, rolling_origin_splits
+from earlywarn.backtest import Split, Training, rolling_origin_splits
 from earlywarn.config import CycleConfig
 from earlywarn.errors import UserInputError
 from earlywarn.panel import closed_origins
@@ -210,7 +210,7 @@ def fit_and_register(
     cfg: CycleConfig,
     prep: Any,
     chosen: str,
-    fit: tuple,
+    fit: Training,
     train: list[pd.Timestamp],
     evaluation: dict[str, Any],
     tracker: Any,
@@ -224,7 +224,7 @@ def fit_and_register(
     from earlywarn.models import make_model
     from earlywarn.report import render_model_card
 
-    Xtr, ytr, wtr, _ = fit
+    Xtr, ytr, wtr = fit.X, fit.y, fit.weights
     params = cfg.models.params.get(chosen, {})
 
     def make() -> Any:

@@ -49,7 +49,7 @@ __all__ = [
 OWNER_TAG = "earlywarn.owner"
 OUT_DIR_TAG = "earlywarn.out_dir"
 FAILED_REASON_TAG = "earlywarn.failed_reason"
-PUBLICATION_TAG = "earlywarn.cycle"
+PUBLICATION_TAG = "earlywarn.publication"
 _DENIED = "denied"  # the process exists but belongs to someone else: alive
 
 
