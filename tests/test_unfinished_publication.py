@@ -85,9 +85,7 @@ def test_killed_publication_is_marked_failed_on_the_next_start(tmp_path):
     }
     assert len(versions) == 2
     champion = client.get_model_version_by_alias("earlywarn-demo", "champion").version
-    failed = [
-        v for v, tags in versions.items() if tags.get("earlywarn.publication") == "failed"
-    ]
+    failed = [v for v, tags in versions.items() if tags.get("earlywarn.publication") == "failed"]
     assert failed and champion not in failed
     assert (again / "risk_list.csv").exists()
 
