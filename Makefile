@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: install demo demo-synthetic test lint bench
+.PHONY: install demo demo-synthetic test test-fast lint bench
 
 $(STAMP): $(ROOT)/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,8 @@ bench: $(STAMP)
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_features.py
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_models.py
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_explain.py
+
+# The inner loop: no whole cycles, subprocesses, notebooks, real data or fuzzing (< 2 min).
+test-fast: $(STAMP)
+	cd $(ROOT) && $(BIN)/ruff check src tests benchmarks
+	cd $(ROOT) && $(BIN)/python -m pytest -q -m "not (cycle or subprocess or notebook or real or fuzz or slow)"

@@ -70,3 +70,82 @@ def explained_world(small_data):
     return SimpleNamespace(
         tables=tables, panel=panel, features=fs, Xtr=Xtr, ytr=ytr, now=now, models=models
     )
+
+
+# ---- test tiers ---------------------------------------------------------------------------
+# `make test-fast` deselects the kinds below; `make test` (CI) runs everything but `perf`.
+# A test is marked by what it calls (its own code, the fixtures it uses and the module's
+# helper functions they call), so a new test lands in the right tier without a decorator.
+import ast  # noqa: E402
+import inspect  # noqa: E402
+
+_CALLS = {
+    "cycle": ("run_cycle(", "score_registered(", "run_demo(", "explain_council(", "cycle_result"),
+    "subprocess": ("subprocess.", "Popen(", "CliRunner("),
+    "notebook": ("nbclient", "NotebookClient", "nbformat"),
+    "real": ("RAW", "bundled:real", "load_real_tables(", "real_config", "REAL"),
+    "fuzz": ("@given", "hypothesis"),
+}
+_SLOW_KINDS = tuple(_CALLS)
+
+
+def _source(obj) -> str:
+    try:
+        return inspect.getsource(obj)
+    except (OSError, TypeError):
+        return ""
+
+
+def _called_helpers(src: str, module) -> list:
+    """Module-level functions of ``module`` called by name in ``src``."""
+    try:
+        tree = ast.parse(src.lstrip() if src.startswith((" ", "\t")) else src)
+    except SyntaxError:
+        return []
+    names = {
+        n.func.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+    return [getattr(module, n) for n in names if inspect.isfunction(getattr(module, n, None))]
+
+
+def _code_of(item) -> str:
+    fn = getattr(item, "function", None)
+    if fn is None:  # doctests
+        return ""
+    module = inspect.getmodule(fn)
+    parts, seen, todo = [], set(), [fn]
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in info.name2fixturedefs.values() if info else ():
+        todo += [d.func for d in defs if getattr(d, "func", None) is not None]
+    marks = " ".join(str(m.args) for m in item.iter_markers("parametrize"))
+    for _ in range(3):  # the test, its fixtures, and helpers two calls deep
+        nxt = []
+        for f in todo:
+            if f in seen:
+                continue
+            seen.add(f)
+            src = _source(f)
+            parts.append(src)
+            if module is not None and inspect.getmodule(f) is module:
+                nxt += _called_helpers(src, module)
+        todo = nxt
+    return "\n".join(parts) + marks
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        code = _code_of(item)
+        for kind, needles in _CALLS.items():
+            if any(n in code for n in needles):
+                item.add_marker(getattr(pytest.mark, kind))
+    if not config.getoption("--run-perf"):
+        skip = pytest.mark.skip(reason="wall-clock check: run with --run-perf (benchmarks/)")
+        for item in items:
+            if "perf" in item.keywords:
+                item.add_marker(skip)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-perf", action="store_true", help="also run wall-clock checks")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -47,9 +46,7 @@ def fitted(explained_world):
 @pytest.mark.parametrize("name", list(KINDS))
 def test_shap_values_add_up_to_the_explained_log_odds(explained_world, fitted, name):
     model, X = fitted[name], explained_world.now
-    t = time.perf_counter()
-    vals, base = shap_values(model, X, explained_world.Xtr)
-    assert time.perf_counter() - t < 15  # was a permutation explainer over every column
+    vals, base = shap_values(model, X, explained_world.Xtr)  # timed in bench_explain.py
     assert list(vals.columns) == list(X.columns)
     total = base + vals.sum(axis=1).to_numpy()
     np.testing.assert_allclose(total, explained_log_odds(model, X), rtol=0, atol=1e-6)

@@ -77,23 +77,12 @@ def _cycle(tmp_path, tiny_world, names, pseudonymise):
     return res, time.perf_counter() - t0
 
 
-@pytest.mark.slow
-def test_hostile_names_cycle_as_fast_as_plain(tmp_path, tiny_world):
-    """Measured here: the named and the pseudonymised hostile cycles against the plain one."""
-    import mlflow  # noqa: F401
-    import shap  # noqa: F401
-
-    import earlywarn.evaluation._evaluate
-    import earlywarn.explain._shap
-    import earlywarn.report  # noqa: F401
-
-    plain, t_plain = _cycle(tmp_path / "plain", tiny_world, None, pseudonymise=True)
+def test_hostile_names_are_published_safely(tmp_path, tiny_world):
+    """Hostile council names (formulas, markup, 10,000 characters), named and pseudonymised.
+    (Their cost against a plain cycle is a timing: benchmarks/, not a test.)"""
     names = _hostile_names(len(tiny_world.tables.councils))
-    pseudo, t_pseudo = _cycle(tmp_path / "hostile-p", tiny_world, names, pseudonymise=True)
-    named, t_named = _cycle(tmp_path / "hostile-n", tiny_world, names, pseudonymise=False)
-    print(f"plain {t_plain:.1f} s, hostile pseudonymised {t_pseudo:.1f} s, named {t_named:.1f} s")
-    # same work, same order of time (generous: the machine is shared)
-    assert t_pseudo < 2 * t_plain + 20 and t_named < 2 * t_plain + 20
+    pseudo, _ = _cycle(tmp_path / "hostile-p", tiny_world, names, pseudonymise=True)
+    named, _ = _cycle(tmp_path / "hostile-n", tiny_world, names, pseudonymise=False)
     out = named.out_dir
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html

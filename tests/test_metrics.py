@@ -488,6 +488,7 @@ def test_evaluate_predictions_validates_input():
         evaluate_predictions(bad, k=1)
 
 
+@pytest.mark.perf
 def test_evaluate_predictions_fast_enough():
     pred = _panel(150, 20, seed=14)  # 3,000 rows
     evaluate_predictions(pred, k=15, n_boot=2)  # warm imports

@@ -1,17 +1,19 @@
-"""`score` and `cycle` share one path (earlywarn.cycle._cycle.prepare, score_and_explain and
-earlywarn.cycle._publication.publish_files): for the same champion they publish identical
-probabilities, intervals, bands and reasons, for every censoring x target the config
-accepts."""
+"""`score` and `cycle` share one path (prepare, score_and_explain, publish_files and the one
+publishing tail, earlywarn.cycle.publish_tail): for the same champion they publish identical
+probabilities, intervals, bands and reasons.
+
+One case runs both commands end to end (weighted censoring, the conditional target, the
+probability recalibrated out of time: the longest path). The other censoring x target
+combinations differ only inside the shared code (the target map of the training hand-off),
+so they are not re-run here; the tail itself has unit tests below."""
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import pandas as pd
 import pytest
 
-from earlywarn._names import CENSORING, TARGETS
 from earlywarn.config import parse_config
 from earlywarn.cycle import run_cycle, score_registered
 from earlywarn.errors import UserInputError
@@ -24,12 +26,9 @@ def world():
     return data.tables, data.true_risk, {"synthetic": "test world"}
 
 
-# every censoring x target, and the published probability recalibrated out of time
-# (evaluate.recalibrate: `score` applies the slope and intercept logged with the model run)
-CASES = [(c, t, False) for c, t in itertools.product(CENSORING, TARGETS)] + [
-    ("weight", "conditional", True),
-    ("drop", "joint", True),
-]
+# the longest path: weights from the timing model, the conditional target, and the published
+# probability recalibrated out of time (`score` applies the map logged with the model run)
+CASES = [("weight", "conditional", True)]
 
 
 @pytest.mark.parametrize(("censoring", "target", "recalibrate"), CASES)
@@ -63,3 +62,85 @@ def test_score_publishes_what_the_cycle_published(censoring, target, recalibrate
     assert ("recalibration" in score.run_info) == recalibrate
     if recalibrate:  # a real refit, so the identity above covers the mapped probabilities
         assert score.run_info["recalibration"]["applied"]
+
+
+# ---- the shared tail, unit by unit (a real SQLite store, real files) ----------------------
+
+
+def _tail_setup(tmp_path, pseudonymise=False, log_outputs=None):
+    from earlywarn.tracking import Tracker
+
+    raw = {"cycle": "tail", "as_of": "2019-03-31", "horizon": "24M"}
+    raw["report"] = {"pseudonymise": pseudonymise}
+    raw["tracking"] = {"uri": f"sqlite:///{tmp_path / 'mlflow.db'}", "experiment": "tail"}
+    if log_outputs is not None:
+        raw["tracking"]["log_outputs"] = log_outputs
+    cfg = parse_config(raw)
+    councils = pd.DataFrame({"council_code": ["E09000001"], "council_name": ["Barsetshire"]})
+    files = {
+        "risk_list.csv": "rank,council\n1,Barsetshire\n",
+        "reasons.json": "{}",
+        "report.html": "<p>Barsetshire</p>",
+        "backtest_predictions.parquet": b"PAR1",
+        "run.json": "{}",
+    }
+    info = {"cycle": "tail", "score_origin": "2019-03-31", "model_run_id": "m"}
+    return cfg, councils, files, info, Tracker(cfg.tracking.uri, "tail")
+
+
+def _logged(uri, run_id):
+    import mlflow
+
+    return {a.path for a in mlflow.MlflowClient(uri).list_artifacts(run_id)}
+
+
+@pytest.mark.parametrize("to_store", [False, True])
+def test_the_tail_writes_logs_what_the_table_says_and_records(tmp_path, to_store):
+    from earlywarn.cycle import TO_STORE, publish_tail
+    from earlywarn.tracking import published_lists
+
+    cfg, councils, files, info, tracker = _tail_setup(tmp_path)
+    with tracker.run("t") as run_id:
+        out = publish_tail(
+            tracker, cfg, files, councils, kind="score", run_info=info,
+            out=tmp_path / "out", to_store=to_store,
+        )  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == sorted(files)
+    named = {"risk_list.csv", "reasons.json", "report.html", "backtest_predictions.parquet"}
+    logged = _logged(cfg.tracking.uri, run_id) - {"published_lists.csv"}  # the record's table
+    assert logged == (named if to_store else set())  # run.json: not in TO_STORE
+    assert len(TO_STORE) == 4
+    (pub,) = published_lists(cfg.tracking.uri, "tail").to_dict("records")
+    assert pub["out_dir"] == str(out.resolve()) and pub["kind"] == "score"
+
+
+def test_a_pseudonymised_tail_naming_a_council_writes_and_logs_nothing(tmp_path):
+    from earlywarn.cycle import publish_tail
+    from earlywarn.tracking import published_lists
+
+    cfg, councils, files, info, tracker = _tail_setup(tmp_path, pseudonymise=True)
+    with pytest.raises(RuntimeError, match="still names councils"):
+        with tracker.run("t") as run_id:
+            publish_tail(
+                tracker, cfg, files, councils, kind="score", run_info=info,
+                out=tmp_path / "out", to_store=True,
+            )  # fmt: skip
+    assert not (tmp_path / "out").exists()
+    assert _logged(cfg.tracking.uri, run_id) == set()
+    assert len(published_lists(cfg.tracking.uri, "tail")) == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "pseudonymise", "uri", "expected"),
+    [
+        (None, False, "sqlite:///x.db", True),
+        (None, False, "http://127.0.0.1:5000", False),
+        (False, False, "sqlite:///x.db", False),
+        (False, True, "http://127.0.0.1:5000", True),
+    ],
+)
+def test_one_rule_decides_what_goes_to_the_store(tmp_path, setting, pseudonymise, uri, expected):
+    from earlywarn.cycle import log_outputs
+
+    cfg, *_ = _tail_setup(tmp_path, pseudonymise=pseudonymise, log_outputs=setting)
+    assert log_outputs(cfg, uri) is expected

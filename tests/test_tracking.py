@@ -238,8 +238,10 @@ def test_server_cycle_is_reviewable_and_holds_no_named_list(mlflow_server, tmp_p
     assert tags["sha256"] == digest and tags["vintage"] == "published by 2019-03-31"
     # no named-council artefact in the store; the output folder keeps them
     assert info["tracking_log_outputs"] is False
-    logged = {a.path for a in client.list_artifacts(info["model_run_id"])}
-    assert not logged & {"risk_list.csv", "reasons.json", "report.html"}, logged
+    for run_id in (info["model_run_id"], info["parent_run_id"]):
+        logged = {a.path for a in client.list_artifacts(run_id)}
+        assert not logged & {"risk_list.csv", "reasons.json", "report.html"}, logged
+        assert not any(p.endswith(".parquet") for p in logged), logged
     (pub,) = last_publications(mlflow_server, "ew-review", n=1)
     assert pub["risk_list"] == (result.out_dir / "risk_list.csv").read_text()
 

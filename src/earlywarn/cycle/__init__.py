@@ -66,8 +66,12 @@ from earlywarn.cycle._steps import (
     select_kind,
     stamp_identity,
 )
+from earlywarn.cycle._tail import TO_STORE, log_outputs, publish_tail
 
 __all__ = [
+    "TO_STORE",
+    "log_outputs",
+    "publish_tail",
     "CycleInputs",
     "compare_cycles",
     "CouncilReasons",

@@ -41,6 +41,7 @@ from earlywarn.cycle._steps import (
     run_info_for,
     stamp_identity,
 )
+from earlywarn.cycle._tail import log_outputs, publish_tail
 from earlywarn.errors import UserInputError
 from earlywarn.features import FeatureSet, build_features
 from earlywarn.panel import annual_origins, build_panel, closed_origins, restrict_to_as_of
@@ -207,8 +208,8 @@ def run_cycle(
     step("loading scikit-learn, SHAP and MLflow")
     from earlywarn.backtest import EvaluationSettings, final_training
     from earlywarn.cycle._publication import publish_files
-    from earlywarn.report import publication_record, stamped_card
-    from earlywarn.tracking import Tracker, default_log_outputs, git_state
+    from earlywarn.report import stamped_card
+    from earlywarn.tracking import Tracker, git_state
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -217,10 +218,7 @@ def run_cycle(
     splits, held_splits = protocol_splits(cfg, prep.origins)
     check_two_classes(cfg, prep.X, prep.tables.events, prep.origins, cfg.as_of_date)
     tracker = Tracker(uri, cfg.tracking.experiment)
-    log_outputs = (
-        default_log_outputs(uri) if cfg.tracking.log_outputs is None else cfg.tracking.log_outputs
-    )
-    log_outputs = bool(log_outputs or cfg.report.pseudonymise)  # named artefacts: only then
+    to_store = log_outputs(cfg, uri)  # named artefacts go into the store only then
     settings = EvaluationSettings.from_config(cfg)
     git = git_state(Path(io.__file__).resolve().parent)
     from earlywarn.tracking import OUT_DIR_TAG
@@ -241,7 +239,7 @@ def run_cycle(
             final = fit_and_register(cfg, prep, chosen, fit, train, evaluation, tracker, recal)
             timings["final_fit"] = time.perf_counter() - t1
             run_info = run_info_for(cfg, prep, chosen, uri, (parent_id, model_run), final, tracker)
-            run_info |= {"tracking_log_outputs": log_outputs, **git}
+            run_info |= {"tracking_log_outputs": to_store, **git}
             stamp_identity(run_info)
             step("explaining, probability intervals, writing the list and the report")
             scored = score_and_explain(cfg, prep, final["model"], prep.X, *fit, recal)
@@ -267,27 +265,14 @@ def run_cycle(
             files = pub.files
             run_info = json.loads(files["run.json"])
             files["MODEL_CARD.md"] = stamped_card(final["card"], run_info)
-            if cfg.report.pseudonymise:  # fail closed, before anything is logged or written
-                from earlywarn.report import check_no_identifiers
-
-                check_no_identifiers(files, prep.tables.councils)
-            step("logging to MLflow and writing the output folder")
-            if log_outputs:  # named-council artefacts: see tracking.log_outputs
-                for name in ("risk_list.csv", "reasons.json", "report.html"):
-                    tracker.log_text(files[name], name)
             tracker.log_text(final["card"], "MODEL_CARD.md")  # no council named: always logged
             tracker.log_metrics({"n_scored": len(pub.risk_list)})
-        tracker.log_dict(_jsonable(evaluation), "evaluation.json")
-        if log_outputs:  # the out-of-time predictions name councils: only then
-            for name, content in files.items():
-                if name.endswith(".parquet"):
-                    tracker.log_bytes(content, name)
-        # publish: the folder is built beside its place and renamed when complete; only then
-        # does the store record the publication and the champion alias move to this model
-        out = io.write_output_folder(out, files)
-        tracker.promote_champion(final["registry"])
-        csv_text = files["risk_list.csv"]
-        tracker.record_publication(publication_record("cycle", run_info, csv_text, out))
+        tracker.log_dict(_jsonable(evaluation), "evaluation.json")  # names no council
+        step("logging to MLflow and writing the output folder")
+        out = publish_tail(  # the one tail with `score`: check, log, write, promote, record
+            tracker, cfg, files, prep.tables.councils, kind="cycle", run_info=run_info,
+            out=out, to_store=to_store, champion=final["registry"],
+        )  # fmt: skip
     timings["mlflow_logging"] = tracker.logging_seconds
     timings["total"] = time.perf_counter() - t0
     reasons = pub.explanation.reasons

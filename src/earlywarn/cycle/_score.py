@@ -27,6 +27,7 @@ from earlywarn import io
 from earlywarn.config import CycleConfig
 from earlywarn.cycle._inputs import CycleInputs
 from earlywarn.cycle._registered import load_registered
+from earlywarn.cycle._tail import log_outputs, publish_tail
 from earlywarn.tracking import is_store_error
 
 __all__ = ["ScoreResult", "score_registered"]
@@ -60,8 +61,8 @@ def score_registered(
     from earlywarn.cycle._publication import publish_files
     from earlywarn.io import check_output_location
     from earlywarn.models import make_model
-    from earlywarn.report import confidential_banner, model_identity, publication_record
-    from earlywarn.tracking import Tracker, default_log_outputs, git_state
+    from earlywarn.report import confidential_banner, model_identity
+    from earlywarn.tracking import Tracker, git_state
 
     out = Path(out_dir) if out_dir else io.default_out_dir(f"{cfg.cycle}-score")
     check_output_location(out)
@@ -124,20 +125,10 @@ def score_registered(
 
             extra["MODEL_CARD.md"] = stamped_card(extra["MODEL_CARD.md"], run_info)
         files.update(extra)
-        if cfg.report.pseudonymise:  # fail closed, before anything is logged or written
-            from earlywarn.report import check_no_identifiers
-
-            check_no_identifiers(files, tables.councils)
-        csv_text = files["risk_list.csv"]
-        if cfg.report.pseudonymise or (
-            default_log_outputs(uri)
-            if cfg.tracking.log_outputs is None
-            else cfg.tracking.log_outputs
-        ):  # a named list goes into the store only with tracking.log_outputs
-            tracker.log_text(csv_text, "risk_list.csv")
-            tracker.log_text(files["reasons.json"], "reasons.json")
-        out = io.write_output_folder(out, files)  # complete before it is recorded
-        tracker.record_publication(publication_record("score", run_info, csv_text, out))
+        out = publish_tail(  # the one tail with `cycle`: check, log, write, record
+            tracker, cfg, files, tables.councils, kind="score", run_info=run_info,
+            out=out, to_store=log_outputs(cfg, uri),
+        )  # fmt: skip
     run_info = json.loads(files["run.json"])
     return ScoreResult(out, pub.risk_list, run_info)
 
