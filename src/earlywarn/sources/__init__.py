@@ -79,6 +79,7 @@ from earlywarn.sources.neighbours import load_statistical_neighbours
 from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
 from earlywarn.sources.ofsted_reports import attach_report_counts, load_ofsted_reports
+from earlywarn.sources.ons_population import load_ons_population
 from earlywarn.sources.optional import load_leadership, load_satisfaction
 from earlywarn.sources.other_inspectorates import (
     load_dsg_deficits,
@@ -106,6 +107,7 @@ __all__ = [
     "load_imd",
     "load_leadership",
     "load_oflog_asc",
+    "load_ons_population",
     "load_ofsted_inspections",
     "load_ofsted_reports",
     "load_political_control",
@@ -289,6 +291,7 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     report.sources["cla_sfr"].skip("superseded by the EES file", int(dup.sum()))
     extra = [sfr[~dup]]
     for name, loader in (
+        ("ons_population", load_ons_population),
         ("revenue_outturn", load_revenue_outturn),
         ("imd", load_imd),
         ("oflog_asc", load_oflog_asc),
