@@ -21,8 +21,18 @@ from earlywarn.sources.allowance import load_allowance
 RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw"
 pytestmark = pytest.mark.skipif(not RAW.exists(), reason="shared raw data not present")
 
-HIST = "ofsted_la_inspections/ILACS_inspection_history_2018_2023.csv"
-CIN = "dfe_csc_dashboard/b1_children_in_need_2013_to_2022.csv"
+
+def _rel(pattern: str, newest: bool = True) -> str:
+    """The raw file matching ``pattern`` (by name, not by end year): the newest edition, or
+    the oldest with ``newest=False``; as a path relative to the raw folder."""
+    hits = sorted(RAW.rglob(pattern), key=lambda p: p.name)
+    assert hits, pattern
+    return str((hits[-1] if newest else hits[0]).relative_to(RAW))
+
+
+HIST = _rel("ILACS_inspection_history_2018_*.csv")
+#: the oldest children-in-need edition in the folder (the 2022 layout, years to 2022)
+CIN = _rel("b1_children_in_need_2013_to_*.csv", newest=False)
 FIN = "council_finance_events/s114_and_efs_events.csv"
 FILES = [
     "mysociety_la_codes/uk_local_authorities.csv",
@@ -122,11 +132,24 @@ def test_the_allowance_lists_known_unmatched_rows(raw):
     _fails(raw, "outturn_0910.csv", "row 3963", "'820'")
 
 
-def test_two_editions_side_by_side_name_both(raw):
-    newer = raw / CIN.replace("2013_to_2022", "2013_to_2023")
-    shutil.copyfile(raw / CIN, newer)
-    msg = _fails(raw, str(newer.resolve()), str((raw / CIN).resolve()), "second edition")
+def test_two_ofsted_histories_side_by_side_name_both(raw):
+    """The ILACS history is cumulative (each edition holds every earlier row): two side by
+    side would double the inspections, so the build names both."""
+    newer = raw / Path(HIST).parent / "ILACS_inspection_history_2018_2099.csv"
+    shutil.copyfile(raw / HIST, newer)
+    msg = _fails(raw, str(newer.resolve()), str((raw / HIST).resolve()), "second edition")
     assert msg.startswith(str(newer.resolve()))
+
+
+def test_dfe_editions_side_by_side_are_all_read(raw):
+    """DfE editions are real-time vintages: a newer one beside the older is read too."""
+    newer = raw / "dfe_csc_dashboard" / "b1_children_in_need_2013_to_2023.csv"
+    newer.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(RAW / _rel("b1_children_in_need_2013_to_2023.csv"), newer)
+    _, report = load_raw_tables(raw)
+    files = {Path(f).name for f in report.sources["dfe_csc"].files}
+    assert {Path(CIN).name, newer.name} <= files
+    assert report.sources["dfe_csc"].skipped["unchanged in a later edition"] > 0
 
 
 def _newer_release(raw: Path) -> None:
@@ -194,9 +217,9 @@ def test_renamed_sub_judgement_column_in_the_ofsted_history(raw):
         ("oflog_asc/ASC_data.csv", "MADs_from_median"),
         ("oflog_asc/ASC_data.csv", "Local authority code"),
         ("youth_justice/hmi_youth_justice_inspection_ratings.csv", "overall_rating"),
-        ("political_control/history2016-22.csv", "majority"),
+        (_rel("history2016-*.csv"), "majority"),
         ("goodair_csc/imd19_utla.csv", "IMD - Average score"),
-        ("dfe_csc_dashboard/csww_indicators_2017_to_2022.csv", "caseload_fte"),
+        (_rel("csww_indicators_2017_to_*.csv"), "caseload_fte"),
         ("dfe_csc_dashboard/New_Statistical_Neighbour_Groupings_April_2021.csv", "SN10"),
         ("goodair_csc/s251_outturn/outturn_1314.csv", "CYPServiceDescription"),
         ("goodair_csc/cla_sfr/2014_SFR36_CLA2014.csv", "geog_c"),

@@ -180,7 +180,7 @@ def test_imd_broken_copies(tmp_path, cw):
 
 def test_oflog_real_file(cw):
     obs, rep = load_oflog_asc(RAW, cw)
-    assert rep.rows_read == 5616 and rep.unmatched == []
+    assert rep.rows_read == 6376 and rep.unmatched == []  # FY 2015-16..2022-23 (2025 release)
     assert obs["measure"].nunique() == 7
     assert obs.groupby("period")["council_code"].nunique().min() >= 148
     # first data row: 2016-17, Darlington, ASC1 carer quality of life 7.6

@@ -58,22 +58,31 @@ FUZZ = settings(
 )
 
 UK_LA = "mysociety_la_codes/uk_local_authorities.csv"
+
+
+def _rel(pattern: str) -> str:
+    """The newest raw file matching ``pattern`` (found by name, not by its end year)."""
+    hits = sorted(RAW.rglob(pattern), key=lambda p: p.name) if RAW.exists() else []
+    return str(hits[-1].relative_to(RAW)) if hits else pattern
+
+
 # case -> (real file under RAW, the loader run on a folder holding the copy)
 CSV_CASES: dict[str, tuple[str, str]] = {
     "crosswalk": (UK_LA, "crosswalk"),
     "crosswalk_names": ("mysociety_la_codes/lookup_name_to_registry.csv", "crosswalk"),
     "crosswalk_provider": ("d2i_ilacs_scrape/Provider_data_lookup.csv", "crosswalk"),
-    "ofsted_ilacs": ("ofsted_la_inspections/ILACS_inspection_history_2018_2023.csv", "ofsted"),
+    "ofsted_ilacs": (_rel("ILACS_inspection_history_2018_*.csv"), "ofsted"),
+    "ofsted_in_year": (_rel("In_year_inspections_*.csv"), "ofsted"),
     "ofsted_2009": ("ofsted_la_inspections/LA_inspections_2009_2023_current_LAs.csv", "ofsted"),
     "finance_events": ("council_finance_events/s114_and_efs_events.csv", "finance_events"),
-    "dfe_csc_cin": ("dfe_csc_dashboard/b1_children_in_need_2013_to_2022.csv", "dfe_csc"),
+    "dfe_csc_cin": (_rel("b1_children_in_need_2013_to_*.csv"), "dfe_csc"),
     "dfe_csc_csww": ("dfe_csc_dashboard/csww_headline_measures_2017_to_2022.csv", "dfe_csc"),
     "cla_sfr": ("goodair_csc/cla_sfr/2013_SFR36_CLA2013.csv", "cla_sfr"),
     "imd": ("goodair_csc/imd19_utla.csv", "imd"),
     "oflog_asc": ("oflog_asc/ASC_data.csv", "oflog_asc"),
     "s251": ("goodair_csc/s251_outturn/outturn_1314.csv", "s251"),
     "political_old": ("political_control/history1973-2015.csv", "political_control"),
-    "political_new": ("political_control/history2016-22.csv", "political_control"),
+    "political_new": (_rel("history2016-*.csv"), "political_control"),
     "youth_justice": ("youth_justice/hmi_youth_justice_inspection_ratings.csv", "youth_justice"),
     "neighbours": (
         "dfe_csc_dashboard/New_Statistical_Neighbour_Groupings_April_2021.csv",

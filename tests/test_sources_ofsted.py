@@ -15,8 +15,9 @@ from earlywarn.sources.ofsted import load_ofsted_inspections, parse_grade
 
 RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw"
 pytestmark = pytest.mark.skipif(not RAW.exists(), reason="shared raw data not present")
-HISTORY = "ILACS_inspection_history_2018_2023.csv"
-WIDE = "LA_inspections_2009_2023_current_LAs.csv"
+#: found by pattern (the end year in the name changes with each release)
+HISTORY = max(p.name for p in RAW.rglob("ILACS_inspection_history_2018_*.csv"))
+WIDE = max(p.name for p in RAW.rglob("LA_inspections_2009_*_current_LAs.csv"))
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +33,13 @@ def loaded(cw):
 def test_shape_and_schema(loaded, cw):
     ev, rep = loaded
     validate_events(ev, councils=cw.councils)
-    assert len(rep.files) == 3
+    assert len(rep.files) == 4  # ILACS history, in-year table, wide current + former LAs
     assert rep.unmatched == []
-    assert (ev["framework"].str.startswith("ILACS")).sum() == 173  # = the history's rows
+    assert (ev["framework"].str.startswith("ILACS")).sum() == 262  # = the history's rows
+    # the in-year table's ILACS inspections are all in the history; its visits are counted
+    assert rep.skipped["in-year table: ILACS inspection also in the ILACS history"] == 43
+    assert rep.skipped["in-year table: focused visit (no judgement; not an event yet)"] == 35
+    assert rep.skipped["in-year table: monitoring visit (no judgement; not an event yet)"] == 22
     assert ev["council_code"].nunique() >= 150
     current = set(cw.current_on("2023-03-31")["council_code"])
     assert len(current & set(ev["council_code"])) / len(current) >= 0.95
@@ -46,7 +51,7 @@ def test_inadequate_counts_match_sources_md(loaded):
     counts = x.groupby(x["date"].dt.year).size().to_dict()
     assert counts == {
         2009: 2, 2010: 13, 2011: 2, 2012: 13, 2013: 11, 2014: 7, 2015: 12, 2016: 10,
-        2017: 6, 2018: 7, 2019: 9, 2020: 4, 2021: 2, 2022: 4, 2023: 2,
+        2017: 6, 2018: 7, 2019: 9, 2020: 4, 2021: 2, 2022: 4, 2023: 6, 2024: 5, 2025: 2,
     }  # fmt: skip
 
 
@@ -72,7 +77,9 @@ def test_values_by_hand(loaded):
     assert r["severity"] == 3 and r["grade_lscb"] == 4
     # North Yorkshire's ILACS rows carry E06000065 in the file; dated before 2023-04 they
     # belong to the county
-    assert "E06000065" not in set(ev["council_code"])
+    nyorks = ev[ev["council_code"].eq("E06000065")]
+    assert len(nyorks) and nyorks["date"].min() >= pd.Timestamp("2023-04-01")
+    assert ev["council_code"].eq("E10000023").any()
 
 
 def test_parse_grade():
@@ -140,3 +147,29 @@ def test_unknown_council(tmp_path):
     assert rep.skipped["LA inspections table: LA name not matched"] == 3  # SLAC, SIF, ILACS
     assert rep.skipped["ILACS history: unknown council code"] == 1
     assert not ev["la_name"].eq("Barchester").any()
+
+
+IN_YEAR = max(p.name for p in RAW.rglob("In_year_inspections_*.csv"))
+
+
+def test_in_year_inspection_not_in_the_history_is_an_event(tmp_path):
+    """An ILACS row only in the in-year table (a newer release than the history) is read
+    with its start date; one in both is kept once."""
+    raw = _copy(tmp_path)
+    hist = raw / "ofsted_la_inspections" / HISTORY
+    lines = hist.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [ln for ln in lines if ",E09000003,Barnet," not in ln or "2024-07-23" not in ln]
+    assert len(kept) == len(lines) - 1  # Barnet's 2024 short inspection left the history
+    hist.write_text("".join(kept), encoding="utf-8")
+    ev, rep = load_ofsted_inspections(raw, build_crosswalk(raw))
+    r = _one(ev, "E09000003", pd.Timestamp("2024-07-23"), "ILACS short")
+    assert r["source"] == "ofsted_in_year" and r["severity"] == 2
+    assert r["inspection_start"] == pd.Timestamp("2024-06-10") and r["grade_children_in_care"] == 1
+    assert rep.skipped["in-year table: ILACS inspection also in the ILACS history"] == 42
+
+
+def test_in_year_unknown_type_names_file_row_column(tmp_path):
+    raw = _copy(tmp_path)
+    _edit(raw / "ofsted_la_inspections" / IN_YEAR, "ILACS Short Inspection", "Joint review")
+    with pytest.raises(UserInputError, match=rf"{IN_YEAR}: row 2, column Inspection/Visit type"):
+        load_ofsted_inspections(raw, build_crosswalk(raw))

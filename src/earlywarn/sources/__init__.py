@@ -79,6 +79,7 @@ from earlywarn.sources.neighbours import load_statistical_neighbours
 from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
 from earlywarn.sources.ofsted_reports import attach_report_counts, load_ofsted_reports
+from earlywarn.sources.ons_population import load_ons_population
 from earlywarn.sources.optional import load_leadership, load_satisfaction
 from earlywarn.sources.other_inspectorates import (
     load_dsg_deficits,
@@ -106,6 +107,7 @@ __all__ = [
     "load_imd",
     "load_leadership",
     "load_oflog_asc",
+    "load_ons_population",
     "load_ofsted_inspections",
     "load_ofsted_reports",
     "load_political_control",
@@ -121,8 +123,17 @@ __all__ = [
     "load_youth_justice",
 ]
 
-#: Reference date for the coverage check: councils in existence on this date.
+#: Reference date for the coverage check of the 31 March 2023 folder (the earliest vintage).
+#: The build uses :func:`coverage_date`: the first 31 March on or after the newest date in
+#: the folder, so a newer vintage is checked on its own councils (e.g. 2025-03-31).
 COVERAGE_DATE = "2023-03-31"
+
+
+def coverage_date(obs: pd.DataFrame, events: pd.DataFrame) -> str:
+    """The first 31 March on or after the newest publication in the tables (ISO date)."""
+    newest = max(pd.Timestamp(obs["published"].max()), pd.Timestamp(events["date"].max()))
+    year = newest.year + (1 if (newest.month, newest.day) > (3, 31) else 0)
+    return str(pd.Timestamp(year, 3, 31).date())
 
 
 @dataclass
@@ -289,6 +300,7 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     report.sources["cla_sfr"].skip("superseded by the EES file", int(dup.sum()))
     extra = [sfr[~dup]]
     for name, loader in (
+        ("ons_population", load_ons_population),
         ("revenue_outturn", load_revenue_outturn),
         ("imd", load_imd),
         ("oflog_asc", load_oflog_asc),
@@ -322,14 +334,15 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     obs = pd.concat([v_obs, obs.drop(columns=v_obs.columns)], axis=1)
     events = validate_events(events, "events (sources)", councils)
 
-    current = cw.current_on(COVERAGE_DATE)
+    report.coverage_date = coverage_date(obs, events)
+    current = cw.current_on(report.coverage_date)
     report.councils_current = len(current)
     report.coverage = {
         "observations": _coverage(obs, current),
         "events": _coverage(events[events["event_type"].eq("inspection")], current),
     }
-    report.coverage_by_origin = _coverage_by_origin(obs, cw, COVERAGE_DATE)
-    report.coverage_by_family = _coverage_by_family(obs, cw, COVERAGE_DATE)
+    report.coverage_by_origin = _coverage_by_origin(obs, cw, report.coverage_date)
+    report.coverage_by_family = _coverage_by_family(obs, cw, report.coverage_date)
     ev_sources = (
         "ofsted_inspections",
         "finance_events",

@@ -59,6 +59,7 @@ from earlywarn.sources._common import (
     require_columns,
 )
 from earlywarn.sources.crosswalk import Crosswalk
+from earlywarn.sources.vintages import real_time_vintages
 
 __all__ = ["SPECS", "Spec", "load_dfe_csc"]
 
@@ -133,6 +134,11 @@ _SAME_PLACEMENT_OLD = (
     "at least 2 years"
 )
 
+_SAME_CARER_2023 = (
+    "Living with the same carer for at least 2 years, or are placed for adoption and their "
+    "adoptive placement together with their previous placement, last for at least 2 years"
+)
+
 #: The publications read, in priority order.
 SPECS: list[Spec] = [
     Spec(
@@ -183,6 +189,35 @@ SPECS: list[Spec] = [
                     "At31_episodes": "cin_at31_count",
                     "Started_episodes": "cin_started_count",
                     "awaiting_assessment": "cin_awaiting_assessment_count",
+                },
+            )
+        ],
+    ),
+    Spec(
+        "cin_2023",
+        ("At31_episodes", "Started_episodes", "Awaiting_assessment"),
+        [
+            (
+                {},
+                {
+                    "At31_episodes": "cin_at31_count",
+                    "Started_episodes": "cin_started_count",
+                    "Awaiting_assessment": "cin_awaiting_assessment_count",
+                },
+            )
+        ],
+    ),
+    Spec(
+        "cin_referrals_2023",
+        ("Referrals", "Re_referrals_percent"),
+        [
+            (
+                {},
+                {
+                    "Referrals": "referral_count",
+                    "Re_referrals_percent": "rereferral_pct",
+                    "No_Further_Action_percent": "referral_nfa_pct",
+                    "Not_in_Need_percent": "assessed_not_in_need_pct",
                 },
             )
         ],
@@ -288,6 +323,32 @@ SPECS: list[Spec] = [
         published=_dec31,
     ),
     Spec(
+        "placement_stability_2023",
+        ("cla_group", "placement_stability", "percentage"),
+        [
+            (
+                {
+                    "cla_group": "CLA on 31 March",
+                    "placement_stability": "With 3 or more placements during the year",
+                },
+                {"percentage": "placement_3plus_pct"},
+            ),
+            (
+                {
+                    "cla_group": _STAB_25,
+                    "placement_stability": "Living with the same carer for at least 2 years",
+                },
+                {"percentage": "placement_same_carer_2y_pct"},
+            ),
+            (
+                {"cla_group": _STAB_25_OLD, "placement_stability": _SAME_CARER_2023},
+                {"percentage": "placement_same_carer_2y_pct"},
+            ),
+        ],
+        published=_dec31,
+        excludes=("children_percent",),
+    ),
+    Spec(
         "placement_stability_older",
         ("cla_group", "characteristic", "percentage"),
         [
@@ -364,6 +425,7 @@ def _load_file(path: Path, spec: Spec, cw: Crosswalk, rep: SourceReport) -> pd.D
                     )
                 resolved[k] = a or b
         codes.append(resolved[k])
+    edition = spec.published(int(yr.max()))  # the edition: published with its newest year
     la = la.assign(_code=codes, _period=period, _published=yr.map(spec.published))
     la["_key"] = la["new_la_code"].str.strip().where(la["new_la_code"].str.strip().ne(""))
     la["_key"] = la["_key"].fillna(la["old_la_code"].str.strip())
@@ -387,6 +449,7 @@ def _load_file(path: Path, spec: Spec, cw: Crosswalk, rep: SourceReport) -> pd.D
                         "measure": measure,
                         "value": vals,
                         "published": sub["_published"],
+                        "_edition": edition,
                         "_name": sub["_name"],
                         "_row": sub.index + 2,
                         "_key": sub["_key"],
@@ -465,23 +528,23 @@ def load_dfe_csc(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFrame, Sou
         obs = _load_file(path, spec, crosswalk, rep)
         obs["source"] = spec.name
         obs["_priority"] = SPECS.index(spec)
+        obs["_file"] = len(frames)
         frames.append(obs)
     if not frames:
         raise UserInputError(
             f"{raw_dir}: no DfE children's social care file found (expected CSVs with columns "
             f"{', '.join(_BASE)} and a known set of measure columns)"
         )
-    obs = pd.concat(frames, ignore_index=True).sort_values("_priority", kind="stable")
+    obs = pd.concat(frames, ignore_index=True)
     key = ["council_code", "period", "measure"]
-    dup = obs.duplicated(key)
-    same_file = obs[dup].merge(obs[~dup][key + ["_priority"]], on=key + ["_priority"])
-    if len(same_file):
-        r = same_file.iloc[0]
+    same_file = obs.duplicated([*key, "_file"])
+    if same_file.any():
+        r = obs[same_file].iloc[0]
         raise UserInputError(
-            f"{r['source']}: two rows for council {r['council_code']}, period "
+            f"{rep.files[r['_file']]}: two rows for council {r['council_code']}, period "
             f"{r['period'].date()}, measure {r['measure']} (expected one row per LA and year)"
         )
-    rep.skip("superseded by a higher-priority file", int(dup.sum()))
-    obs = obs[~dup].drop(columns="_priority").sort_values(key, ignore_index=True)
+    obs = real_time_vintages(obs.drop(columns="_file"), rep)
+    obs = obs.sort_values([*key, "published"], ignore_index=True)
     rep.rows_out = len(obs)
     return obs, rep

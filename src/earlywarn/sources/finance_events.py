@@ -72,6 +72,8 @@ def load_finance_events(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFra
             continue
         if not {"council_name_as_published", "event_type"} <= cols:
             continue
+        if "announce_date" in cols:  # the dated list (efs_s114_events_dated.csv): not this layout
+            continue
         df = read_csv_text(path)
         require_columns(df, _COLUMNS, str(path))
         rep.files.append(str(path))

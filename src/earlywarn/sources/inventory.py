@@ -79,11 +79,15 @@ def _layouts() -> list[Layout]:
     from earlywarn.sources import finance_events, oflog_asc, ofsted
     from earlywarn.sources.crosswalk import _MYSOCIETY_COLUMNS, _PROVIDER_COLUMNS
     from earlywarn.sources.dfe_csc import _BASE, SPECS
+    from earlywarn.sources.ofsted_in_year import IN_YEAR_COLUMNS
 
-    out = [Layout(s.name, "dfe_csc", (*_BASE, *s.signature), "one", s.excludes) for s in SPECS]
+    out = [Layout(s.name, "dfe_csc", (*_BASE, *s.signature), "many", s.excludes) for s in SPECS]
     out += [
         Layout("ILACS history", "ofsted_inspections", tuple(ofsted._HISTORY_COLUMNS.values())),
         Layout("LA inspections table", "ofsted_inspections", tuple(ofsted._WIDE_KEY), "name"),
+        Layout(
+            "Ofsted in-year table", "ofsted_inspections", tuple(IN_YEAR_COLUMNS.values()), "many"
+        ),
         Layout("s114 and EFS events", "finance_events", tuple(finance_events._COLUMNS)),
         Layout("Oflog adult social care", "oflog_asc", (*oflog_asc._COLUMNS, "MADs_from_median")),
         Layout("statistical neighbours", "statistical_neighbours", _SN_COLS),

@@ -55,7 +55,15 @@ from earlywarn.errors import UserInputError
 from earlywarn.sources._common import SourceReport, find_files, read_csv_text, require_columns
 from earlywarn.sources.crosswalk import Crosswalk
 
-__all__ = ["GRADE_WORDS", "HEADLINE_FRAMEWORKS", "load_ofsted_inspections", "parse_grade"]
+__all__ = [
+    "GRADE_WORDS",
+    "HEADLINE_FRAMEWORKS",
+    "SUB_COLUMNS",
+    "event_row",
+    "load_ofsted_inspections",
+    "parse_date",
+    "parse_grade",
+]
 
 GRADE_WORDS = {
     "outstanding": 1,
@@ -235,6 +243,14 @@ def _event(code, date, framework, severity, la_name, source, **extra) -> dict:
     return row
 
 
+#: ILACS sub-judgement columns (history and in-year tables) -> ``grade_*`` columns.
+SUB_COLUMNS = _HISTORY_SUBS
+#: One inspection event row (see :func:`load_ofsted_inspections`).
+event_row = _event
+#: A published date (ISO or day first) -> Timestamp, NaT when blank.
+parse_date = _date
+
+
 def _load_history(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport) -> list:
     # the two sub-judgements every ILACS edition names alike are required too (the
     # children-in-care and care-leavers columns were one column before 2023)
@@ -397,14 +413,19 @@ def load_ofsted_inspections(
     UserInputError
         On a missing column, a header on the wrong row, an unknown grade or a bad date.
     """
+    from earlywarn.sources.ofsted_in_year import IN_YEAR_COLUMNS, in_year_rows
+
     rep = SourceReport("ofsted_inspections")
-    history, wide = [], []
+    history, wide, in_year = [], [], []
     for path in find_files(raw_dir, "*.csv"):
         head = read_csv_text(path).head(0) if path.stat().st_size else None
         if head is None:
             continue
         cols = set(head.columns)
-        if {"Local authority area code", "Inspection type"} <= cols:
+        if {IN_YEAR_COLUMNS["code"], IN_YEAR_COLUMNS["type"]} <= cols:
+            rep.files.append(str(path))
+            in_year += in_year_rows(path, read_csv_text(path), crosswalk, rep)
+        elif {"Local authority area code", "Inspection type"} <= cols:
             rep.files.append(str(path))
             history += _load_history(path, read_csv_text(path), crosswalk, rep)
         elif {"Local authority name", _WIDE_KEY[1]} & cols == set(_WIDE_KEY) or (
@@ -422,6 +443,14 @@ def load_ofsted_inspections(
         )
     hist = pd.DataFrame(history, columns=list(_event("", pd.NaT, "", 0, "", "")))
     wid = pd.DataFrame(wide, columns=hist.columns)
+    if in_year:  # ILACS inspections also in the history: keep the history's row
+        iy = pd.DataFrame(in_year, columns=hist.columns)
+        both = pd.MultiIndex.from_frame(iy[["council_code", "inspection_start"]]).isin(
+            pd.MultiIndex.from_frame(hist[["council_code", "inspection_start"]])
+        )
+        rep.skip("in-year table: ILACS inspection also in the ILACS history", int(both.sum()))
+        iy = iy[~both].drop_duplicates(["council_code", "inspection_start"])
+        hist = pd.concat([f for f in (hist, iy) if len(f)] or [hist], ignore_index=True)
     # ILACS in both: keep the history's row (same council, published within 92 days)
     if len(hist) and len(wid):
         is_ilacs = wid["framework"].str.startswith("ILACS")

@@ -13,9 +13,11 @@
   English council the service covers (``service = "youth_justice"``, ``severity`` the
   overall rating 1 outstanding .. 4 inadequate) on the **publication date**. Names only:
   matched through the crosswalk after removing the words "youth offending services in" /
-  "- Joint_Inspection"; joint services (:data:`YJ_SERVICES`) are split into their
-  councils; Welsh services are skipped and counted. A rating that is not one of the four
-  (after removing the stray spaces of the scrape) is a user error naming file and row.
+  "- Joint_Inspection"; joint services (:data:`YJ_SERVICES`; and, when the name is no
+  council on the date, :data:`YJ_SUCCESSOR_SERVICES`, e.g. ``Northamptonshire`` after
+  2021) are split into their councils; Welsh services are skipped and counted. A rating
+  that is not one of the four (after removing the stray spaces of the scrape) is a user
+  error naming file and row.
 - :func:`load_dsg_deficits` - the DSG deficit as a % of the year's DSG allocation
   (``dsg_deficit_pct_of_grant``, positive = a deficit) from the SEND and AP dashboard's
   derived table (an xlsx with ``time_period, geographic_level, la_name, deficit``).
@@ -46,7 +48,13 @@ from earlywarn.sources._common import (
 )
 from earlywarn.sources.crosswalk import Crosswalk
 
-__all__ = ["YJ_SERVICES", "load_dsg_deficits", "load_send_inspections", "load_youth_justice"]
+__all__ = [
+    "YJ_SERVICES",
+    "YJ_SUCCESSOR_SERVICES",
+    "load_dsg_deficits",
+    "load_send_inspections",
+    "load_youth_justice",
+]
 
 EVENT_OUT = ["council_code", "date", "event_type", "service", "severity", "source", "published"]
 RATINGS = {"outstanding": 1.0, "good": 2.0, "requiresimprovement": 3.0, "inadequate": 4.0}
@@ -55,6 +63,12 @@ YJ_SERVICES = {
     "bedfordshire": ["Bedford", "Central Bedfordshire"],
     "west mercia": ["Herefordshire", "Shropshire", "Telford and Wrekin", "Worcestershire"],
     "tower hamlets and city of london": ["Tower Hamlets", "City of London"],
+    "newcastle": ["Newcastle upon Tyne"],
+}
+#: services named after a council that was abolished, kept by its successors jointly: used
+#: only when the name is not a council on the publication date
+YJ_SUCCESSOR_SERVICES = {
+    "northamptonshire": ["North Northamptonshire", "West Northamptonshire"],
 }
 WELSH = re.compile(
     r"blaenau gwent|caerphilly|bridgend|swansea|powys|vale of glamorgan|cardiff|newport|"
@@ -222,6 +236,9 @@ def load_youth_justice(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFram
                 continue
             names = YJ_SERVICES.get(clean.lower(), [clean])
             codes = [crosswalk.resolve_name(n, date) for n in names]
+            if None in codes and clean.lower() in YJ_SUCCESSOR_SERVICES:
+                names = YJ_SUCCESSOR_SERVICES[clean.lower()]
+                codes = [crosswalk.resolve_name(n, date) for n in names]
             if any(c is None for c in codes):
                 raise UserInputError(
                     f"{path}: row {i + 2}, column la_name: {name!r} is not a council name "

@@ -189,9 +189,14 @@ def load_revenue_outturn(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFr
     """
     from openpyxl import load_workbook
 
+    from earlywarn.sources.allowance import load_allowance
+
     rep = SourceReport("revenue_outturn")
     frames = [pd.DataFrame(columns=_EMPTY)]
+    unread = load_allowance()
     for path in find_files(raw_dir, "*.xlsx"):
+        if unread.is_unread(path):  # listed in the allowance as not read (with its reason)
+            continue
         try:
             wb = load_workbook(path, read_only=True)
             sheets = list(wb.sheetnames)
