@@ -115,6 +115,11 @@ def check_config(cfg: CycleConfig, where: str) -> None:
             f"{where}: data.source {cfg.data.source!r} is unknown (expected 'synthetic', "
             "'files' or 'bundled:real')"
         )
+    _check_source_keys(cfg, where)
+    if cfg.tracking.uri:
+        from earlywarn.preflight import check_uri_scheme
+
+        check_uri_scheme(cfg.tracking.uri, f"{where}: tracking.uri")
     for kind in cfg.models.kinds:
         if kind not in MODEL_KINDS:
             raise UserInputError(
@@ -190,6 +195,24 @@ def check_config(cfg: CycleConfig, where: str) -> None:
     _check_numbers(cfg, where)
     _check_bands(cfg.report, where)
     _check_protocol(cfg, where)
+
+
+#: The [data] keys each source reads; set for another source they would be silently ignored.
+_SOURCE_KEYS = {
+    "files": ("councils", "observations", "events"),
+    "bundled:real": ("real_dir",),
+}
+
+
+def _check_source_keys(cfg: CycleConfig, where: str) -> None:
+    """A [data] path that the chosen source does not read is a mistake, not a no-op."""
+    for source, keys in _SOURCE_KEYS.items():
+        for key in keys:
+            if getattr(cfg.data, key) and cfg.data.source != source:
+                raise UserInputError(
+                    f"{where}: data.{key} is set but data.source = {cfg.data.source!r} does not "
+                    f"read it (it is read when data.source = {source!r}; remove one of them)"
+                )
 
 
 def _check_protocol(cfg: CycleConfig, where: str) -> None:

@@ -105,7 +105,14 @@ def prepare(
     as_of = cfg.as_of_date
     step(f"loading data ({cfg.data.source})")
     tables, true_risk, hashes = data if data is not None else load_cycle_data(cfg)
-    tables = restrict_to_as_of(tables, as_of)
+    known = restrict_to_as_of(tables, as_of)
+    if known.observations.empty:
+        first = tables.observations["published"].min()
+        raise UserInputError(
+            f"{cfg.path or 'config'}: as_of {as_of.date()} is before any data (the first "
+            f"observation was published on {pd.Timestamp(first).date()})"
+        )
+    tables = known
     origins = annual_origins(tables, as_of)[2:]  # two years of history before the first
     if len(origins) < min_origins:
         raise UserInputError(

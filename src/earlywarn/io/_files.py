@@ -132,6 +132,11 @@ def read_csv_table(path: str | Path, columns: list[str]) -> pd.DataFrame:
             f"{p}: row 1: missing column(s) {', '.join(missing)} (expected {', '.join(columns)}; "
             f"found {', '.join(df.columns)})"
         )
+    if df.empty:
+        raise UserInputError(
+            f"{p}: a header and no rows (expected at least one row under the header; "
+            "leave the file out of the config if it has nothing to add)"
+        )
     return df
 
 
