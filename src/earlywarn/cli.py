@@ -174,14 +174,6 @@ def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> Any:
     return result
 
 
-def _check_k(k: int | None) -> None:
-    """``--k`` (compare, evaluate): a number of councils, at least 1."""
-    from earlywarn.errors import UserInputError
-
-    if k is not None and k < 1:
-        raise UserInputError(f"--k {k}: expected a number of councils, at least 1")
-
-
 def _num(v: Any) -> str:
     """A metric for the summary: 3 decimals, or n/a (no bootstrap, a single class)."""
     return "n/a" if v is None or v != v else f"{v:.3f}"
@@ -368,7 +360,6 @@ def compare(
         from earlywarn.config import load_config
         from earlywarn.cycle import compare_cycles
 
-        _check_k(k)
         with _progress("Reading the last two cycles"):
             return compare_cycles(load_config(config), k=k)
 
@@ -419,7 +410,8 @@ def evaluate(
         bad = [a for a in ctx.args if a.startswith("-")]
         if bad:
             raise UserInputError(f"unknown option {bad[0]!r}")
-        _check_k(k)
+        if k is not None and k < 1:
+            raise UserInputError(f"--k {k}: expected a number of councils, at least 1")
         from earlywarn.io import check_output_location
 
         target = _resolved(out) or io.default_out_dir("evaluate")

@@ -3,8 +3,10 @@ bands and compute settings. One line per mistake, naming the file and the key.""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -96,6 +98,42 @@ def _check_ordinal(cfg: CycleConfig, where: str) -> None:
         )
 
 
+#: URI schemes MLflow has a tracking and registry store for (a folder, "" or file:, only
+#: where ``MLFLOW_ALLOW_FILE_STORE`` lets MLflow open its retired file store).
+TRACKING_SCHEMES = (
+    "sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks", "databricks-uc",
+    "uc",
+)  # fmt: skip
+_EXPECTED_URI = "expected sqlite:///PATH or http(s)://HOST:PORT"
+
+
+def check_uri_scheme(uri: str, where: str = "tracking URI") -> None:
+    """A tracking URI MLflow can open: a known scheme (a bare folder is MLflow's retired
+    file store, refused unless ``MLFLOW_ALLOW_FILE_STORE`` is true).
+
+    >>> check_uri_scheme("sqlite:///runs/mlflow.db")
+    >>> check_uri_scheme("mlfow://x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    earlywarn.errors.UserInputError: tracking URI 'mlfow://x': unknown scheme 'mlfow' (...)
+    """
+    try:
+        scheme = urlsplit(uri).scheme.lower()
+    except ValueError:
+        raise UserInputError(f"{where} {uri!r}: not a URI ({_EXPECTED_URI})") from None
+    if scheme in ("", "file"):
+        if os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() in ("true", "1"):
+            return
+        raise UserInputError(
+            f"{where} {uri!r}: not a URI MLflow opens (a folder is MLflow's retired file "
+            f"store; {_EXPECTED_URI})"
+        )
+    if scheme.split("+", 1)[0] not in TRACKING_SCHEMES:  # postgresql+psycopg2 & co
+        raise UserInputError(f"{where} {uri!r}: unknown scheme {scheme!r} ({_EXPECTED_URI})")
+    if scheme == "sqlite" and not uri.lower().startswith("sqlite://"):
+        raise UserInputError(f"{where} {uri!r}: a SQLite URI starts sqlite:/// ({_EXPECTED_URI})")
+
+
 def check_config(cfg: CycleConfig, where: str) -> None:
     """Every check of a config's values (``where`` names the file in messages)."""
     _check_compute(cfg.compute, where)
@@ -117,8 +155,6 @@ def check_config(cfg: CycleConfig, where: str) -> None:
         )
     _check_source_keys(cfg, where)
     if cfg.tracking.uri:
-        from earlywarn.preflight import check_uri_scheme
-
         check_uri_scheme(cfg.tracking.uri, f"{where}: tracking.uri")
     for kind in cfg.models.kinds:
         if kind not in MODEL_KINDS:

@@ -297,7 +297,7 @@ _BAND_COLUMNS = ["likelihood_band", "impact_band", "risk_score", "risk_band"]
 
 def _published_reasons(pub: dict, uri: str) -> dict:
     """``reasons.json`` of a publication: from its output folder, else the tracking store."""
-    from earlywarn.readback import decode_text, read_reasons_json
+    from earlywarn.io import decode_text, read_reasons_json
 
     folder = Path(str(pub.get("out_dir", "")))
     path = folder / "reasons.json"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from earlywarn.config import check_uri_scheme
 from earlywarn.errors import UserInputError
 from earlywarn.io import check_output_location, nearest_existing
 
@@ -32,7 +33,6 @@ __all__ = [
     "check_registry_name",
     "check_tracking_store",
     "check_two_classes",
-    "check_uri_scheme",
     "missing_family_warnings",
     "preflight_cycle",
 ]
@@ -75,42 +75,6 @@ def _http_health(uri: str, timeout: float) -> None:
         ) from None
 
 
-#: URI schemes MLflow has a tracking and registry store for (a folder, "" or file:, only
-#: where ``MLFLOW_ALLOW_FILE_STORE`` lets MLflow open its retired file store).
-TRACKING_SCHEMES = (
-    "sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks", "databricks-uc",
-    "uc",
-)  # fmt: skip
-_EXPECTED_URI = "expected sqlite:///PATH or http(s)://HOST:PORT"
-
-
-def check_uri_scheme(uri: str, where: str = "tracking URI") -> None:
-    """A tracking URI MLflow can open: a known scheme (a bare folder is MLflow's retired
-    file store, refused unless ``MLFLOW_ALLOW_FILE_STORE`` is true).
-
-    >>> check_uri_scheme("sqlite:///runs/mlflow.db")
-    >>> check_uri_scheme("mlfow://x")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    earlywarn.errors.UserInputError: tracking URI 'mlfow://x': unknown scheme 'mlfow' (...)
-    """
-    try:
-        scheme = urlsplit(uri).scheme.lower()
-    except ValueError:
-        raise UserInputError(f"{where} {uri!r}: not a URI ({_EXPECTED_URI})") from None
-    if scheme in ("", "file"):
-        if os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() in ("true", "1"):
-            return
-        raise UserInputError(
-            f"{where} {uri!r}: not a URI MLflow opens (a folder is MLflow's retired file "
-            f"store; {_EXPECTED_URI})"
-        )
-    if scheme.split("+", 1)[0] not in TRACKING_SCHEMES:  # postgresql+psycopg2 & co
-        raise UserInputError(f"{where} {uri!r}: unknown scheme {scheme!r} ({_EXPECTED_URI})")
-    if scheme == "sqlite" and not uri.lower().startswith("sqlite://"):
-        raise UserInputError(f"{where} {uri!r}: a SQLite URI starts sqlite:/// ({_EXPECTED_URI})")
-
-
 def check_tracking_store(uri: str, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> None:
     """The tracking store can be reached: a server accepts a connection, a file can be made.
 
@@ -122,7 +86,7 @@ def check_tracking_store(uri: str, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> 
     Other schemes (e.g. ``databricks``) are left to MLflow. Nothing is created.
     """
     where = f"tracking URI {uri!r}"
-    check_uri_scheme(uri)
+    check_uri_scheme(uri)  # a scheme MLflow opens (config's one check of a URI)
     scheme = urlsplit(uri).scheme.lower()
     if scheme in ("http", "https"):
         parts = urlsplit(uri)

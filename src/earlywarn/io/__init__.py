@@ -28,6 +28,7 @@ from earlywarn.io._partials import fault_point, partial_prefix, remove_stale_par
 from earlywarn.io._paths import check_data_folder, check_output_location, nearest_existing
 from earlywarn.io._readback import (
     decode_text,
+    read_reasons_json,
     validate_published_list,
 )
 
@@ -55,5 +56,6 @@ __all__ = [
     "write_data_files",
     "write_output_folder",
     "decode_text",
+    "read_reasons_json",
     "validate_published_list",
 ]

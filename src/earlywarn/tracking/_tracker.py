@@ -102,7 +102,7 @@ def resolve_tracking_uri(config_uri: str, experiments_dir: Path) -> str:
         return config_uri
     env = os.environ.get("MLFLOW_TRACKING_URI", "")
     if env:
-        from earlywarn.preflight import check_uri_scheme
+        from earlywarn.config import check_uri_scheme
 
         check_uri_scheme(env, "$MLFLOW_TRACKING_URI")  # set in the shell: say so
         return env
