@@ -427,7 +427,7 @@ def evaluate(
             step("matching warnings to outcomes")
             frame, summary = match_outcomes(published, ev, k=k)
         banner = f"# {CONFIDENTIAL}\n# outcomes of earlier lists against {events.name}\n"
-        csv = io.safe_for_spreadsheet(frame).to_csv(index=False, lineterminator="\n")
+        csv = io.spreadsheet_csv(frame)
         files = {
             "outcomes.csv": banner + csv,
             "outcomes.json": json.dumps(

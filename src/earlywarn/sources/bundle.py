@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from earlywarn.io import spreadsheet_csv
 from earlywarn.schema import Tables
 
 __all__ = [
@@ -375,9 +376,7 @@ def build_bundle(raw_dir: Path) -> tuple[dict[str, bytes], object]:
     nb, report.sources["statistical_neighbours"] = load_statistical_neighbours(
         Path(raw_dir), build_crosswalk(Path(raw_dir))
     )
-    files: dict[str, bytes] = {
-        "statistical_neighbours.csv": nb.to_csv(index=False, lineterminator="\n").encode()
-    }
+    files: dict[str, bytes] = {"statistical_neighbours.csv": spreadsheet_csv(nb).encode()}
     frames = {
         "councils.parquet": tables.councils.sort_values("council_code"),
         "observations.parquet": tables.observations.sort_values(
