@@ -119,8 +119,16 @@ class SourceReport:
 
 
 def find_files(raw_dir: Path, pattern: str) -> list[Path]:
-    """Return files under ``raw_dir`` matching a glob ``pattern`` (recursive), sorted."""
-    return sorted(p for p in Path(raw_dir).rglob(pattern) if p.is_file())
+    """Return files under ``raw_dir`` whose name matches a glob ``pattern`` in any case
+    (``*.pdf`` finds ``x.PDF``: downloads often come upper-case), recursive, sorted."""
+    import fnmatch
+
+    want = pattern.casefold()
+    return sorted(
+        p
+        for p in Path(raw_dir).rglob("*")
+        if fnmatch.fnmatchcase(p.name.casefold(), want) and p.is_file()
+    )
 
 
 #: Columns every observation loader returns.
