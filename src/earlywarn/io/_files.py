@@ -104,6 +104,8 @@ def frame_sha256(df: pd.DataFrame) -> str:
 def read_csv_table(path: str | Path, columns: list[str]) -> pd.DataFrame:
     """Read a core-table CSV (UTF-8, UTF-8 with BOM or cp1252) with one-line errors."""
     p = Path(path).expanduser().resolve()  # messages name the resolved path
+    if p.is_dir():
+        raise UserInputError(f"{p}: is a folder, not a file (expected a CSV: {', '.join(columns)})")
     if not p.is_file():
         raise UserInputError(f"{p}: file not found")
     raw = p.read_bytes()
