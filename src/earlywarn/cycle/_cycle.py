@@ -247,6 +247,8 @@ def run_cycle(
             timings["final_fit"] = time.perf_counter() - t1
             run_info = run_info_for(cfg, prep, chosen, uri, (parent_id, model_run), final, tracker)
             run_info |= {"tracking_log_outputs": to_store, **git}
+            if recal is not None and recal.get("warning"):  # said once, on stderr
+                run_info["warnings"] = [*run_info["warnings"], recal["warning"]]
             stamp_identity(run_info)
             step("explaining, probability intervals, writing the list and the report")
             scored = score_and_explain(cfg, prep, final["model"], prep.X, *fit, recal)
