@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy.special import expit, logit
 
 from earlywarn.evaluation import recalibrate_out_of_time
@@ -185,3 +186,48 @@ def test_published_recalibration_conditional_rows_and_one_class():
     assert not none["applied"] and "slope" not in none and none["n"] == len(bt)
     empty = published_recalibration([None], "m", "joint", 24, as_of, as_of)
     assert not empty["applied"] and empty["origins"] == []
+
+
+def test_published_recalibration_on_too_little_support_is_not_applied_and_says_so():
+    """One closed origin, 15 rows, 2 failures: no map fitted on almost nothing (its slope
+    would sit at the floor and every probability near the base rate); one warning line."""
+    from earlywarn.evaluation import published_recalibration
+
+    bt = _panel(seed=6, n=15, origins=ORIGINS[:1])
+    bt["label"] = [1, 1] + [0] * 13
+    as_of = ORIGINS[0] + pd.DateOffset(months=24)
+    r = published_recalibration([bt], "m", "joint", 24, as_of, as_of)
+    assert not r["applied"] and "slope" not in r
+    assert (r["n"], r["n_pos"], r["origins"]) == (15, 2, [str(ORIGINS[0].date())])
+    assert "evaluate.recalibrate" in r["warning"] and "1 closed backtest origin" in r["warning"]
+    assert "\n" not in r["warning"]
+    enough = published_recalibration([_panel(seed=6)], "m", "joint", 24, ORIGINS[-1], ORIGINS[-1])
+    assert enough["applied"] and "warning" not in enough
+
+
+@pytest.mark.slow
+def test_a_cycle_recalibrating_on_one_closed_origin_warns_once(tmp_path, capsys):
+    """Through the CLI: exit 0, the list published raw, and one warning line on stderr."""
+    import json
+
+    from earlywarn.cli import main
+
+    cfg = tmp_path / "cycle.toml"
+    cfg.write_text(
+        'cycle = "recal1"\nas_of = "2020-03-31"\nseed = 7\n'
+        "[data]\nn_councils = 24\nstart_year = 2010\nend_year = 2020\n"
+        '[models]\nkinds = ["persistence"]\n'
+        "[evaluate]\nk = 5\nn_boot = 0\nsubgroups = []\nbaselines = []\nrecalibrate = true\n"
+        'origins = ["2018-03-31"]\n'
+        "[report]\ninterval_boot = 0\nn_reasons = 1\n"
+        f'[tracking]\nuri = "sqlite:///{tmp_path / "mlflow.db"}"\nexperiment = "recal1"\n'
+    )
+    try:
+        main(["cycle", str(cfg), "--out", str(tmp_path / "out")])
+    except SystemExit as exc:
+        assert exc.code in (0, None), capsys.readouterr().err
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if "evaluate.recalibrate" in ln]
+    assert len(lines) == 1 and lines[0].startswith("earlywarn: warning: "), err
+    run = json.loads((tmp_path / "out" / "run.json").read_text())
+    assert any("evaluate.recalibrate" in w for w in run["warnings"])

@@ -309,3 +309,29 @@ def test_s251_broken_copies(tmp_path, cw):
     path.write_text("\n".join([*lines[:i], ",".join(bad), *lines[i + 1 :]]))
     _, rep = load_s251(tmp_path, cw)
     assert rep.unmatched == ["999"]
+
+
+def test_rs_newer_edition_beside_the_older_names_both_files(tmp_path, cw):
+    """'name (1).xlsx' (a second download) beside 'name.xlsx': both files are named."""
+    target = _rs_copy(tmp_path)
+    shutil.copy(RAW / "bbc_council_reserves" / RS16, target)
+    again = target.with_name(target.stem + " (1).xlsx")
+    shutil.copy(target, again)
+    with pytest.raises(UserInputError) as err:
+        load_revenue_outturn(tmp_path, cw)
+    msg = str(err.value)
+    assert str(target.resolve()) in msg and str(again.resolve()) in msg, msg
+    assert "\n" not in msg
+
+
+@pytest.mark.parametrize(("col", "header"), [(1, "E-code"), (2, "ONS Code")])
+def test_rs_suppression_marker_in_an_id_column_names_the_row(tmp_path, cw, col, header):
+    """Bristol's row keyed by '..' is not dropped without a word: the row and column."""
+    target = _rs_copy(tmp_path)
+
+    def suppress_code(ws):
+        ws.cell(9, col).value = ".."
+
+    _edit(target, suppress_code)
+    with pytest.raises(UserInputError, match=rf"RS_2016-17.*row 9, column {header}: '\.\.'"):
+        load_revenue_outturn(tmp_path, cw)

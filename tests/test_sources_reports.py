@@ -184,3 +184,22 @@ def test_other_inspectorates_bad_input(tmp_path, cw):
     ).to_excel(xlsx, index=False)
     with pytest.raises(UserInputError, match=r"row 2, column la_name: 'Atlantis'"):
         load_dsg_deficits(tmp_path, cw)
+
+
+def test_upper_case_pdf_extension_is_read(tmp_path, cache, cw):
+    """A report downloaded as 'NAME.PDF' is read like 'NAME.pdf' (not silently skipped)."""
+    root = tmp_path / "ofsted_reports" / "inspection_reports" / "80426_barnsley"
+    root.mkdir(parents=True)
+    src = next((REPORTS / "80426_barnsley").glob("*2018.pdf"))
+    shutil.copy(src, root / (src.stem + ".PDF"))
+    reports, _, rep = load_ofsted_reports(tmp_path, cw)
+    assert [Path(f).name for f in rep.files] == [src.stem + ".PDF"]
+    assert reports["council_code"].tolist() == ["E08000016"]
+
+
+def test_find_files_ignores_the_case_of_the_pattern(tmp_path):
+    from earlywarn.sources._common import find_files
+
+    for name in ("a.CSV", "b.csv", "c.Csv", "d.txt"):
+        (tmp_path / name).write_text("x")
+    assert [p.name for p in find_files(tmp_path, "*.csv")] == ["a.CSV", "b.csv", "c.Csv"]

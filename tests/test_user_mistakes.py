@@ -274,6 +274,32 @@ def _evaluate_args(make):
     return apply
 
 
+def _real_dir(fill: Callable[[Path], None], named: str = ""):
+    """``data.source = "bundled:real"`` reading ``real_dir`` (a folder ``fill`` makes)."""
+
+    def apply(c: Ctx):
+        real = c.case / "real"
+        fill(real)
+        for key in ("councils", "observations", "events"):
+            c.cfg["data"].pop(key)
+        c.cfg["data"] |= {"source": "bundled:real", "real_dir": str(real)}
+        return c.config(), [str(real / named) if named else str(real), "data build"]
+
+    return apply
+
+
+def _truncated_parquet(real: Path) -> None:
+    real.mkdir()
+    for name in ("councils", "observations", "events"):
+        p = real / f"{name}.parquet"
+        pd.DataFrame({"council_code": ["E06900001"] * 50}).to_parquet(p)
+        p.write_bytes(p.read_bytes()[:-40])  # a copy cut short
+
+
+def _header_only(name: str, key: str):
+    return _row(name, key, lambda d: d.iloc[0:0], f"{name}.csv")
+
+
 GOOD = "1,E08900001,0.4,A\n2,E08900002,0.1,B\n"
 CASES: list[tuple[str, Callable, str]] = [
     # -- the config file itself ----------------------------------------------------------
@@ -313,6 +339,12 @@ CASES: list[tuple[str, Callable, str]] = [
     ("min_train_origins 0", _cfg("evaluate.min_train_origins", 0), "min_train_origins = 0"),
     ("mu above 1", _cfg("evaluate.mu", 2), "evaluate.mu = 2"),
     ("origin not a date", _cfg("evaluate.origins", ["2019-02-30"]), "is not a date"),
+    ("origin after as_of", _cfg("evaluate.origins", ["2017-03-31", "2021-03-31"]), "evaluate.origins '2021-03-31' is after as_of 2020-03-31"),
+    ("origin not annual", _cfg("evaluate.origins", ["2018-06-30"]), "evaluate.origins '2018-06-30' is not an origin"),
+    ("horizon longer than the data", _cfg("horizon", "120M"), "horizon 120M"),
+    ("origin not closed", _cfg("evaluate.origins", ["2019-03-31"]), "evaluate.origins '2019-03-31' is not an origin whose window closed by as_of (its 24-month window closes on 2021-03-31"),
+    ("origin before the data", _cfg("evaluate.origins", ["2009-03-31"]), "evaluate.origins '2009-03-31' is not an origin whose window closed by as_of (the first origin"),
+    ("councils is a folder", lambda c: (c.cfg["data"].__setitem__("councils", str(c.world)), c.config())[1:] + ([str(c.world)],), "is a folder, not a file"),
     ("subgroup unknown", _cfg("evaluate.subgroups", ["shoe_size"]), "unknown entry 'shoe_size'"),
     ("top_n zero", _cfg("report.top_n", 0), "report.top_n = 0 is out of range"),
     ("n_reasons negative", _cfg("report.n_reasons", -1), "report.n_reasons = -1 is out of range"),
@@ -328,7 +360,17 @@ CASES: list[tuple[str, Callable, str]] = [
     ("connect_timeout 0", _cfg("tracking.connect_timeout", 0), "tracking.connect_timeout = 0"),
     ("tracking unreachable", lambda c: (_cfg("tracking.uri", f"http://127.0.0.1:{_free_port()}")(c)[0], ["http://127.0.0.1:"]), "cannot connect"),
     ("tracking under a file", _tracking_under_file, "cannot create"),
+    ("tracking URI no scheme", _cfg("tracking.uri", "mlflow.db"), "not a URI MLflow opens"),
+    ("tracking URI unknown scheme", _cfg("tracking.uri", "mlfow://db"), "unknown scheme 'mlfow'"),
+    ("as_of before any data", _cfg("as_of", "2005-03-31"), "as_of 2005-03-31 is before any data"),
+    ("real_dir with files source", _cfg("data.real_dir", "rebuilt"), "data.real_dir is set but data.source = 'files'"),
+    ("files keys with synthetic source", _cfg("data.source", "synthetic"), "data.councils is set but data.source = 'synthetic'"),
+    ("real_dir truncated parquet", _real_dir(_truncated_parquet, "councils.parquet"), "not a readable Parquet file"),
+    ("real_dir is a file", _real_dir(lambda p: p.write_text("x")), "not a folder"),
     # -- the core tables -------------------------------------------------------------------
+    ("councils header only", _header_only("councils", "data.councils"), "a header and no rows"),
+    ("obs header only", _header_only("observations", "data.observations"), "a header and no rows"),
+    ("events header only", _header_only("events", "data.events"), "a header and no rows"),
     ("obs value a word", _row("observations", "data.observations", lambda d: _set(d, 4, "value", "lots"), "row 6, column value"), "'lots' is not a number"),
     ("obs period 1850", _row("observations", "data.observations", lambda d: _set(d, 0, "period", "1850-03-31"), "row 2, column period"), "out of range"),
     ("obs published 1899", _row("observations", "data.observations", lambda d: _set(d, 2, "published", "1899-12-31"), "row 4, column published"), "out of range"),
@@ -356,6 +398,10 @@ CASES: list[tuple[str, Callable, str]] = [
     ("satisfaction period 2200", _row("satisfaction", "data.satisfaction", lambda d: _set(d, 0, "period", "2200-03-31"), "row 2, column period"), "out of range"),
     ("leadership role unknown", _row("leadership", "data.leadership", lambda d: _set(d, 0, "role", "mayor"), "row 2, column role"), "not one of"),
     ("leadership date 1901", _row("leadership", "data.leadership", lambda d: _set(d, 1, "date", "1901-01-01"), "row 3, column date"), "out of range"),
+    ("neighbours header only", _header_only("neighbours", "features.neighbours"), "a header and no rows"),
+    ("notes header only", _header_only("notes", "features.soft_notes"), "a header and no rows"),
+    ("satisfaction header only", _header_only("satisfaction", "data.satisfaction"), "a header and no rows"),
+    ("leadership header only", _header_only("leadership", "data.leadership"), "a header and no rows"),
     # -- output locations and the tracking store ---------------------------------------------
     ("out parent is a file", _out_parent_is_file, "cannot create the output folder"),
     ("out not empty", _out_not_empty, "already exists and is not empty"),
@@ -375,6 +421,8 @@ CASES: list[tuple[str, Callable, str]] = [
     ("evaluate events missing", _evaluate_args(lambda c, d: (["evaluate", "--lists", str(d), "--events", str(c.case / "ev.csv")], ["ev.csv"])), "file not found"),
     ("evaluate unknown option", _evaluate_args(lambda c, d: (["evaluate", "--lists", str(d), "--events", str(c.world / "events.csv"), "--colour"], ["--colour"])), "No such option"),
     ("cycle without config", lambda c: (["cycle"], ["cycle --help"]), "Missing argument 'CONFIG'"),
+    ("compare k zero", lambda c: (["compare", c.config()[1], "--k", "0"], ["--k 0"]), "at least 1"),
+    ("explain model empty", lambda c: (["explain", c.config()[1], "--council", "E08900001", "--model", ""], ["--model ''"]), "is not a registered model"),
     ("compare k a word", lambda c: (["compare", c.config()[1], "--k", "ten"], ["--k"]), "valid integer"),
     ("score model without value", lambda c: (["score", c.config()[1], "--model"], ["--model"]), "requires an argument"),
     ("unknown command", lambda c: (["cylce", "x.toml"], ["cylce"]), "No such command"),

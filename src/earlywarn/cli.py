@@ -332,7 +332,7 @@ def explain(
         from earlywarn.cycle import explain_council, explain_published
         from earlywarn.tracking import model_uri_from
 
-        uri = model_uri_from(model) if model else None
+        uri = model_uri_from(model) if model is not None else None  # '' is a mistake
         cfg = load_config(config)
         if model is None:  # the champion's published list answers in seconds
             found = explain_published(cfg, council)
@@ -427,7 +427,7 @@ def evaluate(
             step("matching warnings to outcomes")
             frame, summary = match_outcomes(published, ev, k=k)
         banner = f"# {CONFIDENTIAL}\n# outcomes of earlier lists against {events.name}\n"
-        csv = io.safe_for_spreadsheet(frame).to_csv(index=False, lineterminator="\n")
+        csv = io.spreadsheet_csv(frame)
         files = {
             "outcomes.csv": banner + csv,
             "outcomes.json": json.dumps(

@@ -35,6 +35,8 @@ __all__ = [
 def annual_origins(tables: Tables, as_of: pd.Timestamp, month_day: str = "03-31") -> list:
     """Every 31 March (by default) from the first observed period to ``as_of``."""
     first = tables.observations["period"].min()
+    if pd.isna(first):  # nothing observed by as_of: no origin
+        return []
     start = pd.Timestamp(f"{first.year}-{month_day}")
     if start < first:
         start = pd.Timestamp(f"{first.year + 1}-{month_day}")

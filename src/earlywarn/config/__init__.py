@@ -8,6 +8,7 @@ from __future__ import annotations
 from earlywarn.config._checks import (
     INT_LIMITS,
     check_config,
+    check_uri_scheme,
     parse_horizon,
 )
 from earlywarn.config._sections import (
@@ -26,6 +27,7 @@ from earlywarn.config._sections import (
 __all__ = [
     "INT_LIMITS",
     "check_config",
+    "check_uri_scheme",
     "parse_horizon",
     "CycleConfig",
     "DataConfig",

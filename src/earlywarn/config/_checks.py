@@ -3,8 +3,10 @@ bands and compute settings. One line per mistake, naming the file and the key.""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -96,6 +98,42 @@ def _check_ordinal(cfg: CycleConfig, where: str) -> None:
         )
 
 
+#: URI schemes MLflow has a tracking and registry store for (a folder, "" or file:, only
+#: where ``MLFLOW_ALLOW_FILE_STORE`` lets MLflow open its retired file store).
+TRACKING_SCHEMES = (
+    "sqlite", "http", "https", "postgresql", "mysql", "mssql", "databricks", "databricks-uc",
+    "uc",
+)  # fmt: skip
+_EXPECTED_URI = "expected sqlite:///PATH or http(s)://HOST:PORT"
+
+
+def check_uri_scheme(uri: str, where: str = "tracking URI") -> None:
+    """A tracking URI MLflow can open: a known scheme (a bare folder is MLflow's retired
+    file store, refused unless ``MLFLOW_ALLOW_FILE_STORE`` is true).
+
+    >>> check_uri_scheme("sqlite:///runs/mlflow.db")
+    >>> check_uri_scheme("mlfow://x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    earlywarn.errors.UserInputError: tracking URI 'mlfow://x': unknown scheme 'mlfow' (...)
+    """
+    try:
+        scheme = urlsplit(uri).scheme.lower()
+    except ValueError:
+        raise UserInputError(f"{where} {uri!r}: not a URI ({_EXPECTED_URI})") from None
+    if scheme in ("", "file"):
+        if os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() in ("true", "1"):
+            return
+        raise UserInputError(
+            f"{where} {uri!r}: not a URI MLflow opens (a folder is MLflow's retired file "
+            f"store; {_EXPECTED_URI})"
+        )
+    if scheme.split("+", 1)[0] not in TRACKING_SCHEMES:  # postgresql+psycopg2 & co
+        raise UserInputError(f"{where} {uri!r}: unknown scheme {scheme!r} ({_EXPECTED_URI})")
+    if scheme == "sqlite" and not uri.lower().startswith("sqlite://"):
+        raise UserInputError(f"{where} {uri!r}: a SQLite URI starts sqlite:/// ({_EXPECTED_URI})")
+
+
 def check_config(cfg: CycleConfig, where: str) -> None:
     """Every check of a config's values (``where`` names the file in messages)."""
     _check_compute(cfg.compute, where)
@@ -115,6 +153,9 @@ def check_config(cfg: CycleConfig, where: str) -> None:
             f"{where}: data.source {cfg.data.source!r} is unknown (expected 'synthetic', "
             "'files' or 'bundled:real')"
         )
+    _check_source_keys(cfg, where)
+    if cfg.tracking.uri:
+        check_uri_scheme(cfg.tracking.uri, f"{where}: tracking.uri")
     for kind in cfg.models.kinds:
         if kind not in MODEL_KINDS:
             raise UserInputError(
@@ -192,6 +233,24 @@ def check_config(cfg: CycleConfig, where: str) -> None:
     _check_protocol(cfg, where)
 
 
+#: The [data] keys each source reads; set for another source they would be silently ignored.
+_SOURCE_KEYS = {
+    "files": ("councils", "observations", "events"),
+    "bundled:real": ("real_dir",),
+}
+
+
+def _check_source_keys(cfg: CycleConfig, where: str) -> None:
+    """A [data] path that the chosen source does not read is a mistake, not a no-op."""
+    for source, keys in _SOURCE_KEYS.items():
+        for key in keys:
+            if getattr(cfg.data, key) and cfg.data.source != source:
+                raise UserInputError(
+                    f"{where}: data.{key} is set but data.source = {cfg.data.source!r} does not "
+                    f"read it (it is read when data.source = {source!r}; remove one of them)"
+                )
+
+
 def _check_protocol(cfg: CycleConfig, where: str) -> None:
     """labels.frameworks, evaluate.recalibrate and the selection / held-out origins."""
     if cfg.labels.frameworks not in ("headline", "all"):
@@ -216,6 +275,20 @@ def _check_protocol(cfg: CycleConfig, where: str) -> None:
                 raise UserInputError(
                     f"{where}: evaluate.{key} {value!r} is not a date (expected YYYY-MM-DD)"
                 ) from None
+    as_of = pd.Timestamp(cfg.as_of)
+    for key in ("origins", "selection_origins", "held_out_origins"):
+        for value in getattr(ev, key):
+            o = pd.Timestamp(value)
+            if o > as_of:
+                raise UserInputError(
+                    f"{where}: evaluate.{key} '{value}' is after as_of {cfg.as_of} (an origin "
+                    "is scored only once its outcome window has closed by as_of)"
+                )
+            if (o.month, o.day) != (3, 31):
+                raise UserInputError(
+                    f"{where}: evaluate.{key} '{value}' is not an origin (origins are 31 March "
+                    "of each year, e.g. 2018-03-31)"
+                )
     sel, held = dates.get("selection_origins", []), dates.get("held_out_origins", [])
     if held and not sel:
         raise UserInputError(

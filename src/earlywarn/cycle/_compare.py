@@ -24,9 +24,11 @@ def compare_cycles(cfg: CycleConfig, tracking_uri: str | None = None, k: int | N
     from earlywarn.cycle._preflight import check_existing_store
     from earlywarn.tracking import last_publications, resolve_tracking_uri
 
+    k = cfg.evaluate.k if k is None else k
+    if k < 1:  # before the store is opened
+        raise UserInputError(f"--k {k}: expected a number of councils, at least 1")
     uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
     check_existing_store(uri, cfg.tracking.connect_timeout)  # reading never creates a store
-    k = k or cfg.evaluate.k
     pubs = last_publications(uri, cfg.tracking.experiment, n=2)
     if len(pubs) < 2:
         raise UserInputError(

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -298,19 +297,24 @@ _BAND_COLUMNS = ["likelihood_band", "impact_band", "risk_score", "risk_band"]
 
 def _published_reasons(pub: dict, uri: str) -> dict:
     """``reasons.json`` of a publication: from its output folder, else the tracking store."""
+    from earlywarn.io import decode_text, read_reasons_json
+
     folder = Path(str(pub.get("out_dir", "")))
-    if (folder / "reasons.json").is_file():
-        return json.loads((folder / "reasons.json").read_text(encoding="utf-8"))
+    path = folder / "reasons.json"
+    if path.is_file():
+        return read_reasons_json(decode_text(path.read_bytes(), str(path)), str(path))
     import mlflow
 
     mlflow.set_tracking_uri(uri)
     run = pub["model_run_id"] if pub["kind"] == "cycle" else pub["run_id"]
+    where = f"runs:/{run}/reasons.json"
     try:
-        return json.loads(mlflow.artifacts.load_text(f"runs:/{run}/reasons.json"))
+        text = mlflow.artifacts.load_text(where)
     except Exception as err:
         if not is_store_error(err):
             raise
         return {}
+    return read_reasons_json(text, f"{where} (tracking store {uri})")
 
 
 def resolve_council(council: str, rl: pd.DataFrame, where: str) -> str:
@@ -326,7 +330,16 @@ def resolve_council(council: str, rl: pd.DataFrame, where: str) -> str:
     text = council.strip()
     if text.upper() in rl.index:
         return text.upper()
-    names = {str(n).casefold(): c for c, n in rl["council_name"].items()}
+    names: dict[str, str] = {}
+    for c, n in rl["council_name"].items():
+        key = str(n).casefold()
+        if key in names and text.casefold() == key:  # two councils share the name
+            same = rl["council_name"].astype(str).str.casefold() == key
+            both = ", ".join(str(x) for x in rl.index[same])
+            raise UserInputError(
+                f"--council {council!r}: {both} share that name in {where} (give the code)"
+            )
+        names.setdefault(key, str(c))
     if text.casefold() in names:
         return names[text.casefold()]
     close_names = difflib.get_close_matches(text.casefold(), list(names), n=3, cutoff=0.6)

@@ -105,7 +105,14 @@ def prepare(
     as_of = cfg.as_of_date
     step(f"loading data ({cfg.data.source})")
     tables, true_risk, hashes = data if data is not None else load_cycle_data(cfg)
-    tables = restrict_to_as_of(tables, as_of)
+    known = restrict_to_as_of(tables, as_of)
+    if known.observations.empty:
+        first = tables.observations["published"].min()
+        raise UserInputError(
+            f"{cfg.path or 'config'}: as_of {as_of.date()} is before any data (the first "
+            f"observation was published on {pd.Timestamp(first).date()})"
+        )
+    tables = known
     origins = annual_origins(tables, as_of)[2:]  # two years of history before the first
     if len(origins) < min_origins:
         raise UserInputError(
@@ -240,6 +247,8 @@ def run_cycle(
             timings["final_fit"] = time.perf_counter() - t1
             run_info = run_info_for(cfg, prep, chosen, uri, (parent_id, model_run), final, tracker)
             run_info |= {"tracking_log_outputs": to_store, **git}
+            if recal is not None and recal.get("warning"):  # said once, on stderr
+                run_info["warnings"] = [*run_info["warnings"], recal["warning"]]
             stamp_identity(run_info)
             step("explaining, probability intervals, writing the list and the report")
             scored = score_and_explain(cfg, prep, final["model"], prep.X, *fit, recal)

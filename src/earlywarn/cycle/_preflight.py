@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from earlywarn.config import check_uri_scheme
 from earlywarn.errors import UserInputError
 from earlywarn.io import check_output_location, nearest_existing
 
@@ -85,6 +86,7 @@ def check_tracking_store(uri: str, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> 
     Other schemes (e.g. ``databricks``) are left to MLflow. Nothing is created.
     """
     where = f"tracking URI {uri!r}"
+    check_uri_scheme(uri)  # a scheme MLflow opens (config's one check of a URI)
     scheme = urlsplit(uri).scheme.lower()
     if scheme in ("http", "https"):
         parts = urlsplit(uri)

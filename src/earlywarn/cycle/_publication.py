@@ -64,6 +64,7 @@ def publish_files(
     :func:`earlywarn.cycle.score_and_explain`) with its intervals (module notes)."""
     from earlywarn.evaluation import council_bootstrap_interval
     from earlywarn.explain import build_signals
+    from earlywarn.io import spreadsheet_csv
     from earlywarn.report import (
         build_banded_risk_list,
         calibration_png,
@@ -192,7 +193,7 @@ def publish_files(
     files: dict[str, str | bytes] = {
         "risk_list.csv": csv_text,
         "risk_list.xlsx": render_risk_list_xlsx(risk_list, run_info, signals=signals),
-        "signals.csv": csv_header(run_info) + signals.to_csv(index=False, lineterminator="\n"),
+        "signals.csv": csv_header(run_info) + spreadsheet_csv(signals),
         "reasons.json": reasons_json(expl, run_info),
         "report.html": html_text,
         "evaluation.json": export_json(evaluation, run_info),

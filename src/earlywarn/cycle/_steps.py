@@ -57,18 +57,28 @@ def protocol_splits(
         pd.Timestamp(o) for o in cfg.evaluate.origins
     ]
     test_origins = test_origins or closed
-    not_closed = [o for o in [*test_origins, *held_out] if o not in closed]
-    if not_closed:
-        raise UserInputError(
-            f"{where}: evaluate origin {not_closed[0].date()} is not an origin "
-            f"whose {h}-month window closed by as_of {as_of.date()}"
-        )
-    n_min = cfg.evaluate.min_train_origins
+    ev = cfg.evaluate
+    for key in ("selection_origins", "held_out_origins", "origins"):
+        for o in (pd.Timestamp(v) for v in getattr(ev, key)):
+            if o in closed:
+                continue
+            why = (
+                f"its {h}-month window closes on {(o + pd.DateOffset(months=h)).date()}, "
+                f"after as_of {as_of.date()}"
+                if o in origins
+                else f"the first origin with two years of data is {min(origins).date()}"
+            )
+            raise UserInputError(
+                f"{where}: evaluate.{key} '{o.date()}' is not an origin whose window closed "
+                f"by as_of ({why})"
+            )
+    n_min = ev.min_train_origins
     splits = rolling_origin_splits(origins, test_origins, h, n_min)
     if not splits:
         raise UserInputError(
-            f"{where}: no test origin has {n_min} closed training windows before it (add "
-            "years of data or lower evaluate.min_train_origins)"
+            f"{where}: no test origin has {n_min} closed training windows before it with "
+            f"horizon {cfg.horizon} (add years of data, shorten the horizon or lower "
+            "evaluate.min_train_origins)"
         )
     held = rolling_origin_splits(origins, held_out, h, n_min) if held_out else []
     return splits, held

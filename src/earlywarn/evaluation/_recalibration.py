@@ -48,6 +48,10 @@ __all__ = [
 ]
 
 MIN_SLOPE = 0.01  # the refitted slope's floor: recalibration never reverses a ranking
+#: The least support the *published* map is fitted on: closed backtest origins and failures
+#: among their rows (two parameters need more than one origin's handful of failures).
+MIN_PUBLISHED_ORIGINS = 2
+MIN_PUBLISHED_FAILURES = 10
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -246,12 +250,31 @@ def published_recalibration(
         "n": int(y.size),
         "n_pos": int(y.sum()),
     }
-    ab = _fit(y, bt[f"p_{target}"].to_numpy(dtype=float)) if len(bt) else None
+    support = f"{len(origins)} closed backtest origin(s), {out['n']} rows, {out['n_pos']} failures"
+    if len(origins) < MIN_PUBLISHED_ORIGINS or out["n_pos"] < MIN_PUBLISHED_FAILURES:
+        out["words"] = (
+            f"not recalibrated: {support} to refit on (at least {MIN_PUBLISHED_ORIGINS} "
+            f"origins and {MIN_PUBLISHED_FAILURES} failures are needed)"
+        )
+        out["warning"] = (
+            f"evaluate.recalibrate = true, but only {support} closed by as_of: the "
+            f"probability is published without recalibration (needs at least "
+            f"{MIN_PUBLISHED_ORIGINS} origins and {MIN_PUBLISHED_FAILURES} failures; add "
+            "earlier evaluate origins or years of data)"
+        )
+        return out
+    ab = _fit(y, bt[f"p_{target}"].to_numpy(dtype=float))
     if ab is None:
         out["words"] = "not recalibrated: no closed backtest origin with both outcomes to refit on"
         return out
     slope, intercept = ab
     out |= {"applied": True, "slope": float(slope), "intercept": float(intercept)}
+    if slope <= MIN_SLOPE:
+        out["warning"] = (
+            f"evaluate.recalibrate: the refitted slope is at its floor ({MIN_SLOPE}) on "
+            f"{support}: {model}'s earlier probabilities ran the wrong way, so the published "
+            "probabilities are all near the base rate (the ranking is kept)"
+        )
     out["words"] = (
         f"recalibrated out of time: logit(published) = {intercept:.3f} + {slope:.3f} x "
         f"logit({model}'s probability), refitted on its out-of-time predictions at the "

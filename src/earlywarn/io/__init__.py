@@ -20,6 +20,7 @@ from earlywarn.io._files import (
     read_tables,
     runs_dir,
     safe_for_spreadsheet,
+    spreadsheet_csv,
     user_data_dir,
     write_data_files,
     write_output_folder,
@@ -28,6 +29,7 @@ from earlywarn.io._partials import fault_point, partial_prefix, remove_stale_par
 from earlywarn.io._paths import check_data_folder, check_output_location, nearest_existing
 from earlywarn.io._readback import (
     decode_text,
+    read_reasons_json,
     validate_published_list,
 )
 
@@ -51,9 +53,11 @@ __all__ = [
     "read_tables",
     "runs_dir",
     "safe_for_spreadsheet",
+    "spreadsheet_csv",
     "user_data_dir",
     "write_data_files",
     "write_output_folder",
     "decode_text",
+    "read_reasons_json",
     "validate_published_list",
 ]

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -40,6 +41,7 @@ __all__ = [
     "read_tables",
     "runs_dir",
     "safe_for_spreadsheet",
+    "spreadsheet_csv",
     "user_data_dir",
     "write_data_files",
     "write_output_folder",
@@ -102,6 +104,8 @@ def frame_sha256(df: pd.DataFrame) -> str:
 def read_csv_table(path: str | Path, columns: list[str]) -> pd.DataFrame:
     """Read a core-table CSV (UTF-8, UTF-8 with BOM or cp1252) with one-line errors."""
     p = Path(path).expanduser().resolve()  # messages name the resolved path
+    if p.is_dir():
+        raise UserInputError(f"{p}: is a folder, not a file (expected a CSV: {', '.join(columns)})")
     if not p.is_file():
         raise UserInputError(f"{p}: file not found")
     raw = p.read_bytes()
@@ -131,6 +135,11 @@ def read_csv_table(path: str | Path, columns: list[str]) -> pd.DataFrame:
         raise UserInputError(
             f"{p}: row 1: missing column(s) {', '.join(missing)} (expected {', '.join(columns)}; "
             f"found {', '.join(df.columns)})"
+        )
+    if df.empty:
+        raise UserInputError(
+            f"{p}: a header and no rows (expected at least one row under the header; "
+            "leave the file out of the config if it has nothing to add)"
         )
     return df
 
@@ -215,6 +224,44 @@ def safe_for_spreadsheet(df: pd.DataFrame) -> pd.DataFrame:
                 lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
             )
     return out
+
+
+def spreadsheet_csv(df: pd.DataFrame, quoting: int | None = None, **to_csv: Any) -> str:
+    """The one way the package writes a CSV: safe to open in a spreadsheet.
+
+    Text cells that a spreadsheet would run as a formula (``= + - @``, tab, CR) get a
+    leading ``'`` (:func:`safe_for_spreadsheet`), also for values read back from an earlier
+    file; a cell holding a line break (LF or a lone CR) is always quoted, so no spreadsheet
+    splits the row. Lines end with LF. ``quoting`` (a :mod:`csv` constant) and the other
+    keywords go to :meth:`pandas.DataFrame.to_csv` (``index=False`` by default).
+
+    >>> df = pd.DataFrame({"name": ["Ok", "=1+1", "A\\r=2+2"], "n": [1, 2, 3]})
+    >>> print(spreadsheet_csv(df).replace("\\r", "<CR>"), end="")
+    "name","n"
+    "Ok",1
+    "'=1+1",2
+    "A<CR>=2+2",3
+    """
+    import csv
+
+    safe = safe_for_spreadsheet(df)
+    if quoting is None:
+        quoting = csv.QUOTE_MINIMAL
+    # the csv module quotes a field holding a character of the line terminator ("\n"), but
+    # not a lone "\r": with any line break in a text cell, quote every text cell
+    if quoting == csv.QUOTE_MINIMAL and _has_line_break(safe):
+        quoting = csv.QUOTE_NONNUMERIC
+    to_csv.setdefault("index", False)
+    return safe.to_csv(lineterminator="\n", quoting=quoting, **to_csv)
+
+
+def _has_line_break(df: pd.DataFrame) -> bool:
+    """Whether a column name or a text cell holds a CR or LF."""
+    texts = [c for c in df.columns if isinstance(c, str)]
+    for col in df.columns:
+        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+            texts += [v for v in df[col] if isinstance(v, str)]
+    return any("\r" in t or "\n" in t for t in texts)
 
 
 def default_out_dir(cycle: str, base: Path | None = None) -> Path:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from earlywarn.errors import UserInputError
 
-__all__ = ["decode_text", "validate_published_list"]
+__all__ = ["decode_text", "read_reasons_json", "validate_published_list"]
 
 
 def decode_text(raw: bytes, where: str) -> str:
@@ -114,3 +114,51 @@ def validate_published_list(
     out["probability"] = prob.astype(float)
     out["council_code"] = codes.astype(str)
     return out, info
+
+
+#: What ``explain`` reads of each reason in a published ``reasons.json``.
+REASON_KEYS = ("council_code", "direction", "sentence", "nature", "shap")
+
+
+def read_reasons_json(text: str, where: str) -> dict[str, Any]:
+    """A published ``reasons.json`` read back: valid JSON of the shape a cycle writes, or
+    one line naming the file and the key that is damaged.
+
+    >>> read_reasons_json('{"reasons": [], "by_family": {}, "by_nature": {}}', "r.json")["reasons"]
+    []
+    >>> read_reasons_json('{"reasons": [{"council_code": "E1"}', "r.json")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    earlywarn.errors.UserInputError: r.json: not valid JSON (...); republish the list (...)
+    """
+    import json
+
+    again = "republish the list (earlywarn cycle or score)"
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise UserInputError(f"{where}: not valid JSON ({err}); {again}") from None
+    if not isinstance(obj, dict):
+        raise UserInputError(f"{where}: not a JSON object (expected reasons.json); {again}")
+    reasons = obj.get("reasons", [])
+    if not isinstance(reasons, list):
+        raise UserInputError(f"{where}: key reasons is not a list; {again}")
+    for i, r in enumerate(reasons):
+        missing = [k for k in REASON_KEYS if not isinstance(r, dict) or k not in r]
+        if missing:
+            raise UserInputError(
+                f"{where}: reasons[{i}] has no {', '.join(missing)} (expected a cycle's "
+                f"reasons.json); {again}"
+            )
+        if isinstance(r["shap"], bool) or not isinstance(r["shap"], int | float):
+            raise UserInputError(f"{where}: reasons[{i}].shap {r['shap']!r} is not a number")
+    for key in ("by_family", "by_nature"):
+        table = obj.get(key, {})
+        ok = isinstance(table, dict) and all(
+            isinstance(row, dict)
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in row.values())
+            for row in table.values()
+        )
+        if not ok:
+            raise UserInputError(f"{where}: key {key} is not a table of numbers; {again}")
+    return obj

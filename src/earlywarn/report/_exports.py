@@ -168,9 +168,7 @@ def export_json(obj: dict, run_info: dict) -> str:
 
 def risk_list_csv(risk_list: pd.DataFrame, run_info: dict) -> str:
     header = csv_header(run_info)
-    body = io.safe_for_spreadsheet(risk_list).to_csv(
-        index=False, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC
-    )
+    body = io.spreadsheet_csv(risk_list, quoting=csv.QUOTE_NONNUMERIC)
     return header + body
 
 

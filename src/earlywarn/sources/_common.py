@@ -25,6 +25,7 @@ __all__ = [
     "find_files",
     "finish_observations",
     "parse_numbers",
+    "check_id_cells",
     "read_csv_text",
     "require_columns",
 ]
@@ -119,8 +120,16 @@ class SourceReport:
 
 
 def find_files(raw_dir: Path, pattern: str) -> list[Path]:
-    """Return files under ``raw_dir`` matching a glob ``pattern`` (recursive), sorted."""
-    return sorted(p for p in Path(raw_dir).rglob(pattern) if p.is_file())
+    """Return files under ``raw_dir`` whose name matches a glob ``pattern`` in any case
+    (``*.pdf`` finds ``x.PDF``: downloads often come upper-case), recursive, sorted."""
+    import fnmatch
+
+    want = pattern.casefold()
+    return sorted(
+        p
+        for p in Path(raw_dir).rglob("*")
+        if fnmatch.fnmatchcase(p.name.casefold(), want) and p.is_file()
+    )
 
 
 #: Columns every observation loader returns.
@@ -186,6 +195,27 @@ def require_columns(
         f"{where}: row {header_row} (header): missing column(s) {', '.join(missing)}; "
         f"found {', '.join(map(str, df.columns[:12]))}{' ...' if len(df.columns) > 12 else ''}"
     )
+
+
+def check_id_cells(values: pd.Series, where: str, column: str, row_offset: int = 1) -> None:
+    """An identifying cell (a council code or name) never holds a suppression marker: a
+    row keyed by ``..`` would be skipped or joined to nobody without a word. ``row_offset``
+    turns the 0-based index into the spreadsheet row (1: the index counts every row).
+
+    >>> check_id_cells(pd.Series(["E06000023", ".."]), "rs.xlsx", "ONS Code")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    earlywarn.errors.UserInputError: rs.xlsx: row 2, column ONS Code: '..' is a suppression ...
+    """
+    low = values.fillna("").astype(str).str.strip().str.lower()
+    bad = low.isin(SUPPRESSION_MARKERS)
+    if bad.any():
+        i = values.index[bad.to_numpy().nonzero()[0][0]]
+        raise UserInputError(
+            f"{where}: row {int(i) + row_offset}, column {column}: {str(values.at[i]).strip()!r} "
+            "is a suppression marker in an identifying column (expected a council code or name)"
+        )
 
 
 def parse_numbers(

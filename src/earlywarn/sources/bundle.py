@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from earlywarn.io import spreadsheet_csv
 from earlywarn.schema import Tables
 
 __all__ = [
@@ -375,9 +376,7 @@ def build_bundle(raw_dir: Path) -> tuple[dict[str, bytes], object]:
     nb, report.sources["statistical_neighbours"] = load_statistical_neighbours(
         Path(raw_dir), build_crosswalk(Path(raw_dir))
     )
-    files: dict[str, bytes] = {
-        "statistical_neighbours.csv": nb.to_csv(index=False, lineterminator="\n").encode()
-    }
+    files: dict[str, bytes] = {"statistical_neighbours.csv": spreadsheet_csv(nb).encode()}
     frames = {
         "councils.parquet": tables.councils.sort_values("council_code"),
         "observations.parquet": tables.observations.sort_values(
@@ -454,7 +453,12 @@ def load_real_tables(folder: str | Path | None = None) -> Tables:
     from earlywarn.errors import UserInputError
     from earlywarn.schema import validate_councils, validate_events, validate_observations
 
-    frames = {}
+    frames, where = {}, {}
+    if folder and not Path(folder).is_dir():
+        raise UserInputError(
+            f"{Path(folder).resolve()}: not a folder (data.real_dir: expected a folder written "
+            "by `earlywarn data build`)"
+        )
     for name in BUNDLE_FILES:
         res = Path(folder).resolve() / name if folder else _resource(name)
         if folder and not res.is_file():
@@ -466,17 +470,26 @@ def load_real_tables(folder: str | Path | None = None) -> Tables:
                 f"earlywarn/data/real/{name}: not installed with the package (rebuild it with "
                 "`earlywarn data build --raw PATH`)"
             )
-        with res.open("rb") as fh:
-            df = pd.read_parquet(fh)
+        shown = str(res) if folder else f"earlywarn/data/real/{name}"
+        try:
+            with res.open("rb") as fh:
+                df = pd.read_parquet(fh)
+        except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+            first = (str(err).splitlines() or [type(err).__name__])[0]
+            raise UserInputError(
+                f"{shown}: not a readable Parquet file ({first}; rebuild the folder with "
+                "`earlywarn data build --raw PATH`)"
+            ) from None
+        where[name.split(".")[0]] = shown
         for col in df.columns:
             if isinstance(df[col].dtype, pd.StringDtype):
                 df[col] = df[col].astype(object).where(df[col].notna(), None)
         frames[name.split(".")[0]] = df
-    councils = validate_councils(frames["councils"], "bundled councils")
+    councils = validate_councils(frames["councils"], where["councils"])
     obs = frames["observations"]
-    v_obs = validate_observations(obs, "bundled observations", councils)
+    v_obs = validate_observations(obs, where["observations"], councils)
     obs = pd.concat([v_obs, obs.drop(columns=v_obs.columns)], axis=1)
-    events = validate_events(frames["events"], "bundled events", councils)
+    events = validate_events(frames["events"], where["events"], councils)
     sources = {
         n.split(".")[0]: str(Path(folder).resolve() / n) if folder else f"bundled:real/{n}"
         for n in BUNDLE_FILES

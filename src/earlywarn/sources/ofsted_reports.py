@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.errors import UserInputError
-from earlywarn.sources._common import SourceReport
+from earlywarn.sources._common import SourceReport, find_files
 from earlywarn.sources.crosswalk import Crosswalk
 from earlywarn.sources.pdf_text import read_pdf_text
 
@@ -247,7 +247,7 @@ def load_ofsted_reports(
     """
     rep = SourceReport("ofsted_reports")
     rows, facts = [], []
-    for path in sorted(Path(raw_dir).rglob("*.pdf")):
+    for path in find_files(Path(raw_dir), "*.pdf"):  # any case: downloads come as .PDF
         if not any(p.name == "ofsted_reports" for p in path.parents):
             continue
         folder = path.parent.name

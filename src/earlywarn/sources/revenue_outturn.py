@@ -51,7 +51,7 @@ import pandas as pd
 
 from earlywarn.errors import UserInputError
 from earlywarn.sources._common import OBSERVATION_OUT as _EMPTY
-from earlywarn.sources._common import SourceReport, find_files, parse_numbers
+from earlywarn.sources._common import SourceReport, check_id_cells, find_files, parse_numbers
 from earlywarn.sources.crosswalk import Crosswalk
 
 __all__ = ["RS_COLUMNS", "load_revenue_outturn"]
@@ -113,6 +113,9 @@ def _read_sheet(path: Path, sheet: str, year: int, cw: Crosswalk, rep: SourceRep
     cols = _columns(raw.iloc[h].fillna("").tolist(), where, h + 1)
     ids = {k: cols.pop(k) for k in list(cols) if k.startswith("_")}
     body = raw.iloc[h + 1 :]
+    named = body[body[ids["_Local authority"]].fillna("").str.strip().ne("")]
+    for col in ("_E-code", "_ONS Code"):  # a council's row keyed by '..' is not skipped
+        check_id_cells(named[ids[col]], where, col[1:])
     body = body[body[ids["_E-code"]].fillna("").str.match(r"^E\d{4}$")]  # data rows
     rep.rows_read += len(body)
     period = pd.Timestamp(year, 3, 31)
@@ -214,16 +217,22 @@ def load_revenue_outturn(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFr
                     "year (expected e.g. 2015-16)"
                 )
             rep.files.append(f"{path}#{sheet}")
-            frames.append(_read_sheet(path, sheet, year, crosswalk, rep))
+            sheet_rows = _read_sheet(path, sheet, year, crosswalk, rep)
+            frames.append(sheet_rows.assign(_where=f"{path.resolve()}, sheet {sheet!r}"))
     out = pd.concat(frames, ignore_index=True)
-    dup = out.duplicated(["council_code", "period", "measure", "published"])
+    key = ["council_code", "period", "measure", "published"]
+    dup = out.duplicated(key, keep=False)
     if dup.any():
+        twins = out[dup].groupby(key, sort=False)["_where"].agg(list).iloc[0]
         r = out[dup].iloc[0]
+        where = " and ".join(dict.fromkeys(twins))  # both files (or one sheet, twice)
         raise UserInputError(
-            f"revenue outturn: two rows for council {r['council_code']}, period "
+            f"{where}: two rows for council {r['council_code']}, period "
             f"{pd.Timestamp(r['period']).date()}, measure {r['measure']} published "
-            f"{pd.Timestamp(r['published']).date()} (two workbooks for the same year?)"
+            f"{pd.Timestamp(r['published']).date()} (two editions of the same year side by "
+            "side? keep one)"
         )
+    out = out.drop(columns="_where")
     out["period"] = pd.to_datetime(out["period"])
     out["published"] = pd.to_datetime(out["published"])
     out["value"] = out["value"].astype(float)

@@ -102,6 +102,9 @@ def resolve_tracking_uri(config_uri: str, experiments_dir: Path) -> str:
         return config_uri
     env = os.environ.get("MLFLOW_TRACKING_URI", "")
     if env:
+        from earlywarn.config import check_uri_scheme
+
+        check_uri_scheme(env, "$MLFLOW_TRACKING_URI")  # set in the shell: say so
         return env
     return f"sqlite:///{(experiments_dir / 'mlflow.db').resolve()}"
 
@@ -324,7 +327,9 @@ class Tracker:
 
     def log_table(self, df: Any, name: str) -> None:
         """Log a DataFrame as a CSV artefact."""
-        self.log_text(df.to_csv(index=False, lineterminator="\n"), name)
+        from earlywarn.io import spreadsheet_csv
+
+        self.log_text(spreadsheet_csv(df), name)
 
     def log_input_tables(
         self, sources: dict[str, str], hashes: dict[str, str], vintage: str
@@ -439,7 +444,9 @@ class Tracker:
         table = coefficient_table(model)
         if table is None:
             return {}
-        text = table.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+        from earlywarn.io import spreadsheet_csv
+
+        text = spreadsheet_csv(table, float_format="%.6g")
         self.log_text(text, "coefficients.csv")
         return {"coefficients.csv": text}
 
