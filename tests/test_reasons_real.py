@@ -68,7 +68,7 @@ def real_list():
     score_origin = max(origins)
     Xnow = X[X.index.get_level_values("origin") == score_origin]
     prob = to_target(model.predict_proba(Xnow)[:, 1], Xnow)
-    periods = latest_periods(tables.observations, score_origin)
+    periods = latest_periods(tables.observations, score_origin, tables.events)
     ex = explain(model, Xnow, Xtr, fs.specs, fs.peer_median, cfg.report.n_reasons, periods)
     scores = panel.loc[Xnow.index, ["council_name", "council_type", "region"]].reset_index()
     scores = scores.drop(columns="origin").assign(probability=prob)

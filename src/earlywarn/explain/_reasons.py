@@ -184,11 +184,16 @@ class ReasonFrame:
             worse = v if spec.higher_is_worse else 100.0 - v
             return (worse - 50.0) / (PERCENTILE_MATERIAL - 50.0)
         if spec.kind == "flag":
-            return 1.0 if sign * (v - 0.5) > 0 else -1.0
+            # the council's state raises risk (or lowers it) and most similar councils are
+            # in the other state; a tie (median 0.5) or unknown peers: neither
+            mine, theirs = sign * (v - 0.5), sign * (p - 0.5)
+            if p != p or mine * theirs >= 0:
+                return 0.0
+            return 1.0 if mine > 0 else -1.0
         if p != p:
             return float("nan")
-        if feat == "last_inspection_grade":
-            return (v - p) / GRADE_MARGIN
+        if _ordinal(spec) or feat == "last_inspection_grade":
+            return sign * (v - p) / GRADE_MARGIN
         margin = max(MARGIN_IQR * float(self.iqr.get(feat, 0.0)), 1e-9)
         g = sign * (v - p) / margin
         if spec.kind == "change" and sign * v <= 0 < g:  # not itself a worsening
@@ -206,7 +211,7 @@ class ReasonFrame:
         """``'level'`` (the feature itself passes), ``'trend'`` (a level moving to the risk
         side: its one-year change passes) or '' (not a reason / not protective)."""
         spec = self.specs[feat]
-        if role(spec) != "signal":
+        if role(spec) != "signal" or not self.citable(code, feat):
             return ""
         g = self.gap(code, feat)
         if direction == "lowers":
@@ -220,12 +225,56 @@ class ReasonFrame:
                 return "trend"
         return ""
 
+    def event_date(self, code: str, feat: str) -> pd.Timestamp | None:
+        """The date of the event an event-based feature's value comes from (None: not
+        event-based, or not known)."""
+        spec = self.specs[feat]
+        col = f"event:{spec.event}"
+        if not spec.event or self.periods is None or col not in self.periods.columns:
+            return None
+        d = self.periods.at[code, col] if code in self.periods.index else None
+        return None if d is None or d != d else pd.Timestamp(d)
+
+    def citable(self, code: str, feat: str) -> bool:
+        """An event-based feature may be cited only with its date, and only when the event
+        is within the feature's look-back (``FeatureSpec.lookback_years``)."""
+        spec = self.specs[feat]
+        if not spec.event:
+            return True
+        date = self.event_date(code, feat)
+        if date is None:
+            return False
+        if spec.lookback_years and self.origin is not None:
+            return (self.origin - date).days / 365.25 <= spec.lookback_years
+        return True
+
+    def stated(self, feat: str, basis: str) -> str:
+        """The feature whose value a reason's sentence states (a trend reason states the
+        one-year change of its level)."""
+        spec = self.specs[feat]
+        if basis == "trend" and feat != "last_inspection_grade":
+            return self.change.get(spec.measure) or feat
+        return feat
+
     # ------------------------------------------------------------------ the words
     def _period(self, code: str, measure: str) -> str:
         if self.periods is None or measure not in self.periods.columns:
             return ""
         p = self.periods.at[code, measure] if code in self.periods.index else None
         return "" if p is None or p != p else f" ({pd.Timestamp(p):%b %Y})"
+
+    def _when(self, code: str, feat: str) -> str:
+        """The period a sentence's value belongs to: the event's date, the measure's latest
+        period, else the origin ('as of')."""
+        spec = self.specs[feat]
+        date = self.event_date(code, feat)
+        if date is not None:
+            noun = EVENT_NOUNS.get(spec.event.split("_grade")[0], "event")
+            return f" ({noun} of {date:%B %Y})"
+        when = self._period(code, spec.measure) if spec.measure else ""
+        if when or self.origin is None:
+            return when
+        return f" (as of {pd.Timestamp(self.origin):%b %Y})"
 
     def _level_words(self, code: str, measure: str) -> str | None:
         lv = self.level.get(measure)
@@ -268,9 +317,11 @@ class ReasonFrame:
         if spec.kind == "change":
             return prefix + self._change(code, feat, v, p) + "."
         level = self._level_words(code, spec.measure) if lv else None
+        when = self._when(code, feat)
         if spec.kind == "flag":
-            base = f" ({level})" if level else ""
-            return prefix + f"{_cap(spec.label)}: yes{base}."
+            return prefix + self._flag(code, feat, v, p, when, level)
+        if _ordinal(spec):
+            return prefix + self._ordinal_words(feat, v, p, when)
         if spec.kind in ("robust_z", "percentile") and level is not None:
             if spec.kind == "robust_z":
                 side = "above" if v >= 0 else "below"
@@ -282,8 +333,34 @@ class ReasonFrame:
             return prefix + _cap(level) + "."
         e = float(self.england.get(feat, np.nan))
         return (
-            prefix + f"{_cap(spec.label)} is {fmt(v, spec.unit, p, e)}; similar councils' "
+            prefix + f"{_cap(spec.label)} is {fmt(v, spec.unit, p, e)}{when}; similar councils' "
             f"median {fmt(p, spec.unit, v)}, England median {fmt(e, spec.unit, v)}."
+        )
+
+    def _flag(self, code: str, feat: str, v: float, p: float, when: str, level: str | None) -> str:
+        """A flag names the state the council is in (from its value), and whether most
+        similar councils are in the other state."""
+        spec = self.specs[feat]
+        state = spec.state(v) or f"{spec.label}: {'yes' if v >= 0.5 else 'no'}"
+        mine, theirs = v >= 0.5, p >= 0.5
+        peers = (
+            "similar councils are split"
+            if p != p or p == 0.5
+            else "as in most similar councils"
+            if mine == theirs
+            else "unlike most similar councils"
+        )
+        base = f" ({level})" if level else ""
+        return f"{_cap(state)}{when}, {peers}{base}."
+
+    def _ordinal_words(self, feat: str, v: float, p: float, when: str) -> str:
+        """An ordinal code (a grade, a revisit's progress) in words, with its date and the
+        similar councils' median in words."""
+        spec = self.specs[feat]
+        word = spec.state(v) or "not known"
+        return (
+            f"{_cap(_plain_label(spec.label))}: {word}{when}; similar councils' median: "
+            f"{_median_words(spec, p)}."
         )
 
     def _change(self, code: str, feat: str, v: float, p: float) -> str:
@@ -304,11 +381,11 @@ class ReasonFrame:
         now = float(self.X.at[code, lv]) if lv else float("nan")
         if now != now:
             amount = f" by {fmt(abs(v), spec.unit, abs(p))}{rate}" if v != 0 else ""
-            return f"{_cap(label)} {verb}{amount}{span} ({peers})"
+            return f"{_cap(label)} {verb}{amount}{span}{self._when(code, feat)} ({peers})"
         ls = self.specs[lv]
         pn = float(self.peer.at[code, lv])
         en = float(self.england.get(lv, np.nan))
-        when = self._period(code, spec.measure)
+        when = self._when(code, feat)
         if slope or v == 0:
             amount = f" by {fmt(abs(v), spec.unit, abs(p))}{rate}" if v != 0 else ""
             moved = f"{verb}{amount}{span}, to {fmt(now, ls.unit, pn, en)}{when}"
@@ -326,7 +403,10 @@ class ReasonFrame:
     def _grade(self, code: str, v: float, p: float) -> str:
         word = GRADE_WORDS.get(int(round(v)), "not known")
         when = ""
-        if "years_since_inspection" in self.X.columns and self.origin is not None:
+        date = self.event_date(code, "last_inspection_grade")
+        if date is not None:
+            when = f", judgement of {date:%B %Y}"
+        elif "years_since_inspection" in self.X.columns and self.origin is not None:
             yrs = float(self.X.at[code, "years_since_inspection"])
             if yrs == yrs:
                 date = self.origin - pd.Timedelta(days=round(yrs * 365.25))
@@ -347,6 +427,41 @@ class ReasonFrame:
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+# how a sentence names the event an event-based feature comes from ("inspection of ...")
+EVENT_NOUNS = {
+    "inspection": "judgement",
+    "ilacs": "inspection",
+    "report": "report",
+    "send_area": "inspection",
+    "send_revisit": "revisit",
+    "youth_justice": "inspection",
+    "political_control": "latest change of control",
+    "financial_notice": "notice",
+}
+
+
+def _ordinal(spec: FeatureSpec) -> bool:
+    """A coded level (a grade, a progress code) with words for its codes."""
+    return spec.kind == "level" and len(spec.states) > 0
+
+
+def _plain_label(label: str) -> str:
+    """The label without its code key ('(1 outstanding to 4 inadequate)', '(0 none, ...)')."""
+    import re
+
+    return re.sub(r"\s*\((?:\d|0 )[^)]*\)\s*$", "", label)
+
+
+def _median_words(spec: FeatureSpec, p: float) -> str:
+    """Similar councils' median code in words ('between good and requires improvement')."""
+    if p != p:
+        return "not known"
+    lo, hi = int(np.floor(p)), int(np.ceil(p))
+    if lo == hi:
+        return spec.state(float(lo)) or "not known"
+    return f"between {spec.state(float(lo)) or '?'} and {spec.state(float(hi)) or '?'}"
 
 
 def _prefix(spec: FeatureSpec) -> str:

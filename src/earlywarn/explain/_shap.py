@@ -98,9 +98,12 @@ class Explanation:
         each council's log-odds.
     reasons : DataFrame
         Long: ``council_code, rank, direction ('raises' or 'lowers'), feature, family,
-        nature, shap, value, start, peer_median, signal, sentence``; ``start`` is the level
-        at the start of a change's span (NaN otherwise), ``signal`` the feature whose trend
-        shows the reason (the level behind a change).
+        nature, shap, value, start, peer_median, england_median, stated, signal, basis,
+        sentence``; ``stated`` is the feature whose value the sentence states (``value``,
+        ``start``, ``peer_median`` and ``england_median`` are its: for a ``basis='trend'``
+        reason the level's one-year change), ``start`` the level at the start of a change's
+        span (NaN otherwise), ``signal`` the feature whose trend shows the reason (the level
+        behind a change).
     by_family, by_nature : DataFrame
         Summed SHAP values per council and family / problem nature.
     main_nature : Series
@@ -136,6 +139,7 @@ REASON_COLUMNS = [
     "start",
     "peer_median",
     "england_median",
+    "stated",
     "signal",
     "basis",
     "sentence",
@@ -303,13 +307,22 @@ def group_sums(values: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
     return values.T.groupby(key, sort=True).sum().T
 
 
-def latest_periods(observations: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+def latest_periods(
+    observations: pd.DataFrame, origin: pd.Timestamp, events: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The latest period of each measure known (published) at ``origin``: councils x
-    measures (for the sentences' dates)."""
+    measures (for the sentences' dates); with ``events``, also the date of each kind of
+    event known at ``origin`` in columns ``event:<kind>``
+    (:func:`earlywarn.features.event_dates`: a reason cites it, and never one older than
+    its feature's look-back)."""
     known = observations[observations["published"] <= origin]
-    return known.pivot_table(
-        index="council_code", columns="measure", values="period", aggfunc="max"
-    )
+    out = known.pivot_table(index="council_code", columns="measure", values="period", aggfunc="max")
+    if events is not None:
+        from earlywarn.features import event_dates
+
+        dates = event_dates(events, origin).add_prefix("event:")
+        out = out.join(dates, how="outer")
+    return out
 
 
 def explain(
@@ -425,11 +438,14 @@ def _main_nature(by_nature: pd.DataFrame, reasons: pd.DataFrame, codes: pd.Index
 
 
 def _reason(code, rank, direction, feat, v, frame, levels, basis="level") -> dict:
+    """One reason row; ``value``, ``start``, ``peer_median`` and ``england_median`` are those
+    of the feature the sentence states (a trend reason: its level's one-year change)."""
     spec = frame.specs[feat]
-    value = float(frame.X.at[code, feat])
+    said = frame.stated(feat, basis)
+    value = float(frame.X.at[code, said])
     start = float("nan")
-    level = levels.get(feat)
-    if level is not None:
+    level = levels.get(said) or (frame.level_of.get(said) if said != feat else None)
+    if level is not None and level in frame.X.columns:
         start = float(frame.X.at[code, level]) - value
     return {
         "council_code": code,
@@ -441,9 +457,10 @@ def _reason(code, rank, direction, feat, v, frame, levels, basis="level") -> dic
         "shap": float(v),
         "value": value,
         "start": start,
-        "peer_median": float(frame.peer.at[code, feat]),
-        "england_median": float(frame.england.get(feat, np.nan)),
-        "signal": level or frame.level.get(spec.measure) or feat,
+        "peer_median": float(frame.peer.at[code, said]),
+        "england_median": float(frame.england.get(said, np.nan)),
+        "stated": said,
+        "signal": levels.get(feat) or frame.level.get(spec.measure) or feat,
         "basis": basis,
         "sentence": frame.sentence(code, feat, basis),
     }
