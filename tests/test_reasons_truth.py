@@ -40,8 +40,7 @@ def published(request, tmp_path_factory):
     """A demo run (real or synthetic) into a temporary folder: its reasons, the features
     of the scored origin and their specs."""
     from earlywarn.config import load_config
-    from earlywarn.cycle import prepare, run_cycle
-    from earlywarn.demo import demo_config
+    from earlywarn.cycle import demo_config, prepare, run_cycle
 
     tmp = tmp_path_factory.mktemp(f"demo-{request.param}")
     with demo_config(synthetic=request.param == "synthetic") as path:
