@@ -46,6 +46,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from earlywarn.explain._words import (
+    EVENT_NOUNS,
+    GRADE_WORDS,
+    cap,
+    fmt,
+    is_ordinal,
+    median_words,
+    plain_label,
+)
+from earlywarn.explain._words import (
+    prefix as service_prefix,
+)
 from earlywarn.features.registry import FeatureSpec, measure_info
 
 __all__ = [
@@ -69,8 +81,6 @@ PERCENTILE_MATERIAL = 75.0  # percentiles: the worse quarter of similar councils
 GRADE_MARGIN = 0.5  # inspection grades: half a grade worse than the peers' median
 MIN_SHAP = 0.02  # a driver below 0.02 log-odds (about 0.2 points at 10%) is not a reason
 CONTEXT_SHARE = 0.5  # a note when more than half of the raising SHAP comes from context
-GRADE_WORDS = {1: "outstanding", 2: "good", 3: "requires improvement", 4: "inadequate"}
-OTHER_SERVICES = {"asc_": "adult social care"}
 
 
 def role(spec: FeatureSpec) -> str:
@@ -90,31 +100,6 @@ def role(spec: FeatureSpec) -> str:
     if spec.measure and not measure_info(spec.measure).direction_known:
         return "direction not settled"
     return "signal"
-
-
-def fmt(x: float, unit: str = "", *others: float) -> str:
-    """A number with its unit: 0 decimals from 100, 1 below, 2 significant figures below 1;
-    more decimals (up to 6) while it prints like a different number in ``others``; never
-    ``-0``.
-
-    >>> fmt(-0.00004, " a year"), fmt(594.4, "", 594.0), fmt(2.0, "%", 2.04)
-    ('-0.000040 a year', '594.4', '2.00%')
-    """
-    if x != x:
-        return "not known"
-    ax = abs(x)
-    d = 0 if ax >= 100 else 1 if ax >= 1 or ax == 0 else max(1, int(-np.floor(np.log10(ax))) + 1)
-    d = min(d, 6)
-
-    def show(v: float, n: int) -> str:
-        text = f"{v:,.{n}f}"
-        return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
-
-    for o in others:
-        if o == o and o != x:
-            while d < 6 and show(x, d) == show(o, d):
-                d += 1
-    return f"{show(x, d)}{unit}"
 
 
 class ReasonFrame:
@@ -192,7 +177,7 @@ class ReasonFrame:
             return 1.0 if mine > 0 else -1.0
         if p != p:
             return float("nan")
-        if _ordinal(spec) or feat == "last_inspection_grade":
+        if is_ordinal(spec) or feat == "last_inspection_grade":
             return sign * (v - p) / GRADE_MARGIN
         margin = max(MARGIN_IQR * float(self.iqr.get(feat, 0.0)), 1e-9)
         g = sign * (v - p) / margin
@@ -312,7 +297,7 @@ class ReasonFrame:
             return self._grade(code, v, p)
         if basis == "trend" and self.change.get(spec.measure):
             return self.sentence(code, self.change[spec.measure])
-        prefix = _prefix(spec)
+        prefix = service_prefix(spec)
         lv = self.level.get(spec.measure)
         if spec.kind == "change":
             return prefix + self._change(code, feat, v, p) + "."
@@ -320,7 +305,7 @@ class ReasonFrame:
         when = self._when(code, feat)
         if spec.kind == "flag":
             return prefix + self._flag(code, feat, v, p, when, level)
-        if _ordinal(spec):
+        if is_ordinal(spec):
             return prefix + self._ordinal_words(feat, v, p, when)
         if spec.kind in ("robust_z", "percentile") and level is not None:
             if spec.kind == "robust_z":
@@ -328,12 +313,12 @@ class ReasonFrame:
                 level += f": {fmt(abs(v), '', 0.0)} typical deviations {side} similar councils"
             else:
                 level += f": higher than in {v:.0f}% of similar councils"
-            return prefix + _cap(level) + "."
+            return prefix + cap(level) + "."
         if feat == lv and level is not None:
-            return prefix + _cap(level) + "."
+            return prefix + cap(level) + "."
         e = float(self.england.get(feat, np.nan))
         return (
-            prefix + f"{_cap(spec.label)} is {fmt(v, spec.unit, p, e)}{when}; similar councils' "
+            prefix + f"{cap(spec.label)} is {fmt(v, spec.unit, p, e)}{when}; similar councils' "
             f"median {fmt(p, spec.unit, v)}, England median {fmt(e, spec.unit, v)}."
         )
 
@@ -351,7 +336,7 @@ class ReasonFrame:
             else "unlike most similar councils"
         )
         base = f" ({level})" if level else ""
-        return f"{_cap(state)}{when}, {peers}{base}."
+        return f"{cap(state)}{when}, {peers}{base}."
 
     def _ordinal_words(self, feat: str, v: float, p: float, when: str) -> str:
         """An ordinal code (a grade, a revisit's progress) in words, with its date and the
@@ -359,8 +344,8 @@ class ReasonFrame:
         spec = self.specs[feat]
         word = spec.state(v) or "not known"
         return (
-            f"{_cap(_plain_label(spec.label))}: {word}{when}; similar councils' median: "
-            f"{_median_words(spec, p)}."
+            f"{cap(plain_label(spec.label))}: {word}{when}; similar councils' median: "
+            f"{median_words(spec, p)}."
         )
 
     def _change(self, code: str, feat: str, v: float, p: float) -> str:
@@ -381,7 +366,7 @@ class ReasonFrame:
         now = float(self.X.at[code, lv]) if lv else float("nan")
         if now != now:
             amount = f" by {fmt(abs(v), spec.unit, abs(p))}{rate}" if v != 0 else ""
-            return f"{_cap(label)} {verb}{amount}{span}{self._when(code, feat)} ({peers})"
+            return f"{cap(label)} {verb}{amount}{span}{self._when(code, feat)} ({peers})"
         ls = self.specs[lv]
         pn = float(self.peer.at[code, lv])
         en = float(self.england.get(lv, np.nan))
@@ -396,7 +381,7 @@ class ReasonFrame:
                 f"{when}{span}"
             )
         return (
-            f"{_cap(label)} {moved} ({peers}); similar councils' median now "
+            f"{cap(label)} {moved} ({peers}); similar councils' median now "
             f"{fmt(pn, ls.unit, now)}, England {fmt(en, ls.unit, now)}"
         )
 
@@ -423,54 +408,6 @@ class ReasonFrame:
             f"Ofsted's last overall judgement of children's services: {word}{when}; "
             f"similar councils' median: {peers}."
         )
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-# how a sentence names the event an event-based feature comes from ("inspection of ...")
-EVENT_NOUNS = {
-    "inspection": "judgement",
-    "ilacs": "inspection",
-    "report": "report",
-    "send_area": "inspection",
-    "send_revisit": "revisit",
-    "youth_justice": "inspection",
-    "political_control": "latest change of control",
-    "financial_notice": "notice",
-}
-
-
-def _ordinal(spec: FeatureSpec) -> bool:
-    """A coded level (a grade, a progress code) with words for its codes."""
-    return spec.kind == "level" and len(spec.states) > 0
-
-
-def _plain_label(label: str) -> str:
-    """The label without its code key ('(1 outstanding to 4 inadequate)', '(0 none, ...)')."""
-    import re
-
-    return re.sub(r"\s*\((?:\d|0 )[^)]*\)\s*$", "", label)
-
-
-def _median_words(spec: FeatureSpec, p: float) -> str:
-    """Similar councils' median code in words ('between good and requires improvement')."""
-    if p != p:
-        return "not known"
-    lo, hi = int(np.floor(p)), int(np.ceil(p))
-    if lo == hi:
-        return spec.state(float(lo)) or "not known"
-    return f"between {spec.state(float(lo)) or '?'} and {spec.state(float(hi)) or '?'}"
-
-
-def _prefix(spec: FeatureSpec) -> str:
-    for start, service in OTHER_SERVICES.items():
-        if spec.measure.startswith(start) or spec.name.startswith(start):
-            return f"Council-wide context ({service}): "
-    if spec.family == "finance":
-        return "Council-wide finances: "
-    return ""
 
 
 def passes(frame: ReasonFrame, code: str, feat: str, direction: str) -> bool:
