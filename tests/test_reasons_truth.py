@@ -22,6 +22,7 @@ from earlywarn.features.registry import FeatureSpec
 
 MONTH = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* (?:19|20)\d\d\b")
 NUM = r"(-?[\d,]*\d(?:\.\d+)?)"
+_LISTS: dict[str, tuple] = {}  # demo -> (risk list, events, scored origin)
 
 
 def _num(text: str) -> tuple[float, float]:
@@ -50,6 +51,8 @@ def published(request, tmp_path_factory):
     prep = prepare(cfg)
     X = prep.features.X
     Xnow = X[X.index.get_level_values("origin") == prep.score_origin].droplevel("origin")
+    rl = pd.read_csv(tmp / "out" / "risk_list.csv", comment="#", keep_default_na=False)
+    _LISTS[request.param] = (rl, prep.tables.events, prep.score_origin)
     return request.param, reasons, Xnow, prep.features.specs, prep.score_origin
 
 
@@ -67,6 +70,14 @@ def check_reason(r, spec: FeatureSpec) -> list[str]:
         return [*bad, "a reason without a value"]
     if raises and v == p:
         bad.append("value tied with the similar councils' median")
+    if spec.event == "financial_notice":
+        if "financial failure notice" not in s or (raises and "unlike most" not in s):
+            bad.append("a financial notice reason that does not say what happened")
+        if spec.kind == "count" and v != 1 and not re.search(rf"\b{int(round(v))} financial", s):
+            bad.append(f"the number of notices is not {v}")
+        if raises and (v != v or (spec.kind == "count" and (v <= 0 or p > 0))):
+            bad.append("a notice reason without a notice, or most peers had one too")
+        return bad
     if spec.kind == "flag":
         state, other = spec.state(v), spec.state(1.0 - v)
         if not state or state[1:] not in s or (other and other[1:] in s):
@@ -186,3 +197,46 @@ def test_the_flag_check_catches_the_old_wording():
     assert any("state" in b for b in problems)
     assert any("tied" in b for b in problems)
     assert any("period" in b for b in problems)
+
+
+def test_already_inadequate_councils_are_marked(published):
+    """Known answer from the events: every council whose latest graded inspection known at
+    the origin was inadequate is marked, with the month, in a column and its context note;
+    no other council is."""
+    name = published[0]
+    rl, events, origin = _LISTS[name]
+    known = events[(events["event_type"] == "inspection") & events["severity"].notna()]
+    known = known[known["date"] <= origin].sort_values("date", kind="stable")
+    last = known.groupby("council_code").tail(1).set_index("council_code")
+    for r in rl.itertuples():
+        bad = r.council_code in last.index and last.at[r.council_code, "severity"] == 4
+        if bad:
+            month = f"{last.at[r.council_code, 'date']:%B %Y}"
+            want = f"judged inadequate in {month}, the most recent judgement"
+            assert r.already_inadequate == want, (name, r.rank)
+            assert r.context_note.startswith(f"Already {want}."), (name, r.rank)
+        else:
+            assert r.already_inadequate == "", (name, r.rank)
+
+
+def test_financial_notices_are_finance_reasons_and_support_follows_the_nature(published):
+    name, reasons, _, specs, _ = published
+    rl = _LISTS[name][0]
+    ups = reasons[reasons["direction"] == "raises"]
+    notice = ups[[specs[f].event == "financial_notice" for f in ups["stated"]]]
+    assert (notice["nature"] == "financial").all()
+    assert (notice["family"] == "finance").all()
+    if name == "real":  # the real list: notices drive some of its top councils
+        top = rl.head(15)
+        marked = top[top["financial_notice"] != ""]
+        assert len(marked) >= 1
+        for r in marked.itertuples():
+            assert r.council_code in set(notice["council_code"]), r.rank
+    for r in rl.itertuples():
+        if r.main_problem_nature == "financial":
+            assert "finance peer review" in r.support_offered
+        if r.main_problem_nature == "no clear single nature":
+            assert r.support_offered == "no specific offer suggested"
+        # a sentence a person would write, not a list of internal labels
+        assert not re.search(r"(need|timing|settled|coverage) and ", r.context_note), r.rank
+        assert r.context_note == "" or r.context_note.endswith("."), r.rank

@@ -60,6 +60,8 @@ from earlywarn.explain._words import (
 )
 from earlywarn.features.registry import FeatureSpec, measure_info
 
+NOTICE = "financial_notice"  # FeatureSpec.event of the financial failure notice features
+
 __all__ = [
     "CONTEXT_SHARE",
     "GRADE_MARGIN",
@@ -81,12 +83,21 @@ PERCENTILE_MATERIAL = 75.0  # percentiles: the worse quarter of similar councils
 GRADE_MARGIN = 0.5  # inspection grades: half a grade worse than the peers' median
 MIN_SHAP = 0.02  # a driver below 0.02 log-odds (about 0.2 points at 10%) is not a reason
 CONTEXT_SHARE = 0.5  # a note when more than half of the raising SHAP comes from context
+# the kinds of context (role) in a context note's words
+CONTEXT_WORDS = {
+    "size or need": "its size or level of need",
+    "inspection timing": "the time since its last inspection",
+    "direction not settled": "measures whose direction is not settled",
+    "data coverage": "gaps in its published data",
+}
 
 
 def role(spec: FeatureSpec) -> str:
     """``'signal'`` (may be a reason) or the kind of context: ``'size or need'``,
     ``'direction not settled'``, ``'inspection timing'``, ``'data coverage'``."""
     name = spec.name
+    if spec.event == NOTICE:  # a financial failure notice: an event, not a size or timing
+        return "signal"
     if not getattr(spec, "reason_ok", True):  # the registry's flag: raw counts and sizes
         return "size or need"
     if spec.family == "context" or spec.kind == "count" or name.endswith("_count"):
@@ -163,6 +174,10 @@ class ReasonFrame:
         if v != v:
             return float("nan")
         sign = 1.0 if spec.higher_is_worse else -1.0
+        if spec.event == NOTICE:  # had a notice in the window, unlike most similar councils
+            had = (v > 0) if spec.kind == "count" else True
+            peers = (p > 0) if spec.kind == "count" else (p == p)
+            return 0.0 if had == peers else 1.0 if had else -1.0
         if spec.kind == "robust_z":
             return sign * v / Z_MATERIAL
         if spec.kind == "percentile":
@@ -303,6 +318,8 @@ class ReasonFrame:
             return prefix + self._change(code, feat, v, p) + "."
         level = self._level_words(code, spec.measure) if lv else None
         when = self._when(code, feat)
+        if spec.event == NOTICE:
+            return prefix + self._notice(code, feat, v, when)
         if spec.kind == "flag":
             return prefix + self._flag(code, feat, v, p, when, level)
         if is_ordinal(spec):
@@ -337,6 +354,28 @@ class ReasonFrame:
         )
         base = f" ({level})" if level else ""
         return f"{cap(state)}{when}, {peers}{base}."
+
+    def _notice(self, code: str, feat: str, v: float, when: str) -> str:
+        """A financial failure notice (section 114) or exceptional support: its date, how
+        many in the window (the count feature), and that most similar councils had none."""
+        spec = self.specs[feat]
+        window = f" in the last {spec.span}" if spec.span else ""
+        if spec.kind == "count":
+            n = int(round(v))
+            when = when.replace(" (notice of", " (latest notice of") if n > 1 else when
+            what = (
+                f"{n} financial failure notices or exceptional support agreements{window}"
+                if n != 1
+                else f"a financial failure notice or exceptional support{window}"
+            )
+        else:
+            what = (
+                f"a financial failure notice or exceptional support {fmt(v, ' years')} before "
+                f"{pd.Timestamp(self.origin):%B %Y}"
+                if self.origin is not None
+                else "a financial failure notice or exceptional support"
+            )
+        return f"{cap(what)}{when}, unlike most similar councils."
 
     def _ordinal_words(self, feat: str, v: float, p: float, when: str) -> str:
         """An ordinal code (a grade, a revisit's progress) in words, with its date and the
@@ -432,10 +471,16 @@ def context_note(values: pd.Series, specs: Mapping[str, Any], n_reasons: int) ->
     share = float(ctx.sum()) / total
     if share <= CONTEXT_SHARE and n_reasons > 0:
         return ""
-    kinds = list(dict.fromkeys(role(specs[f]) for f in ctx.index[:3]))
-    names = "; ".join(specs[f].label for f in ctx.index[:3])
-    lead = "No signal of decline passes the reviewer's test. " if n_reasons == 0 else ""
+    top = list(ctx.index[:3])
+    parts = []
+    for kind in dict.fromkeys(role(specs[f]) for f in top):
+        names = "; ".join(specs[f].label for f in top if role(specs[f]) == kind)
+        parts.append(f"{CONTEXT_WORDS.get(kind, kind)} ({names})")
+    lead = "No sign of decline passes the reviewer's test. " if n_reasons == 0 else ""
+    if not parts:  # no reason, and no context either: small drivers only
+        return lead.strip()
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return (
-        f"{lead}{share:.0%} of what raises this council's modelled risk is context "
-        f"({' and '.join(kinds)}: {names}), not a signal of decline."
+        f"{lead}{share:.0%} of what raises this council's modelled risk is context, not a "
+        f"sign of decline: {listed}."
     )

@@ -11,7 +11,8 @@ total, and raising and mitigating factors within a group offset each other (as t
 the model). Means or sums of absolute values would break that accounting: a family with
 many weak features would look more important than one decisive feature, and a group total
 would no longer read as "how much this family moves the council's risk". The main
-problem nature of a council is the nature with the largest positive sum.
+problem nature of a council is the nature its published risk-raising reasons point to
+(the nature whose reasons carry the most SHAP).
 
 Reasons: per council, among the features with positive SHAP values (they raise its risk),
 the ``top_k`` largest that pass the reviewer's test of :mod:`earlywarn.explain` (a signal,
@@ -107,9 +108,9 @@ class Explanation:
     by_family, by_nature : DataFrame
         Summed SHAP values per council and family / problem nature.
     main_nature : Series
-        Per council, the problem nature with the largest positive sum when it is material
-        (at least ``NATURE_MIN_LOG_ODDS`` and one of the council's published reasons has
-        that nature), else '' ("no clear single nature").
+        Per council, the problem nature its published risk-raising reasons point to: the
+        nature whose reasons carry the largest SHAP sum, when that is material (at least
+        ``NATURE_MIN_LOG_ODDS``), else '' ("no clear single nature").
     method : str
         Which explainer made ``values`` and on what scale (e.g. that a calibrated model's
         underlying model was explained, before calibration).
@@ -394,7 +395,7 @@ def explain(
         for j in order:
             if arr[i, j] < MIN_SHAP or rank >= top_k:
                 break
-            key = specs[cols[j]].measure or cols[j]
+            key = specs[cols[j]].measure or specs[cols[j]].event or cols[j]
             basis = "" if key in seen else frame.basis(code, cols[j], "raises")
             if basis:
                 rank += 1
@@ -422,18 +423,18 @@ def explain(
 
 
 def _main_nature(by_nature: pd.DataFrame, reasons: pd.DataFrame, codes: pd.Index) -> pd.Series:
-    """The nature with the largest SHAP sum, when material (``NATURE_MIN_LOG_ODDS`` and a
-    published raising reason of that nature), else ''."""
+    """The nature the published reasons point to: among the natures of the council's
+    risk-raising reasons, the one whose reasons carry the most SHAP, when that is material
+    (at least ``NATURE_MIN_LOG_ODDS``), else '' (workforce reasons -> capacity)."""
     up = reasons[reasons["direction"] == "raises"]
-    has = set(zip(up["council_code"], up["nature"], strict=True))
+    sums = up.groupby(["council_code", "nature"])["shap"].sum()
     out = []
     for code in codes:
-        row = by_nature.loc[code] if by_nature.shape[1] else pd.Series(dtype=float)
-        if row.empty or float(row.max()) < NATURE_MIN_LOG_ODDS:
+        mine = sums.xs(code, level="council_code") if code in sums.index.levels[0] else None
+        if mine is None or mine.empty or float(mine.max()) < NATURE_MIN_LOG_ODDS:
             out.append("")
             continue
-        top = str(row.idxmax())
-        out.append(top if (code, top) in has else "")
+        out.append(str(mine.idxmax()))
     return pd.Series(out, index=codes, name="main_nature")
 
 
