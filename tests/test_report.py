@@ -139,7 +139,7 @@ def test_risk_list_carries_bands_support_and_main_nature(report_parts):
         if r.main_problem_nature in DEFAULT_SUPPORT:
             assert r.support_offered.startswith(DEFAULT_SUPPORT[r.main_problem_nature][0])
         else:
-            assert r.support_offered == "no clear single nature"
+            assert r.support_offered == "no specific offer suggested"
 
 
 def test_csv_export_neutralises_formulas(report_parts):

@@ -58,6 +58,8 @@ def _score_latest(
         cfg.report,
         base_rate=scored.base_rate,
         top_k=cfg.evaluate.k,
+        events=pr.tables.events,
+        notice_years=cfg.features.notice_years,
     )
     return _Scored(
         ld.uri,
@@ -205,7 +207,7 @@ def explain_council(
         specs=sc.features.specs,
         probability_lo=lo,
         probability_hi=hi,
-        context_note=_text(expl.notes.get(code, "")) if expl.notes is not None else "",
+        context_note=_text(rl.at[code, "context_note"]) if "context_note" in rl else "",
         probability_meaning=_meaning({}, cfg),
         england=sc.features.X.groupby(level="origin").median(),
     )

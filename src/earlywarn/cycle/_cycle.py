@@ -167,7 +167,7 @@ def score_and_explain(
     X_now = X[X.index.get_level_values("origin") == origin]
     prob = np.asarray(to_target(model.predict_proba(X_now)[:, 1], X_now), dtype=float)
     prob = apply_recalibration(prob, recalibration)
-    periods = latest_periods(prep.tables.observations, origin)
+    periods = latest_periods(prep.tables.observations, origin, prep.tables.events)
     feats = prep.features
     t0 = time.perf_counter()
     expl = explain(

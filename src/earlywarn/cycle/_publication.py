@@ -129,6 +129,8 @@ def publish_files(
         rep,
         base_rate=base_rate,
         top_k=cfg.evaluate.k,
+        events=tables.events,
+        notice_years=cfg.features.notice_years,
     )
     signals = build_signals(tables.observations, Xnow, feats, score_origin, expl.reasons)
     run_info = {

@@ -46,7 +46,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from earlywarn.explain._words import (
+    EVENT_NOUNS,
+    GRADE_WORDS,
+    cap,
+    fmt,
+    is_ordinal,
+    median_words,
+    plain_label,
+)
+from earlywarn.explain._words import (
+    prefix as service_prefix,
+)
 from earlywarn.features.registry import FeatureSpec, measure_info
+
+NOTICE = "financial_notice"  # FeatureSpec.event of the financial failure notice features
 
 __all__ = [
     "CONTEXT_SHARE",
@@ -69,14 +83,21 @@ PERCENTILE_MATERIAL = 75.0  # percentiles: the worse quarter of similar councils
 GRADE_MARGIN = 0.5  # inspection grades: half a grade worse than the peers' median
 MIN_SHAP = 0.02  # a driver below 0.02 log-odds (about 0.2 points at 10%) is not a reason
 CONTEXT_SHARE = 0.5  # a note when more than half of the raising SHAP comes from context
-GRADE_WORDS = {1: "outstanding", 2: "good", 3: "requires improvement", 4: "inadequate"}
-OTHER_SERVICES = {"asc_": "adult social care"}
+# the kinds of context (role) in a context note's words
+CONTEXT_WORDS = {
+    "size or need": "its size or level of need",
+    "inspection timing": "the time since its last inspection",
+    "direction not settled": "measures whose direction is not settled",
+    "data coverage": "gaps in its published data",
+}
 
 
 def role(spec: FeatureSpec) -> str:
     """``'signal'`` (may be a reason) or the kind of context: ``'size or need'``,
     ``'direction not settled'``, ``'inspection timing'``, ``'data coverage'``."""
     name = spec.name
+    if spec.event == NOTICE:  # a financial failure notice: an event, not a size or timing
+        return "signal"
     if not getattr(spec, "reason_ok", True):  # the registry's flag: raw counts and sizes
         return "size or need"
     if spec.family == "context" or spec.kind == "count" or name.endswith("_count"):
@@ -90,31 +111,6 @@ def role(spec: FeatureSpec) -> str:
     if spec.measure and not measure_info(spec.measure).direction_known:
         return "direction not settled"
     return "signal"
-
-
-def fmt(x: float, unit: str = "", *others: float) -> str:
-    """A number with its unit: 0 decimals from 100, 1 below, 2 significant figures below 1;
-    more decimals (up to 6) while it prints like a different number in ``others``; never
-    ``-0``.
-
-    >>> fmt(-0.00004, " a year"), fmt(594.4, "", 594.0), fmt(2.0, "%", 2.04)
-    ('-0.000040 a year', '594.4', '2.00%')
-    """
-    if x != x:
-        return "not known"
-    ax = abs(x)
-    d = 0 if ax >= 100 else 1 if ax >= 1 or ax == 0 else max(1, int(-np.floor(np.log10(ax))) + 1)
-    d = min(d, 6)
-
-    def show(v: float, n: int) -> str:
-        text = f"{v:,.{n}f}"
-        return text[1:] if text.startswith("-") and float(text.replace(",", "")) == 0 else text
-
-    for o in others:
-        if o == o and o != x:
-            while d < 6 and show(x, d) == show(o, d):
-                d += 1
-    return f"{show(x, d)}{unit}"
 
 
 class ReasonFrame:
@@ -178,17 +174,26 @@ class ReasonFrame:
         if v != v:
             return float("nan")
         sign = 1.0 if spec.higher_is_worse else -1.0
+        if spec.event == NOTICE:  # had a notice in the window, unlike most similar councils
+            had = (v > 0) if spec.kind == "count" else True
+            peers = (p > 0) if spec.kind == "count" else (p == p)
+            return 0.0 if had == peers else 1.0 if had else -1.0
         if spec.kind == "robust_z":
             return sign * v / Z_MATERIAL
         if spec.kind == "percentile":
             worse = v if spec.higher_is_worse else 100.0 - v
             return (worse - 50.0) / (PERCENTILE_MATERIAL - 50.0)
         if spec.kind == "flag":
-            return 1.0 if sign * (v - 0.5) > 0 else -1.0
+            # the council's state raises risk (or lowers it) and most similar councils are
+            # in the other state; a tie (median 0.5) or unknown peers: neither
+            mine, theirs = sign * (v - 0.5), sign * (p - 0.5)
+            if p != p or mine * theirs >= 0:
+                return 0.0
+            return 1.0 if mine > 0 else -1.0
         if p != p:
             return float("nan")
-        if feat == "last_inspection_grade":
-            return (v - p) / GRADE_MARGIN
+        if is_ordinal(spec) or feat == "last_inspection_grade":
+            return sign * (v - p) / GRADE_MARGIN
         margin = max(MARGIN_IQR * float(self.iqr.get(feat, 0.0)), 1e-9)
         g = sign * (v - p) / margin
         if spec.kind == "change" and sign * v <= 0 < g:  # not itself a worsening
@@ -206,7 +211,7 @@ class ReasonFrame:
         """``'level'`` (the feature itself passes), ``'trend'`` (a level moving to the risk
         side: its one-year change passes) or '' (not a reason / not protective)."""
         spec = self.specs[feat]
-        if role(spec) != "signal":
+        if role(spec) != "signal" or not self.citable(code, feat):
             return ""
         g = self.gap(code, feat)
         if direction == "lowers":
@@ -220,12 +225,56 @@ class ReasonFrame:
                 return "trend"
         return ""
 
+    def event_date(self, code: str, feat: str) -> pd.Timestamp | None:
+        """The date of the event an event-based feature's value comes from (None: not
+        event-based, or not known)."""
+        spec = self.specs[feat]
+        col = f"event:{spec.event}"
+        if not spec.event or self.periods is None or col not in self.periods.columns:
+            return None
+        d = self.periods.at[code, col] if code in self.periods.index else None
+        return None if d is None or d != d else pd.Timestamp(d)
+
+    def citable(self, code: str, feat: str) -> bool:
+        """An event-based feature may be cited only with its date, and only when the event
+        is within the feature's look-back (``FeatureSpec.lookback_years``)."""
+        spec = self.specs[feat]
+        if not spec.event:
+            return True
+        date = self.event_date(code, feat)
+        if date is None:
+            return False
+        if spec.lookback_years and self.origin is not None:
+            return (self.origin - date).days / 365.25 <= spec.lookback_years
+        return True
+
+    def stated(self, feat: str, basis: str) -> str:
+        """The feature whose value a reason's sentence states (a trend reason states the
+        one-year change of its level)."""
+        spec = self.specs[feat]
+        if basis == "trend" and feat != "last_inspection_grade":
+            return self.change.get(spec.measure) or feat
+        return feat
+
     # ------------------------------------------------------------------ the words
     def _period(self, code: str, measure: str) -> str:
         if self.periods is None or measure not in self.periods.columns:
             return ""
         p = self.periods.at[code, measure] if code in self.periods.index else None
         return "" if p is None or p != p else f" ({pd.Timestamp(p):%b %Y})"
+
+    def _when(self, code: str, feat: str) -> str:
+        """The period a sentence's value belongs to: the event's date, the measure's latest
+        period, else the origin ('as of')."""
+        spec = self.specs[feat]
+        date = self.event_date(code, feat)
+        if date is not None:
+            noun = EVENT_NOUNS.get(spec.event.split("_grade")[0], "event")
+            return f" ({noun} of {date:%B %Y})"
+        when = self._period(code, spec.measure) if spec.measure else ""
+        if when or self.origin is None:
+            return when
+        return f" (as of {pd.Timestamp(self.origin):%b %Y})"
 
     def _level_words(self, code: str, measure: str) -> str | None:
         lv = self.level.get(measure)
@@ -263,27 +312,79 @@ class ReasonFrame:
             return self._grade(code, v, p)
         if basis == "trend" and self.change.get(spec.measure):
             return self.sentence(code, self.change[spec.measure])
-        prefix = _prefix(spec)
+        prefix = service_prefix(spec)
         lv = self.level.get(spec.measure)
         if spec.kind == "change":
             return prefix + self._change(code, feat, v, p) + "."
         level = self._level_words(code, spec.measure) if lv else None
+        when = self._when(code, feat)
+        if spec.event == NOTICE:
+            return prefix + self._notice(code, feat, v, when)
         if spec.kind == "flag":
-            base = f" ({level})" if level else ""
-            return prefix + f"{_cap(spec.label)}: yes{base}."
+            return prefix + self._flag(code, feat, v, p, when, level)
+        if is_ordinal(spec):
+            return prefix + self._ordinal_words(feat, v, p, when)
         if spec.kind in ("robust_z", "percentile") and level is not None:
             if spec.kind == "robust_z":
                 side = "above" if v >= 0 else "below"
                 level += f": {fmt(abs(v), '', 0.0)} typical deviations {side} similar councils"
             else:
                 level += f": higher than in {v:.0f}% of similar councils"
-            return prefix + _cap(level) + "."
+            return prefix + cap(level) + "."
         if feat == lv and level is not None:
-            return prefix + _cap(level) + "."
+            return prefix + cap(level) + "."
         e = float(self.england.get(feat, np.nan))
         return (
-            prefix + f"{_cap(spec.label)} is {fmt(v, spec.unit, p, e)}; similar councils' "
+            prefix + f"{cap(spec.label)} is {fmt(v, spec.unit, p, e)}{when}; similar councils' "
             f"median {fmt(p, spec.unit, v)}, England median {fmt(e, spec.unit, v)}."
+        )
+
+    def _flag(self, code: str, feat: str, v: float, p: float, when: str, level: str | None) -> str:
+        """A flag names the state the council is in (from its value), and whether most
+        similar councils are in the other state."""
+        spec = self.specs[feat]
+        state = spec.state(v) or f"{spec.label}: {'yes' if v >= 0.5 else 'no'}"
+        mine, theirs = v >= 0.5, p >= 0.5
+        peers = (
+            "similar councils are split"
+            if p != p or p == 0.5
+            else "as in most similar councils"
+            if mine == theirs
+            else "unlike most similar councils"
+        )
+        base = f" ({level})" if level else ""
+        return f"{cap(state)}{when}, {peers}{base}."
+
+    def _notice(self, code: str, feat: str, v: float, when: str) -> str:
+        """A financial failure notice (section 114) or exceptional support: its date, how
+        many in the window (the count feature), and that most similar councils had none."""
+        spec = self.specs[feat]
+        window = f" in the last {spec.span}" if spec.span else ""
+        if spec.kind == "count":
+            n = int(round(v))
+            when = when.replace(" (notice of", " (latest notice of") if n > 1 else when
+            what = (
+                f"{n} financial failure notices or exceptional support agreements{window}"
+                if n != 1
+                else f"a financial failure notice or exceptional support{window}"
+            )
+        else:
+            what = (
+                f"a financial failure notice or exceptional support {fmt(v, ' years')} before "
+                f"{pd.Timestamp(self.origin):%B %Y}"
+                if self.origin is not None
+                else "a financial failure notice or exceptional support"
+            )
+        return f"{cap(what)}{when}, unlike most similar councils."
+
+    def _ordinal_words(self, feat: str, v: float, p: float, when: str) -> str:
+        """An ordinal code (a grade, a revisit's progress) in words, with its date and the
+        similar councils' median in words."""
+        spec = self.specs[feat]
+        word = spec.state(v) or "not known"
+        return (
+            f"{cap(plain_label(spec.label))}: {word}{when}; similar councils' median: "
+            f"{median_words(spec, p)}."
         )
 
     def _change(self, code: str, feat: str, v: float, p: float) -> str:
@@ -304,11 +405,11 @@ class ReasonFrame:
         now = float(self.X.at[code, lv]) if lv else float("nan")
         if now != now:
             amount = f" by {fmt(abs(v), spec.unit, abs(p))}{rate}" if v != 0 else ""
-            return f"{_cap(label)} {verb}{amount}{span} ({peers})"
+            return f"{cap(label)} {verb}{amount}{span}{self._when(code, feat)} ({peers})"
         ls = self.specs[lv]
         pn = float(self.peer.at[code, lv])
         en = float(self.england.get(lv, np.nan))
-        when = self._period(code, spec.measure)
+        when = self._when(code, feat)
         if slope or v == 0:
             amount = f" by {fmt(abs(v), spec.unit, abs(p))}{rate}" if v != 0 else ""
             moved = f"{verb}{amount}{span}, to {fmt(now, ls.unit, pn, en)}{when}"
@@ -319,14 +420,17 @@ class ReasonFrame:
                 f"{when}{span}"
             )
         return (
-            f"{_cap(label)} {moved} ({peers}); similar councils' median now "
+            f"{cap(label)} {moved} ({peers}); similar councils' median now "
             f"{fmt(pn, ls.unit, now)}, England {fmt(en, ls.unit, now)}"
         )
 
     def _grade(self, code: str, v: float, p: float) -> str:
         word = GRADE_WORDS.get(int(round(v)), "not known")
         when = ""
-        if "years_since_inspection" in self.X.columns and self.origin is not None:
+        date = self.event_date(code, "last_inspection_grade")
+        if date is not None:
+            when = f", judgement of {date:%B %Y}"
+        elif "years_since_inspection" in self.X.columns and self.origin is not None:
             yrs = float(self.X.at[code, "years_since_inspection"])
             if yrs == yrs:
                 date = self.origin - pd.Timedelta(days=round(yrs * 365.25))
@@ -343,19 +447,6 @@ class ReasonFrame:
             f"Ofsted's last overall judgement of children's services: {word}{when}; "
             f"similar councils' median: {peers}."
         )
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _prefix(spec: FeatureSpec) -> str:
-    for start, service in OTHER_SERVICES.items():
-        if spec.measure.startswith(start) or spec.name.startswith(start):
-            return f"Council-wide context ({service}): "
-    if spec.family == "finance":
-        return "Council-wide finances: "
-    return ""
 
 
 def passes(frame: ReasonFrame, code: str, feat: str, direction: str) -> bool:
@@ -380,10 +471,16 @@ def context_note(values: pd.Series, specs: Mapping[str, Any], n_reasons: int) ->
     share = float(ctx.sum()) / total
     if share <= CONTEXT_SHARE and n_reasons > 0:
         return ""
-    kinds = list(dict.fromkeys(role(specs[f]) for f in ctx.index[:3]))
-    names = "; ".join(specs[f].label for f in ctx.index[:3])
-    lead = "No signal of decline passes the reviewer's test. " if n_reasons == 0 else ""
+    top = list(ctx.index[:3])
+    parts = []
+    for kind in dict.fromkeys(role(specs[f]) for f in top):
+        names = "; ".join(specs[f].label for f in top if role(specs[f]) == kind)
+        parts.append(f"{CONTEXT_WORDS.get(kind, kind)} ({names})")
+    lead = "No sign of decline passes the reviewer's test. " if n_reasons == 0 else ""
+    if not parts:  # no reason, and no context either: small drivers only
+        return lead.strip()
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return (
-        f"{lead}{share:.0%} of what raises this council's modelled risk is context "
-        f"({' and '.join(kinds)}: {names}), not a signal of decline."
+        f"{lead}{share:.0%} of what raises this council's modelled risk is context, not a "
+        f"sign of decline: {listed}."
     )

@@ -11,7 +11,8 @@ total, and raising and mitigating factors within a group offset each other (as t
 the model). Means or sums of absolute values would break that accounting: a family with
 many weak features would look more important than one decisive feature, and a group total
 would no longer read as "how much this family moves the council's risk". The main
-problem nature of a council is the nature with the largest positive sum.
+problem nature of a council is the nature its published risk-raising reasons point to
+(the nature whose reasons carry the most SHAP).
 
 Reasons: per council, among the features with positive SHAP values (they raise its risk),
 the ``top_k`` largest that pass the reviewer's test of :mod:`earlywarn.explain` (a signal,
@@ -98,15 +99,18 @@ class Explanation:
         each council's log-odds.
     reasons : DataFrame
         Long: ``council_code, rank, direction ('raises' or 'lowers'), feature, family,
-        nature, shap, value, start, peer_median, signal, sentence``; ``start`` is the level
-        at the start of a change's span (NaN otherwise), ``signal`` the feature whose trend
-        shows the reason (the level behind a change).
+        nature, shap, value, start, peer_median, england_median, stated, signal, basis,
+        sentence``; ``stated`` is the feature whose value the sentence states (``value``,
+        ``start``, ``peer_median`` and ``england_median`` are its: for a ``basis='trend'``
+        reason the level's one-year change), ``start`` the level at the start of a change's
+        span (NaN otherwise), ``signal`` the feature whose trend shows the reason (the level
+        behind a change).
     by_family, by_nature : DataFrame
         Summed SHAP values per council and family / problem nature.
     main_nature : Series
-        Per council, the problem nature with the largest positive sum when it is material
-        (at least ``NATURE_MIN_LOG_ODDS`` and one of the council's published reasons has
-        that nature), else '' ("no clear single nature").
+        Per council, the problem nature its published risk-raising reasons point to: the
+        nature whose reasons carry the largest SHAP sum, when that is material (at least
+        ``NATURE_MIN_LOG_ODDS``), else '' ("no clear single nature").
     method : str
         Which explainer made ``values`` and on what scale (e.g. that a calibrated model's
         underlying model was explained, before calibration).
@@ -136,6 +140,7 @@ REASON_COLUMNS = [
     "start",
     "peer_median",
     "england_median",
+    "stated",
     "signal",
     "basis",
     "sentence",
@@ -303,13 +308,22 @@ def group_sums(values: pd.DataFrame, groups: dict[str, str]) -> pd.DataFrame:
     return values.T.groupby(key, sort=True).sum().T
 
 
-def latest_periods(observations: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+def latest_periods(
+    observations: pd.DataFrame, origin: pd.Timestamp, events: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The latest period of each measure known (published) at ``origin``: councils x
-    measures (for the sentences' dates)."""
+    measures (for the sentences' dates); with ``events``, also the date of each kind of
+    event known at ``origin`` in columns ``event:<kind>``
+    (:func:`earlywarn.features.event_dates`: a reason cites it, and never one older than
+    its feature's look-back)."""
     known = observations[observations["published"] <= origin]
-    return known.pivot_table(
-        index="council_code", columns="measure", values="period", aggfunc="max"
-    )
+    out = known.pivot_table(index="council_code", columns="measure", values="period", aggfunc="max")
+    if events is not None:
+        from earlywarn.features import event_dates
+
+        dates = event_dates(events, origin).add_prefix("event:")
+        out = out.join(dates, how="outer")
+    return out
 
 
 def explain(
@@ -381,7 +395,7 @@ def explain(
         for j in order:
             if arr[i, j] < MIN_SHAP or rank >= top_k:
                 break
-            key = specs[cols[j]].measure or cols[j]
+            key = specs[cols[j]].measure or specs[cols[j]].event or cols[j]
             basis = "" if key in seen else frame.basis(code, cols[j], "raises")
             if basis:
                 rank += 1
@@ -409,27 +423,30 @@ def explain(
 
 
 def _main_nature(by_nature: pd.DataFrame, reasons: pd.DataFrame, codes: pd.Index) -> pd.Series:
-    """The nature with the largest SHAP sum, when material (``NATURE_MIN_LOG_ODDS`` and a
-    published raising reason of that nature), else ''."""
+    """The nature the published reasons point to: among the natures of the council's
+    risk-raising reasons, the one whose reasons carry the most SHAP, when that is material
+    (at least ``NATURE_MIN_LOG_ODDS``), else '' (workforce reasons -> capacity)."""
     up = reasons[reasons["direction"] == "raises"]
-    has = set(zip(up["council_code"], up["nature"], strict=True))
+    sums = up.groupby(["council_code", "nature"])["shap"].sum()
     out = []
     for code in codes:
-        row = by_nature.loc[code] if by_nature.shape[1] else pd.Series(dtype=float)
-        if row.empty or float(row.max()) < NATURE_MIN_LOG_ODDS:
+        mine = sums.xs(code, level="council_code") if code in sums.index.levels[0] else None
+        if mine is None or mine.empty or float(mine.max()) < NATURE_MIN_LOG_ODDS:
             out.append("")
             continue
-        top = str(row.idxmax())
-        out.append(top if (code, top) in has else "")
+        out.append(str(mine.idxmax()))
     return pd.Series(out, index=codes, name="main_nature")
 
 
 def _reason(code, rank, direction, feat, v, frame, levels, basis="level") -> dict:
+    """One reason row; ``value``, ``start``, ``peer_median`` and ``england_median`` are those
+    of the feature the sentence states (a trend reason: its level's one-year change)."""
     spec = frame.specs[feat]
-    value = float(frame.X.at[code, feat])
+    said = frame.stated(feat, basis)
+    value = float(frame.X.at[code, said])
     start = float("nan")
-    level = levels.get(feat)
-    if level is not None:
+    level = levels.get(said) or (frame.level_of.get(said) if said != feat else None)
+    if level is not None and level in frame.X.columns:
         start = float(frame.X.at[code, level]) - value
     return {
         "council_code": code,
@@ -441,9 +458,10 @@ def _reason(code, rank, direction, feat, v, frame, levels, basis="level") -> dic
         "shap": float(v),
         "value": value,
         "start": start,
-        "peer_median": float(frame.peer.at[code, feat]),
-        "england_median": float(frame.england.get(feat, np.nan)),
-        "signal": level or frame.level.get(spec.measure) or feat,
+        "peer_median": float(frame.peer.at[code, said]),
+        "england_median": float(frame.england.get(said, np.nan)),
+        "stated": said,
+        "signal": levels.get(feat) or frame.level.get(spec.measure) or feat,
         "basis": basis,
         "sentence": frame.sentence(code, feat, basis),
     }

@@ -43,6 +43,7 @@ from earlywarn.features import (
 from earlywarn.features._base import OriginData
 from earlywarn.features._peers import Peers
 from earlywarn.features._series import ObservationIndex
+from earlywarn.features.events import event_dates
 from earlywarn.features.registry import (
     MEASURES,
     FeatureSpec,
@@ -60,6 +61,7 @@ __all__ = [
     "FeatureSpec",
     "MeasureInfo",
     "build_features",
+    "event_dates",
     "measure_info",
     "render_sentence",
 ]

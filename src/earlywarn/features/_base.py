@@ -93,9 +93,21 @@ def measure_spec(
     span: str = "",
     template: str = "",
     hw: bool | None = None,
+    states: tuple[str, ...] = (),
 ) -> FeatureSpec:
     """Spec of a feature computed from ``measure`` (direction and nature from ``info``)."""
     hw = info.higher_is_worse if hw is None else hw
     return FeatureSpec(
-        name, family, info.nature, hw, label, unit, kind, span, template, measure, info.reason_ok
+        name,
+        family,
+        info.nature,
+        hw,
+        label,
+        unit,
+        kind,
+        span,
+        template,
+        measure,
+        info.reason_ok,
+        states,
     )

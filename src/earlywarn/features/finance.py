@@ -36,6 +36,7 @@ RATIOS = {  # measure -> (feature, words, higher_is_worse); divided by net spend
     ),
 }
 CORE = (RESERVES, SPEND, CARE)
+NOTICE = "financial_notice"  # the event type (and FeatureSpec.event) of notices
 
 
 def years_of_reserves_left(reserves: np.ndarray, k: int, cap: float) -> np.ndarray:
@@ -73,9 +74,9 @@ def build(d: OriginData) -> Columns:
     k = cfg.change_periods
     out = Columns()
 
-    def spec(name, label, unit, hw, kind="level", span="", template="", measure=""):
+    def spec(name, label, unit, hw, kind="level", span="", template="", measure="", **more):
         return FeatureSpec(
-            name, FAMILY, "financial", hw, label, unit, kind, span, template, measure
+            name, FAMILY, "financial", hw, label, unit, kind, span, template, measure, **more
         )
 
     reserves, spend = d.history(RESERVES), d.history(SPEND)
@@ -147,7 +148,7 @@ def build(d: OriginData) -> Columns:
             ),
             over[:, 0],
         )
-    notices = d.events[d.events["event_type"] == "financial_notice"]
+    notices = d.events[d.events["event_type"] == NOTICE]
     if len(notices):
         n = cfg.notice_years
         age = d.years_ago(notices["date"])
@@ -159,6 +160,9 @@ def build(d: OriginData) -> Columns:
                 "",
                 True,
                 "count",
+                span=years_words(n),
+                event=NOTICE,
+                lookback_years=float(n),
             ),
             d.per_council(count, 0.0),
         )
@@ -169,6 +173,8 @@ def build(d: OriginData) -> Columns:
                 "time since the last financial failure notice or exceptional support",
                 " years",
                 False,
+                event=NOTICE,
+                lookback_years=float(n),
             ),
             d.per_council(since),
         )

@@ -127,6 +127,12 @@ def build(d: OriginData) -> Columns:
                     "",
                     "flag",
                     hw=True,
+                    states=(
+                        f"{lab} was not coasting over {years_words(k)} (it improved, or similar "
+                        "councils did not)",
+                        f"{lab} did not improve over {years_words(k)} while similar councils "
+                        "improved (coasting)",
+                    ),
                 ),
                 coast[:, j],
             )

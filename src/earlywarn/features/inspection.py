@@ -26,6 +26,16 @@ from earlywarn.features._base import Columns, OriginData
 from earlywarn.features.registry import FeatureSpec
 
 FAMILY = "inspection"
+GRADES = ("outstanding", "good", "requires improvement", "inadequate")  # codes 1 to 4
+# an inspection by another inspectorate (area SEND, youth justice) or a report's text older
+# than this is no longer cited as a reason: the list looks 24 months ahead, and a finding
+# from before the previous year says little about the service now
+EVENT_LOOKBACK_YEARS = 3.0
+SEND_PROGRESS = (
+    "sufficient progress on every significant weakness",
+    "insufficient progress on some significant weaknesses",
+    "insufficient progress on every significant weakness",
+)
 SUB_JUDGEMENTS = {
     "grade_leadership": ("the impact of leaders", "capability"),
     "grade_help_protection": ("help and protection", "capability"),
@@ -58,6 +68,9 @@ def build(d: OriginData) -> Columns:
             "capability",
             True,
             "the last inspection grade (1 outstanding to 4 inadequate)",
+            states=GRADES,
+            first_code=1,
+            event="inspection",
         ),
         d.per_council(last["severity"]),
     )
@@ -85,6 +98,9 @@ def build(d: OriginData) -> Columns:
                     nature,
                     True,
                     f"the last inspection grade for {words} (1 outstanding to 4 inadequate)",
+                    states=GRADES,
+                    first_code=1,
+                    event=f"inspection_{col}",
                 ),
                 d.per_council(latest),
             )
@@ -100,6 +116,12 @@ def build(d: OriginData) -> Columns:
                     False,
                     "the last ILACS inspection was a short one (for councils judged good before)",
                     kind="flag",
+                    states=(
+                        "the last ILACS inspection was a standard one",
+                        "the last ILACS inspection was a short one (given to councils judged "
+                        "good or outstanding before)",
+                    ),
+                    event="ilacs",
                 ),
                 d.per_council(short.astype(float)),
             )
@@ -115,6 +137,12 @@ def build(d: OriginData) -> Columns:
                 True,
                 "a written statement of action required at the last area SEND inspection",
                 kind="flag",
+                states=(
+                    "the last area SEND inspection required no written statement of action",
+                    "the last area SEND inspection required a written statement of action",
+                ),
+                event="send_area",
+                lookback_years=EVENT_LOOKBACK_YEARS,
             ),
             d.per_council(last_send["severity"]),
         )
@@ -128,6 +156,8 @@ def build(d: OriginData) -> Columns:
                     True,
                     "significant weaknesses found at the last area SEND inspection",
                     kind="count",
+                    event="send_area",
+                    lookback_years=EVENT_LOOKBACK_YEARS,
                 ),
                 d.per_council(weak),
             )
@@ -139,8 +169,11 @@ def build(d: OriginData) -> Columns:
                 FAMILY,
                 "capability",
                 True,
-                "weaknesses without sufficient progress at the last SEND revisit (0 none, 1 "
-                "some, 2 all)",
+                "progress on significant weaknesses at the last SEND revisit (0 sufficient on "
+                "all, 1 insufficient on some, 2 insufficient on all)",
+                states=SEND_PROGRESS,
+                event="send_revisit",
+                lookback_years=EVENT_LOOKBACK_YEARS,
             ),
             d.per_council(revisit.groupby("council_code")["severity"].last()),
         )
@@ -153,6 +186,10 @@ def build(d: OriginData) -> Columns:
                 "capability",
                 True,
                 "the last youth justice inspection rating (1 outstanding to 4 inadequate)",
+                states=GRADES,
+                first_code=1,
+                event="youth_justice",
+                lookback_years=EVENT_LOOKBACK_YEARS,
             ),
             d.per_council(yj.groupby("council_code")["severity"].last()),
         )
@@ -169,6 +206,8 @@ def build(d: OriginData) -> Columns:
                     True,
                     words,
                     kind="count",
+                    event="report",
+                    lookback_years=EVENT_LOOKBACK_YEARS,
                 ),
                 d.per_council(known.groupby("council_code")[col].last()),
             )

@@ -32,9 +32,14 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.features._base import Columns, OriginData, years_words
+from earlywarn.features.inspection import EVENT_LOOKBACK_YEARS
 from earlywarn.features.registry import FeatureSpec, measure_info
 
 FAMILY = "leadership"
+CONTROL_STATES = (
+    "one party has overall control of the council",
+    "no party has overall control of the council",
+)
 ROLES = {
     "chief_executive": ("ceo", "chief executive"),
     "dcs": ("dcs", "director of children's services"),
@@ -65,8 +70,8 @@ def build(d: OriginData) -> Columns:
     ev = d.events[d.events["event_type"] == "leadership_change"]
     people = ev[ev["service"].isin(list(ROLES))]
 
-    def spec(name, label, nature, unit="", kind="count", hw=True, template=""):
-        return FeatureSpec(name, FAMILY, nature, hw, label, unit, kind, "", template)
+    def spec(name, label, nature, unit="", kind="count", hw=True, template="", **more):
+        return FeatureSpec(name, FAMILY, nature, hw, label, unit, kind, "", template, **more)
 
     if len(people):
         for n in WINDOWS:
@@ -115,6 +120,7 @@ def build(d: OriginData) -> Columns:
         if info.family != FAMILY or m not in d.selected:
             continue
         kind = "count" if "_changes_" in m else "flag" if "no_overall" in m else "level"
+        states = CONTROL_STATES if kind == "flag" else ()
         level = d.history(m)[:, 0]
         if m.startswith("political_years_since"):
             level = np.minimum(level, d.config.leadership_years_cap)
@@ -129,6 +135,7 @@ def build(d: OriginData) -> Columns:
                 kind,
                 measure=m,
                 reason_ok=info.reason_ok,
+                states=states,
             ),
             level,
         )
@@ -146,6 +153,14 @@ def build(d: OriginData) -> Columns:
                     "an interim or acting director or chief executive mentioned in the latest "
                     "inspection report",
                     kind="flag",
+                    states=(
+                        "no interim or acting director or chief executive is mentioned in the "
+                        "latest inspection report",
+                        "an interim or acting director or chief executive is mentioned in the "
+                        "latest inspection report",
+                    ),
+                    event="report",
+                    lookback_years=EVENT_LOOKBACK_YEARS,
                 ),
                 d.per_council(rp.groupby("council_code")["report_interim_leaders"].last()),
             )
@@ -159,7 +174,14 @@ def build(d: OriginData) -> Columns:
         last = control.sort_values("date", kind="stable").groupby("council_code").tail(1)
         noc = (last["severity"] == 2).astype(float).set_axis(last["council_code"])
         out.add(
-            spec("no_overall_control", "no overall control", "political", kind="flag"),
+            spec(
+                "no_overall_control",
+                "no overall control",
+                "political",
+                kind="flag",
+                states=CONTROL_STATES,
+                event="political_control",
+            ),
             d.per_council(noc),
         )
     return out

@@ -62,6 +62,19 @@ class FeatureSpec:
     reason_ok : bool
         False for raw counts and sizes: a model input (context) that must never be
         offered as a reason for a council's risk.
+    states : tuple of str
+        Words for the coded values from ``first_code`` on: a flag's two states as clauses
+        (``("the last ILACS inspection was a standard one", "... a short one")``, for 0
+        and 1), or an ordinal code's words (grades ``("outstanding", "good", ...)`` from
+        1). A reason names the state the council is in, never the code.
+    first_code : int
+        The code of ``states[0]``.
+    event : str
+        The kind of event whose date the feature's value comes from (a key of
+        :func:`earlywarn.features.event_dates`): a reason cites that date.
+    lookback_years : float
+        An event older than this (years before the origin) is never cited as a reason
+        (0: no limit, e.g. a judgement that stays in force until the next one).
     """
 
     name: str
@@ -75,6 +88,18 @@ class FeatureSpec:
     template: str = ""
     measure: str = ""
     reason_ok: bool = True
+    states: tuple[str, ...] = ()
+    first_code: int = 0
+    event: str = ""
+    lookback_years: float = 0.0
+
+    def state(self, value: float) -> str:
+        """The words of a coded value ('' when the value is not a known code)."""
+        if value != value or not self.states:
+            return ""
+        code = int(value >= 0.5) if self.kind == "flag" else int(round(value))
+        i = code - self.first_code
+        return self.states[i] if 0 <= i < len(self.states) else ""
 
 
 def _fmt(x: float, unit: str) -> str:

@@ -115,6 +115,12 @@ def build(d: OriginData) -> Columns:
                     "",
                     "flag",
                     hw=True,
+                    states=(
+                        f"{info.label} fell no more than the usual year-to-year movement "
+                        "across councils at the latest survey",
+                        f"{info.label} fell by more than the usual year-to-year movement "
+                        "across councils at the latest survey",
+                    ),
                 ),
                 flag,
             )
@@ -137,6 +143,10 @@ def build(d: OriginData) -> Columns:
                     "",
                     "flag",
                     hw=True,
+                    states=(
+                        f"{info.label} worsened no more than survey noise at the latest survey",
+                        f"{info.label} worsened by more than survey noise at the latest survey",
+                    ),
                 ),
                 flag,
             )

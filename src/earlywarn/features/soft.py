@@ -55,6 +55,7 @@ def build(d: OriginData) -> Columns:
                 f"the most serious {nature} concern noted by advisers in {span} "
                 "(0 none, 1 minor to 3 serious)",
                 "",
+                states=("none", "minor", "significant", "serious"),
             ),
             d.per_council(by["severity"].max(), 0.0),
         )

@@ -12,7 +12,7 @@ through ``extra_sections``.
 
 from __future__ import annotations
 
-from earlywarn.report.banner import BAND_COLOURS, CONFIDENTIAL, NO_CLEAR_NATURE
+from earlywarn.report.banner import BAND_COLOURS, CONFIDENTIAL, NO_CLEAR_NATURE, NO_OFFER
 from earlywarn.report.councils import grade_history_words, render_council_sections
 from earlywarn.report.html import render_report
 from earlywarn.report.plots import calibration_png, council_png
@@ -23,6 +23,7 @@ __all__ = [
     "BAND_COLOURS",
     "CONFIDENTIAL",
     "NO_CLEAR_NATURE",
+    "NO_OFFER",
     "build_banded_risk_list",
     "build_risk_list",
     "calibration_png",

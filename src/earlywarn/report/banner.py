@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["BAND_COLOURS", "CONFIDENTIAL", "NO_CLEAR_NATURE", "interval_words", "pct"]
+__all__ = ["BAND_COLOURS", "CONFIDENTIAL", "NO_CLEAR_NATURE", "NO_OFFER", "interval_words", "pct"]
 
 # matrix score -> (fill, text colour): 9 red, 7-8 amber, 4-6 yellow, 1-3 green
 BAND_COLOURS = {
@@ -18,6 +18,7 @@ BAND_COLOURS = {
 
 
 NO_CLEAR_NATURE = "no clear single nature"
+NO_OFFER = "no specific offer suggested"  # the support cell without a clear nature
 
 
 CONFIDENTIAL = (

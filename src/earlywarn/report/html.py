@@ -102,6 +102,8 @@ def render_report(
         "rank",
         "council_name",
         "risk_band",
+        "already_inadequate",
+        "financial_notice",
         "probability",
         "probability_lo",
         "probability_hi",
@@ -188,8 +190,9 @@ Intervals: {e(interval_words(run_info))}. {e(ranking)}</p>
 <p>Reasons are the model's drivers (SHAP) that pass a reviewer's test: a signal of the
 service, not context, on the worse side of similar councils (statistical neighbours), or
 moving that way, by a material margin. When context carries most of the risk, the list
-says so. A problem nature and its support are named only when that nature adds at least
-0.10 log-odds and one of the reasons has it; otherwise "no clear single nature".</p>
+says so. A problem nature and its support are named only when the published reasons of
+that nature add at least 0.10 log-odds (the nature the reasons show); otherwise "no clear
+single nature", and no specific offer is suggested.</p>
 <h2>Ranked list (top {len(show)} of {len(risk_list)}), by {e(meaning)}</h2>
 <p class="meta">Reason 1 is the strongest reason; all reasons, the protective factor and
 the support offered are in the council sections below and in risk_list.csv /

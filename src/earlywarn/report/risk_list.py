@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.report._bands import support_for
-from earlywarn.report.banner import NO_CLEAR_NATURE
+from earlywarn.report.banner import NO_CLEAR_NATURE, NO_OFFER
 
 
 def build_banded_risk_list(
@@ -22,8 +22,16 @@ def build_banded_risk_list(
     *,
     base_rate: float | None = None,
     top_k: int = 0,
+    events: pd.DataFrame | None = None,
+    notice_years: int = 5,
 ) -> pd.DataFrame:
     """The published list: ranked scores with reasons, risk bands and support offered.
+
+    With ``events``, what the council's standing already is at the origin
+    (:func:`standing`): ``already_inadequate`` ("judged inadequate in September 2022, the
+    most recent judgement") and ``financial_notice`` (a financial failure notice or
+    exceptional support in the last ``notice_years``), each also the first sentence of the
+    ``context_note``.
 
     One function for every command that publishes a list (``cycle`` and ``score``), so the
     two lists have the same columns. ``report_config`` is the cycle's ``[report]`` section;
@@ -60,8 +68,54 @@ def build_banded_risk_list(
     notes = getattr(expl, "notes", None)
     if notes is not None:
         out["context_note"] = out["council_code"].map(notes).fillna("")
+    if events is not None:
+        st = standing(events, origin, notice_years).reindex(out["council_code"]).fillna("")
+        for col in st.columns:
+            out[col] = st[col].to_numpy()
+        lead = [
+            " ".join(t for t in (f"Already {a}." if a else "", f"Had {f}." if f else "") if t)
+            for a, f in zip(st["already_inadequate"], st["financial_notice"], strict=True)
+        ]
+        note = out["context_note"] if "context_note" in out else pd.Series("", index=out.index)
+        out["context_note"] = [
+            " ".join(t for t in (a, n) if t) for a, n in zip(lead, note.fillna(""), strict=True)
+        ]
     out.attrs["base_rate"] = rate
     return out
+
+
+def standing(events: pd.DataFrame, origin: pd.Timestamp, notice_years: int = 5) -> pd.DataFrame:
+    """What is already known of each council at ``origin`` (events known by then):
+    ``already_inadequate`` ("judged inadequate in September 2022, the most recent
+    judgement" when the latest graded inspection was inadequate, else '') and
+    ``financial_notice`` ("a financial failure notice or exceptional support in February
+    2023" for the latest within ``notice_years``, else '').
+
+    Example
+    -------
+    >>> ev = pd.DataFrame({"council_code": ["A", "B"], "event_type": ["inspection"] * 2,
+    ...                    "service": ["children"] * 2, "severity": [4.0, 2.0],
+    ...                    "date": pd.to_datetime(["2022-09-01", "2021-01-01"])})
+    >>> standing(ev, pd.Timestamp("2023-03-31")).loc["A", "already_inadequate"]
+    'judged inadequate in September 2022, the most recent judgement'
+    """
+    from earlywarn.panel import asof_events
+
+    ev = asof_events(events, pd.Timestamp(origin))
+    insp = ev[(ev["event_type"] == "inspection") & ev["severity"].notna()]
+    last = insp.sort_values("date", kind="stable").groupby("council_code").tail(1)
+    bad = last[last["severity"] >= 4].set_index("council_code")["date"]
+    out = pd.DataFrame(index=pd.Index(sorted(set(ev["council_code"])), name="council_code"))
+    out["already_inadequate"] = bad.map(
+        lambda d: f"judged inadequate in {d:%B %Y}, the most recent judgement"
+    )
+    notes = ev[ev["event_type"] == "financial_notice"]
+    start = pd.Timestamp(origin) - pd.DateOffset(years=notice_years)
+    latest = notes[notes["date"] > start].groupby("council_code")["date"].max()
+    out["financial_notice"] = latest.map(
+        lambda d: f"a financial failure notice or exceptional support in {d:%B %Y}"
+    )
+    return out.fillna("")
 
 
 def build_risk_list(
@@ -106,7 +160,7 @@ def build_risk_list(
         out = out.join(bands, on="council_code")
     if support is not None:  # support only for a material main nature (explain.py)
         out["support_offered"] = [
-            support_for([m], support) if isinstance(m, str) and m else NO_CLEAR_NATURE
+            support_for([m], support) if isinstance(m, str) and m else NO_OFFER
             for m in out["main_problem_nature"]
         ]
     out["main_problem_nature"] = out["main_problem_nature"].fillna(NO_CLEAR_NATURE)

@@ -1,0 +1,242 @@
+"""Every published reason says what its value is (issue 23).
+
+The real demo (``earlywarn demo``: the packaged ``configs/real.toml`` on the bundled panel)
+and the synthetic demo are run into ``tmp_path``; every reason of ``reasons.json`` is read
+back: the number, the period and the direction are parsed out of the sentence and compared
+with the reason's recorded value and peer median and with the feature value at the scored
+origin. A flag reason must name the state the council is in; a coded value (a grade, a
+revisit's progress) must be in words; a value tied with the peer median is never a reason;
+an event older than its feature's look-back is never cited.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from earlywarn.features.registry import FeatureSpec
+
+MONTH = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* (?:19|20)\d\d\b")
+NUM = r"(-?[\d,]*\d(?:\.\d+)?)"
+_LISTS: dict[str, tuple] = {}  # demo -> (risk list, events, scored origin)
+
+
+def _num(text: str) -> tuple[float, float]:
+    """A printed number and half its last printed digit (the print's tolerance)."""
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return float(text.replace(",", "")), 0.5 * 10.0**-decimals + 1e-9
+
+
+def _close(text: str, value: float) -> bool:
+    x, tol = _num(text)
+    return abs(x - value) <= tol
+
+
+@pytest.fixture(scope="module", params=["real", "synthetic"])
+def published(request, tmp_path_factory):
+    """A demo run (real or synthetic) into a temporary folder: its reasons, the features
+    of the scored origin and their specs."""
+    from earlywarn.config import load_config
+    from earlywarn.cycle import demo_config, prepare, run_cycle
+
+    tmp = tmp_path_factory.mktemp(f"demo-{request.param}")
+    with demo_config(synthetic=request.param == "synthetic") as path:
+        cfg = load_config(path)
+    run_cycle(cfg, tmp / "out", tracking_uri=f"sqlite:///{tmp / 'mlflow.db'}")
+    reasons = pd.DataFrame(json.loads((tmp / "out" / "reasons.json").read_text())["reasons"])
+    prep = prepare(cfg)
+    X = prep.features.X
+    Xnow = X[X.index.get_level_values("origin") == prep.score_origin].droplevel("origin")
+    rl = pd.read_csv(tmp / "out" / "risk_list.csv", comment="#", keep_default_na=False)
+    _LISTS[request.param] = (rl, prep.tables.events, prep.score_origin)
+    return request.param, reasons, Xnow, prep.features.specs, prep.score_origin
+
+
+def _sign(spec: FeatureSpec) -> float:
+    return 1.0 if spec.higher_is_worse else -1.0
+
+
+def check_reason(r, spec: FeatureSpec) -> list[str]:
+    """What is wrong with one reason (empty: its sentence agrees with its value)."""
+    s, v, p, raises = r.sentence, float(r.value), float(r.peer_median), r.direction == "raises"
+    bad = []
+    if not MONTH.search(s):
+        bad.append("no period (month and year)")
+    if v != v:
+        return [*bad, "a reason without a value"]
+    if raises and v == p:
+        bad.append("value tied with the similar councils' median")
+    if spec.event == "financial_notice":
+        if "financial failure notice" not in s or (raises and "unlike most" not in s):
+            bad.append("a financial notice reason that does not say what happened")
+        if spec.kind == "count" and v != 1 and not re.search(rf"\b{int(round(v))} financial", s):
+            bad.append(f"the number of notices is not {v}")
+        if raises and (v != v or (spec.kind == "count" and (v <= 0 or p > 0))):
+            bad.append("a notice reason without a notice, or most peers had one too")
+        return bad
+    if spec.kind == "flag":
+        state, other = spec.state(v), spec.state(1.0 - v)
+        if not state or state[1:] not in s or (other and other[1:] in s):
+            bad.append(f"does not name the council's state ({state!r})")
+        if raises and (_sign(spec) * (v - 0.5) <= 0 or _sign(spec) * (p - 0.5) >= 0):
+            bad.append("a flag state that does not raise risk or is most peers' state too")
+        if raises and "unlike most similar councils" not in s:
+            bad.append("does not say most similar councils differ")
+        return bad
+    if spec.states or r.stated == "last_inspection_grade":
+        word = spec.state(v)
+        if not word or not re.search(rf": {re.escape(word)}\b", s):
+            bad.append(f"the code {v} is not in words ({word!r})")
+        if re.search(r"\(\d [a-z]", s):
+            bad.append("prints a code key")
+        if raises and _sign(spec) * (v - p) <= 0:
+            bad.append("not worse than similar councils")
+        return bad
+    if spec.kind == "robust_z":
+        m = re.search(NUM + r" typical deviations (above|below)", s)
+        if not m or not _close(m.group(1), abs(v)) or (m.group(2) == "above") != (v >= 0):
+            bad.append("typical deviations do not match the value")
+        if raises and _sign(spec) * v < 1:
+            bad.append("not a typical deviation on the risk side")
+        return bad
+    if spec.kind == "percentile":
+        m = re.search(r"higher than in " + NUM + "%", s)
+        if not m or abs(float(m.group(1)) - v) > 0.5:
+            bad.append("percentile does not match the value")
+        return bad
+    if spec.kind == "change":
+        m = re.search(r"(rose|fell) from " + NUM + r"\S* to " + NUM, s)
+        by = re.search(r"(rose|fell) by " + NUM, s)
+        if m:
+            a, tol_a = _num(m.group(2))
+            b, tol_b = _num(m.group(3))
+            if abs((b - a) - v) > tol_a + tol_b or (m.group(1) == "rose") != (v > 0):
+                bad.append(f"'{m.group(0)}' does not match the change {v}")
+        elif by:
+            if not _close(by.group(2), abs(v)) or (by.group(1) == "rose") != (v > 0):
+                bad.append(f"'{by.group(0)}' does not match the change {v}")
+        else:
+            bad.append("a change without its amount")
+        peers = re.search(r"similar councils' median change " + NUM, s)
+        if not peers or not _close(peers.group(1), p):
+            bad.append("the similar councils' median change is not the recorded one")
+        if raises and (_sign(spec) * v <= 0 or _sign(spec) * (v - p) <= 0):
+            bad.append("a change that is not a worsening beyond similar councils'")
+        return bad
+    m = re.search(r" is " + NUM, s)
+    peers = re.search(r"similar councils' median " + NUM, s)
+    if not m or not _close(m.group(1), v):
+        bad.append(f"the stated value is not {v}")
+    if not peers or not _close(peers.group(1), p):
+        bad.append(f"the similar councils' median is not {p}")
+    elif m and raises and _sign(spec) * (_num(m.group(1))[0] - _num(peers.group(1))[0]) <= 0:
+        bad.append("as printed, not on the risk side of similar councils")
+    return bad
+
+
+def test_every_reason_says_what_its_value_is(published):
+    name, reasons, Xnow, specs, _ = published
+    assert len(reasons) > 50, name
+    problems = []
+    for r in reasons.itertuples():
+        spec = specs[r.stated]
+        where = f"{name} {r.council_code} {r.feature} ({r.direction}): {r.sentence}"
+        # the recorded value is the feature's value at the scored origin
+        x = float(Xnow.at[r.council_code, r.stated])
+        if not (np.isclose(x, r.value, rtol=1e-6, atol=1e-6) or (x != x and r.value != r.value)):
+            problems.append(f"{where}: recorded {r.value}, feature {x}")
+        problems += [f"{where}: {b}" for b in check_reason(r, spec)]
+    assert not problems, f"{len(problems)} false reasons:\n" + "\n".join(problems[:20])
+
+
+def test_no_event_older_than_its_look_back_is_cited(published):
+    name, reasons, _, specs, origin = published
+    months = "|".join(pd.date_range("2000-01-01", periods=12, freq="MS").strftime("%B"))
+    for r in reasons.itertuples():
+        spec = specs[r.stated]
+        if not spec.event:
+            continue
+        m = re.search(rf"of ({months}) (\d{{4}})[),;]", r.sentence)
+        assert m, f"{name} {r.feature}: the event is not dated: {r.sentence}"
+        date = pd.Timestamp(f"1 {m.group(1)} {m.group(2)}")
+        assert date <= origin, r.sentence
+        if spec.lookback_years:
+            age = (origin - date).days / 365.25
+            assert age <= spec.lookback_years + 1 / 12, f"{name}: {r.sentence}"
+
+
+def test_the_flag_check_catches_the_old_wording():
+    """The property test fails on the sentence the list used to print for a standard
+    inspection (value 0): '...was a short one ...: yes'."""
+    spec = FeatureSpec(
+        "last_ilacs_short",
+        "inspection",
+        "capability",
+        False,
+        "the last ILACS inspection was a short one (for councils judged good before)",
+        kind="flag",
+        states=("the last ILACS inspection was a standard one", "... a short one"),
+        event="ilacs",
+    )
+    row = pd.Series(
+        {
+            "sentence": "The last ILACS inspection was a short one (for councils judged good "
+            "before): yes.",
+            "value": 0.0,
+            "peer_median": 0.0,
+            "direction": "raises",
+            "stated": "last_ilacs_short",
+        }
+    )
+    r = next(pd.DataFrame([row]).itertuples())
+    problems = check_reason(r, spec)
+    assert any("state" in b for b in problems)
+    assert any("tied" in b for b in problems)
+    assert any("period" in b for b in problems)
+
+
+def test_already_inadequate_councils_are_marked(published):
+    """Known answer from the events: every council whose latest graded inspection known at
+    the origin was inadequate is marked, with the month, in a column and its context note;
+    no other council is."""
+    name = published[0]
+    rl, events, origin = _LISTS[name]
+    known = events[(events["event_type"] == "inspection") & events["severity"].notna()]
+    known = known[known["date"] <= origin].sort_values("date", kind="stable")
+    last = known.groupby("council_code").tail(1).set_index("council_code")
+    for r in rl.itertuples():
+        bad = r.council_code in last.index and last.at[r.council_code, "severity"] == 4
+        if bad:
+            month = f"{last.at[r.council_code, 'date']:%B %Y}"
+            want = f"judged inadequate in {month}, the most recent judgement"
+            assert r.already_inadequate == want, (name, r.rank)
+            assert r.context_note.startswith(f"Already {want}."), (name, r.rank)
+        else:
+            assert r.already_inadequate == "", (name, r.rank)
+
+
+def test_financial_notices_are_finance_reasons_and_support_follows_the_nature(published):
+    name, reasons, _, specs, _ = published
+    rl = _LISTS[name][0]
+    ups = reasons[reasons["direction"] == "raises"]
+    notice = ups[[specs[f].event == "financial_notice" for f in ups["stated"]]]
+    assert (notice["nature"] == "financial").all()
+    assert (notice["family"] == "finance").all()
+    if name == "real":  # the real list: notices drive some of its top councils
+        top = rl.head(15)
+        marked = top[top["financial_notice"] != ""]
+        assert len(marked) >= 1
+        for r in marked.itertuples():
+            assert r.council_code in set(notice["council_code"]), r.rank
+    for r in rl.itertuples():
+        if r.main_problem_nature == "financial":
+            assert "finance peer review" in r.support_offered
+        if r.main_problem_nature == "no clear single nature":
+            assert r.support_offered == "no specific offer suggested"
+        # a sentence a person would write, not a list of internal labels
+        assert not re.search(r"(need|timing|settled|coverage) and ", r.context_note), r.rank
+        assert r.context_note == "" or r.context_note.endswith("."), r.rank
