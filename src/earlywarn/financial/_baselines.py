@@ -5,10 +5,11 @@ of each council type on the training origins, add-one smoothed). Scores of every
 computed from the as-of features only.
 
 - ``reserves_ratio``: low usable reserves as % of net revenue expenditure;
-- ``debt_ratio``: high debt service (MRP + interest) as % of net revenue expenditure;
+- ``debt_ratio``: high capital financing requirement as % of net revenue expenditure;
+- ``debt_service_ratio``: high debt service (MRP + interest) as % of net revenue expenditure;
 - ``prior_failure``: any EFS/s114 (withdrawn requests included) announced before the origin;
 - ``resilience_composite``: the mean of within-origin percentile ranks of low reserves,
-  falling reserves (3-year change, else 1-year), high debt service, high social-care share
+  falling reserves (3-year change, else 1-year), high CFR ratio, high social-care share
   and low council-tax share of spending (a CIPFA-resilience-index-style rank average;
   missing components are left out of a council's mean);
 - ``council_type``: the training failure rate of the council's type.
@@ -35,7 +36,7 @@ BASELINES = [
 _RANKED = {  # feature -> +1 when higher is worse
     "reserves_pct_nre": -1,
     "reserves_pct_nre_chg_1y_pp": -1,
-    "debt_service_pct_nre": 1,
+    "cfr_pct_nre": 1,
     "social_care_pct_service_spend": 1,
     "council_tax_pct_nre": -1,
     "core_spending_power_chg_1y_pct": -1,
@@ -72,7 +73,7 @@ def rule_scores(features: pd.DataFrame) -> pd.DataFrame:
         [
             _pct_rank(-f["reserves_pct_nre"]),
             _pct_rank(-chg),
-            _pct_rank(f["debt_service_pct_nre"]),
+            _pct_rank(f["cfr_pct_nre"]),
             _pct_rank(f["social_care_pct_service_spend"]),
             _pct_rank(-f["council_tax_pct_nre"]),
         ],
@@ -81,7 +82,8 @@ def rule_scores(features: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "reserves_ratio": -f["reserves_pct_nre"],
-            "debt_ratio": f["debt_service_pct_nre"],
+            "debt_ratio": f["cfr_pct_nre"],
+            "debt_service_ratio": f["debt_service_pct_nre"],
             "prior_failure": f["prior_failure_ever"],
             "resilience_composite": parts.mean(axis=1),
         },

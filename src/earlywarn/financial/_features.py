@@ -19,6 +19,12 @@ period). Columns (unit in the name; "worse" = direction of risk):
                                        service expenditure (higher worse)
 ``core_spending_power_chg_1y_pct``     % change of core spending power (lower worse); not
                                        across the 2017 series break
+``cfr_pct_nre``                        capital financing requirement as % of NRE (the NRE
+                                       of the nearest known period; higher worse)
+``borrowing_chg_1y_pct``               % change of gross borrowing over 1 year (higher worse)
+``band_d_gbp``                         Band D council tax excluding parish precepts, £
+                                       (billing councils only: counties have none)
+``band_d_rise_pct``                    % rise of Band D on the previous year
 ``prior_failure_ever``                 1 if any EFS/s114 (withdrawn requests included) was
                                        announced before the origin
 ``finance_data_age_years``             origin minus the period of the reserves used
@@ -46,6 +52,10 @@ FEATURES = [
     "council_tax_pct_nre",
     "social_care_pct_service_spend",
     "core_spending_power_chg_1y_pct",
+    "cfr_pct_nre",
+    "borrowing_chg_1y_pct",
+    "band_d_gbp",
+    "band_d_rise_pct",
     "prior_failure_ever",
     "finance_data_age_years",
 ]
@@ -91,6 +101,9 @@ def _one_origin(obs, events, councils, origin) -> pd.DataFrame:
                 "ctax": ctax,
                 "care": care,
                 "csp": _col(w, "core_spending_power_gbp_m"),
+                "cfr": 100 * _col(w, "cfr_gbp_m") / nre_f,
+                "borrow": _col(w, "gross_borrowing_gbp_m"),
+                "band_d": _col(w, "band_d_gbp"),
             }
         ).reset_index()
         frame = frame[frame["council_code"].isin(out.index)]
@@ -116,6 +129,19 @@ def _one_origin(obs, events, councils, origin) -> pd.DataFrame:
                 s = g[src].dropna()
                 if len(s):
                     out.loc[code, dst] = s.iloc[-1]
+            cfr = g["cfr"].dropna()
+            if len(cfr):
+                out.loc[code, "cfr_pct_nre"] = cfr.iloc[-1]
+            for src, dst in (("borrow", "borrowing_chg_1y_pct"), ("band_d", "band_d_rise_pct")):
+                b = g[src].dropna()
+                if src == "band_d" and len(b):
+                    out.loc[code, "band_d_gbp"] = b.iloc[-1]
+                if (
+                    len(b) >= 2
+                    and b.index[-2] == b.index[-1] - pd.DateOffset(years=1)
+                    and b.iloc[-2] > 0
+                ):
+                    out.loc[code, dst] = 100 * (b.iloc[-1] / b.iloc[-2] - 1)
             c = g["csp"].dropna()
             if len(c) >= 2:
                 p, q = c.index[-1], c.index[-2]

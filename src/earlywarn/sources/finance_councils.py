@@ -102,6 +102,22 @@ class FinanceCouncils:
         """Every council code."""
         return frozenset(self.councils["council_code"])
 
+    def learn_ecode(self, ecode: str, gss: str) -> bool:
+        """Give a council without an E-code the one printed beside its ONS code in a file.
+
+        Used only when the register has no E-code for that council and no council holds
+        the E-code yet; returns True when the E-code was learnt.
+        """
+        code, e = self.resolve_gss(gss), str(ecode).strip()
+        if code is None or e in self._by_ecode:
+            return False
+        at = self.councils.index[self.councils["council_code"] == code]
+        if self.councils.loc[at, "ecode"].notna().any():
+            return False
+        self.councils.loc[at, "ecode"] = e
+        self._by_ecode[e] = [code]
+        return True
+
     def on(self, date: object) -> pd.DataFrame:
         """The councils that existed on ``date``."""
         d = pd.Timestamp(date)

@@ -17,6 +17,8 @@ import pandas as pd
 
 from earlywarn.sources._common import SourceReport
 from earlywarn.sources.allowance import Allowance, load_allowance
+from earlywarn.sources.finance_capital import load_capital_finance
+from earlywarn.sources.finance_council_tax import load_council_tax
 from earlywarn.sources.finance_councils import FinanceCouncils, build_finance_councils
 from earlywarn.sources.finance_csp import load_core_spending_power
 from earlywarn.sources.finance_events_dated import load_finance_events_dated
@@ -59,8 +61,10 @@ def load_finance_tables(raw_dir: Path, allowance: Allowance | None = None) -> Fi
     events, rep_ev = load_finance_events_dated(raw_dir, councils)
     rs, rep_rs = load_rs_finance(raw_dir, councils)
     csp, rep_csp = load_core_spending_power(raw_dir, councils)
-    reports = {r.source: r for r in (rep_ev, rep_rs, rep_csp)}
+    cap, rep_cap = load_capital_finance(raw_dir, councils)
+    ctax, rep_ctax = load_council_tax(raw_dir, councils)
+    reports = {r.source: r for r in (rep_ev, rep_rs, rep_csp, rep_cap, rep_ctax)}
     (allowance or load_allowance()).check(reports)
-    obs = pd.concat([rs, csp], ignore_index=True)
+    obs = pd.concat([rs, csp, cap, ctax], ignore_index=True)
     obs = obs.sort_values(["council_code", "measure", "period", "published"], ignore_index=True)
     return FinanceTables(councils, obs, events, reports)
