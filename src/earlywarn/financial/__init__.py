@@ -1,0 +1,32 @@
+"""The financial-failure outcome: labels, features as of each origin, baselines, evaluation.
+
+Every principal council (districts included) at each origin; see
+:func:`~earlywarn.financial._labels.financial_failure_labels` for the label rule and
+:mod:`earlywarn.financial._features` for the finance family.
+"""
+
+from earlywarn.financial._baselines import BASELINES, MODEL_FEATURES, rank_features, rule_scores
+from earlywarn.financial._evaluate import (
+    FinanceBacktest,
+    auroc_table,
+    power_table,
+    run_finance_backtest,
+)
+from earlywarn.financial._features import FEATURES, build_finance_features, coverage_table
+from earlywarn.financial._labels import failure_events, financial_failure_labels
+
+__all__ = [
+    "BASELINES",
+    "FEATURES",
+    "MODEL_FEATURES",
+    "FinanceBacktest",
+    "auroc_table",
+    "power_table",
+    "rank_features",
+    "rule_scores",
+    "run_finance_backtest",
+    "build_finance_features",
+    "coverage_table",
+    "failure_events",
+    "financial_failure_labels",
+]

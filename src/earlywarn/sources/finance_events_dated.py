@@ -1,0 +1,144 @@
+"""Dated EFS approvals and section 114 notices -> financial-failure ``events``.
+
+Reads ``council_finance_events_dated/efs_s114_events_dated.csv`` (found by its columns):
+one row per EFS decision for one council and one gov.uk year page, or per s114 notice,
+with an ``announce_date`` and its ``announce_date_precision``.
+
+Dates
+-----
+An imprecise date is taken at its **latest possible** day, so that no label or feature
+can learn of an event before it could have been known:
+
+=================  ===========================================================
+precision          ``date``
+=================  ===========================================================
+``day``            the date as given
+``month``          the last day of its month
+``approx_month``   the last day of its month
+``upper_bound``    the date as given (the decision was made on or before it)
+=================  ===========================================================
+
+``published`` = ``date`` (an announcement is public on the day it is made).
+
+Rows
+----
+``service`` is ``efs`` or ``s114``; ``status`` is kept (``in_principle_or_direction``,
+``grant``, ``withdrawn``, ``issued``), as are ``s114_subsection`` and
+``announce_date_precision``. Withdrawn EFS requests are kept and marked (the label drops
+them by default). Rows are matched by GSS code to a principal council of
+:mod:`earlywarn.sources.finance_councils` (districts included; an abolished council keeps
+its own code: Copeland's events are not Cumberland's, Northamptonshire's are not its
+successors'). A row whose code is not a council (a combined authority) is skipped and
+listed as unmatched, for the allowance to name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from earlywarn.errors import UserInputError
+from earlywarn.sources._common import SourceReport, find_files, read_csv_text, require_columns
+from earlywarn.sources.finance_councils import FinanceCouncils
+
+__all__ = ["EVENT_COLUMNS", "PRECISIONS", "latest_possible_date", "load_finance_events_dated"]
+
+_NEED = ["event_type", "status", "council_name_as_published", "gss_code"]
+_NEED += ["announce_date", "announce_date_precision", "s114_subsection", "year_page"]
+_KINDS = {"efs_support": "efs", "s114_notice": "s114"}
+PRECISIONS = ("day", "month", "approx_month", "upper_bound")
+EVENT_COLUMNS = ["council_code", "date", "event_type", "service", "severity", "source"]
+EVENT_COLUMNS += ["published", "status", "precision", "announced_as", "s114_subsection"]
+EVENT_COLUMNS += ["year_page", "council_name"]
+
+
+def latest_possible_date(text: str, precision: str, where: str) -> pd.Timestamp:
+    """The latest day an announcement dated ``text`` at ``precision`` could have been made.
+
+    >>> latest_possible_date("2018-07-24", "month", "x").date()
+    datetime.date(2018, 7, 31)
+    >>> latest_possible_date("2021-03-17", "upper_bound", "x").date()
+    datetime.date(2021, 3, 17)
+    """
+    if precision not in PRECISIONS:
+        raise UserInputError(
+            f"{where}, column announce_date_precision: {precision!r} is not one of "
+            f"{', '.join(PRECISIONS)}"
+        )
+    try:
+        day = pd.Timestamp(str(text).strip())
+        if pd.isna(day):
+            raise ValueError("empty")
+    except ValueError as exc:
+        raise UserInputError(
+            f"{where}, column announce_date: {text!r} is not a date (expected YYYY-MM-DD)"
+        ) from exc
+    if precision in ("month", "approx_month"):
+        return day + pd.offsets.MonthEnd(0)
+    return day
+
+
+def load_finance_events_dated(
+    raw_dir: Path, councils: FinanceCouncils
+) -> tuple[pd.DataFrame, SourceReport]:
+    """Load every dated EFS decision and s114 notice under ``raw_dir``.
+
+    Returns
+    -------
+    events : pandas.DataFrame
+        :data:`EVENT_COLUMNS`; ``event_type`` is ``financial_failure``.
+    report : SourceReport
+        Rows read and kept; unmatched identifiers (bodies that are not councils).
+    """
+    rep = SourceReport("finance_events_dated")
+    rows = []
+    for path in find_files(raw_dir, "*.csv"):
+        try:
+            cols = set(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            continue
+        if not {"announce_date", "announce_date_precision", "event_type"} <= cols:
+            continue
+        df = read_csv_text(path)
+        require_columns(df, _NEED, str(path))
+        rep.files.append(str(path))
+        for i, r in df.iterrows():
+            where = f"{path}: row {i + 2}"
+            rep.rows_read += 1
+            kind = _KINDS.get(r["event_type"].strip())
+            if kind is None:
+                raise UserInputError(
+                    f"{where}, column event_type: {r['event_type']!r} is not one of "
+                    f"{', '.join(_KINDS)}"
+                )
+            precision = r["announce_date_precision"].strip()
+            date = latest_possible_date(r["announce_date"], precision, where)
+            gss = r["gss_code"].strip()
+            code = councils.resolve_gss(gss, date)
+            if code is None:
+                rep.skip("not a principal council")
+                shown = f"{gss} ({r['council_name_as_published']})"
+                rep.add_unmatched(shown, path, i + 2, gss)
+                continue
+            rows.append(
+                {
+                    "council_code": code,
+                    "date": date,
+                    "event_type": "financial_failure",
+                    "service": kind,
+                    "severity": 1.0,
+                    "source": "council_finance_events_dated",
+                    "published": date,
+                    "status": r["status"].strip(),
+                    "precision": precision,
+                    "announced_as": r["announce_date"].strip(),
+                    "s114_subsection": r["s114_subsection"].strip(),
+                    "year_page": r["year_page"].strip(),
+                    "council_name": r["council_name_as_published"].strip(),
+                }
+            )
+    out = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    out = out.sort_values(["council_code", "date", "service"], ignore_index=True)
+    rep.rows_out = len(out)
+    return out, rep

@@ -1,0 +1,125 @@
+"""Finance loaders on the real raw files, and the as-of rule of the finance features."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from earlywarn.financial import build_finance_features
+from earlywarn.sources.allowance import load_allowance
+from earlywarn.sources.finance_councils import build_finance_councils
+from earlywarn.sources.finance_events_dated import load_finance_events_dated
+from earlywarn.sources.finance_tables import load_finance_tables
+
+RAW = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw"
+if not RAW.exists():
+    RAW = Path("/work/shared/data/raw")
+needs_raw = pytest.mark.skipif(not RAW.exists(), reason="shared raw data not present")
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return load_finance_tables(RAW)
+
+
+@needs_raw
+def test_every_event_matched_or_allowed():
+    councils = build_finance_councils(RAW)
+    events, rep = load_finance_events_dated(RAW, councils)
+    csv = pd.read_csv(next(RAW.rglob("efs_s114_events_dated.csv")), dtype=str)
+    allow = load_allowance()
+    unmatched = [key for key, _, _ in rep.unmatched_at.values()]
+    assert len(events) + rep.skipped.get("not a principal council", 0) == len(csv)
+    assert all(
+        allow.allows("finance_events_dated", "efs_s114_events_dated.csv", k) for k in unmatched
+    )
+    assert set(events["council_code"]) <= set(councils.councils["council_code"])
+    # districts are councils here: Eastbourne, Woking, Worthing, Copeland
+    assert {"E07000061", "E07000217", "E07000229", "E07000029"} <= set(events["council_code"])
+
+
+@needs_raw
+def test_councils_span_the_reorganisations():
+    c = build_finance_councils(RAW)
+    before, after = c.on("2023-03-31"), c.on("2023-04-01")
+    assert "E07000029" in set(before["council_code"])  # Copeland
+    assert "E07000029" not in set(after["council_code"])
+    assert "E06000063" in set(after["council_code"])  # Cumberland
+    assert (after["council_type"] == "district").sum() == 164
+    assert len(c.on("2025-03-31")) == 318
+    assert c.resolve_ecode("E0934", "2022-03-31") == "E07000029"
+
+
+@needs_raw
+def test_imprecise_dates_at_latest_possible_day(tables):
+    ev = tables.events
+    nh = ev[(ev["council_code"] == "E10000021") & (ev["precision"] == "month")]
+    assert list(nh["date"]) == [pd.Timestamp("2018-07-31")]
+    approx = ev[ev["precision"] == "approx_month"]
+    assert (approx["date"] == approx["date"] + pd.offsets.MonthEnd(0)).all()
+
+
+@needs_raw
+def test_tables_have_published_dates_and_districts(tables):
+    obs = tables.observations
+    assert obs["published"].notna().all()
+    assert (obs["published"] > obs["period"]).all() or (
+        obs.loc[obs["source"] == "core_spending_power", "published"]
+        < obs.loc[obs["source"] == "core_spending_power", "period"]
+    ).all()
+    rs = obs[obs["source"] == "rs_finance"]
+    assert (rs["published"] > rs["period"]).all()
+    codes = set(rs.loc[rs["measure"] == "usable_reserves_gbp_m", "council_code"])
+    assert sum(c.startswith("E07") for c in codes) > 150
+
+
+def test_planted_later_edition_does_not_change_an_earlier_origin():
+    """A later edition that restates a value must not reach an origin before it."""
+    councils = pd.DataFrame({"council_code": ["A", "B"], "council_type": ["district", "unitary"]})
+    rows = []
+    for code, res in (("A", 10.0), ("B", 30.0)):
+        for y in (2016, 2017, 2018):
+            p, pub = pd.Timestamp(y, 3, 31), pd.Timestamp(y, 11, 30)
+            rows += [
+                (code, p, "usable_reserves_gbp_m", res + y - 2016, pub, "rs"),
+                (code, p, "net_revenue_expenditure_gbp_m", 100.0, pub, "rs"),
+            ]
+    obs = pd.DataFrame(
+        rows, columns=["council_code", "period", "measure", "value", "published", "source"]
+    )
+    ev = pd.DataFrame(columns=["council_code", "date", "published", "event_type", "status"])
+    origin = pd.Timestamp("2020-03-31")
+    before = build_finance_features(obs, ev, lambda o: councils, [origin])
+    planted = obs.copy()
+    later = planted[planted["measure"] == "usable_reserves_gbp_m"].assign(
+        value=-500.0, published=pd.Timestamp("2020-04-01")
+    )
+    planted = pd.concat([planted, later], ignore_index=True)
+    after = build_finance_features(planted, ev, lambda o: councils, [origin])
+    pd.testing.assert_frame_equal(before, after)
+    seen = build_finance_features(planted, ev, lambda o: councils, [pd.Timestamp("2020-04-01")])
+    assert (seen["reserves_pct_nre"] == -500.0).all()
+    assert before.loc[("A", origin), "reserves_pct_nre"] == pytest.approx(12.0)
+    assert before.loc[("A", origin), "reserves_pct_nre_chg_1y_pp"] == pytest.approx(1.0)
+    assert before.loc[("A", origin), "finance_data_age_years"] == pytest.approx(2.0, abs=0.01)
+
+
+def test_raw_copy_without_allowance_entry_stops(tmp_path):
+    """An event of a body that is not a council stops the load unless the allowance names it."""
+    if not RAW.exists():
+        pytest.skip("shared raw data not present")
+    src = next(RAW.rglob("efs_s114_events_dated.csv"))
+    (tmp_path / "ev").mkdir()
+    shutil.copy(src, tmp_path / "ev" / src.name)
+    shutil.copy(next(RAW.rglob("uk_local_authorities.csv")), tmp_path / "ev")
+    empty = tmp_path / "allow.toml"
+    empty.write_text("", encoding="utf-8")
+    from earlywarn.errors import UserInputError
+    from earlywarn.sources.allowance import load_allowance as load
+
+    with pytest.raises(UserInputError, match="E47000002"):
+        load_finance_tables(tmp_path / "ev", load(empty))
+    assert len(load_finance_tables(tmp_path / "ev").events) > 90
