@@ -81,9 +81,17 @@ import inspect  # noqa: E402
 
 _CALLS = {
     "cycle": ("run_cycle(", "score_registered(", "run_demo(", "explain_council(", "cycle_result"),
-    "subprocess": ("subprocess.", "Popen(", "CliRunner("),
+    "subprocess": ("subprocess.", "Popen(", "CliRunner(", "dask", "loky", "LocalCluster"),
     "notebook": ("nbclient", "NotebookClient", "nbformat"),
-    "real": ("RAW", "bundled:real", "load_real_tables(", "real_config", "REAL"),
+    "real": (
+        "RAW",
+        "bundled:real",
+        "load_real_tables(",
+        "real_config",
+        "REAL",
+        "real-20",
+        "real.toml",
+    ),
     "fuzz": ("@given", "hypothesis"),
 }
 _SLOW_KINDS = tuple(_CALLS)
@@ -110,6 +118,20 @@ def _called_helpers(src: str, module) -> list:
     return [getattr(module, n) for n in names if inspect.isfunction(getattr(module, n, None))]
 
 
+def _globals_text(src: str, module) -> str:
+    """The values of the module-level paths and strings ``src`` names (``CONFIG = ROOT /
+    "experiments" / "real-2023" / ...``), so a constant tells what a test reads."""
+    import os
+
+    try:
+        tree = ast.parse(src.lstrip() if src.startswith((" ", "\t")) else src)
+    except SyntaxError:
+        return ""
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    values = [getattr(module, n, None) for n in names]
+    return " ".join(str(v) for v in values if isinstance(v, str | os.PathLike))
+
+
 def _code_of(item) -> str:
     fn = getattr(item, "function", None)
     if fn is None:  # doctests
@@ -130,6 +152,7 @@ def _code_of(item) -> str:
             parts.append(src)
             if module is not None and inspect.getmodule(f) is module:
                 nxt += _called_helpers(src, module)
+                parts.append(_globals_text(src, module))
         todo = nxt
     return "\n".join(parts) + marks
 
