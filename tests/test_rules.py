@@ -60,3 +60,25 @@ def test_a_store_error_is_told_from_a_bug():
     assert is_store_error(OSError("disk"))
     assert not is_store_error(KeyError("a bug"))
     assert not is_store_error(ValueError("a bug"))
+
+
+@pytest.mark.parametrize("timing", ["features", "hazard"])
+def test_the_published_list_uses_the_one_timing_fit(explained_world, timing):
+    """``final_training``'s target map carries the timing model ``fit_timing`` fits for
+    ``evaluate.timing``: the same probabilities of inspection, not a second recipe."""
+    from earlywarn.backtest import EvaluationSettings, final_training, fit_timing
+    from earlywarn.labels import make_labels
+
+    w = explained_world
+    as_of = pd.Timestamp("2020-03-31")
+    origins = sorted(w.features.X.index.get_level_values("origin").unique())
+    train = closed_origins(origins, as_of, 24)
+    s = EvaluationSettings(24, ("inadequate",), censoring="weight", timing=timing)
+    fit = final_training(w.features.X, w.tables.events, train, as_of, s)
+    Xtr = w.features.X[w.features.X.index.get_level_values("origin").isin(train)]
+    lab = make_labels(w.tables.events, Xtr.index, 24, ("inadequate",), known_at=as_of)
+    again = fit_timing(timing, w.tables.events, Xtr, lab, as_of, s)
+    assert np.allclose(fit.to_target.timing(w.now), again(w.now))
+    assert not np.allclose(again(w.now), again(w.now).mean())  # a real model, not a constant
+    with pytest.raises(ValueError, match="unknown timing model"):
+        fit_timing("coin", w.tables.events, Xtr, lab, as_of, s)

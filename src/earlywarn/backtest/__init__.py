@@ -29,11 +29,13 @@ from earlywarn.backtest._settings import (
     score_words,
 )
 from earlywarn.backtest._training import (
+    TIMING_MODELS,
     TargetMap,
     Training,
     final_training,
     fit_model,
     fit_takes,
+    fit_timing,
     timing_probability,
     to_targets,
     training_rates,
@@ -43,6 +45,8 @@ from earlywarn.backtest._training import (
 )
 
 __all__ = [
+    "TIMING_MODELS",
+    "fit_timing",
     "TargetMap",
     "Training",
     "Split",

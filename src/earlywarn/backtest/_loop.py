@@ -27,16 +27,17 @@ import pandas as pd
 
 from earlywarn.backtest._settings import EvaluationSettings
 from earlywarn.backtest._training import (
+    TIMING_MODELS,
     fit_model,
     fit_takes,
-    timing_probability,
+    fit_timing,
     to_targets,
     training_rates,
     training_set,
     with_grades,
 )
 from earlywarn.compute import single_threaded
-from earlywarn.labels import in_population, label_events, make_labels
+from earlywarn.labels import label_events, make_labels
 from earlywarn.models import available_baselines, baseline_unavailable, make_baseline
 from earlywarn.panel import window_closed
 
@@ -186,12 +187,10 @@ def _split_predictions(
     out: list[pd.DataFrame] = []
     Xtr, lab_tr, Xte, lab_te = split_rows(X, events, split, s.horizon_months, s.kinds)
     if s.by_inspection:
-        keep = in_population(lab_tr, new_failures_only=s.new_failures_only)
-        timing = timing_probability(Xtr[keep], lab_tr["inspected"].to_numpy()[keep], s.seed)
-        from earlywarn.models import hazard_timing  # the two timing models (timing.py)
-
-        hazard = hazard_timing(events, split.test_origin, s.horizon_months, s.seed)
-        both = {"features": (timing(Xtr), timing(Xte)), "hazard": (hazard(Xtr), hazard(Xte))}
+        both = {}  # both timing models, for the two-part summary; the list uses one
+        for name in TIMING_MODELS:
+            timing = fit_timing(name, events, Xtr, lab_tr, split.test_origin, s)
+            both[name] = (timing(Xtr), timing(Xte))
         pi_tr, pi_te = both[s.timing]
         extra = {f"p_inspected_{n}": v[1] for n, v in both.items()}
     else:

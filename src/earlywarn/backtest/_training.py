@@ -17,6 +17,8 @@ from earlywarn.labels import in_population, label_events, make_labels
 from earlywarn.models import make_timing_model
 
 __all__ = [
+    "TIMING_MODELS",
+    "fit_timing",
     "TargetMap",
     "Training",
     "final_training",
@@ -136,6 +138,34 @@ def training_rates(lab: pd.DataFrame, s: EvaluationSettings) -> dict[str, float]
     return {"ref_conditional": cond, "ref_joint": joint}
 
 
+TIMING_MODELS = ("features", "hazard")
+
+
+def fit_timing(
+    name: str,
+    events: pd.DataFrame,
+    Xtr: pd.DataFrame,
+    lab: pd.DataFrame,
+    as_of: pd.Timestamp,
+    s: EvaluationSettings,
+) -> Callable[[pd.DataFrame], np.ndarray]:
+    """One of the two inspection-timing models, fitted as of ``as_of`` (the one place that
+    says how each is fitted; ``evaluate.timing`` chooses which the list uses).
+
+    ``features``: a two-feature logit of P(inspected in the window) on the training rows
+    of the population; ``hazard``: the discrete-time model of the next graded inspection,
+    from the inspection history known at ``as_of``.
+    """
+    if name == "hazard":
+        from earlywarn.models import hazard_timing
+
+        return hazard_timing(events, as_of, s.horizon_months, s.seed)
+    if name != "features":
+        raise ValueError(f"unknown timing model {name!r} (expected one of {TIMING_MODELS})")
+    keep = in_population(lab, new_failures_only=s.new_failures_only)
+    return timing_probability(Xtr[keep], lab["inspected"].to_numpy()[keep], s.seed)
+
+
 def final_training(
     X: pd.DataFrame,
     events: pd.DataFrame,
@@ -158,13 +188,7 @@ def final_training(
     Xtr = X[origins.isin(pd.DatetimeIndex(train_origins))]
     lab = make_labels(events, Xtr.index, s.horizon_months, s.kinds, known_at=as_of)
     if s.by_inspection:
-        keep = in_population(lab, new_failures_only=s.new_failures_only)
-        if s.timing == "hazard":
-            from earlywarn.models import hazard_timing
-
-            timing = hazard_timing(events, as_of, s.horizon_months, s.seed)
-        else:
-            timing = timing_probability(Xtr[keep], lab["inspected"].to_numpy()[keep], s.seed)
+        timing = fit_timing(s.timing, events, Xtr, lab, as_of, s)
         pi_tr = timing(Xtr)
     else:
         timing, pi_tr = (lambda Xn: np.ones(len(Xn))), np.ones(len(Xtr))
