@@ -171,6 +171,8 @@ def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> Any:
     reg = result.run_info.get("registered_model") or {}
     if reg:
         _say(f"  registered as {reg['name']} version {reg['version']} (alias champion)")
+    proto = ev.get("protocol") or {}
+    _say(f"  protocol: settings hash {proto.get('settings_hash')}. {proto.get('words', '')}")
     return result
 
 

@@ -252,7 +252,7 @@ def _check_source_keys(cfg: CycleConfig, where: str) -> None:
 
 
 def _check_protocol(cfg: CycleConfig, where: str) -> None:
-    """labels.frameworks, evaluate.recalibrate and the selection / held-out origins."""
+    """labels.frameworks, evaluate.recalibrate and the validation / seen origins."""
     if cfg.labels.frameworks not in ("headline", "all"):
         raise UserInputError(
             f"{where}: labels.frameworks {cfg.labels.frameworks!r} is unknown (expected "
@@ -267,7 +267,7 @@ def _check_protocol(cfg: CycleConfig, where: str) -> None:
         raise UserInputError(f"{where}: evaluate.recalibrate must be true or false")
     ev = cfg.evaluate
     dates = {}
-    for key in ("selection_origins", "held_out_origins"):
+    for key in ("validation_origins", "seen_origins"):
         for value in getattr(ev, key):
             try:
                 dates.setdefault(key, []).append(pd.Timestamp(value))
@@ -276,7 +276,7 @@ def _check_protocol(cfg: CycleConfig, where: str) -> None:
                     f"{where}: evaluate.{key} {value!r} is not a date (expected YYYY-MM-DD)"
                 ) from None
     as_of = pd.Timestamp(cfg.as_of)
-    for key in ("origins", "selection_origins", "held_out_origins"):
+    for key in ("origins", "validation_origins", "seen_origins"):
         for value in getattr(ev, key):
             o = pd.Timestamp(value)
             if o > as_of:
@@ -289,16 +289,22 @@ def _check_protocol(cfg: CycleConfig, where: str) -> None:
                     f"{where}: evaluate.{key} '{value}' is not an origin (origins are 31 March "
                     "of each year, e.g. 2018-03-31)"
                 )
-    sel, held = dates.get("selection_origins", []), dates.get("held_out_origins", [])
-    if held and not sel:
+    sel, held = dates.get("validation_origins", []), dates.get("seen_origins", [])
+    if (held or ev.preregistration) and not sel:
+        key = "seen_origins" if held else "preregistration"
         raise UserInputError(
-            f"{where}: evaluate.held_out_origins is set but evaluate.selection_origins is "
-            "empty (settings must be chosen on selection origins first)"
+            f"{where}: evaluate.{key} is set but evaluate.validation_origins is empty "
+            "(settings must be chosen on validation origins first)"
         )
     if sel and held and max(sel) >= min(held):
         raise UserInputError(
-            f"{where}: evaluate.held_out_origins must all come after every selection origin "
+            f"{where}: evaluate.seen_origins must all come after every validation origin "
             f"({min(held).date()} is not after {max(sel).date()})"
+        )
+    if held and ev.preregistration:
+        raise UserInputError(
+            f"{where}: evaluate.seen_origins and evaluate.preregistration are both set (seen "
+            "origins are validation: move them into evaluate.validation_origins)"
         )
 
 

@@ -145,10 +145,25 @@ class EvaluateConfig:
     # out-of-time recalibration: each origin's probabilities refitted (logistic, slope and
     # intercept) on the out-of-time predictions of earlier origins whose windows closed
     recalibrate: bool = False
-    # the protocol (small data, honest claims): settings are chosen on selection_origins
-    # only; held_out_origins are scored once for the chosen settings (empty = not used)
-    selection_origins: tuple[str, ...] = ()
-    held_out_origins: tuple[str, ...] = ()
+    # the protocol (small data, honest claims; earlywarn.backtest): every choice is made on
+    # validation_origins (old key: selection_origins); seen_origins (old key:
+    # held_out_origins) are scored after the choice but were already looked at, so they are
+    # "validation (seen)", never confirmatory; the confirmatory origins are named only by the
+    # pre-registration file (PREREGISTRATION.md, relative to the config), scored for its
+    # settings hash only and logged beside it (empty = no origin is confirmatory)
+    validation_origins: tuple[str, ...] = ()
+    seen_origins: tuple[str, ...] = ()
+    preregistration: str = ""
+
+    @property
+    def selection_origins(self) -> tuple[str, ...]:
+        """The old name of :attr:`validation_origins` (read-only)."""
+        return self.validation_origins
+
+    @property
+    def held_out_origins(self) -> tuple[str, ...]:
+        """The old name of :attr:`seen_origins` (read-only)."""
+        return self.seen_origins
 
 
 @dataclass(frozen=True)
@@ -310,11 +325,34 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
     return value
 
 
+#: old [evaluate] key -> its new name (the old one is still read)
+RENAMED_KEYS = {"selection_origins": "validation_origins", "held_out_origins": "seen_origins"}
+
+
+def _renamed(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """``raw`` with the old [evaluate] keys under their new names (both set = a mistake)."""
+    ev = raw.get("evaluate")
+    if not isinstance(ev, dict) or not set(ev) & set(RENAMED_KEYS):
+        return raw
+    ev = dict(ev)
+    for old, new in RENAMED_KEYS.items():
+        if old in ev:
+            if new in ev:
+                raise UserInputError(
+                    f"{where}: evaluate.{old} and evaluate.{new} are both set ({old} is the "
+                    f"old name of {new}; keep {new})"
+                )
+            ev[new] = ev.pop(old)
+    return {**raw, "evaluate": ev}
+
+
 def parse_config(raw: dict[str, Any], where: str = "config", path: str = "") -> CycleConfig:
-    """Build a :class:`CycleConfig` from parsed TOML, rejecting unknown keys."""
+    """Build a :class:`CycleConfig` from parsed TOML, rejecting unknown keys (the old
+    [evaluate] keys of :data:`RENAMED_KEYS` are read under their new names)."""
     for required in ("cycle", "as_of"):
         if required not in raw:
             raise UserInputError(f"{where}: missing key {required!r}")
+    raw = _renamed(raw, where)
     try:
         cfg = _build(CycleConfig, raw, "")
     except UserInputError as err:

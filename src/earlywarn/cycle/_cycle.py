@@ -207,6 +207,9 @@ def run_cycle(
 
     out = Path(out_dir) if out_dir else io.default_out_dir(cfg.cycle)
     uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
+    from earlywarn.backtest import check_preregistered
+
+    pre = check_preregistered(cfg)  # confirmatory origins only for the registered hash
     preflight_cycle(cfg, out, uri)
     if cfg.compute.backend == "dask" and cfg.compute.scheduler:  # fail fast, one line
         from earlywarn.compute import check_scheduler
@@ -222,7 +225,7 @@ def run_cycle(
     t0 = time.perf_counter()
     prep = prepare(cfg, data)
     timings["features"] = time.perf_counter() - t0
-    splits, held_splits = protocol_splits(cfg, prep.origins)
+    splits, held_splits = protocol_splits(cfg, prep.origins, pre)
     check_two_classes(cfg, prep.X, prep.tables.events, prep.origins, cfg.as_of_date)
     tracker = Tracker(uri, cfg.tracking.experiment)
     to_store = log_outputs(cfg, uri)  # named artefacts go into the store only then
@@ -234,7 +237,7 @@ def run_cycle(
     with tracker.run(f"cycle-{cfg.cycle}", tags=parent_tags) as parent_id:
         log_inputs(tracker, cfg, prep)
         ev_run, held_run, evaluation, kept, chosen = backtest_and_choose(
-            cfg, prep, splits, held_splits, settings, tracker, timings
+            cfg, prep, splits, held_splits, settings, tracker, timings, pre
         )
         recal = published_recalibration_for(cfg, prep, chosen, ev_run, held_run, settings)
         step(f"fitting and registering the published model ({chosen})")

@@ -155,8 +155,9 @@ def publish_files(
     saved = {}
     if backtest is not None:
         saved = saved_predictions(backtest, risk_list, rep.pseudonymise, stamp=stamp)
-    if held_out is not None:  # the held-out origins' predictions, scored once
-        saved.update(saved_predictions(held_out, risk_list, rep.pseudonymise, "_held_out", stamp))
+    if held_out is not None:  # the after-choice origins' predictions, scored once
+        suffix = "_confirmatory" if "confirmatory" in evaluation else "_seen"
+        saved.update(saved_predictions(held_out, risk_list, rep.pseudonymise, suffix, stamp))
     risk_list, expl, history, peers = published_view(
         risk_list, expl, X, feats.peer_median, rep.pseudonymise
     )

@@ -13,6 +13,7 @@ import pandas as pd
 from earlywarn._names import LOWER_IS_BETTER, SELECT_BY
 from earlywarn.backtest import Split, Training, rolling_origin_splits
 from earlywarn.config import CycleConfig
+from earlywarn.cycle._protocol import after_choice, protocol_words
 from earlywarn.errors import UserInputError
 from earlywarn.panel import closed_origins
 from earlywarn.progress import step
@@ -31,7 +32,7 @@ __all__ = [
 
 
 def select_kind(evaluation: dict, select_by: str, kinds: tuple[str, ...]) -> str:
-    """The kind with the best ``select_by`` on the selection origins (``auroc`` means the
+    """The kind with the best ``select_by`` on the validation origins (``auroc`` means the
     within-origin AUROC, see ``_names.SELECT_BY``); ties keep the earlier-listed kind."""
     metric = SELECT_BY[select_by]
     best, best_v = kinds[-1], None
@@ -46,20 +47,30 @@ def select_kind(evaluation: dict, select_by: str, kinds: tuple[str, ...]) -> str
 
 
 def protocol_splits(
-    cfg: CycleConfig, origins: list[pd.Timestamp]
+    cfg: CycleConfig, origins: list[pd.Timestamp], pre: Any = None
 ) -> tuple[list[Split], list[Split]]:
-    """The selection splits and the held-out splits (the protocol, earlywarn.backtest):
-    every choice is made on the first, the second is scored once for the chosen settings."""
+    """The validation splits and the after-choice splits (the protocol, earlywarn.backtest):
+    every choice is made on the first; the second is scored once for the chosen settings,
+    at the pre-registered confirmatory origins (``pre``, a checked
+    :class:`~earlywarn.backtest.Preregistration`) or else at the seen origins."""
     h, as_of, where = cfg.horizon_months, cfg.as_of_date, cfg.path or "config"
     closed = closed_origins(origins, as_of, h)
-    held_out = [pd.Timestamp(o) for o in cfg.evaluate.held_out_origins]
-    test_origins = [pd.Timestamp(o) for o in cfg.evaluate.selection_origins] or [
-        pd.Timestamp(o) for o in cfg.evaluate.origins
+    ev = cfg.evaluate
+    after = pre.confirmatory_origins if pre is not None else ev.seen_origins
+    held_out = [pd.Timestamp(o) for o in after]
+    test_origins = [pd.Timestamp(o) for o in ev.validation_origins] or [
+        pd.Timestamp(o) for o in ev.origins
     ]
     test_origins = test_origins or closed
-    ev = cfg.evaluate
-    for key in ("selection_origins", "held_out_origins", "origins"):
-        for o in (pd.Timestamp(v) for v in getattr(ev, key)):
+    named = {
+        "validation_origins": ev.validation_origins,
+        "seen_origins": ev.seen_origins,
+        "origins": ev.origins,
+    }
+    if pre is not None:
+        named[f"confirmatory_origins of {pre.path}"] = pre.confirmatory_origins
+    for key, values in named.items():
+        for o in (pd.Timestamp(v) for v in values):
             if o in closed:
                 continue
             why = (
@@ -68,8 +79,9 @@ def protocol_splits(
                 if o in origins
                 else f"the first origin with two years of data is {min(origins).date()}"
             )
+            name = key if key.startswith("confirmatory") else f"evaluate.{key}"
             raise UserInputError(
-                f"{where}: evaluate.{key} '{o.date()}' is not an origin whose window closed "
+                f"{where}: {name} '{o.date()}' is not an origin whose window closed "
                 f"by as_of ({why})"
             )
     n_min = ev.min_train_origins
@@ -123,9 +135,12 @@ def backtest_and_choose(
     settings: Any,
     tracker: Any,
     timings: dict[str, float],
+    pre: Any = None,
 ) -> tuple[Any, Any, dict[str, Any], pd.DataFrame, str]:
-    """Backtest every model and baseline on the selection origins (both targets), choose
-    the published kind there, then score the held-out origins once for that choice.
+    """Backtest every model and baseline on the validation origins (both targets), choose
+    the published kind there, then score the after-choice origins once for that choice:
+    the confirmatory origins of ``pre`` (each scoring appended to its protocol log) or the
+    seen origins (validation (seen)).
 
     Returns ``(run, held-out run or None, evaluation, the models' kept rows, chosen)``.
     """
@@ -178,15 +193,11 @@ def backtest_and_choose(
     }
     held_run = None
     if held_splits:  # scored once, after the choice above, for these settings
-        from earlywarn.backtest import held_out_summary, settings_hash
-
         with compute_context(cfg):
             held_run = evaluate_and_keep(*args, held_splits, *rest, history=ev_run.backtest)
-        digest = settings_hash(cfg)
-        evaluation["held_out"] = held_out_summary(
-            held_run.evaluation, [str(s.test_origin.date()) for s in held_splits], digest
-        )
-        tracker.set_tags({"earlywarn.held_out_hash": digest})
+        after = [str(s.test_origin.date()) for s in held_splits]
+        evaluation.update(after_choice(cfg, held_run.evaluation, after, pre, tracker))
+    evaluation["protocol"] = protocol_words(cfg, pre, evaluation)
     tracker.log_baselines_and_headline(
         evaluation, kinds, chosen, cfg.models.select_by, settings.target
     )
@@ -197,8 +208,8 @@ def published_recalibration_for(
     cfg: CycleConfig, prep: Any, chosen: str, ev_run: Any, held_run: Any, settings: Any
 ) -> dict[str, Any] | None:
     """With ``evaluate.recalibrate``: the published probability's recalibration, fitted on
-    the chosen kind's raw out-of-time predictions of the ranking target at the selection
-    and held-out origins whose windows closed by as_of (never the scored origin);
+    the chosen kind's raw out-of-time predictions of the ranking target at the validation
+    and after-choice origins whose windows closed by as_of (never the scored origin);
     ``None`` otherwise (:func:`earlywarn.evaluation.published_recalibration`)."""
     if not cfg.evaluate.recalibrate:
         return None

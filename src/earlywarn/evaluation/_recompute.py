@@ -62,8 +62,10 @@ def recompute_evaluation(
 
     Every key of ``recomputed`` is also in ``saved`` with the same value (up to JSON
     rounding); the cycle adds only bookkeeping keys (origins, label words, the chosen
-    model, the export stamp). ``held_out=True``: the ``held_out`` block, from
-    ``backtest_predictions_held_out.parquet``.
+    model, the export stamp). ``held_out=True``: the block of origins scored after the
+    choice (``confirmatory`` from ``backtest_predictions_confirmatory.parquet``,
+    ``validation_seen`` from ``..._seen.parquet``, or an older folder's ``held_out`` from
+    ``..._held_out.parquet``).
     """
     import json
 
@@ -72,15 +74,21 @@ def recompute_evaluation(
     out = Path(out_dir)
     saved = json.loads((out / "evaluation.json").read_text(encoding="utf-8"))
     settings = settings_from_dict(saved["settings"])
-    suffix = "_held_out" if held_out else ""
+    key = ""
+    if held_out:
+        blocks = ("confirmatory", "validation_seen", "held_out")
+        key = next((k for k in blocks if k in saved), "held_out")
+    suffix = {"": "", "confirmatory": "_confirmatory", "validation_seen": "_seen"}.get(
+        key, "_held_out"
+    )
     long = pd.read_parquet(out / PREDICTIONS_FILE.replace(".parquet", f"{suffix}.parquet"))
     fails = pd.read_parquet(out / f"backtest_failures{suffix}.parquet")
     ev = evaluation_from_predictions(long, fails, settings)
     if held_out:
-        from earlywarn.backtest import HELD_OUT_KEYS
+        from earlywarn.backtest import AFTER_CHOICE_KEYS
 
-        saved = saved["held_out"]
-        ev = {k: ev[k] for k in HELD_OUT_KEYS if k in ev}
+        saved = saved[key]
+        ev = {k: ev[k] for k in AFTER_CHOICE_KEYS if k in ev}
     if "oracle" in ev and "oracle" in saved:
         ev["oracle"]["note"] = saved["oracle"].get("note")
     return saved, json.loads(json.dumps(to_jsonable(ev), sort_keys=True))

@@ -249,14 +249,21 @@ def _paired_html(evaluation: dict[str, Any]) -> str:
 
 
 def _held_out_html(evaluation: dict[str, Any]) -> str:
-    """The held-out origins, scored once for the chosen settings (earlywarn.backtest)."""
-    from earlywarn.backtest import beats_best_baseline
+    """The protocol: the origins scored after the choice, confirmatory (pre-registered,
+    logged) or validation (seen), and whether any origin was confirmatory
+    (earlywarn.backtest)."""
+    from earlywarn.backtest import CONFIRMATORY, after_choice_block, beats_best_baseline
 
-    block = evaluation.get("held_out")
-    if not block:
-        return ""
     e = html.escape
+    words = (evaluation.get("protocol") or {}).get("words", "")
+    note = f"<p>{e(words)}</p>" if words else ""
+    found = after_choice_block(evaluation)
+    if found is None:
+        return f"<h3>The protocol</h3>{note}" if note else ""
+    role, block = found
     chosen = evaluation.get("chosen_model", {}).get("kind", "")
+    if role == CONFIRMATORY:
+        chosen = block.get("preregistered_model", chosen)
     target = evaluation.get("target", "")
     v = beats_best_baseline(block, chosen, target)
     pub = block.get("published_list", {}).get(chosen, {})
@@ -268,12 +275,30 @@ def _held_out_html(evaluation: dict[str, Any]) -> str:
             f"{pub.get('n_failures')} failures (chance {100 * caught['chance']:.0f}%)."
         )
     diff = f" (within-origin AUROC difference {_cell(v)})" if "value" in v else ""
+    if role == CONFIRMATORY:
+        n = block.get("scorings", 1)
+        how = (
+            f"Scored for the pre-registered settings hash {block.get('settings_hash', '')} "
+            f"(pre-registered minimum effect {block.get('minimum_effect')})"
+            + (
+                f"; scored {n} times, so these origins have been looked at more than once "
+                "and only the first scoring was confirmatory"
+                if block.get("looked_at_more_than_once")
+                else "; the first scoring: confirmatory"
+            )
+        )
+        label = "pre-registered model"
+    else:
+        how = (
+            "Scored after the settings and the model were chosen on the validation origins "
+            f"(settings hash {block.get('settings_hash', '')}), but already looked at "
+            "before: not a confirmatory test"
+        )
+        label = "published model"
     return (
-        f"<h3>Held-out origins: {e(', '.join(block.get('origins', [])))}</h3><p>Scored once, "
-        f"after the settings and the model were chosen on the selection origins (settings "
-        f"hash {e(block.get('settings_hash', ''))}). On the held-out origins the published "
-        f"model ({e(chosen)}) {e(v['verdict'])} the best baseline "
-        f"({e(str(v.get('reference')))}){e(diff)}.{e(caught_txt)}</p>"
+        f"<h3>{e(role[0].upper() + role[1:])} origins: {e(', '.join(block.get('origins', [])))}"
+        f"</h3><p>{e(how)}. On these origins the {label} ({e(chosen)}) {e(v['verdict'])} "
+        f"the best baseline ({e(str(v.get('reference')))}){e(diff)}.{e(caught_txt)}</p>{note}"
     )
 
 

@@ -97,19 +97,33 @@ def render_model_card(
         f"- Against the best baseline ({v.get('reference')}): the model {v['verdict']} it "
         f"(within-origin AUROC difference {_ci(v) if 'value' in v else 'n/a'})."
     )
-    held = evaluation.get("held_out")
-    if held:
-        hv = beats_best_baseline(held, chosen, target)
-        hp = held.get("published_list", {}).get(chosen, {})
-        hpool = held.get("models", {}).get(chosen, {}).get("pooled", {})
+    from earlywarn.backtest import CONFIRMATORY, after_choice_block
+
+    found = after_choice_block(evaluation)
+    if found:
+        role, held = found
+        name = held.get("preregistered_model", chosen) if role == CONFIRMATORY else chosen
+        hv = beats_best_baseline(held, name, target)
+        hp = held.get("published_list", {}).get(name, {})
+        hpool = held.get("models", {}).get(name, {}).get("pooled", {})
+        if role == CONFIRMATORY:
+            how = (
+                f"pre-registered model {name}, settings hash {held.get('settings_hash')}, "
+                f"scored {held.get('scorings')} time(s)"
+                + ("; looked at more than once" if held.get("looked_at_more_than_once") else "")
+            )
+        else:
+            how = f"already looked at, not confirmatory; settings hash {held.get('settings_hash')}"
         lines += [
             "",
-            f"## Held-out origins {', '.join(held.get('origins', []))} (scored once, settings "
-            f"hash {held.get('settings_hash')})",
+            f"## {role[0].upper() + role[1:]} origins {', '.join(held.get('origins', []))} ({how})",
             f"Within-origin AUROC {_ci(hpool.get('auroc_within_origin'))}; the published lists "
             f"caught {_pct(hp.get('share_of_failures_caught'))} of {hp.get('n_failures')} "
             f"failures; the model {hv['verdict']} the best baseline ({hv.get('reference')}).",
         ]
+    words = (evaluation.get("protocol") or {}).get("words")
+    if words:
+        lines += ["", f"Protocol: {words}"]
     lines += _recalibration_lines(recalibration, evaluation, chosen)
     sub = evaluation.get("subgroups", {}).get(chosen, {})
     if sub:
@@ -144,18 +158,22 @@ def render_model_card(
 def _recalibration_lines(
     recal: dict[str, Any] | None, evaluation: dict[str, Any], chosen: str
 ) -> list[str]:
-    """How the published probability was formed and, when the held-out origins were
-    recalibrated, its calibration there before and after (``evaluate.recalibrate``)."""
+    """How the published probability was formed and, when the origins scored after the
+    choice were recalibrated, its calibration there before and after
+    (``evaluate.recalibrate``)."""
+    from earlywarn.backtest import after_choice_block
+
     if recal is None:
         return []
     words = str(recal.get("words", ""))
     out = ["", "## Published probability", f"{words[:1].upper()}{words[1:]}."]
-    held = (evaluation.get("held_out") or {}).get("recalibration", {})
+    role, block = after_choice_block(evaluation) or ("", {})
+    held = block.get("recalibration", {})
     m = held.get("models", {}).get(chosen)
     if m:
         b, a = m.get("before", {}), m.get("after", {})
         out.append(
-            f"On the held-out origins {', '.join(held.get('origins_recalibrated', []))}, "
+            f"On the {role} origins {', '.join(held.get('origins_recalibrated', []))}, "
             "each recalibrated on earlier origins only: calibration slope "
             f"{_ci(a.get('calibration_slope'))} (raw {_ci(b.get('calibration_slope'))}), "
             f"intercept {_ci(a.get('calibration_intercept'))} (raw "

@@ -4,8 +4,10 @@ run.json, none typed by hand (``experiments/real-2023/make_results.py``).
 For each cycle folder: the label and protocol, the headline (what a published top-k list
 would have done, with chance levels), within-origin and pooled ranking, calibration, the
 paired differences against the best baseline (and the timing model), the baselines that
-could not be scored, and the held-out origins with a plain statement of whether any model
-beats the best baseline there. No council is named: evaluation.json names none.
+could not be scored, and the origins scored after the choice (confirmatory, for a
+pre-registered settings hash, or validation (seen)) with a plain statement of whether any
+model beats the best baseline there, and whether any origin is confirmatory. No council is
+named: evaluation.json names none.
 """
 
 from __future__ import annotations
@@ -152,17 +154,17 @@ def _section(folder: Path) -> list[str]:
         f"(`{Path(str(cfg_path)).name}`)",
         "",
         f"Label: {lab.get('description')}; {lab.get('frameworks_words', '')}. The list ranks "
-        f"by {lab.get('target_words')}. Selection origins: {', '.join(ev.get('test_origins', []))}"
+        f"by {lab.get('target_words')}. Validation origins: {', '.join(ev.get('test_origins', []))}"
         f". k = {k}. Code: commit {run.get('git_commit', 'n/a')}"
         f"{' (dirty tree)' if str(run.get('git_dirty')) in ('True', 'true') else ''}. "
         f"Published model: {chosen} (chosen by {ev.get('chosen_model', {}).get('select_by')} on "
-        "the selection origins).",
+        "the validation origins).",
         "",
-        "### Headline: had the top k of all councils been published at each selection origin",
+        "### Headline: had the top k of all councils been published at each validation origin",
         "",
         *_headline_table(ev, k),
         "",
-        "### Ranking and calibration (ranking target, selection origins)",
+        "### Ranking and calibration (ranking target, validation origins)",
         "",
         *_ranking_table(ev),
         "",
@@ -180,14 +182,32 @@ def _section(folder: Path) -> list[str]:
             + "."
         )
     lines += _paired_lines(ev)
-    held = ev.get("held_out")
-    if held:
+    from earlywarn.backtest import CONFIRMATORY, after_choice_block
+
+    found = after_choice_block(ev)
+    if found:
+        role, held = found
+        if role == CONFIRMATORY:
+            n = held.get("scorings", 1)
+            how = (
+                f"pre-registered settings hash `{held.get('settings_hash')}`, model "
+                f"{held.get('preregistered_model')}, minimum effect {held.get('minimum_effect')};"
+                + (
+                    f" scored {n} times: looked at more than once, only the first scoring "
+                    "was confirmatory"
+                    if held.get("looked_at_more_than_once")
+                    else " scored once"
+                )
+            )
+        else:
+            digest = held.get("settings_hash")
+            how = f"already looked at, not confirmatory; settings hash `{digest}`"
         lines += [
             "",
-            f"### Held-out origins {', '.join(held.get('origins', []))} (scored once; "
-            f"settings hash `{held.get('settings_hash')}`)",
+            f"### {role[0].upper() + role[1:]} origins {', '.join(held.get('origins', []))} "
+            f"({how})",
             "",
-            "**Does any model beat the best baseline on the held-out origins?** "
+            f"**Does any model beat the best baseline on the {role} origins?** "
             + _any_beats(held, ev.get("target", "")),
             "",
             *_headline_table(held, k),
@@ -195,8 +215,11 @@ def _section(folder: Path) -> list[str]:
             *_ranking_table(held),
         ]
         lines += _paired_lines(held)
-    else:
-        lines += ["", "No held-out origins in this cycle's config."]
+    words = (ev.get("protocol") or {}).get("words")
+    if words:
+        lines += ["", f"Protocol: {words}"]
+    elif not found:
+        lines += ["", "No origin is confirmatory and none was scored after the choice."]
     return [*lines, ""]
 
 
@@ -204,7 +227,7 @@ def render_results(
     folders: Sequence[str | Path], title: str, commands: str = "", log: str = ""
 ) -> str:
     """The RESULTS.md text for the given cycle output folders (in order); ``log``: the
-    protocol's record of when the held-out origins were looked at, in words."""
+    protocol's record of when the origins scored after the choice were looked at, in words."""
     lines = [
         f"# {title}",
         "",
@@ -220,7 +243,12 @@ def render_results(
         head = "Commands (MLflow and outputs outside the repository; outputs are CONFIDENTIAL):"
         lines += [head, "", *[f"    {c}" for c in commands.splitlines()], ""]
     if log:
-        lines += ["Protocol log (when the held-out origins were looked at):", "", log, ""]
+        lines += [
+            "Protocol log (when the origins scored after the choice were looked at):",
+            "",
+            log,
+            "",
+        ]
     for folder in folders:
         lines += _section(Path(folder))
     return "\n".join(lines).rstrip() + "\n"
