@@ -67,13 +67,15 @@ def test_missing_and_invalid_files(tmp_path):
     ("section", "values", "message"),
     [
         ("labels", {"frameworks": "some"}, "labels.frameworks 'some' is unknown"),
-        ("evaluate", {"held_out_origins": ["2021-03-31"]}, "selection_origins is empty"),
+        ("evaluate", {"held_out_origins": ["2019-03-31"]}, "validation_origins is empty"),
+        ("evaluate", {"preregistration": "P.md"}, "preregistration is set but"),
         (
             "evaluate",
             {"selection_origins": ["2019-03-31"], "held_out_origins": ["2018-03-31"]},
-            "held_out_origins must all come after",
+            "seen_origins must all come after",
         ),
-        ("evaluate", {"selection_origins": ["soon"]}, "selection_origins 'soon' is not a date"),
+        ("evaluate", {"selection_origins": ["soon"]}, "validation_origins 'soon' is not a date"),
+        ("evaluate", {"validation_origins": ["soon"]}, "validation_origins 'soon' is not a date"),
     ],
 )
 def test_protocol_and_label_keys_are_checked(section, values, message):

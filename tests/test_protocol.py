@@ -1,5 +1,7 @@
-"""The protocol: settings chosen on selection origins, held-out origins scored once with
-the settings hash recorded, and the held-out figures recomputed from their predictions."""
+"""The protocol: settings chosen on validation origins; without a pre-registration the
+origins scored after the choice are validation (seen), with the settings hash recorded and
+their figures recomputed from their predictions, and every surface says no origin is
+confirmatory (the pre-registered path: tests/test_preregistration.py)."""
 
 from __future__ import annotations
 
@@ -33,11 +35,14 @@ def protocol_cycle(tmp_path_factory, small_config_dict):
     return cfg, run_cycle(cfg, out_dir=base / "out", tracking_uri=uri), uri
 
 
-def test_selection_and_held_out_origins_are_kept_apart(protocol_cycle):
+def test_validation_and_seen_origins_are_kept_apart(protocol_cycle):
     cfg, result, uri = protocol_cycle
     ev = json.loads((result.out_dir / "evaluation.json").read_text())
     assert ev["test_origins"] == ["2014-03-31", "2015-03-31", "2016-03-31"]
-    held = ev["held_out"]
+    held = ev["validation_seen"]
+    assert "held_out" not in ev and "confirmatory" not in ev
+    assert held["role"] == "validation (seen)"
+    assert ev["protocol"]["words"].startswith("No origin is confirmatory")
     assert held["origins"] == ["2017-03-31", "2018-03-31"]
     assert held["settings_hash"] == settings_hash(cfg)
     verdict = beats_best_baseline(held, "logit", ev["target"])
@@ -48,8 +53,11 @@ def test_selection_and_held_out_origins_are_kept_apart(protocol_cycle):
     import mlflow
 
     run = mlflow.MlflowClient(uri).get_run(result.run_info["parent_run_id"])
-    assert run.data.tags["earlywarn.held_out_hash"] == settings_hash(cfg)
-    assert "Held-out origins" in (result.out_dir / "report.html").read_text()
+    assert run.data.tags["earlywarn.seen_hash"] == settings_hash(cfg)
+    assert run.data.tags["earlywarn.protocol"] == "validation (seen)"
+    report = (result.out_dir / "report.html").read_text()
+    assert "Validation (seen) origins: 2017-03-31, 2018-03-31" in report
+    assert "No origin is confirmatory" in report and "Held-out" not in report
 
 
 def test_the_settings_hash_follows_the_settings_not_the_name():
@@ -59,14 +67,23 @@ def test_the_settings_hash_follows_the_settings_not_the_name():
     assert settings_hash(a) == settings_hash(b) != settings_hash(c)
 
 
+def test_an_old_folder_with_a_held_out_block_reads_as_validation_seen():
+    from earlywarn.backtest import after_choice_block
+
+    role, block = after_choice_block({"held_out": {"origins": ["2019-03-31"]}})
+    assert role == "validation (seen)" and block["origins"] == ["2019-03-31"]
+    assert after_choice_block({"models": {}}) is None
+
+
 def test_results_md_is_rendered_from_the_outputs_alone(protocol_cycle):
     from earlywarn.report import render_results
 
     _, result, _ = protocol_cycle
     text = render_results([result.out_dir], "Results")
     ev = json.loads((result.out_dir / "evaluation.json").read_text())
-    assert "**Does any model beat the best baseline on the held-out origins?**" in text
-    assert ev["held_out"]["settings_hash"] in text
+    assert "**Does any model beat the best baseline on the validation (seen) origins?**" in text
+    assert ev["validation_seen"]["settings_hash"] in text
+    assert "Protocol: No origin is confirmatory" in text and "held-out" not in text.lower()
     within = ev["models"]["logit"]["pooled"]["auroc_within_origin"]["value"]
     assert f"{within:.3f}" in text  # figures come from evaluation.json
     for code in result.risk_list["council_code"]:
@@ -81,7 +98,8 @@ def test_model_card_is_written_registered_and_names_no_council(protocol_cycle):
     assert stamp_line.startswith("<!-- CONFIDENTIAL")
     for heading in ("## Intended use", "## Label", "## Training", "events per variable",
                     "## Performance", "Within-origin AUROC", "chance", "Calibration",
-                    "## Held-out origins", "## Subgroups", "## Limitations"):  # fmt: skip
+                    "## Validation (seen) origins", "No origin is confirmatory",
+                    "## Subgroups", "## Limitations"):  # fmt: skip
         assert heading in card, heading
     names = result.risk_list[["council_code", "council_name"]].to_numpy().ravel()
     assert not [n for n in names if str(n) in card]

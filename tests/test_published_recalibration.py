@@ -121,9 +121,9 @@ def test_recalibration_is_recorded_and_off_by_default(runs):
     assert logged == rec  # what `score` reads back and applies
     card = (on.out_dir / "MODEL_CARD.md").read_text()
     assert "## Published probability" in card and f"{rec['slope']:.3f}" in card
-    assert "On the held-out origins 2017-03-31" in card  # their calibration, raw and after
+    assert "On the validation (seen) origins 2017-03-31" in card  # their calibration, raw and after
     assert "How the probability was formed" in (on.out_dir / "report.html").read_text()
-    held = on.evaluation["held_out"]["recalibration"]["models"]["logit"]
+    held = on.evaluation["validation_seen"]["recalibration"]["models"]["logit"]
     assert held["after"]["calibration_slope"] is not None
 
 
