@@ -1,8 +1,9 @@
 """Choose the real cycle's features and model settings by the rolling-origin backtest.
 
-Selection uses only the config's ``evaluate.selection_origins``. The held-out origins
-(``evaluate.held_out_origins``) are never scored here: the cycle scores them once, for the
-chosen settings, and records the settings hash (earlywarn.backtest). Prints within-origin
+Selection uses only the config's validation origins (``evaluate.selection_origins``, the
+old name of ``validation_origins``). The 2019-2021 origins (``evaluate.held_out_origins``,
+the old name of ``seen_origins``) are never scored here; they were looked at in earlier
+cycles, so they are "validation (seen)", never confirmatory (earlywarn.backtest). Prints within-origin
 and pooled AUROC and AP only (no council is named). Not run by the test suite:
 
     OMP_NUM_THREADS=1 .venv/bin/python experiments/real-2023/select_settings.py
@@ -62,8 +63,8 @@ VARIANTS = {
 
 def main(config: str, censoring: str | None = None) -> None:
     cfg = load_config(config)
-    if not cfg.evaluate.selection_origins:
-        sys.exit(f"{config}: evaluate.selection_origins is empty (nothing to select on)")
+    if not cfg.evaluate.validation_origins:
+        sys.exit(f"{config}: evaluate.validation_origins is empty (nothing to select on)")
     censoring = censoring or cfg.labels.censoring
     h = cfg.horizon_months
     st = replace(EvaluationSettings.from_config(cfg), censoring=censoring)
@@ -80,7 +81,7 @@ def main(config: str, censoring: str | None = None) -> None:
         feats = build_features(
             tables, panel, fams, fcfg, neighbours=nb if fopt.get("neighbours") else None
         )
-        for which, test in (("select", cfg.evaluate.selection_origins),):
+        for which, test in (("select", cfg.evaluate.validation_origins),):
             splits = rolling_origin_splits(origins, [pd.Timestamp(t) for t in test], h, 2)
             for kind in ("persistence", "logit", "gbm"):
                 params = {**cfg.models.params.get(kind, {}), **mparams.get(kind, {})}

@@ -142,7 +142,7 @@ def backtest_and_choose(
     the confirmatory origins of ``pre`` (each scoring appended to its protocol log) or the
     seen origins (validation (seen)).
 
-    Returns ``(run, held-out run or None, evaluation, the models' kept rows, chosen)``.
+    Returns ``(run, after-choice run or None, evaluation, the models' kept rows, chosen)``.
     """
     from earlywarn.evaluation import evaluate_and_keep
 

@@ -110,7 +110,7 @@ def recalibrate_out_of_time(
         Names left as they are (the oracle's probabilities are the truth).
     history : DataFrame, optional
         Out-of-time predictions of *other* (earlier) test origins in the same shape, e.g.
-        the selection origins' backtest when ``bt`` holds the held-out origins: its rows
+        the validation origins' backtest when ``bt`` holds the after-choice origins: its rows
         join the fitting rows under the same rule (``o + horizon <= t``) and are never
         returned or changed.
     known_at : callable, optional
@@ -221,7 +221,7 @@ def published_recalibration(
 
     ``logit(p') = a + b logit(p)`` fitted, as :func:`recalibrate_out_of_time` fits each
     origin, on ``model``'s raw out-of-time predictions of the ranking ``target`` at every
-    backtest origin in ``backtests`` (the selection and held-out runs' wide frames before
+    backtest origin in ``backtests`` (the validation and after-choice runs' wide frames before
     recalibration) whose label window closed by ``as_of`` (``o + horizon <= as_of``) and
     which is not ``score_origin``; for the conditional target only the uncensored rows,
     and with ``new_failures_only`` only councils not already failed at their origin. (Under

@@ -4,7 +4,7 @@ The evaluation's ``ur`` (Sarlin 2013) signals ``p >= threshold`` with the thresh
 maximises the usefulness *on the same rows* it is scored on: in-sample, so optimistic (it
 can never be worse than the best trivial rule). Here the threshold a model would have used
 at test origin ``t`` is chosen on the out-of-time predictions of earlier origins whose
-windows had closed by ``t`` (``o + horizon <= t``; for the held-out origins, the selection
+windows had closed by ``t`` (``o + horizon <= t``; for the after-choice origins, the validation
 origins count as earlier origins), and the usefulness is scored on origin ``t``'s rows
 only. Origins without such history are left out (said so). A negative ``ur`` is possible
 and honest: the rule did worse than always or never signalling.
