@@ -183,6 +183,15 @@ def test_preregistered_model_and_features_must_be_the_configs(tmp_path, small_co
         check_preregistered(load_config(config))
 
 
+def test_the_demo_worked_example_is_valid_for_its_config():
+    root = Path(__file__).resolve().parents[1] / "experiments" / "demo"
+    cfg = load_config(root / "cycle-confirmatory.toml")
+    pre = check_preregistered(cfg)  # the registered hash is the config's, and so on
+    assert pre is not None and pre.settings_hash == settings_hash(cfg)
+    assert pre.model in cfg.models.kinds and pre.target == cfg.labels.target
+    assert max(cfg.evaluate.validation_origins) < min(pre.confirmatory_origins)
+
+
 @pytest.mark.subprocess
 def test_a_wrong_hash_is_refused_in_one_line_before_any_work(tmp_path, small_config_dict):
     config = _write_config(tmp_path, small_config_dict)

@@ -226,6 +226,11 @@ def check_preregistered(cfg: Any) -> Preregistration | None:
             f"{path}: model {pre.model!r} is not in the config's models.kinds "
             f"({', '.join(cfg.models.kinds)})"
         )
+    if pre.target and pre.target != cfg.labels.target:
+        raise UserInputError(
+            f"{path}: target {pre.target!r} is not the config's labels.target "
+            f"{cfg.labels.target!r}"
+        )
     if sorted(pre.features) != sorted(cfg.features.families):
         raise UserInputError(
             f"{path}: features {list(pre.features)} are not the config's features.families "
