@@ -24,7 +24,7 @@ for c in cycle cycle-joint cycle-new-failures; do
 .venv/bin/python experiments/real-2023/make_results.py /tmp/ew/cycle /tmp/ew/cycle-joint \\
     /tmp/ew/cycle-new-failures"""
 
-# every look at the held-out origins, in order (the protocol: choices on selection origins only)
+# every look at the origins scored after the choice, in order (docs/protocol.md)
 LOG = """- Session 2: the three configs were fixed on the selection origins and the held-out origins
   were scored once. The published kind was then chosen by *pooled* AUROC (a flaw: pooled AUROC
   mixes origins with different failure rates; the protocol's headline is within-origin AUROC).
@@ -32,7 +32,11 @@ LOG = """- Session 2: the three configs were fixed on the selection origins and 
   (`models.select_by = "auroc"` now reads `auroc_within_origin`), which changed the published
   kind of `cycle.toml` from gbm to logit. The held-out origins were scored again for the
   corrected choice: a second look, with no setting chosen on them. Every model's held-out
-  figures were already in session 2's RESULTS.md (all models are scored on them)."""
+  figures were already in session 2's RESULTS.md (all models are scored on them).
+- Relabel (issue 23): the 2019-2021 origins were scored in several sessions, under several
+  settings hashes, with configs and the selection rule changed after looks. Under the
+  pre-registration protocol (docs/protocol.md) they are "validation (seen)": no figure here is
+  confirmatory, and these origins can never be confirmatory again."""
 
 
 def main(folders: list[str]) -> None:

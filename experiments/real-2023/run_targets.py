@@ -3,7 +3,7 @@ from their outputs (no hand-typed figures; earlywarn.report).
 
     .venv/bin/python experiments/real-2023/run_targets.py /tmp/ew-targets
 
-Each cycle chooses its published model on the selection origins and scores the held-out
+Each cycle chooses its published model on the validation origins and scores the seen
 origins once (settings hash recorded; see cycle-*.toml). Output folders name councils:
 CONFIDENTIAL, kept outside the repository (the folder given); TARGETS.md names none.
 Prints the wall time of each cycle and of the whole run.
@@ -17,13 +17,17 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# every look at the held-out origins, in order (the protocol: choices on selection origins only)
+# every look at the origins scored after the choice, in order (docs/protocol.md)
 LOG = """- Session 2: the four target configs were fixed on the selection origins and the held-out
   origins scored once, the published kind chosen by *pooled* AUROC (a flaw).
 - Session 3: the published kind is chosen by within-origin AUROC on the selection origins (the
   protocol's headline) and three configs were added (mixed, IPW, recalibration), each fixed on
   the selection origins; all seven were run once and the held-out origins scored for their
-  choices: for the four earlier configs a second look, with no setting chosen on them."""
+  choices: for the four earlier configs a second look, with no setting chosen on them.
+- Relabel (issue 23): the 2019-2021 origins were scored in several sessions, under several
+  settings hashes, with configs and the selection rule changed after looks. Under the
+  pre-registration protocol (docs/protocol.md) they are "validation (seen)": no figure here is
+  confirmatory, and these origins can never be confirmatory again."""
 
 CONFIGS = (
     "cycle-sized",

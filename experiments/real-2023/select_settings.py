@@ -3,8 +3,8 @@
 Selection uses only the config's validation origins (``evaluate.selection_origins``, the
 old name of ``validation_origins``). The 2019-2021 origins (``evaluate.held_out_origins``,
 the old name of ``seen_origins``) are never scored here; they were looked at in earlier
-cycles, so they are "validation (seen)", never confirmatory (earlywarn.backtest). Prints within-origin
-and pooled AUROC and AP only (no council is named). Not run by the test suite:
+cycles, so they are "validation (seen)", never confirmatory (earlywarn.backtest). Prints
+within-origin and pooled AUROC and AP only (no council is named). Not run by the test suite:
 
     OMP_NUM_THREADS=1 .venv/bin/python experiments/real-2023/select_settings.py
 """

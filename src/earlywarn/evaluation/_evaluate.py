@@ -410,7 +410,7 @@ def evaluate_and_keep(
     (:func:`earlywarn.evaluation.to_long`) and the failure dates used for lead times:
     :func:`earlywarn.evaluation.evaluation_from_predictions` recomputes the evaluation
     from these two alone. ``history``: an earlier run's :attr:`EvaluationRun.backtest`
-    (the selection origins), used only to recalibrate these origins and to choose their
+    (the validation origins), used only to recalibrate these origins and to choose their
     usefulness thresholds out of time."""
     s = settings
     makers, names = model_makers(

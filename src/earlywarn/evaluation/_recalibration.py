@@ -185,7 +185,7 @@ def recalibration_block(
         "closed; origins without such history keep their probabilities"
     )
     if history:
-        words += " (the selection origins' predictions count as earlier origins here)"
+        words += " (the validation origins' predictions count as earlier origins here)"
     out: dict[str, Any] = {
         "applied": True,
         "words": words,

@@ -74,7 +74,7 @@ def usefulness_out_of_time(
         ``model, council_code, origin, y, p`` (optional ``weight``): the rows a target is
         measured on (:func:`earlywarn.evaluation.target_rows`).
     history : DataFrame, optional
-        The same for earlier test origins (e.g. the selection origins): thresholds may be
+        The same for earlier test origins (e.g. the validation origins): thresholds may be
         chosen on them; they are never scored.
     past_at : callable, optional
         ``past_at(model, t)``: the rows a threshold at ``t`` is chosen on, with labels as

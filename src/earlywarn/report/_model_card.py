@@ -78,7 +78,7 @@ def render_model_card(
         f"{', '.join(training.get('train_origins', []))}; {events} events; {feats} features: "
         f"{epv:.2f} events per variable{_EPV_WARNING if epv < 10 else ''}.",
         "",
-        "## Performance (out of time, selection origins "
+        "## Performance (out of time, validation origins "
         f"{', '.join(evaluation.get('test_origins', []))})",
         f"- Within-origin AUROC {_ci(pooled.get('auroc_within_origin'))}; pooled "
         f"{_ci(pooled.get('auroc'))}; within-origin average precision "
@@ -121,9 +121,10 @@ def render_model_card(
             f"caught {_pct(hp.get('share_of_failures_caught'))} of {hp.get('n_failures')} "
             f"failures; the model {hv['verdict']} the best baseline ({hv.get('reference')}).",
         ]
-    words = (evaluation.get("protocol") or {}).get("words")
-    if words:
-        lines += ["", f"Protocol: {words}"]
+    words = (evaluation.get("protocol") or {}).get("words") or (
+        "No origin is confirmatory: nothing was pre-registered for this cycle."
+    )
+    lines += ["", f"Protocol: {words}"]
     lines += _recalibration_lines(recalibration, evaluation, chosen)
     sub = evaluation.get("subgroups", {}).get(chosen, {})
     if sub:

@@ -215,11 +215,10 @@ def _section(folder: Path) -> list[str]:
             *_ranking_table(held),
         ]
         lines += _paired_lines(held)
-    words = (ev.get("protocol") or {}).get("words")
-    if words:
-        lines += ["", f"Protocol: {words}"]
-    elif not found:
-        lines += ["", "No origin is confirmatory and none was scored after the choice."]
+    words = (ev.get("protocol") or {}).get("words") or (
+        "No origin is confirmatory: nothing was pre-registered for this cycle."
+    )
+    lines += ["", f"Protocol: {words}"]
     return [*lines, ""]
 
 
