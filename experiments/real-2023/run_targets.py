@@ -3,8 +3,8 @@ from their outputs (no hand-typed figures; earlywarn.report).
 
     .venv/bin/python experiments/real-2023/run_targets.py /tmp/ew-targets
 
-Each cycle chooses its published model on the validation origins and scores the seen
-origins once (settings hash recorded; see cycle-*.toml). Output folders name councils:
+Each cycle chooses its published model on the validation origins, then scores the
+validation (seen) origins (settings hash recorded; see cycle-*.toml). Output folders name councils:
 CONFIDENTIAL, kept outside the repository (the folder given); TARGETS.md names none.
 Prints the wall time of each cycle and of the whole run.
 """
