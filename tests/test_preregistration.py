@@ -242,7 +242,10 @@ def test_the_registered_hash_scores_and_logs_one_line(two_scorings):
     block = ev["confirmatory"]
     assert block["origins"] == CONFIRMATORY and block["role"] == "confirmatory"
     assert block["scorings"] == 1 and not block["looked_at_more_than_once"]
-    assert block["test"]["verdict"] in ("beats", "is worse than", "is not shown to beat")
+    test = block["test"]  # against the best rule on the validation origins, fixed before
+    assert test["reference"] == ev["paired_differences"][ev["target"]]["best_baseline"]
+    assert test["verdict"] == ("beats" if test["lo"] > 0 else "is not shown to beat")
+    assert test["meets_minimum_effect"] == (test["value"] >= 0.10)
     assert "held_out" not in ev and "validation_seen" not in ev
     assert "scored for the first time (confirmatory)" in ev["protocol"]["words"]
     assert (first.out_dir / "backtest_predictions_confirmatory.parquet").is_file()
@@ -273,5 +276,6 @@ def test_a_second_scoring_appends_and_is_marked(two_scorings):
     assert "looked at more than once" in card
     text = render_results([first.out_dir, second.out_dir], "Results")
     assert "scored once" in text and "scored 2 times: looked at more than once" in text
+    assert "**The pre-registered test** (logit minus" in text
     first_report = (first.out_dir / "report.html").read_text()
     assert "the first scoring: confirmatory" in first_report

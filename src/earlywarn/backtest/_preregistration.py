@@ -228,8 +228,7 @@ def check_preregistered(cfg: Any) -> Preregistration | None:
         )
     if pre.target and pre.target != cfg.labels.target:
         raise UserInputError(
-            f"{path}: target {pre.target!r} is not the config's labels.target "
-            f"{cfg.labels.target!r}"
+            f"{path}: target {pre.target!r} is not the config's labels.target {cfg.labels.target!r}"
         )
     if sorted(pre.features) != sorted(cfg.features.families):
         raise UserInputError(

@@ -15,23 +15,67 @@ from earlywarn.backtest import (
     settings_hash,
 )
 
-__all__ = ["after_choice", "protocol_words"]
+__all__ = ["after_choice", "preregistered_test", "protocol_words"]
+
+
+def preregistered_test(
+    cfg: Any, run: Any, model: str, reference: str | None, minimum_effect: float
+) -> dict[str, Any] | None:
+    """The pre-registered test on the confirmatory origins' rows (``run``, an
+    :class:`~earlywarn.evaluation.EvaluationRun`): within-origin AUROC of ``model`` minus
+    that of ``reference`` (the best rule *on the validation origins*, fixed before these
+    origins were scored), paired council bootstrap; ``beats`` when the interval's lower end
+    is above 0 (one-sided), and whether the difference reaches ``minimum_effect``."""
+    from earlywarn.evaluation import paired_differences
+
+    pred = run.predictions
+    if reference is None or not {model, reference} <= set(pred["model"]):
+        return None
+    scores = {n: pred[pred["model"] == n] for n in (model, reference)}
+    ev = cfg.evaluate
+    rows = paired_differences(
+        scores, {"best baseline": reference}, [model], ev.k, min(ev.n_boot, 200), cfg.seed
+    )
+    row = next((r for r in rows if r["metric"] == "auroc_within_origin"), None)
+    if row is None:
+        return None
+    lo, value = row.get("lo"), row.get("value")
+    verdict = "beats" if lo is not None and lo > 0 else "is not shown to beat"
+    return {
+        **row,
+        "reference_chosen_on": "validation origins",
+        "alternative": "greater",
+        "minimum_effect": minimum_effect,
+        "meets_minimum_effect": value is not None and value >= minimum_effect,
+        "verdict": verdict,
+    }
 
 
 def after_choice(
-    cfg: Any, evaluation: dict[str, Any], origins: list[str], pre: Any, tracker: Any
+    cfg: Any,
+    run: Any,
+    origins: list[str],
+    pre: Any,
+    tracker: Any,
+    validation: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``{key: block}`` for evaluation.json: the after-choice origins' figures. With a
-    pre-registration ``pre`` they are confirmatory: the scoring is appended to the protocol
-    log first, and the block says how many times these origins have now been scored and
-    whether the pre-registered model beats the best rule by the pre-registered measure."""
+    """``{key: block}`` for evaluation.json: the after-choice origins' figures (``run``).
+    With a pre-registration ``pre`` they are confirmatory: the scoring is appended to the
+    protocol log first, and the block says how many times these origins have now been
+    scored and the pre-registered test (:func:`preregistered_test`, against the best rule
+    of the ``validation`` evaluation)."""
+    evaluation = run.evaluation
     digest = settings_hash(cfg)
     if pre is None:
         tracker.set_tags({"earlywarn.protocol": SEEN, "earlywarn.seen_hash": digest})
         return {"validation_seen": held_out_summary(evaluation, origins, digest, SEEN)}
     n = append_scoring(pre, cfg, origins)
     block = held_out_summary(evaluation, origins, digest, CONFIRMATORY)
-    test = beats_best_baseline(block, pre.model, evaluation.get("target", ""))
+    target = evaluation.get("target", "")
+    best = ((validation or {}).get("paired_differences", {}).get(target) or {}).get("best_baseline")
+    test = preregistered_test(cfg, run, pre.model, best, pre.minimum_effect)
+    if test is None:  # no validation reference: the best rule on these origins
+        test = beats_best_baseline(block, pre.model, target)
     block.update(
         preregistration=str(pre.path),
         protocol_log=str(pre.log_path),

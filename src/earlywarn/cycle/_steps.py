@@ -196,7 +196,7 @@ def backtest_and_choose(
         with compute_context(cfg):
             held_run = evaluate_and_keep(*args, held_splits, *rest, history=ev_run.backtest)
         after = [str(s.test_origin.date()) for s in held_splits]
-        evaluation.update(after_choice(cfg, held_run.evaluation, after, pre, tracker))
+        evaluation.update(after_choice(cfg, held_run, after, pre, tracker, evaluation))
     evaluation["protocol"] = protocol_words(cfg, pre, evaluation)
     tracker.log_baselines_and_headline(
         evaluation, kinds, chosen, cfg.models.select_by, settings.target

@@ -265,7 +265,7 @@ def _held_out_html(evaluation: dict[str, Any]) -> str:
     if role == CONFIRMATORY:
         chosen = block.get("preregistered_model", chosen)
     target = evaluation.get("target", "")
-    v = beats_best_baseline(block, chosen, target)
+    v = block.get("test") or beats_best_baseline(block, chosen, target)
     pub = block.get("published_list", {}).get(chosen, {})
     caught = pub.get("share_of_failures_caught")
     caught_txt = ""
@@ -279,7 +279,8 @@ def _held_out_html(evaluation: dict[str, Any]) -> str:
         n = block.get("scorings", 1)
         how = (
             f"Scored for the pre-registered settings hash {block.get('settings_hash', '')} "
-            f"(pre-registered minimum effect {block.get('minimum_effect')})"
+            f"(pre-registered test: within-origin AUROC against the best rule on the "
+            f"validation origins, one-sided, minimum effect {block.get('minimum_effect')})"
             + (
                 f"; scored {n} times, so these origins have been looked at more than once "
                 "and only the first scoring was confirmatory"

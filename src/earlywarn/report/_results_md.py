@@ -140,6 +140,21 @@ def _any_beats(block: dict, target: str) -> str:
     )
 
 
+def _test_lines(block: dict) -> list[str]:
+    """The pre-registered test of a confirmatory block, in one paragraph."""
+    t = block.get("test") or {}
+    if "value" not in t:
+        return []
+    reached = "reached" if t.get("meets_minimum_effect") else "not reached"
+    return [
+        f"**The pre-registered test** ({block.get('preregistered_model')} minus "
+        f"{t.get('reference')}, the best rule on the validation origins; within-origin AUROC, "
+        f"one-sided): {_ci(t)}; the model {t.get('verdict')} the rule; the minimum effect "
+        f"{block.get('minimum_effect')} is {reached}.",
+        "",
+    ]
+
+
 def _section(folder: Path) -> list[str]:
     ev = json.loads((folder / "evaluation.json").read_text(encoding="utf-8"))
     run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
@@ -210,6 +225,7 @@ def _section(folder: Path) -> list[str]:
             f"**Does any model beat the best baseline on the {role} origins?** "
             + _any_beats(held, ev.get("target", "")),
             "",
+            *(_test_lines(held) if role == CONFIRMATORY else []),
             *_headline_table(held, k),
             "",
             *_ranking_table(held),
