@@ -99,6 +99,7 @@ def _block_for(config: Path) -> dict:
         ({"features": "level"}, "features must be a non-empty list"),
         ({"model": 3}, "model must be a string"),
         ({"colour": "red"}, "unknown key 'colour'"),
+        ({"reference": 1}, "reference must be a string"),
     ],
 )
 def test_a_bad_preregistration_names_the_file_and_the_key(tmp_path, change, words):
@@ -177,6 +178,9 @@ def test_preregistered_model_and_features_must_be_the_configs(tmp_path, small_co
     config = _write_config(tmp_path, small_config_dict)
     _write_prereg(tmp_path, {**_block_for(config), "model": "gbm"})
     with pytest.raises(UserInputError, match="model 'gbm' is not in the config's models.kinds"):
+        check_preregistered(load_config(config))
+    _write_prereg(tmp_path, {**_block_for(config), "reference": "coin"})
+    with pytest.raises(UserInputError, match="reference 'coin' is not one of the config's"):
         check_preregistered(load_config(config))
     _write_prereg(tmp_path, {**_block_for(config), "features": ["level"]})
     with pytest.raises(UserInputError, match="are not the config's features.families"):

@@ -9,6 +9,8 @@ scoring, what will be tested and how::
     config = "cycle.toml"               # (optional) the config the hash belongs to
     metric = "auroc_within_origin"      # within-origin AUROC ...
     against = "best_baseline"           # ... of the model minus the best simple rule's
+    reference = "red_flags"             # (optional) that rule, named; default: the best
+                                        # baseline on the validation origins
     alternative = "greater"             # one-sided: the model is better
     minimum_effect = 0.10               # the smallest difference worth finding
     confirmatory_origins = ["2021-03-31"]
@@ -55,7 +57,7 @@ _REQUIRED = (
     "model", "features", "settings_hash", "metric", "against", "alternative",
     "minimum_effect", "confirmatory_origins",
 )  # fmt: skip
-_KNOWN = (*_REQUIRED, "config", "target")
+_KNOWN = (*_REQUIRED, "config", "target", "reference")
 # the protocol's one test: within-origin AUROC, model minus the best rule, one-sided
 _FIXED = {"metric": "auroc_within_origin", "against": "best_baseline", "alternative": "greater"}
 
@@ -75,6 +77,7 @@ class Preregistration:
     alternative: str = "greater"
     config: str = ""
     target: str = ""
+    reference: str = ""
 
     @property
     def log_path(self) -> Path:
@@ -131,7 +134,7 @@ def read_preregistration(path: str | Path) -> Preregistration:
     for key in _REQUIRED:
         if key not in raw:
             raise UserInputError(f"{where}: missing key {key!r}")
-    for key in ("model", "settings_hash", "metric", "against", "alternative", "config", "target"):
+    for key in (*_FIXED, "model", "settings_hash", "config", "target", "reference"):
         if key in raw and not isinstance(raw[key], str):
             raise UserInputError(f"{where}: {key} must be a string, got {raw[key]!r}")
     for key, value in _FIXED.items():
@@ -162,6 +165,7 @@ def read_preregistration(path: str | Path) -> Preregistration:
         confirmatory_origins=origins,
         config=raw.get("config", ""),
         target=raw.get("target", ""),
+        reference=raw.get("reference", ""),
     )
 
 
@@ -229,6 +233,11 @@ def check_preregistered(cfg: Any) -> Preregistration | None:
     if pre.target and pre.target != cfg.labels.target:
         raise UserInputError(
             f"{path}: target {pre.target!r} is not the config's labels.target {cfg.labels.target!r}"
+        )
+    if pre.reference and pre.reference not in cfg.evaluate.baselines:
+        raise UserInputError(
+            f"{path}: reference {pre.reference!r} is not one of the config's "
+            f"evaluate.baselines ({', '.join(cfg.evaluate.baselines)})"
         )
     if sorted(pre.features) != sorted(cfg.features.families):
         raise UserInputError(

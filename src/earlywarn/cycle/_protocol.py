@@ -19,13 +19,19 @@ __all__ = ["after_choice", "preregistered_test", "protocol_words"]
 
 
 def preregistered_test(
-    cfg: Any, run: Any, model: str, reference: str | None, minimum_effect: float
+    cfg: Any,
+    run: Any,
+    model: str,
+    reference: str | None,
+    minimum_effect: float,
+    reference_from: str = "validation origins",
 ) -> dict[str, Any] | None:
     """The pre-registered test on the confirmatory origins' rows (``run``, an
     :class:`~earlywarn.evaluation.EvaluationRun`): within-origin AUROC of ``model`` minus
-    that of ``reference`` (the best rule *on the validation origins*, fixed before these
-    origins were scored), paired council bootstrap; ``beats`` when the interval's lower end
-    is above 0 (one-sided), and whether the difference reaches ``minimum_effect``."""
+    that of ``reference`` (the pre-registered rule, or else the best rule *on the validation
+    origins*: fixed before these origins were scored), paired council bootstrap; ``beats``
+    when the interval's lower end is above 0 (one-sided), and whether the difference
+    reaches ``minimum_effect``."""
     from earlywarn.evaluation import paired_differences
 
     pred = run.predictions
@@ -43,7 +49,7 @@ def preregistered_test(
     verdict = "beats" if lo is not None and lo > 0 else "is not shown to beat"
     return {
         **row,
-        "reference_chosen_on": "validation origins",
+        "reference_chosen_on": reference_from,
         "alternative": "greater",
         "minimum_effect": minimum_effect,
         "meets_minimum_effect": value is not None and value >= minimum_effect,
@@ -72,8 +78,10 @@ def after_choice(
     n = append_scoring(pre, cfg, origins)
     block = held_out_summary(evaluation, origins, digest, CONFIRMATORY)
     target = evaluation.get("target", "")
-    best = ((validation or {}).get("paired_differences", {}).get(target) or {}).get("best_baseline")
-    test = preregistered_test(cfg, run, pre.model, best, pre.minimum_effect)
+    paired = ((validation or {}).get("paired_differences") or {}).get(target) or {}
+    best = pre.reference or paired.get("best_baseline")
+    where = "pre-registration" if pre.reference else "validation origins"
+    test = preregistered_test(cfg, run, pre.model, best, pre.minimum_effect, where)
     if test is None:  # no validation reference: the best rule on these origins
         test = beats_best_baseline(block, pre.model, target)
     block.update(

@@ -279,8 +279,9 @@ def _held_out_html(evaluation: dict[str, Any]) -> str:
         n = block.get("scorings", 1)
         how = (
             f"Scored for the pre-registered settings hash {block.get('settings_hash', '')} "
-            f"(pre-registered test: within-origin AUROC against the best rule on the "
-            f"validation origins, one-sided, minimum effect {block.get('minimum_effect')})"
+            "(pre-registered test: within-origin AUROC against the rule fixed by the "
+            f"{(block.get('test') or {}).get('reference_chosen_on', 'validation origins')}, "
+            f"one-sided, minimum effect {block.get('minimum_effect')})"
             + (
                 f"; scored {n} times, so these origins have been looked at more than once "
                 "and only the first scoring was confirmatory"

@@ -148,7 +148,8 @@ def _test_lines(block: dict) -> list[str]:
     reached = "reached" if t.get("meets_minimum_effect") else "not reached"
     return [
         f"**The pre-registered test** ({block.get('preregistered_model')} minus "
-        f"{t.get('reference')}, the best rule on the validation origins; within-origin AUROC, "
+        f"{t.get('reference')}, the rule fixed by the {t.get('reference_chosen_on')}; "
+        "within-origin AUROC, "
         f"one-sided): {_ci(t)}; the model {t.get('verdict')} the rule; the minimum effect "
         f"{block.get('minimum_effect')} is {reached}.",
         "",
