@@ -60,3 +60,14 @@ def test_empty_and_missing_columns_are_one_line(tmp_path):
     p.write_text("council_code,period,measure,value\nE06900001,2015-03-31,x,1\n")
     with pytest.raises(UserInputError, match="missing column.*published"):
         read_csv_table(p, OBSERVATION_COLUMNS)
+
+
+def test_project_root_is_the_checkout_from_any_folder(tmp_path, monkeypatch):
+    """The checkout's own files (experiments/, notebooks) are found from any working folder
+    (the module sits three levels below the checkout: src/earlywarn/io/)."""
+    from pathlib import Path
+
+    from earlywarn.io import project_root
+
+    monkeypatch.chdir(tmp_path)
+    assert project_root() == Path(__file__).resolve().parents[1]

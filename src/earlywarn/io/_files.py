@@ -56,7 +56,7 @@ def project_root() -> Path:
     For finding the checkout's own files (tests, benchmarks); outputs never go here
     (:func:`runs_dir`).
     """
-    here = Path(__file__).resolve().parents[2]
+    here = Path(__file__).resolve().parents[3]  # src/earlywarn/io/_files.py -> the checkout
     if (here / "experiments").is_dir() and (here / "pyproject.toml").is_file():
         return here
     return Path.cwd()
