@@ -27,10 +27,11 @@ demo: $(STAMP)
 demo-synthetic: $(STAMP)
 	$(BIN)/earlywarn demo --synthetic
 
+# Everything (what CI runs), spread over the machine's cores; a test file stays on one worker.
 test: $(STAMP)
 	cd $(ROOT) && $(BIN)/ruff check src tests benchmarks
 	cd $(ROOT) && $(BIN)/ruff format --check src tests benchmarks
-	cd $(ROOT) && $(BIN)/python -m pytest
+	cd $(ROOT) && $(BIN)/python -m pytest -n auto --dist loadfile --durations=15
 
 lint: $(STAMP)
 	cd $(ROOT) && $(BIN)/ruff check --fix src tests benchmarks
@@ -46,4 +47,5 @@ bench: $(STAMP)
 # The inner loop: no whole cycles, subprocesses, notebooks, real data or fuzzing (< 2 min).
 test-fast: $(STAMP)
 	cd $(ROOT) && $(BIN)/ruff check src tests benchmarks
-	cd $(ROOT) && $(BIN)/python -m pytest -q -m "not (cycle or subprocess or notebook or real or fuzz or slow)"
+	cd $(ROOT) && $(BIN)/python -m pytest -q -n auto --dist loadfile \
+		-m "not (cycle or subprocess or notebook or real or fuzz or slow)"
