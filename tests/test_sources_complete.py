@@ -250,3 +250,29 @@ def test_a_workbook_no_loader_reads_is_named_with_its_sheets(raw):
     wb["RS LA Data 2016-17"].title = "Reserves 2016-17"  # renamed sheet: not recognised
     wb.save(raw / rel)
     _fails(raw, str((raw / rel).resolve()), "read by no loader", "'Reserves 2016-17'")
+
+
+def _with_compositions(raw: Path, *names: str) -> Path:
+    """Copy the newest council-composition file with one 2024 row per name appended."""
+    rel = _rel("history2016-*.csv")
+    for r in (rel, _rel("uk_local_authorities_future.csv")):
+        (raw / r).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(RAW / r, raw / r)
+    lines = (raw / rel).read_text(encoding="utf-8").splitlines()
+    last = int(lines[-1].split(",", 1)[0])
+    for i, name in enumerate(names, start=1):
+        lines.append(f'{last + i},9{i}99,"{name}",2024,40,20,10,5,0,0,0,0,0,5,"Con",')
+    (raw / rel).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return raw / rel
+
+
+def test_unknown_bodies_and_future_councils_go_through_the_allowance(raw):
+    """Combined-authority mayors and councils newer than the crosswalk are listed in the
+    build report (allowance), not errors; any other unknown name stops the build."""
+    path = _with_compositions(raw, "West Yorkshire Mayor", "East Surrey")
+    _, report = load_raw_tables(raw)
+    assert {"West Yorkshire Mayor", "East Surrey"} <= set(report.unmatched["political_control"])
+    assert report.to_dict()["unmatched"]["political_control"]
+    path.unlink()
+    _with_compositions(raw, "Nowhereshire")
+    _fails(raw, "history2016-", "'Nowhereshire'", "allowance.toml")

@@ -10,8 +10,11 @@ row (header = row 1) and the value - unless the package's ``allowance.toml`` lis
     not read (e.g. the district lookup, the workbooks the derived CSVs were cut from).
 ``[[unmatched]]``
     ``source`` (the loader's report name), ``file`` (a glob on the file name), ``values``
-    (the identifiers as published) and ``reason``: rows known not to match (e.g. the
-    2008-09 s251 returns of the counties reorganised in April 2009).
+    (the identifiers as published) and/or ``patterns`` (case-insensitive globs on the
+    identifier, for kinds of body rather than single rows: ``"* Combined Authority"``,
+    ``"* Police and Crime Commissioner"``, a council created after the folder's vintage)
+    and ``reason``: rows known not to match (e.g. the 2008-09 s251 returns of the counties
+    reorganised in April 2009).
 
 The allowed rows are still counted in the build report (``skipped`` and ``unmatched``), and
 the build report lists the allowance entries used. To accept a new exception, add an entry
@@ -38,6 +41,7 @@ class Allowance:
     not_read: tuple[tuple[str, str], ...]
     unmatched: tuple[tuple[str, str, frozenset[str], str], ...]
     path: str = ""
+    patterns: tuple[tuple[str, str, tuple[str, ...], str], ...] = ()
 
     def is_unread(self, path: Path) -> bool:
         """True when the allowance lists ``path`` as a file not read."""
@@ -46,9 +50,15 @@ class Allowance:
     def allows(self, source: str, path: str | None, value: str) -> bool:
         """True when ``value`` of ``source`` in ``path`` may stay unmatched."""
         name = Path(str(path).split("#")[0]).name if path else ""
-        return any(
+        if any(
             s == source and fnmatch(name, glob) and value in values
             for s, glob, values, _ in self.unmatched
+        ):
+            return True
+        low = " ".join(str(value).lower().split())
+        return any(
+            s == source and fnmatch(name, glob) and any(fnmatch(low, g.lower()) for g in globs)
+            for s, glob, globs, _ in self.patterns
         )
 
     def check(self, reports: dict) -> None:
@@ -83,10 +93,19 @@ def load_allowance(path: Path | None = None) -> Allowance:
     try:
         data = tomllib.loads(text)
         not_read = tuple((e["file"], e["reason"]) for e in data.get("not_read", []))
+        entries = data.get("unmatched", [])
+        for e in entries:
+            if "values" not in e and "patterns" not in e:
+                raise KeyError(f"values or patterns in [[unmatched]] source {e.get('source')}")
         unmatched = tuple(
-            (e["source"], e["file"], frozenset(map(str, e["values"])), e["reason"])
-            for e in data.get("unmatched", [])
+            (e["source"], e["file"], frozenset(map(str, e.get("values", []))), e["reason"])
+            for e in entries
+        )
+        patterns = tuple(
+            (e["source"], e["file"], tuple(map(str, e["patterns"])), e["reason"])
+            for e in entries
+            if e.get("patterns")
         )
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise UserInputError(f"{shown}: not a valid allowance ({exc})") from exc
-    return Allowance(not_read, unmatched, shown)
+    return Allowance(not_read, unmatched, shown, patterns)

@@ -46,7 +46,7 @@ import pandas as pd
 from earlywarn.errors import UserInputError
 from earlywarn.sources._common import SourceReport, find_files
 from earlywarn.sources.crosswalk import Crosswalk
-from earlywarn.sources.pdf_text import read_pdf_text
+from earlywarn.sources.pdf_text import parse_uncached, read_pdf_text
 
 __all__ = [
     "MATCH_DAYS",
@@ -245,11 +245,19 @@ def load_ofsted_reports(
     report : SourceReport
         Files read; ``unreadable`` lists files that could not be read, with the reason.
     """
+    from earlywarn.progress import step
+
     rep = SourceReport("ofsted_reports")
     rows, facts = [], []
-    for path in find_files(Path(raw_dir), "*.pdf"):  # any case: downloads come as .PDF
-        if not any(p.name == "ofsted_reports" for p in path.parents):
-            continue
+    pdfs = [  # any case: downloads come as .PDF
+        path
+        for path in find_files(Path(raw_dir), "*.pdf")
+        if any(p.name == "ofsted_reports" for p in path.parents)
+    ]
+    if use_cache:  # parse the files not cached yet in parallel, with progress
+        step(f"Ofsted report PDFs: {len(pdfs)} files")
+        parse_uncached(pdfs, progress=step)
+    for path in pdfs:
         folder = path.parent.name
         m = re.match(r"(\d+)_", folder)
         if not m:
