@@ -262,3 +262,57 @@ def test_new_targets_are_found_by_inspection_and_described(kind):
     s = EvaluationSettings(horizon_months=24, censoring="drop", target="conditional", kinds=(kind,))
     assert s.by_inspection  # a window without an inspection is censored, not a negative
     assert "within 24 months" in describe(s)["description"]
+
+
+def _reform_schedule() -> pd.DataFrame:
+    """Planted inspections around Ofsted's reform (no overall grade for inspections started
+    from 1 April 2026): (council, start, published, overall, four sub-judgements)."""
+    nan = np.nan
+    rows = [
+        ("P", "2025-06-02", "2025-07-20", 3.0, 4.0, 3.0, 3.0, 3.0),  # before: overall RI
+        ("Q", "2026-03-23", "2026-05-11", 4.0, 3.0, 3.0, 3.0, 3.0),  # before: overall inadequate
+        ("R", "2026-04-01", "2026-05-18", nan, 3.0, 3.0, 3.0, 4.0),  # from the day: care leavers
+        ("S", "2026-05-04", "2026-06-22", nan, 3.0, 3.0, 2.0, 3.0),  # after: none inadequate
+        ("T", "2026-06-01", "2026-07-20", nan, 2.0, 2.0, 4.0, 2.0),  # after: children in care
+        ("U", None, "2015-02-10", 4.0, nan, nan, nan, nan),  # a table without start dates
+    ]
+    ev = pd.DataFrame(
+        rows,
+        columns=[
+            "council_code",
+            "inspection_start",
+            "date",
+            "severity",
+            "grade_leadership",
+            "grade_help_protection",
+            "grade_children_in_care",
+            "grade_care_leavers",
+        ],
+    )
+    ev["inspection_start"] = pd.to_datetime(ev["inspection_start"])
+    ev["date"] = pd.to_datetime(ev["date"])
+    ev["event_type"] = "inspection"
+    ev["headline"] = True
+    return ev
+
+
+def test_inadequate_any_keys_the_regime_on_the_start_date():
+    ev = _reform_schedule()
+    got = dict(zip(ev["council_code"], target_mask(ev, "inadequate_any"), strict=True))
+    # P: a sub-judgement inadequate but started before the reform -> the overall (RI) rules
+    # Q: published after April 2026 but started before -> its overall inadequate counts
+    assert got == {"P": False, "Q": True, "R": True, "S": False, "T": True, "U": True}
+    # the overall-only label is unchanged before the reform and blind after it
+    overall = make_labels(ev, _index(["P", "Q", "R", "T"], "2025-03-31"), 24, ("inadequate",))
+    anysub = make_labels(ev, _index(["P", "Q", "R", "T"], "2025-03-31"), 24, ("inadequate_any",))
+    assert overall["label"].tolist() == [0, 1, 0, 0]
+    assert anysub["label"].tolist() == [0, 1, 1, 1]
+    # without sub-judgement columns (synthetic worlds) the overall grade is used throughout
+    bare = ev.drop(columns=[c for c in ev.columns if c.startswith("grade_")])
+    assert target_mask(bare, "inadequate_any").tolist() == [False, True, False, False, False, True]
+
+
+def _index(codes: list[str], origin: str) -> pd.MultiIndex:
+    return pd.MultiIndex.from_product(
+        [codes, [pd.Timestamp(origin)]], names=["council_code", "origin"]
+    )

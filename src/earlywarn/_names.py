@@ -43,6 +43,7 @@ LABEL_EVENTS = (
     "leaders_inadequate",
     "help_protection_inadequate",
     "decline",
+    "inadequate_any",
 )
 
 # how rows whose window saw no inspection are treated (earlywarn.labels.CENSORING_WORDS)

@@ -36,6 +36,8 @@ LABEL_WORDS = {
     "leaders_inadequate": "'impact of leaders' judged inadequate",
     "help_protection_inadequate": "'help and protection' judged inadequate",
     "decline": "an overall grade worse than the previous one",
+    "inadequate_any": "an 'inadequate' judgement (overall before April 2026; any "
+    "sub-judgement for inspections started from April 2026)",
 }
 
 

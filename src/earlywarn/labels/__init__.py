@@ -16,6 +16,8 @@ from earlywarn.labels._events import (
 )
 from earlywarn.labels._population import in_population
 from earlywarn.labels._targets import (
+    REFORM_START,
+    REFORM_SUBJUDGEMENTS,
     SUBJUDGEMENT_COLUMNS,
     TARGET_KINDS,
     decline_events,
@@ -32,6 +34,8 @@ __all__ = [
     "known_events",
     "label_events",
     "make_labels",
+    "REFORM_START",
+    "REFORM_SUBJUDGEMENTS",
     "SUBJUDGEMENT_COLUMNS",
     "TARGET_KINDS",
     "decline_events",

@@ -11,7 +11,14 @@ censoring, backtest and evaluation as 'inadequate':
 - ``help_protection_inadequate``: 'experiences and progress of children who need help
   and protection' graded inadequate (4);
 - ``decline``: a graded overall judgement worse than the council's previous one (the
-  first judgement seen for a council is never a decline).
+  first judgement seen for a council is never a decline);
+- ``inadequate_any``: the label that continues 'inadequate' across Ofsted's reform. The
+  regime is keyed on the inspection's **start** date (``inspection_start``; the event's
+  date where a table has none): an inspection started before :data:`REFORM_START` (1 April
+  2026) fails when its overall judgement is inadequate (as the ``inadequate`` label); one
+  started on or after it fails when any sub-judgement (:data:`REFORM_SUBJUDGEMENTS`: leaders,
+  help and protection, children in care, care leavers) is inadequate. A table without
+  sub-judgement columns (synthetic worlds) uses the overall grade throughout.
 
 :func:`next_grade` gives the worst overall grade judged in each window, the target of the
 ordinal model (:class:`earlywarn.models.OrdinalGradeClassifier`): the worst, so that
@@ -32,14 +39,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SUBJUDGEMENT_COLUMNS", "TARGET_KINDS", "decline_events", "next_grade", "target_mask"]
+__all__ = [
+    "REFORM_START",
+    "REFORM_SUBJUDGEMENTS",
+    "SUBJUDGEMENT_COLUMNS",
+    "TARGET_KINDS",
+    "decline_events",
+    "next_grade",
+    "target_mask",
+]
 
 SUBJUDGEMENT_COLUMNS = {
     "leaders_inadequate": "grade_leadership",
     "help_protection_inadequate": "grade_help_protection",
 }
-TARGET_KINDS = (*SUBJUDGEMENT_COLUMNS, "decline")
+TARGET_KINDS = (*SUBJUDGEMENT_COLUMNS, "decline", "inadequate_any")
 INADEQUATE = 4.0
+#: Ofsted's children's-services inspections that *start* on or after this date have no
+#: overall judgement, only the sub-judgements below.
+REFORM_START = pd.Timestamp("2026-04-01")
+REFORM_SUBJUDGEMENTS = (
+    "grade_leadership",
+    "grade_help_protection",
+    "grade_children_in_care",
+    "grade_care_leavers",
+)
 
 
 def _overall_mask(events: pd.DataFrame) -> np.ndarray:
@@ -64,6 +88,8 @@ def target_mask(events: pd.DataFrame, kind: str) -> np.ndarray:
         out = np.zeros(len(events), dtype=bool)
         out[sub["_pos"].to_numpy()[(prev.notna() & (sub["severity"] > prev)).to_numpy()]] = True
         return out
+    if kind == "inadequate_any":
+        return _inadequate_any(events)
     if kind not in SUBJUDGEMENT_COLUMNS:
         raise ValueError(f"unknown target {kind!r} (expected one of {', '.join(TARGET_KINDS)})")
     col = SUBJUDGEMENT_COLUMNS[kind]
@@ -71,6 +97,23 @@ def target_mask(events: pd.DataFrame, kind: str) -> np.ndarray:
         return np.zeros(len(events), dtype=bool)
     grade = pd.to_numeric(events[col], errors="coerce").to_numpy(dtype=float)
     return (events["event_type"] == "inspection").to_numpy() & (grade >= INADEQUATE)
+
+
+def _inadequate_any(events: pd.DataFrame) -> np.ndarray:
+    """Overall inadequate before the reform, any sub-judgement inadequate after it."""
+    overall = _overall_mask(events) & (
+        pd.to_numeric(events["severity"], errors="coerce").to_numpy(dtype=float) >= INADEQUATE
+    )
+    subs = [c for c in REFORM_SUBJUDGEMENTS if c in events.columns]
+    if not subs:
+        return overall
+    date = pd.to_datetime(events["date"])
+    if "inspection_start" in events.columns:
+        date = pd.to_datetime(events["inspection_start"]).fillna(date)
+    after = date.to_numpy() >= REFORM_START.to_datetime64()
+    grades = events[subs].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    any_sub = (events["event_type"] == "inspection").to_numpy() & (grades >= INADEQUATE).any(axis=1)
+    return np.where(after, any_sub, overall)
 
 
 def decline_events(events: pd.DataFrame) -> pd.DataFrame:
