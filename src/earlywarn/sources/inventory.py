@@ -78,7 +78,8 @@ _FUTURE_COLS = ("official-name", "nice-name", "gss-code")
 def _layouts() -> list[Layout]:
     from earlywarn.sources import finance_events, oflog_asc, ofsted
     from earlywarn.sources.crosswalk import _MYSOCIETY_COLUMNS, _PROVIDER_COLUMNS
-    from earlywarn.sources.dfe_csc import _BASE, SPECS
+    from earlywarn.sources.dfe_specs import BASE_COLUMNS as _BASE
+    from earlywarn.sources.dfe_specs import SPECS
     from earlywarn.sources.ofsted_in_year import IN_YEAR_COLUMNS
 
     out = [Layout(s.name, "dfe_csc", (*_BASE, *s.signature), "many", s.excludes) for s in SPECS]

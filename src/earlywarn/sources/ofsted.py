@@ -54,38 +54,22 @@ import pandas as pd
 from earlywarn.errors import UserInputError
 from earlywarn.sources._common import SourceReport, find_files, read_csv_text, require_columns
 from earlywarn.sources.crosswalk import Crosswalk
+from earlywarn.sources.ofsted_grades import (
+    GRADE_WORDS,
+    SUB_COLUMNS,
+    event_row,
+    parse_date,
+    parse_grade,
+)
 
 __all__ = [
     "GRADE_WORDS",
     "HEADLINE_FRAMEWORKS",
-    "SUB_COLUMNS",
-    "event_row",
     "load_ofsted_inspections",
-    "parse_date",
     "parse_grade",
 ]
 
-GRADE_WORDS = {
-    "outstanding": 1,
-    "good": 2,
-    "requires improvement to be good": 3,
-    "requires improvement": 3,
-    "adequate": 3,
-    "satisfactory": 3,
-    "inadequate": 4,
-}
 HEADLINE_FRAMEWORKS = ("SLAC", "CPI", "SIF", "SIF re-inspection", "ILACS standard", "ILACS short")
-_NOT_JUDGED = {"", "-", "n/a", "not judged", "not applicable"}
-SUB_GRADES = [
-    "grade_leadership",
-    "grade_help_protection",
-    "grade_children_in_care",
-    "grade_care_leavers",
-    "grade_adoption",
-    "grade_lscb",
-    "grade_slac_safeguarding",
-    "grade_slac_lac",
-]
 
 _HISTORY_COLUMNS = {
     "code": "Local authority area code",
@@ -94,16 +78,6 @@ _HISTORY_COLUMNS = {
     "published": "Publication date",
     "type": "Inspection type",
     "overall": "Overall effectiveness",
-}
-_HISTORY_SUBS = {
-    "The impact of leaders on social work practice with children and families": (
-        "grade_leadership"
-    ),
-    "The experiences and progress of children who need help and protection": (
-        "grade_help_protection"
-    ),
-    "The experiences and progress of children in care": "grade_children_in_care",
-    "The experiences and progress of care leavers": "grade_care_leavers",
 }
 
 # wide table: (framework, publication-date column, overall column or None, {sub: column})
@@ -189,77 +163,15 @@ _ILACS_SUBS = {
 _WIDE_KEY = ["Local authority name", _WIDE_BLOCKS[0][1]]
 
 
-def parse_grade(text: object, where: str) -> float:
-    """Map an Ofsted judgement to the 4-point scale (see the module docstring).
-
-    Examples
-    --------
-    >>> parse_grade("Requires improvement to be good", "file")
-    3.0
-    >>> parse_grade(" - ", "file")
-    nan
-    """
-    s = " ".join(str(text).strip().lower().split())
-    if s in _NOT_JUDGED or s == "nan":
-        return np.nan
-    if s in GRADE_WORDS:
-        return float(GRADE_WORDS[s])
-    raise UserInputError(
-        f"{where}: {text!r} is not an Ofsted judgement (expected Outstanding, Good, "
-        "Requires improvement to be good, Adequate or Inadequate)"
-    )
-
-
-def _date(text: str, where: str) -> pd.Timestamp:
-    s = str(text).strip()
-    if not s:
-        return pd.NaT
-    try:
-        return pd.Timestamp(pd.to_datetime(s, format="ISO8601"))
-    except ValueError:
-        try:
-            return pd.Timestamp(pd.to_datetime(s, dayfirst=True))
-        except ValueError as exc:
-            raise UserInputError(
-                f"{where}: {text!r} is not a date (expected YYYY-MM-DD or DD/MM/YYYY)"
-            ) from exc
-
-
-def _event(code, date, framework, severity, la_name, source, **extra) -> dict:
-    row = {
-        "council_code": code,
-        "date": date,
-        "event_type": "inspection",
-        "service": "childrens_services",
-        "severity": severity,
-        "source": source,
-        "framework": framework,
-        "published": date,
-        "inspection_start": pd.NaT,
-        "la_name": la_name,
-    }
-    row.update({g: np.nan for g in SUB_GRADES})
-    row.update(extra)
-    return row
-
-
-#: ILACS sub-judgement columns (history and in-year tables) -> ``grade_*`` columns.
-SUB_COLUMNS = _HISTORY_SUBS
-#: One inspection event row (see :func:`load_ofsted_inspections`).
-event_row = _event
-#: A published date (ISO or day first) -> Timestamp, NaT when blank.
-parse_date = _date
-
-
 def _load_history(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport) -> list:
     # the two sub-judgements every ILACS edition names alike are required too (the
     # children-in-care and care-leavers columns were one column before 2023)
-    require_columns(df, list(_HISTORY_COLUMNS.values()) + list(_HISTORY_SUBS)[:2], str(path))
+    require_columns(df, list(_HISTORY_COLUMNS.values()) + list(SUB_COLUMNS)[:2], str(path))
     rows = []
     for i, r in df.iterrows():
         where = f"{path}: row {i + 2}"
-        start = _date(r[_HISTORY_COLUMNS["start"]], f"{where}, column Inspection date")
-        pub = _date(r[_HISTORY_COLUMNS["published"]], f"{where}, column Publication date")
+        start = parse_date(r[_HISTORY_COLUMNS["start"]], f"{where}, column Inspection date")
+        pub = parse_date(r[_HISTORY_COLUMNS["published"]], f"{where}, column Publication date")
         rep.rows_read += 1
         if pd.isna(pub):
             rep.skip("ILACS history: no publication date")
@@ -283,11 +195,11 @@ def _load_history(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport
             )
         subs = {
             g: parse_grade(r[c], f"{where}, column {c}")
-            for c, g in _HISTORY_SUBS.items()
+            for c, g in SUB_COLUMNS.items()
             if c in df.columns
         }
         rows.append(
-            _event(
+            event_row(
                 code,
                 pub,
                 framework,
@@ -350,7 +262,7 @@ def _load_wide(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport) -
         specs += [("ILACS", d, o, subs, t) for _, d, o, t, subs in ilacs]
         for framework, date_col, oe_col, subs, type_col in specs:
             where = f"{path}: row {i + 2}"
-            pub = _date(r[date_col], f"{where}, column {date_col}")
+            pub = parse_date(r[date_col], f"{where}, column {date_col}")
             grades = {g: parse_grade(r[c], f"{where}, column {c}") for g, c in subs.items()}
             oe = parse_grade(r[oe_col], f"{where}, column {oe_col}") if oe_col else np.nan
             if framework == "SLAC":
@@ -367,7 +279,9 @@ def _load_wide(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport) -
                 rep.skip("LA inspections table: LA name not matched")
                 rep.add_unmatched(name, path, i + 2)
                 continue
-            rows.append(_event(code, pub, framework, oe, name, "ofsted_la_inspections", **grades))
+            rows.append(
+                event_row(code, pub, framework, oe, name, "ofsted_la_inspections", **grades)
+            )
     return rows
 
 
@@ -441,7 +355,7 @@ def load_ofsted_inspections(
             "'Local authority area code' and 'Inspection type', or the wide LA inspections "
             "table with 'Local authority name' and SLAC columns)"
         )
-    hist = pd.DataFrame(history, columns=list(_event("", pd.NaT, "", 0, "", "")))
+    hist = pd.DataFrame(history, columns=list(event_row("", pd.NaT, "", 0, "", "")))
     wid = pd.DataFrame(wide, columns=hist.columns)
     if in_year:  # ILACS inspections also in the history: keep the history's row
         iy = pd.DataFrame(in_year, columns=hist.columns)

@@ -30,6 +30,7 @@ import pandas as pd
 from earlywarn.errors import UserInputError
 from earlywarn.sources._common import SourceReport, require_columns
 from earlywarn.sources.crosswalk import Crosswalk
+from earlywarn.sources.ofsted_grades import SUB_COLUMNS, event_row, parse_date, parse_grade
 
 __all__ = ["IN_YEAR_COLUMNS", "in_year_rows"]
 
@@ -50,8 +51,6 @@ def in_year_rows(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport)
     Returns a list of event dicts in the layout of
     :func:`earlywarn.sources.ofsted.load_ofsted_inspections`.
     """
-    from earlywarn.sources.ofsted import SUB_COLUMNS, event_row, parse_date, parse_grade
-
     require_columns(df, list(IN_YEAR_COLUMNS.values()), str(path))
     rows = []
     for i, r in df.iterrows():
