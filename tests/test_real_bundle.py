@@ -33,8 +33,10 @@ def real():
 def test_bundle_loads_and_validates(real):
     validate_tables(real)
     assert real.sources["observations"] == "bundled:real/observations.parquet"
-    assert real.observations["published"].max() <= pd.Timestamp("2023-03-31")
-    assert real.events["date"].max() <= pd.Timestamp("2023-03-31")
+    # the staged vintage: public data as of 31 March 2025
+    assert real.observations["published"].max() <= pd.Timestamp("2025-03-31")
+    assert real.events["date"].max() <= pd.Timestamp("2025-03-31")
+    assert real.observations["published"].max() >= pd.Timestamp("2025-01-01")
     # every family of staged source made it in
     m = set(real.observations["measure"])
     for measure in (
@@ -72,11 +74,19 @@ def test_bundle_loads_and_validates(real):
         & r["period"].eq(pd.Timestamp("2022-03-31"))
     ]
     assert hit["value"].tolist() == [17.3]
+    # every DfE edition is read (2022, 2023, 2024): a restated value is a second row,
+    # dated by the edition that restated it, after the first print
+    key = ["council_code", "period", "measure"]
+    dfe = r[r["source"].str.startswith(("cla_rates", "placement_stability"))]
+    dfe = dfe[dfe["carried_from"].isna()]
+    twice = dfe[dfe.duplicated(key, keep=False)]
+    assert len(twice) > 0
+    assert twice.groupby(key)["published"].nunique().eq(twice.groupby(key).size()).all()
 
 
 def test_coverage_every_origin(real):
     """>= 95% of the councils alive at each origin a cycle uses have a value known by then."""
-    origins = annual_origins(real, pd.Timestamp("2023-03-31"))[2:]  # as run_cycle does
+    origins = annual_origins(real, pd.Timestamp("2025-03-31"))[2:]  # as run_cycle does
     assert origins[0] <= pd.Timestamp("2013-03-31")
     panel = build_panel(real, origins)
     obs = real.observations
@@ -84,10 +94,11 @@ def test_coverage_every_origin(real):
         alive = set(rows.index.get_level_values("council_code"))
         known = set(obs.loc[obs["published"] <= origin, "council_code"])
         assert len(alive & known) / len(alive) >= 0.95, origin
-    current = panel.xs(pd.Timestamp("2023-03-31"), level="origin")
-    assert len(current) == 152
+    assert len(panel.xs(pd.Timestamp("2023-03-31"), level="origin")) == 152
+    current = panel.xs(pd.Timestamp("2025-03-31"), level="origin")
+    assert len(current) == 153  # after the 2023 reorganisations (Cumbria split in two)
     report = real_bundle_info()["build_report"]
-    assert report["councils_current"] == 152
+    assert report["coverage_date"] == "2025-03-31" and report["councils_current"] == 153
     cov = report["coverage_by_origin"]
     assert all(cov[str(o.date())]["share"] >= 0.95 for o in origins)
     # the one earlier origin (2010: the 2009 unitaries' first s251 year was not out yet)
@@ -121,8 +132,8 @@ def test_neighbours(real):
 
 
 def _pdf_cache_is_cold() -> bool:
-    """The full rebuild parses 346 Ofsted report PDFs unless their text is cached (about
-    8 minutes on 2 quiet cores, 20 under load): too slow for the suite on a fresh machine.
+    """The full rebuild parses 435 Ofsted report PDFs unless their text is cached (about
+    7 minutes on 2 cores, in parallel): too slow for the suite on a fresh machine.
     With a warm cache (after one `earlywarn data build`) the rebuild takes under a minute."""
     from earlywarn.sources.pdf_text import cache_dir
 

@@ -100,6 +100,7 @@ __all__ = [
     "build_bundle",
     "build_crosswalk",
     "carry_history",
+    "coverage_table",
     "load_cla_sfr",
     "load_dfe_csc",
     "load_dsg_deficits",
@@ -163,6 +164,9 @@ class BuildReport:
         share of councils alive then with a value of the family published by then and
         recent enough for the features (period within the last three years; six for
         context).
+    coverage_table : dict of str -> dict
+        The same share per family, **measure** and annual origin
+        (``{family: {measure: {origin: share}}}``): where a source starts or stops.
     """
 
     raw_dir: str
@@ -173,6 +177,7 @@ class BuildReport:
     carried_rows: dict[str, int] = field(default_factory=dict)
     coverage_by_origin: dict[str, dict] = field(default_factory=dict)
     coverage_by_family: dict[str, dict] = field(default_factory=dict)
+    coverage_table: dict[str, dict] = field(default_factory=dict)
     not_read: list[str] = field(default_factory=list)
 
     @property
@@ -246,6 +251,33 @@ def _coverage_by_family(obs: pd.DataFrame, cw: Crosswalk, last: str) -> dict[str
             have = alive & set(obs.loc[fresh, "council_code"])
             share = len(have) / len(alive) if alive else 0.0
             out.setdefault(family, {})[str(origin.date())] = round(share, 4)
+    return out
+
+
+def coverage_table(obs: pd.DataFrame, cw: Crosswalk, last: str) -> dict[str, dict]:
+    """Family x measure x 31 March: share of alive councils with a fresh value known then.
+
+    Fresh as in :func:`_coverage_by_family` (period within three years of the origin; six
+    for context), published on or before the origin. Origins run from the year after the
+    first period to ``last``.
+    """
+    from earlywarn.features.registry import measure_info
+
+    fam = {m: measure_info(m).family for m in obs["measure"].unique()}
+    out: dict[str, dict] = {}
+    first = int(obs["period"].min().year) + 1
+    for year in range(first, pd.Timestamp(last).year + 1):
+        origin = pd.Timestamp(year, 3, 31)
+        alive = set(cw.current_on(origin)["council_code"])
+        seen = obs[obs["published"].le(origin) & obs["council_code"].isin(alive)]
+        cut = {m: origin - pd.DateOffset(years=6 if f == "context" else 3) for m, f in fam.items()}
+        fresh = seen[seen["period"].gt(seen["measure"].map(cut))]
+        n = fresh.groupby("measure")["council_code"].nunique()
+        for measure in sorted(fam):
+            share = float(n.get(measure, 0)) / len(alive) if alive else 0.0
+            out.setdefault(fam[measure], {}).setdefault(measure, {})[str(origin.date())] = round(
+                share, 4
+            )
     return out
 
 
@@ -343,6 +375,7 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     }
     report.coverage_by_origin = _coverage_by_origin(obs, cw, report.coverage_date)
     report.coverage_by_family = _coverage_by_family(obs, cw, report.coverage_date)
+    report.coverage_table = coverage_table(obs, cw, report.coverage_date)
     ev_sources = (
         "ofsted_inspections",
         "finance_events",
