@@ -276,3 +276,13 @@ def test_unknown_bodies_and_future_councils_go_through_the_allowance(raw):
     path.unlink()
     _with_compositions(raw, "Nowhereshire")
     _fails(raw, "history2016-", "'Nowhereshire'", "allowance.toml")
+
+
+def test_the_allowance_patterns_name_kinds_of_body_only():
+    a = load_allowance()
+    assert a.allows("finance_events", "dated/efs.csv", "E47000002")  # a mayoral CA
+    assert a.allows("political_control", "history2016-26.csv", "Greater Manchester Mayor")
+    assert a.allows("political_control", "history2016-26.csv", "West Surrey")
+    assert not a.allows("finance_events", "dated/efs.csv", "E09000002")  # a council
+    assert not a.allows("political_control", "history2016-26.csv", "Surrey")
+    assert not a.allows("youth_justice", "history2016-26.csv", "West Surrey")  # other loader
