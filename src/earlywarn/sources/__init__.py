@@ -261,7 +261,7 @@ def coverage_table(obs: pd.DataFrame, cw: Crosswalk, last: str) -> dict[str, dic
     for context), published on or before the origin. Origins run from the year after the
     first period to ``last``.
     """
-    from earlywarn.features.registry import measure_info
+    from earlywarn.measures import measure_info
 
     fam = {m: measure_info(m).family for m in obs["measure"].unique()}
     out: dict[str, dict] = {}

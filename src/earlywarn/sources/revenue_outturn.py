@@ -195,7 +195,7 @@ def load_revenue_outturn(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFr
     from earlywarn.sources.allowance import load_allowance
 
     rep = SourceReport("revenue_outturn")
-    frames = [pd.DataFrame(columns=_EMPTY)]
+    frames = [pd.DataFrame(columns=[*_EMPTY, "_where"])]
     unread = load_allowance()
     for path in find_files(raw_dir, "*.xlsx"):
         if unread.is_unread(path):  # listed in the allowance as not read (with its reason)
