@@ -41,7 +41,9 @@ One module per publication, each returning a table and a
 :func:`load_raw_tables` runs them all and returns :class:`earlywarn.schema.Tables` plus a
 :class:`BuildReport`. It never drops a file or a council silently:
 :mod:`~earlywarn.sources.inventory` fails on an empty file, a renamed column, a file no
-loader reads or two editions side by side, and a row no council matches is an error unless
+loader reads or two editions of a cumulative table side by side (the DfE editions are all
+read, as real-time vintages: :mod:`~earlywarn.sources.vintages`), and a row no council
+matches is an error unless
 :mod:`~earlywarn.sources.allowance` (``allowance.toml``, with reasons) lists it; see
 ``docs/data-build.md``. Nothing runs at import.
 """

@@ -5,9 +5,11 @@ whose header was renamed would simply not be recognised. :func:`check_raw_files`
 the loaders run) and :func:`check_all_read` (after) close that gap for ``data build``:
 
 - a zero-byte data file, or a CSV with a header and no data rows, is an error;
-- two editions of one cumulative publication side by side (e.g.
-  ``b1_children_in_need_2013_to_2022.csv`` and ``..._2013_to_2023.csv``) are an error
-  naming both files: the loaders do not choose between editions;
+- two editions side by side of a cumulative table whose newer edition holds every older
+  row (the Ofsted ILACS history, the LA inspections tables, Oflog ...: layouts marked
+  ``"one"``) are an error naming both files. The DfE children's social care editions
+  (``"many"``) are all read, each as a real-time vintage
+  (:mod:`earlywarn.sources.vintages`);
 - after the loaders ran, every data file (``.csv``, ``.xlsx``, ``.xls``, ``.ods``) under the
   raw folder must have been read by one of them or be listed under ``[[not_read]]`` in the
   allowance (:mod:`earlywarn.sources.allowance`); otherwise the error names the file and the
