@@ -34,7 +34,8 @@ SHEET = "MYE2 - Persons"
 _TITLE = re.compile(r"Mid-Year Population Estimates,.*?June (\d{4})", re.I)
 _PUBLISHED = re.compile(
     r"originally published[^0-9]*(?:\d{1,2}[.:]\d{2}\s*[ap]m\s*(?:on\s+)?)?"
-    r"(\d{1,2} [A-Z][a-z]+ \d{4})"
+    r"(\d{1,2} [A-Z][a-z]+ \d{4})",
+    re.I,
 )
 _UPPER = ("E06", "E08", "E09", "E10")
 
