@@ -186,6 +186,15 @@ def check_config(cfg: CycleConfig, where: str) -> None:
         raise UserInputError(
             f"{where}: features.dtype {f.dtype!r} is unknown (expected 'float64' or 'float32')"
         )
+    if f.uncovered not in ("fail", "drop"):
+        raise UserInputError(
+            f"{where}: features.uncovered {f.uncovered!r} is unknown (expected 'fail' or 'drop')"
+        )
+    mc = f.min_coverage
+    if not isinstance(mc, int | float) or isinstance(mc, bool) or not 0 <= mc <= 1:
+        raise UserInputError(
+            f"{where}: features.min_coverage must be a share in [0, 1], got {mc!r}"
+        )
     for key in ("notice_years", "reserves_years_cap", "leadership_years_cap", "soft_months"):
         if getattr(f, key) < 1:
             raise UserInputError(f"{where}: features.{key} must be at least 1")

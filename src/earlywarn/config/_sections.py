@@ -79,7 +79,11 @@ class FeaturesConfig:
     ``region``). ``soft_notes`` is an optional CSV of advisers' dated notes (see
     docs/features.md); its text is never used. ``dtype`` ``"float32"`` halves the memory
     of the feature frame for very wide data (features are computed in float64, then stored
-    rounded to about seven significant digits).
+    rounded to about seven significant digits). A feature a configured model would use
+    must be observed for at least ``min_coverage`` of the training rows and of the councils
+    scored (0, the default, turns the rule off; the real configs set 0.5); otherwise the
+    cycle stops (``uncovered = "fail"``) or leaves it out and says so (``"drop"``): see
+    :mod:`earlywarn.features` (coverage).
     """
 
     families: tuple[str, ...] = FAMILIES
@@ -98,6 +102,8 @@ class FeaturesConfig:
     neighbours: str = ""
     soft_notes: str = ""
     dtype: str = "float64"
+    min_coverage: float = 0.0  # 0 = off; the real configs set 0.5
+    uncovered: str = "fail"
 
 
 @dataclass(frozen=True)

@@ -127,9 +127,31 @@ def prepare(
         tables, panel, cfg.features.families, cfg.features, soft_notes=notes, neighbours=neighbours
     )
     warnings = missing_family_warnings(cfg, feats.specs)
+    feats, dropped = _covered(cfg, feats, origins)
+    warnings += dropped
     return Prepared(
         tables, true_risk, {**hashes, **feature_hashes}, origins, panel, feats, warnings
     )
+
+
+def _covered(cfg: CycleConfig, feats: FeatureSet, origins: list) -> tuple[FeatureSet, list[str]]:
+    """The coverage rule (:mod:`earlywarn.features`): every feature a configured model would
+    use is observed for ``features.min_coverage`` of the training rows and of the councils
+    scored; otherwise one line, or the feature is dropped and said so."""
+    from earlywarn.features import check_coverage
+
+    used: set[str] = set()
+    for kind in cfg.models.kinds:
+        listed = cfg.models.params.get(kind, {}).get("features")
+        used |= set(listed) if listed else set(feats.X.columns)
+    # time since an event: missing means no such event yet, not an unobserved source
+    used -= {n for n, s in feats.specs.items() if s.event and s.kind != "count"}
+    train = closed_origins(origins, cfg.as_of_date, cfg.horizon_months)
+    f, where = cfg.features, f"{cfg.path or 'config'}"
+    drop, notes = check_coverage(
+        feats.X, used, train, max(origins), f.min_coverage, f.uncovered, where
+    )
+    return feats.without(drop), notes
 
 
 @dataclass

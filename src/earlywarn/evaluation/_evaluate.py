@@ -425,7 +425,10 @@ def evaluate_and_keep(
     if s.recalibrate and len(bt):
         from earlywarn.evaluation._recalibration import recalibrate_out_of_time, recalibration_block
 
-        bt = recalibrate_out_of_time(bt, s.horizon_months, history=history, known_at=known_at)
+        bt = recalibrate_out_of_time(
+            bt, s.horizon_months, history=history, known_at=known_at,
+            new_failures_only=s.new_failures_only,
+        )  # fmt: skip
         recal = recalibration_block(raw, bt, s, history is not None, target_rows)
         bt = bt.drop(columns="recalibrated")
     groups = subgroup_table(panel, X, s.subgroups) if s.subgroups else None

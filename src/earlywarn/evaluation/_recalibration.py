@@ -96,8 +96,13 @@ def recalibrate_out_of_time(
     skip: tuple[str, ...] = ("oracle",),
     history: pd.DataFrame | None = None,
     known_at: Callable[[pd.DataFrame, pd.Timestamp], pd.DataFrame] | None = None,
+    new_failures_only: bool = False,
 ) -> pd.DataFrame:
     """``bt`` with ``p_joint`` and ``p_conditional`` recalibrated out of time.
+
+    The map is fitted on the population the model is measured on
+    (:func:`earlywarn.labels.in_population`: with ``new_failures_only``, councils already
+    failed at their origin are left out of the fit, as they are of the evaluation).
 
     Parameters
     ----------
@@ -127,7 +132,7 @@ def recalibrate_out_of_time(
     n_scored, dtypes = len(bt), bt.dtypes
     if history is not None and len(history):
         cols = ["model", "council_code", "origin", "label", "censored", "p_joint"]
-        cols += ["p_conditional"]
+        cols += ["p_conditional", *(["failed_at_origin"] if "failed_at_origin" in history else [])]
         mine = pd.to_datetime(bt["origin"]).unique()
         past = history[~pd.to_datetime(history["origin"]).isin(mine)][cols]
         bt = pd.concat([bt, past], ignore_index=True)
@@ -136,6 +141,7 @@ def recalibrate_out_of_time(
     out["recalibrated"] = False
     scored = np.arange(len(bt)) < n_scored
     origin = pd.to_datetime(out["origin"])
+    population = in_population(out, new_failures_only=new_failures_only)
     for name in out["model"].unique():
         if name in skip:
             continue
@@ -143,7 +149,7 @@ def recalibrate_out_of_time(
         for t in sorted(origin[mine & scored].unique()):
             t = pd.Timestamp(t)
             now = mine & scored & (origin == t).to_numpy()
-            past = mine & window_closed(origin, horizon_months, t)
+            past = mine & window_closed(origin, horizon_months, t) & population
             label = out["label"].to_numpy(dtype=float).copy()
             censored = out["censored"].astype(bool).to_numpy().copy()
             if known_at is not None and past.any():  # labels as known at t, not at as_of

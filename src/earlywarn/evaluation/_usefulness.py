@@ -154,7 +154,9 @@ def usefulness_block(
         # the earlier origins on the scale they were evaluated on (recalibrated)
         from earlywarn.evaluation._recalibration import recalibrate_out_of_time
 
-        history = recalibrate_out_of_time(history, s.horizon_months, known_at=known_at)
+        history = recalibrate_out_of_time(
+            history, s.horizon_months, known_at=known_at, new_failures_only=s.new_failures_only
+        )
     past = rows(history) if history is not None and len(history) else None
     past_at = None
     if known_at is not None:

@@ -41,6 +41,12 @@ from earlywarn.features import (
     soft,
 )
 from earlywarn.features._base import OriginData
+from earlywarn.features._coverage import (
+    UNCOVERED_ACTIONS,
+    check_coverage,
+    coverage_table,
+    uncovered_features,
+)
 from earlywarn.features._peers import Peers
 from earlywarn.features._series import ObservationIndex
 from earlywarn.features.events import event_dates
@@ -55,6 +61,10 @@ from earlywarn.panel import asof_events
 from earlywarn.schema import Tables
 
 __all__ = [
+    "UNCOVERED_ACTIONS",
+    "check_coverage",
+    "coverage_table",
+    "uncovered_features",
     "FAMILY_BUILDERS",
     "MEASURES",
     "FeatureSet",
@@ -110,6 +120,13 @@ class FeatureSet:
 
     def __repr__(self) -> str:
         return f"FeatureSet(X={self.X.shape[0]} x {self.X.shape[1]}, specs={len(self.specs)})"
+
+    def without(self, columns: list[str]) -> FeatureSet:
+        """The same features less ``columns`` (peers kept; peer medians recomputed on use)."""
+        if not columns:
+            return self
+        keep = {n: s for n, s in self.specs.items() if n not in set(columns)}
+        return FeatureSet(self.X.drop(columns=columns), keep, peer_groups=self._peer_groups)
 
     @property
     def families(self) -> dict[str, str]:
