@@ -88,8 +88,9 @@ _CALLS = {
         "bundled:real",
         "load_real_tables(",
         "real_config",
-        "REAL",
         "real-20",
+        "data/real",
+        "real_bundle",
         "real.toml",
     ),
     "fuzz": ("@given", "hypothesis"),
@@ -115,7 +116,8 @@ def _called_helpers(src: str, module) -> list:
         for n in ast.walk(tree)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     }
-    return [getattr(module, n) for n in names if inspect.isfunction(getattr(module, n, None))]
+    found = [getattr(module, n, None) for n in names]
+    return [f for f in found if inspect.isfunction(f) and f.__module__ == module.__name__]
 
 
 def _globals_text(src: str, module) -> str:

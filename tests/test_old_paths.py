@@ -31,3 +31,14 @@ def test_a_model_pickled_under_an_old_class_path_loads():
 def test_a_name_that_never_existed_still_fails():
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("earlywarn.no_such_module")
+
+
+def test_skops_trusts_the_old_class_paths_of_saved_models():
+    """A model saved before the wings names its classes by their old paths; loading it with
+    the package's trusted list must not refuse them as untrusted types."""
+    from earlywarn.models.registry import trusted_types
+
+    trusted = set(trusted_types())
+    assert "earlywarn.ordinal.OrdinalRiskClassifier" in trusted
+    assert "earlywarn.mixed.MixedLogitClassifier" in trusted
+    assert "earlywarn.models._ordinal.OrdinalRiskClassifier" in trusted

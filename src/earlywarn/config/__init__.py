@@ -12,6 +12,7 @@ from earlywarn.config._checks import (
     parse_horizon,
 )
 from earlywarn.config._sections import (
+    ComputeConfig,
     CycleConfig,
     DataConfig,
     EvaluateConfig,
@@ -25,6 +26,7 @@ from earlywarn.config._sections import (
 )
 
 __all__ = [
+    "ComputeConfig",
     "INT_LIMITS",
     "check_config",
     "check_uri_scheme",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from earlywarn.labels._events import (
     CENSORING,
     CENSORING_WORDS,
+    INSPECTION_LABELS,
     failure_events,
     found_by_inspection,
     known_events,
@@ -26,6 +27,7 @@ from earlywarn.labels._targets import (
 )
 
 __all__ = [
+    "INSPECTION_LABELS",
     "in_population",
     "found_by_inspection",
     "CENSORING",

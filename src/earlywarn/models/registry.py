@@ -195,4 +195,11 @@ def trusted_types() -> list[str]:
     # where models saved before the package split name them
     names += [f"earlywarn.models.{c.__name__}" for c in classes[3:]]
     names.append(f"{MixedLogitClassifier.__module__}.{MixedLogitClassifier.__name__}")
-    return [*names, "earlywarn.models.ColumnSubset"]
+    # where models saved before the wings name them (earlywarn.ordinal.OrdinalRiskClassifier)
+    from earlywarn._compat import OLD_PATHS
+
+    old = {new: old for old, new in OLD_PATHS.items()}
+    for c in (*classes, MixedLogitClassifier):
+        if c.__module__ in old:
+            names.append(f"{old[c.__module__]}.{c.__name__}")
+    return [*names, "earlywarn.models.ColumnSubset", "earlywarn.baselines.ColumnSubset"]

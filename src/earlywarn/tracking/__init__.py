@@ -25,6 +25,7 @@ from earlywarn.tracking._store import (
     utc_now,
 )
 from earlywarn.tracking._tracker import (
+    SKLEARN_TRUSTED,
     TRACKED_PACKAGES,
     Tracker,
     default_log_outputs,
@@ -42,6 +43,7 @@ from earlywarn.tracking._unfinished import (
 )
 
 __all__ = [
+    "SKLEARN_TRUSTED",
     "STORE_ERRORS",
     "is_store_error",
     "RECALIBRATION_ARTEFACT",
