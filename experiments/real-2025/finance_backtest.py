@@ -40,6 +40,8 @@ HERE = Path(__file__).resolve().parent
 VALIDATION = ["2020-03-31", "2021-03-31", "2022-03-31"]
 CONFIRMATORY = ["2023-03-31", "2024-03-31"]
 AS_OF = "2025-03-31"
+REFERENCE = "resilience_composite"  # the best rule on the validation origins
+LOG = HERE / "SCORING-LOG-finance.md"
 
 
 def config(c: float) -> dict:
@@ -54,6 +56,8 @@ def config(c: float) -> dict:
         "validation": VALIDATION,
         "confirmatory": CONFIRMATORY,
         "metric": "within-origin AUROC, paired difference vs best rule, one-sided",
+        "reference": REFERENCE,
+        "minimum_effect": 0.05,
     }
 
 
@@ -77,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{pre}: confirmatory origins are scored only after a preregistration naming "
                 f"config hash {h}"
             )
+        if LOG.exists() and f"confirmatory {h}" in LOG.read_text(encoding="utf-8"):
+            raise UserInputError(f"{LOG}: the confirmatory origins were already scored for {h}")
     origins = pd.to_datetime(VALIDATION + CONFIRMATORY)
     scored = VALIDATION if a.stage == "validation" else CONFIRMATORY
     t = load_finance_tables(Path(a.raw))
@@ -99,11 +105,14 @@ def main(argv: list[str] | None = None) -> int:
         ).to_string()
     )
     bt = run_finance_backtest(feats, labels, pd.to_datetime(scored), model_params={"C": a.C})
-    tab = auroc_table(bt, n_boot=a.boot)
-    print(
-        "\nWithin-origin AUROC (95% council-bootstrap interval); paired difference vs best rule:"
-    )
+    ref = REFERENCE if a.stage == "confirmatory" else None
+    tab = auroc_table(bt, n_boot=a.boot, reference=ref)
+    print("\nWithin-origin AUROC (95% council-bootstrap interval); paired difference vs best rule:")
     print(tab.round(3).to_string())
+    with LOG.open("a", encoding="utf-8") as f:
+        stamp = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+        f.write(f"\n## {stamp}: {a.stage} {h} (C {a.C}, {a.boot} resamples)\n\n```\n")
+        f.write(tab.round(3).to_string() + "\n```\n")
     return 0
 
 
