@@ -34,6 +34,7 @@ from earlywarn.financial import (
     power_table,
     run_finance_backtest,
 )
+from earlywarn.metrics import calibration_slope_intercept
 from earlywarn.sources.finance_tables import load_finance_tables
 
 HERE = Path(__file__).resolve().parent
@@ -71,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stage", choices=["validation", "confirmatory"], default="validation")
     ap.add_argument("--C", type=float, default=0.1)
     ap.add_argument("--boot", type=int, default=1000)
+    ap.add_argument(
+        "--out", default="", help="folder outside the repository for the out-of-time predictions"
+    )
     a = ap.parse_args(argv)
     cfg = config(a.C)
     h = config_hash(cfg)
@@ -109,10 +113,18 @@ def main(argv: list[str] | None = None) -> int:
     tab = auroc_table(bt, n_boot=a.boot, reference=ref)
     print("\nWithin-origin AUROC (95% council-bootstrap interval); paired difference vs best rule:")
     print(tab.round(3).to_string())
+    lp = bt.predictions.dropna(subset=["logit"])
+    slope, icpt = calibration_slope_intercept(lp["y"].to_numpy(), lp["logit"].to_numpy())
+    print(f"\nlogit calibration slope {slope:.2f}, intercept {icpt:.2f} (pooled, {len(lp)} rows)")
+    if a.out:
+        out = Path(a.out)
+        out.mkdir(parents=True, exist_ok=True)
+        bt.predictions.to_csv(out / f"finance_predictions_{a.stage}_{h}.csv")
     with LOG.open("a", encoding="utf-8") as f:
         stamp = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
         f.write(f"\n## {stamp}: {a.stage} {h} (C {a.C}, {a.boot} resamples)\n\n```\n")
-        f.write(tab.round(3).to_string() + "\n```\n")
+        f.write(tab.round(3).to_string() + "\n")
+        f.write(f"logit calibration slope {slope:.2f}, intercept {icpt:.2f}\n```\n")
     return 0
 
 
