@@ -34,12 +34,15 @@ from earlywarn.financial import (
     power_table,
     run_finance_backtest,
 )
+from earlywarn.metrics import calibration_slope_intercept
 from earlywarn.sources.finance_tables import load_finance_tables
 
 HERE = Path(__file__).resolve().parent
 VALIDATION = ["2020-03-31", "2021-03-31", "2022-03-31"]
 CONFIRMATORY = ["2023-03-31", "2024-03-31"]
 AS_OF = "2025-03-31"
+REFERENCE = "resilience_composite"  # the best rule on the validation origins
+LOG = HERE / "SCORING-LOG-finance.md"
 
 
 def config(c: float) -> dict:
@@ -54,6 +57,8 @@ def config(c: float) -> dict:
         "validation": VALIDATION,
         "confirmatory": CONFIRMATORY,
         "metric": "within-origin AUROC, paired difference vs best rule, one-sided",
+        "reference": REFERENCE,
+        "minimum_effect": 0.05,
     }
 
 
@@ -67,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stage", choices=["validation", "confirmatory"], default="validation")
     ap.add_argument("--C", type=float, default=0.1)
     ap.add_argument("--boot", type=int, default=1000)
+    ap.add_argument(
+        "--out", default="", help="folder outside the repository for the out-of-time predictions"
+    )
     a = ap.parse_args(argv)
     cfg = config(a.C)
     h = config_hash(cfg)
@@ -77,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{pre}: confirmatory origins are scored only after a preregistration naming "
                 f"config hash {h}"
             )
+        if LOG.exists() and f"confirmatory {h}" in LOG.read_text(encoding="utf-8"):
+            raise UserInputError(f"{LOG}: the confirmatory origins were already scored for {h}")
     origins = pd.to_datetime(VALIDATION + CONFIRMATORY)
     scored = VALIDATION if a.stage == "validation" else CONFIRMATORY
     t = load_finance_tables(Path(a.raw))
@@ -99,11 +109,22 @@ def main(argv: list[str] | None = None) -> int:
         ).to_string()
     )
     bt = run_finance_backtest(feats, labels, pd.to_datetime(scored), model_params={"C": a.C})
-    tab = auroc_table(bt, n_boot=a.boot)
-    print(
-        "\nWithin-origin AUROC (95% council-bootstrap interval); paired difference vs best rule:"
-    )
+    ref = REFERENCE if a.stage == "confirmatory" else None
+    tab = auroc_table(bt, n_boot=a.boot, reference=ref)
+    print("\nWithin-origin AUROC (95% council-bootstrap interval); paired difference vs best rule:")
     print(tab.round(3).to_string())
+    lp = bt.predictions.dropna(subset=["logit"])
+    slope, icpt = calibration_slope_intercept(lp["y"].to_numpy(), lp["logit"].to_numpy())
+    print(f"\nlogit calibration slope {slope:.2f}, intercept {icpt:.2f} (pooled, {len(lp)} rows)")
+    if a.out:
+        out = Path(a.out)
+        out.mkdir(parents=True, exist_ok=True)
+        bt.predictions.to_csv(out / f"finance_predictions_{a.stage}_{h}.csv")
+    with LOG.open("a", encoding="utf-8") as f:
+        stamp = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+        f.write(f"\n## {stamp}: {a.stage} {h} (C {a.C}, {a.boot} resamples)\n\n```\n")
+        f.write(tab.round(3).to_string() + "\n")
+        f.write(f"logit calibration slope {slope:.2f}, intercept {icpt:.2f}\n```\n")
     return 0
 
 
