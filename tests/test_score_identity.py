@@ -22,7 +22,8 @@ from earlywarn.synthetic import make_synthetic_councils
 
 @pytest.fixture(scope="module")
 def world():
-    data = make_synthetic_councils(n_councils=30, start_year=2011, end_year=2019, seed=3)
+    # big enough that the out-of-time recalibration has >= 2 closed origins and 10 failures
+    data = make_synthetic_councils(n_councils=60, start_year=2009, end_year=2019, seed=3)
     return data.tables, data.true_risk, {"synthetic": "test world"}
 
 
