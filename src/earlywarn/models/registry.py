@@ -140,6 +140,9 @@ def make_model(
     p = {**default_params(kind), **(params or {})}
     cal = {k: p.pop(k) for k in CALIBRATION_KEYS if k in p}
     short_list = p.pop("features", None)
+    if short_list and specs is not None and not isinstance(short_list, str):
+        # the model sees only its short list: so do its monotone constraints (gbm)
+        specs = {n: s for n, s in specs.items() if n in set(short_list)}
     steps = FACTORIES[kind](p, seed, specs)
     if cal.get("calibration"):
         # gbm: the empty-column step goes inside, so each calibration split refits it on
