@@ -65,17 +65,35 @@ def test_demo_configs_ship_with_the_package_and_match_the_experiments():
         assert real.is_relative_to(ROOT / "src" / "earlywarn")  # package data, not experiments/
         real_cfg, synth_cfg = load_config(real), load_config(synth)
     assert real_cfg.data.source == "bundled:real" and synth_cfg.data.source == "synthetic"
-    # the real demo IS the real-2023 cycle; the synthetic demo is experiments/demo
+    # the real demo IS the validation-only real-2025 cycle; the synthetic demo is
+    # experiments/demo
     assert _comparable(real_cfg) == _comparable(
-        load_config(ROOT / "experiments/real-2023/cycle.toml")
+        load_config(ROOT / "experiments/real-2025/cycle-validation.toml")
     )
     assert _comparable(synth_cfg) == _comparable(load_config(ROOT / "experiments/demo/cycle.toml"))
     neighbours = (real.parent / real_cfg.features.neighbours).resolve()
     assert neighbours == (ROOT / "src/earlywarn/data/real/statistical_neighbours.csv").resolve()
-    assert (
-        neighbours.read_bytes()
-        == (ROOT / "experiments/real-2023/statistical_neighbours.csv").read_bytes()
-    )
+    for vintage in ("real-2023", "real-2025"):
+        copy = ROOT / "experiments" / vintage / "statistical_neighbours.csv"
+        assert neighbours.read_bytes() == copy.read_bytes()
+
+
+def test_the_real_demo_has_the_preregistered_settings_and_scores_no_confirmatory_origin():
+    """`make demo` publishes the pre-registered model and settings (the same settings hash
+    as experiments/real-2025/cycle.toml) but never scores the confirmatory origins: it
+    names no pre-registration and they are not among its validation origins."""
+    from earlywarn.backtest import check_preregistered, settings_hash
+
+    confirmatory = load_config(ROOT / "experiments/real-2025/cycle.toml")
+    pre = check_preregistered(confirmatory)  # the dry check: reads, scores nothing
+    assert pre is not None and pre.settings_hash == settings_hash(confirmatory)
+    with demo_config(synthetic=False) as real:
+        demo = load_config(real)
+    assert settings_hash(demo) == pre.settings_hash
+    assert demo.evaluate.preregistration == "" and demo.evaluate.seen_origins == ()
+    assert demo.as_of == "2025-03-31" and demo.labels.events == ("inadequate_any",)
+    assert max(demo.evaluate.validation_origins) < min(pre.confirmatory_origins)
+    assert demo.models.kinds == (pre.model,)
 
 
 def test_import_and_cli_app_load_no_heavy_module():

@@ -41,3 +41,18 @@ def test_short_list_must_be_a_list_of_names():
     with pytest.raises(ValueError, match="list of column names"):
         make_model("logit", {"features": "f0"})
     assert [n for n, _ in make_model("logit", {"features": []}).steps][0] == "impute"
+
+
+def test_gbm_short_list_with_monotone_constraints_constrains_only_its_columns():
+    """monotone = "auto" with the registry of every column and a short list: the constraints
+    are the short list's (it was every column's: sklearn refused the unknown names)."""
+    from earlywarn.features import FeatureSpec
+
+    X, y = _data()
+    specs = {c: FeatureSpec(c, "indicators", "capability", True, c) for c in X.columns}
+    m = make_model("gbm", {"features": ["f0", "f1"], "monotone": "auto"}, specs=specs)
+    m.fit(X, y)
+    grid = X.iloc[:50].copy()
+    risk = [m.predict_proba(grid.assign(f0=v))[:, 1] for v in (-2.0, 0.0, 2.0)]
+    assert (np.diff(np.vstack(risk), axis=0) >= -1e-12).all()  # higher f0, never lower risk
+    assert m[-1].monotonic_cst == {"f0": 1, "f1": 1}

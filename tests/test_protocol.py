@@ -67,6 +67,25 @@ def test_the_settings_hash_follows_the_settings_not_the_name():
     assert settings_hash(a) == settings_hash(b) != settings_hash(c)
 
 
+def test_a_file_the_settings_read_hashes_by_its_content_not_its_path(tmp_path):
+    """The same neighbours file beside two configs (the experiments' and the packaged
+    copy) hashes alike; a changed file changes the hash; no file at all, the name."""
+    rows = "council_code,neighbour_code\nE1,E2\n"
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "sn.csv").write_text(rows)
+    raw = {"cycle": "x", "as_of": "2023-03-31", "features": {"neighbours": "sn.csv"}}
+    a = parse_config(raw, path=str(tmp_path / "a" / "c.toml"))
+    b = parse_config(
+        {**raw, "features": {"neighbours": "../a/../b/sn.csv"}}, path=str(tmp_path / "b" / "c.toml")
+    )
+    assert settings_hash(a) == settings_hash(b)
+    (tmp_path / "b" / "sn.csv").write_text(rows + "E2,E1\n")
+    assert settings_hash(a) != settings_hash(b)
+    plain = parse_config({"cycle": "x", "as_of": "2023-03-31"})
+    assert settings_hash(a) != settings_hash(plain)
+
+
 def test_an_old_folder_with_a_held_out_block_reads_as_validation_seen():
     from earlywarn.backtest import after_choice_block
 

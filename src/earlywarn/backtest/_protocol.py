@@ -55,6 +55,21 @@ BLOCK_KEYS = {CONFIRMATORY: "confirmatory", SEEN: "validation_seen"}
 # what never shapes the models or their evaluation (or cannot be known before scoring)
 _NOT_SETTINGS = ("cycle", "path", "tracking", "report", "compute")
 _NOT_EVALUATE = ("seen_origins", "preregistration")
+# [features] keys naming a file: hashed by the file's content (the same neighbours at
+# another path hash alike, e.g. a packaged copy; a changed file changes the hash)
+_FILES = ("neighbours", "soft_notes")
+
+
+def _file_digest(cfg: Any, name: str) -> str:
+    """``sha256:<hex>`` of a file a config names (relative to the config), or the name
+    itself when there is no such file (the cycle then stops on it anyway)."""
+    from pathlib import Path
+
+    base = Path(cfg.path).parent if cfg.path else Path.cwd()
+    p = (base / name).expanduser()
+    if not p.is_file():
+        return name
+    return "sha256:" + hashlib.sha256(p.read_bytes()).hexdigest()
 
 
 def _explicit(d: Any, default: Any) -> Any:
@@ -75,8 +90,9 @@ def settings_hash(cfg: Any) -> str:
     settings with the validation origins (not the cycle's name, paths, tracking, compute,
     the report's layout, the seen origins or the pre-registration file).
 
-    Settings left at their default are left out, so a new config key (with a default
-    that keeps the old behaviour) leaves every earlier hash, and so every
+    A file the features read (``neighbours``, ``soft_notes``) counts by its content, not
+    its path. Settings left at their default are left out, so a new config key (with a
+    default that keeps the old behaviour) leaves every earlier hash, and so every
     pre-registration, valid; the old key names hash as the new ones.
     """
     from earlywarn.config import CycleConfig
@@ -89,6 +105,10 @@ def settings_hash(cfg: Any) -> str:
         ev.pop(key, None)
     d["evaluate"] = ev
     d = _explicit(d, CycleConfig(cycle="", as_of="").to_dict())
+    feats = d.get("features", {})
+    for key in _FILES:  # a file the settings read: its content, not where the config sits
+        if feats.get(key):
+            feats[key] = _file_digest(cfg, feats[key])
     text = json.dumps(d, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
