@@ -1,4 +1,5 @@
-"""The real-councils notebook executes: bundled panel, neighbour plots, the real cycle."""
+"""The real-councils notebook executes: bundled panel, neighbour plots, the real-2025 cycle
+(validation origins only, as `make demo`)."""
 
 from __future__ import annotations
 
@@ -41,5 +42,6 @@ def test_real_notebook_executes(tmp_path, monkeypatch):
     from test_notebooks import assert_figures_shown
 
     assert_figures_shown(nb)
-    assert "Ofsted judgements:" in text and "P(inadequate | inspected within 24 months)" in text
+    assert "Ofsted judgements:" in text
+    assert "P(inadequate_any | inspected within 24 months)" in text  # the 2025 label
     assert list(tmp_path.glob("earlywarn-real-*"))  # the named list stayed under tmp_path

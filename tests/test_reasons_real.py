@@ -1,8 +1,9 @@
 """The reviewer's test on the bundled real panel: every reason of the top 20 councils of the
 real-2025 cycle's published model (the `make demo` list) and of the real-2023 record's gbm
-(a model on every column, so with many reasons) is a signal on the risk side of similar councils (or moving that
-way) by a material margin, in words, with rates, dates and no '-0.0'; no top-k council is
-'No action necessary'. Also the number formatting rules on their own."""
+(a model on every column, so with many reasons) is a signal on the risk side of similar
+councils (or moving that way) by a material margin, in words, with rates, dates and no
+'-0.0'; no top-k council is 'No action necessary'. Also the number formatting rules on
+their own."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Every published reason says what its value is (issue 23).
 
-The real demo (``earlywarn demo``: the packaged ``configs/real.toml`` on the bundled panel)
+The real demo (``earlywarn demo``: the packaged ``configs/real.toml`` on the bundled panel,
+the real-2025 cycle), the real-2023 record's cycle (a model on every column: many reasons)
 and the synthetic demo are run into ``tmp_path``; every reason of ``reasons.json`` is read
 back: the number, the period and the direction are parsed out of the sentence and compared
 with the reason's recorded value and peer median and with the feature value at the scored
@@ -19,6 +20,7 @@ import pandas as pd
 import pytest
 
 from earlywarn.features.registry import FeatureSpec
+from earlywarn.io import project_root
 
 MONTH = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* (?:19|20)\d\d\b")
 NUM = r"(-?[\d,]*\d(?:\.\d+)?)"
@@ -36,7 +38,7 @@ def _close(text: str, value: float) -> bool:
     return abs(x - value) <= tol
 
 
-@pytest.fixture(scope="module", params=["real", "synthetic"])
+@pytest.fixture(scope="module", params=["real", "real-2023", "synthetic"])
 def published(request, tmp_path_factory):
     """A demo run (real or synthetic) into a temporary folder: its reasons, the features
     of the scored origin and their specs."""
@@ -44,8 +46,11 @@ def published(request, tmp_path_factory):
     from earlywarn.cycle import demo_config, prepare, run_cycle
 
     tmp = tmp_path_factory.mktemp(f"demo-{request.param}")
-    with demo_config(synthetic=request.param == "synthetic") as path:
-        cfg = load_config(path)
+    if request.param == "real-2023":
+        cfg = load_config(project_root() / "experiments" / "real-2023" / "cycle.toml")
+    else:
+        with demo_config(synthetic=request.param == "synthetic") as path:
+            cfg = load_config(path)
     run_cycle(cfg, tmp / "out", tracking_uri=f"sqlite:///{tmp / 'mlflow.db'}")
     reasons = pd.DataFrame(json.loads((tmp / "out" / "reasons.json").read_text())["reasons"])
     prep = prepare(cfg)
@@ -140,7 +145,9 @@ def check_reason(r, spec: FeatureSpec) -> list[str]:
 
 def test_every_reason_says_what_its_value_is(published):
     name, reasons, Xnow, specs, _ = published
-    assert len(reasons) > 50, name
+    if name != "real":  # the real-2025 short list (the coverage rule: the looked-after rate,
+        # direction not settled, and two political flags and counts) gives next to none
+        assert len(reasons) > 50, name
     problems = []
     for r in reasons.itertuples():
         spec = specs[r.stated]
@@ -226,7 +233,7 @@ def test_financial_notices_are_finance_reasons_and_support_follows_the_nature(pu
     notice = ups[[specs[f].event == "financial_notice" for f in ups["stated"]]]
     assert (notice["nature"] == "financial").all()
     assert (notice["family"] == "finance").all()
-    if name == "real":  # the real list: notices drive some of its top councils
+    if name == "real-2023":  # the record's list: notices drive some of its top councils
         top = rl.head(15)
         marked = top[top["financial_notice"] != ""]
         assert len(marked) >= 1

@@ -60,10 +60,15 @@ def _load_source(cfg: CycleConfig) -> tuple[Tables, pd.DataFrame | None, dict[st
         base = Path(cfg.path).parent if cfg.path else Path.cwd()
         folder = (base / d.real_dir).resolve() if d.real_dir else None
         tables = load_real_tables(folder)
+        if folder:
+            where = f"real panel rebuilt in {folder}"
+        else:
+            from earlywarn.sources.bundle import real_bundle_info
+
+            vintage = real_bundle_info()["build_report"].get("coverage_date", "unknown")
+            where = f"bundled:real (public data as of {vintage})"
         hashes = {
-            "bundled": f"real panel rebuilt in {folder}"
-            if folder
-            else "bundled:real (public data as of 2023-03-31)",
+            "bundled": where,
             **{
                 f"{n}_sha256": io.frame_sha256(getattr(tables, n))
                 for n in ("councils", "observations", "events")

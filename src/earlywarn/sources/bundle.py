@@ -241,7 +241,7 @@ def _provenance(report) -> dict:
                 files[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     raw = Path(report.raw_dir)
     return {
-        "vintage": "public on 31 March 2023 (see SOURCES.md of the raw folder)",
+        "vintage": "public on 31 March 2025 (see SOURCES.md of the raw folder)",
         "attribution": OGL,
         "sources": [
             {
