@@ -25,6 +25,9 @@ from earlywarn.io import project_root
 MONTH = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* (?:19|20)\d\d\b")
 NUM = r"(-?[\d,]*\d(?:\.\d+)?)"
 _LISTS: dict[str, tuple] = {}  # demo -> (risk list, events, scored origin)
+# the columns the checks read, for a list with no reason at all
+EMPTY_REASON = ["council_code", "direction", "feature", "stated", "family", "nature", "sentence"]
+EMPTY_REASON += ["value", "peer_median"]
 
 
 def _num(text: str) -> tuple[float, float]:
@@ -52,7 +55,8 @@ def published(request, tmp_path_factory):
         with demo_config(synthetic=request.param == "synthetic") as path:
             cfg = load_config(path)
     run_cycle(cfg, tmp / "out", tracking_uri=f"sqlite:///{tmp / 'mlflow.db'}")
-    reasons = pd.DataFrame(json.loads((tmp / "out" / "reasons.json").read_text())["reasons"])
+    rows = json.loads((tmp / "out" / "reasons.json").read_text())["reasons"]
+    reasons = pd.DataFrame(rows, columns=None if rows else EMPTY_REASON)
     prep = prepare(cfg)
     X = prep.features.X
     Xnow = X[X.index.get_level_values("origin") == prep.score_origin].droplevel("origin")

@@ -26,23 +26,28 @@ COMMANDS = """export MLFLOW_TRACKING_URI=sqlite:////tmp/ew/mlflow.db MLFLOW_DISA
 earlywarn cycle experiments/real-2025/cycle.toml --out /tmp/ew/real-2025
 .venv/bin/python experiments/real-2025/make_results.py /tmp/ew/real-2025"""
 
-LOG = """- Validation origins 2014-2021: looked at in the real-2023 cycles (validation (seen) there).
-  Every choice for 2025 (label, feature short list by the coverage rule, model kind) was made
-  on them, in one validation-only run (cycle-validation.toml with kinds logit and gbm; no
-  preregistration key, so no origin after 2021 was scored).
+LOG = """- Validation origins 2014-2021: looked at in the real-2023 cycles (validation (seen)
+  there). Every choice for 2025 (label, feature short list by the coverage rule, model
+  kind) was made on them, in one validation-only run (cycle-validation.toml with kinds
+  logit and gbm; no preregistration key, so no origin after 2021 was scored).
 - Confirmatory origins 2022-03-31 and 2023-03-31: their 24-month windows closed by
   31 March 2025 and no model was scored on them before PREREGISTRATION.md was committed.
   They are scored by cycle.toml only, for the pre-registered settings hash; every scoring is
   appended to PROTOCOL_LOG.jsonl (only the first is confirmatory)."""
 
 
-def main(folders: list[str]) -> None:
+def main(
+    folders: list[str],
+    results: Path = HERE / "RESULTS.md",
+    preregistration: Path = HERE / "PREREGISTRATION.md",
+) -> None:
+    """Write ``results`` from the output folders (the confirmatory cycle's first)."""
     if not folders:
         sys.exit("usage: make_results.py CONFIRMATORY_OUT [VALIDATION_OUT] (cycle output folders)")
     for f in folders:
         if not (Path(f) / "evaluation.json").is_file():
             sys.exit(f"{Path(f).resolve()}: no evaluation.json (expected a cycle output folder)")
-    pre = read_preregistration(HERE / "PREREGISTRATION.md")
+    pre = read_preregistration(preregistration)
     ev = json.loads((Path(folders[0]) / "evaluation.json").read_text(encoding="utf-8"))
     proto = ev.get("protocol") or {}
     if "confirmatory" not in ev:
@@ -56,6 +61,7 @@ def main(folders: list[str]) -> None:
         "(no council named)",
         COMMANDS,
         LOG,
+        script="experiments/real-2025/make_results.py",
     )
     head = (
         f"Pre-registration: `experiments/real-2025/PREREGISTRATION.md`, settings hash "
@@ -65,8 +71,8 @@ def main(folders: list[str]) -> None:
         "validation (seen); only the confirmatory section tests the pre-registered claim.\n\n"
     )
     title, rest = text.split("\n", 1)
-    (HERE / "RESULTS.md").write_text(f"{title}\n\n{head}{rest.lstrip()}", encoding="utf-8")
-    print(f"wrote {HERE / 'RESULTS.md'}")
+    Path(results).write_text(f"{title}\n\n{head}{rest.lstrip()}", encoding="utf-8")
+    print(f"wrote {results}")
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ rows overstate the information: the variance is inflated by the design effect
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from pathlib import Path
+from statistics import NormalDist
 
 import pandas as pd
 
