@@ -234,7 +234,8 @@ def test_financial_notices_are_finance_reasons_and_support_follows_the_nature(pu
     name, reasons, _, specs, _ = published
     rl = _LISTS[name][0]
     ups = reasons[reasons["direction"] == "raises"]
-    notice = ups[[specs[f].event == "financial_notice" for f in ups["stated"]]]
+    is_notice = [specs[f].event == "financial_notice" for f in ups["stated"]]
+    notice = ups[pd.Series(is_notice, index=ups.index, dtype=bool)]
     assert (notice["nature"] == "financial").all()
     assert (notice["family"] == "finance").all()
     if name == "real-2023":  # the record's list: notices drive some of its top councils
