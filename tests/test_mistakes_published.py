@@ -94,7 +94,6 @@ def damaged(published):
     path.write_bytes(original)
 
 
-@pytest.mark.slow
 def test_explain_answers_from_the_published_list(published, capsys):
     cfg, _, codes = published
     code, out, err = _main(["explain", str(cfg), "--council", codes[0]], capsys)
@@ -102,7 +101,6 @@ def test_explain_answers_from_the_published_list(published, capsys):
     assert f"{SHARED} ({codes[0]})" in out
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("damage", "fragment"),
     [
@@ -120,14 +118,12 @@ def test_damaged_reasons_json_is_named(published, damaged, capsys, damage, fragm
     _one_line(code, err, str(damaged), fragment, "republish")
 
 
-@pytest.mark.slow
 def test_a_name_two_councils_share_is_refused(published, capsys):
     cfg, _, codes = published
     code, _, err = _main(["explain", str(cfg), "--council", SHARED.upper()], capsys)
     _one_line(code, err, "--council", *codes, "give the code")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("value", ["", "  "])
 def test_explain_empty_model_is_refused_not_the_champion(published, capsys, value):
     """An unset shell variable (``--model "$MODEL"``) must not answer for the champion."""
@@ -137,7 +133,6 @@ def test_explain_empty_model_is_refused_not_the_champion(published, capsys, valu
     assert out == ""
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("k", ["0", "-3"])
 def test_compare_k_below_one_is_refused(published, capsys, k):
     cfg, _, _ = published

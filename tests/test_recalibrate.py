@@ -205,7 +205,7 @@ def test_published_recalibration_on_too_little_support_is_not_applied_and_says_s
     assert enough["applied"] and "warning" not in enough
 
 
-@pytest.mark.slow
+@pytest.mark.cycle  # a whole cycle through main(), which the collection hook cannot see
 def test_a_cycle_recalibrating_on_one_closed_origin_warns_once(tmp_path, capsys):
     """Through the CLI: exit 0, the list published raw, and one warning line on stderr."""
     import json

@@ -75,8 +75,7 @@ def publish_tail(
                 else:
                     tracker.log_text(content, name)
     written = io.write_output_folder(out, files)  # complete before it is recorded
-    if champion is not None:
-        tracker.promote_champion(champion)
     record = publication_record(kind, run_info, files["risk_list.csv"], written)
-    tracker.record_publication(record)
+    io.hold_point("promoting")  # concurrency tests: both cycles registered, none promoted
+    tracker.promote_and_record(champion, record)  # one step under the store's lock
     return written

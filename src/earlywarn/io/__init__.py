@@ -25,7 +25,7 @@ from earlywarn.io._files import (
     write_data_files,
     write_output_folder,
 )
-from earlywarn.io._partials import fault_point, partial_prefix, remove_stale_partials
+from earlywarn.io._partials import fault_point, hold_point, partial_prefix, remove_stale_partials
 from earlywarn.io._paths import check_data_folder, check_output_location, nearest_existing
 from earlywarn.io._readback import (
     decode_text,
@@ -37,6 +37,7 @@ __all__ = [
     "check_data_folder",
     "check_output_location",
     "fault_point",
+    "hold_point",
     "nearest_existing",
     "partial_prefix",
     "remove_stale_partials",

@@ -3,7 +3,8 @@
 A process killed mid-write leaves ``.<name>.partial-<host>-<pid>-*``; the next write into the
 same parent folder removes those of this host whose process no longer exists (another
 host's are left alone: their liveness cannot be checked here). :func:`fault_point` kills the
-process at a named point when ``EARLYWARN_FAULT_AT`` names it (the fault tests).
+process at a named point when ``EARLYWARN_FAULT_AT`` names it (the fault tests);
+:func:`hold_point` makes it wait there (the concurrency tests).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import signal
 import socket
 from pathlib import Path
 
-__all__ = ["fault_point", "partial_prefix", "remove_stale_partials"]
+__all__ = ["fault_point", "hold_point", "partial_prefix", "remove_stale_partials"]
 
 _PARTIAL = re.compile(r"^\..+\.partial-([A-Za-z0-9]*)-(\d+)-")
 
@@ -51,3 +52,20 @@ def fault_point(name: str) -> None:
     """Kill this process with SIGKILL when ``EARLYWARN_FAULT_AT`` equals ``name``."""
     if os.environ.get("EARLYWARN_FAULT_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def hold_point(name: str, timeout: float = 600.0) -> None:
+    """Wait at a named point when ``EARLYWARN_HOLD_AT`` equals ``name`` (concurrency tests).
+
+    The process writes ``$EARLYWARN_HOLD_FILE.<pid>`` (it has arrived) and waits until
+    ``$EARLYWARN_HOLD_FILE`` exists (released) or ``timeout`` seconds pass.
+    """
+    if os.environ.get("EARLYWARN_HOLD_AT") != name:
+        return
+    import time
+
+    release = Path(os.environ["EARLYWARN_HOLD_FILE"])
+    Path(f"{release}.{os.getpid()}").write_text(name)
+    deadline = time.monotonic() + timeout
+    while not release.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)

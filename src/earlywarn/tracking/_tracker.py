@@ -395,7 +395,8 @@ class Tracker:
         published.
         """
         reg = self.register_version(model_uri, name, tags, description)
-        self.promote_champion(reg)
+        with store_lock(self.uri):
+            self.promote_champion(reg)
         return reg
 
     def register_version(
@@ -426,12 +427,34 @@ class Tracker:
         }
 
     def promote_champion(self, reg: dict) -> None:
-        """Point ``champion`` at ``reg``'s version, ``previous`` at the champion it replaces."""
+        """Point ``champion`` at ``reg``'s version, ``previous`` at the champion it replaces.
+
+        The champion replaced is read here, not when the version was registered: another
+        cycle may have promoted its own model meanwhile, and that one is the champion this
+        one replaces (``reg["previous_version"]`` is updated to it). The caller holds
+        :func:`store_lock` from this read to the last write (:meth:`promote_and_record`).
+        """
         client = self.mlflow.MlflowClient(tracking_uri=self.uri)
-        name, version, previous = reg["name"], reg["version"], reg.get("previous_version")
-        if previous is not None and str(previous) != str(version):
-            retry_busy(client.set_registered_model_alias, name, ALIAS_PREVIOUS, previous)
+        name, version = reg["name"], str(reg["version"])
+        try:
+            current = str(
+                retry_busy(client.get_model_version_by_alias, name, ALIAS_CHAMPION).version
+            )
+        except self.mlflow.exceptions.MlflowException:
+            current = None  # no champion yet
+        if current is not None and current != version:
+            retry_busy(client.set_registered_model_alias, name, ALIAS_PREVIOUS, current)
+            reg["previous_version"] = current
         retry_busy(client.set_registered_model_alias, name, ALIAS_CHAMPION, version)
+
+    def promote_and_record(self, champion: dict | None, record: dict[str, Any]) -> Any:
+        """Move the aliases (when ``champion`` is given) and record the publication as one
+        step: under :func:`store_lock` from reading the old champion to the last write, so
+        two cycles finishing at once on one SQLite store each see the other's champion."""
+        with store_lock(self.uri):
+            if champion is not None:
+                self.promote_champion(champion)
+            return self.record_publication(record)
 
     def log_research_tables(self, model: Any) -> dict[str, str]:
         """Log model-specific research output; return it as ``{file name: text}``.
