@@ -308,39 +308,38 @@ def write_output_folder(out_dir: str | Path, files: dict[str, bytes | str]) -> P
 def write_data_files(out_dir: str | Path, files: dict[str, bytes | str]) -> Path:
     """Replace the data folder ``out_dir`` by one holding exactly ``files``, atomically.
 
-    The new folder is built beside the old one (``.<name>.building-*``) and swapped in with
-    two renames, so a reader (or a killed build) sees the old bundle or the new one, never
-    a mix. Unlike :func:`write_output_folder` this replaces an existing folder: it is for
-    rebuilt public data, never for confidential outputs. Files in the old folder that the
-    build does not write (e.g. a README) are carried over unchanged.
+    The new folder is built beside the old one (``.<name>.building-*``) and swapped in
+    (:func:`earlywarn.io._swap.swap_in`: one atomic exchange on Linux), so a reader (or a
+    build killed at any step) sees the old bundle or the new one, never a mix and never
+    none; what a killed build left beside the folder is repaired first. Unlike
+    :func:`write_output_folder` this replaces an existing folder: it is for rebuilt public
+    data, never for confidential outputs. Files in the old folder that the build does not
+    write (e.g. a README) are carried over unchanged.
     """
+    from earlywarn.io._partials import fault_point
+    from earlywarn.io._swap import building_prefix, recover_folder, swap_in
+
     out = Path(out_dir).expanduser().resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    recover_folder(out)  # a build killed at the swap: the old bundle goes back first
+    tmp = Path(tempfile.mkdtemp(prefix=building_prefix(out.name), dir=out.parent))
     try:
         os.chmod(tmp, 0o755)
         if out.is_dir():  # keep what the build does not produce (documentation, licences)
             for p in out.iterdir():
                 if p.is_file() and p.name not in files and not p.name.startswith("."):
                     shutil.copy2(p, tmp / p.name)
-        for name, content in files.items():
+        for i, (name, content) in enumerate(files.items()):
             data = content.encode("utf-8") if isinstance(content, str) else content
             with open(tmp / name, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
             os.chmod(tmp / name, 0o644)
-        if out.exists():
-            os.rename(out, old)
-        try:
-            os.rename(tmp, out)
-        except BaseException:
-            if old.exists() and not out.exists():
-                os.rename(old, out)  # put the old bundle back
-            raise
+            if i == 0:
+                fault_point("data-writing")  # fault tests: killed with the new one half-built
+        swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    shutil.rmtree(old, ignore_errors=True)
     return out
