@@ -92,3 +92,49 @@ def test_two_cycles_on_an_existing_store_keep_the_alias_history(tmp_path):
     exp = client.get_experiment_by_name("race")
     runs = client.search_runs([exp.experiment_id], "tags.`earlywarn.published` = 'true'")
     assert sorted(r.data.tags.get("earlywarn.cycle") for r in runs) == ["a", "b", "first"]
+
+
+def test_a_kill_at_every_step_of_recording_leaves_tags_and_aliases_consistent(tmp_path):
+    """Killed (-9) after the folder is written and at each step of recording the
+    publication and moving the aliases; the clean-up the next start runs
+    (``fail_unfinished``) leaves run tags, version tags and aliases telling one story."""
+    import mlflow
+
+    from earlywarn.tracking import fail_unfinished
+
+    _done(_start(tmp_path, "first"))
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    exp = client.get_experiment_by_name("race").experiment_id
+
+    def alias(a: str) -> str | None:
+        try:
+            return str(client.get_model_version_by_alias("race", a).version)
+        except mlflow.exceptions.MlflowException:
+            return None
+
+    for fault in ("written", "recorded", "previous-moved", "promoted"):
+        before = alias("champion")
+        p = _start(tmp_path, fault, EARLYWARN_FAULT_AT=fault)
+        _, err = p.communicate(timeout=900)
+        assert p.returncode == -9, err
+        fail_unfinished(client, exp)  # what the next run on the store does first
+        killed = _version(tmp_path, fault)  # the folder was complete in every case
+        runs = client.search_runs([exp], f"tags.`earlywarn.cycle` = '{fault}'")
+        assert runs and all(r.info.status != "RUNNING" for r in runs)
+        parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
+        published = any(r.data.tags.get("earlywarn.published") == "true" for r in runs)
+        tag = client.get_model_version("race", killed).tags.get("earlywarn.publication")
+        if fault == "written":  # nothing recorded: no publication, the aliases never moved
+            assert not published and tag == "failed"
+            assert parent.data.tags["earlywarn.publication"] == "not confirmed"
+            assert alias("champion") == before
+        else:  # recorded: the publication stands and the aliases are completed
+            assert published and tag != "failed"
+            assert parent.data.tags["earlywarn.publication"] == "published"
+            assert (alias("champion"), alias("previous")) == (killed, before)
+        for a in ("champion", "previous"):  # no alias points at a version tagged failed
+            v = alias(a)
+            assert (
+                v is None
+                or client.get_model_version("race", v).tags.get("earlywarn.publication") != "failed"
+            ), (fault, a, v)

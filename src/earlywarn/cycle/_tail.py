@@ -76,6 +76,7 @@ def publish_tail(
                     tracker.log_text(content, name)
     written = io.write_output_folder(out, files)  # complete before it is recorded
     record = publication_record(kind, run_info, files["risk_list.csv"], written)
+    io.fault_point("written")  # fault tests: the folder complete, nothing recorded yet
     io.hold_point("promoting")  # concurrency tests: both cycles registered, none promoted
     tracker.promote_and_record(champion, record)  # one step under the store's lock
     return written

@@ -33,6 +33,7 @@ __all__ = [
     "published_lists",
     "resolve_model_version",
     "retry_busy",
+    "move_champion",
     "store_lock",
     "utc_now",
 ]
@@ -104,6 +105,28 @@ def store_lock(uri: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def move_champion(client: Any, name: str, version: str) -> str | None:
+    """Point ``champion`` at ``version`` and ``previous`` at the champion it replaces, read
+    now (the caller holds :func:`store_lock`); returns that replaced version, if any.
+    ``previous`` moves first: a kill between the two writes leaves ``previous`` equal to
+    ``champion``, which :func:`move_champion` run again completes."""
+    import mlflow
+
+    try:
+        current = str(retry_busy(client.get_model_version_by_alias, name, ALIAS_CHAMPION).version)
+    except mlflow.exceptions.MlflowException:
+        current = None  # no champion yet
+    if current == str(version):
+        return None
+    if current is not None:
+        retry_busy(client.set_registered_model_alias, name, ALIAS_PREVIOUS, current)
+        from earlywarn.io import fault_point
+
+        fault_point("previous-moved")  # fault tests: previous moved, champion not yet
+    retry_busy(client.set_registered_model_alias, name, ALIAS_CHAMPION, str(version))
+    return current
 
 
 def utc_now() -> str:

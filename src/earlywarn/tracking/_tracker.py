@@ -34,6 +34,7 @@ from earlywarn.tracking._store import (  # re-exported: importable from here as 
     last_publications,
     load_model,
     model_uri_from,
+    move_champion,
     published_lists,
     resolve_model_version,
     retry_busy,
@@ -435,26 +436,25 @@ class Tracker:
         :func:`store_lock` from this read to the last write (:meth:`promote_and_record`).
         """
         client = self.mlflow.MlflowClient(tracking_uri=self.uri)
-        name, version = reg["name"], str(reg["version"])
-        try:
-            current = str(
-                retry_busy(client.get_model_version_by_alias, name, ALIAS_CHAMPION).version
-            )
-        except self.mlflow.exceptions.MlflowException:
-            current = None  # no champion yet
-        if current is not None and current != version:
-            retry_busy(client.set_registered_model_alias, name, ALIAS_PREVIOUS, current)
+        current = move_champion(client, reg["name"], str(reg["version"]))
+        if current is not None:
             reg["previous_version"] = current
-        retry_busy(client.set_registered_model_alias, name, ALIAS_CHAMPION, version)
 
     def promote_and_record(self, champion: dict | None, record: dict[str, Any]) -> Any:
-        """Move the aliases (when ``champion`` is given) and record the publication as one
-        step: under :func:`store_lock` from reading the old champion to the last write, so
-        two cycles finishing at once on one SQLite store each see the other's champion."""
+        """Record the publication, then move the aliases (when ``champion`` is given), as
+        one step: under :func:`store_lock` from reading the old champion to the last write,
+        so two cycles finishing at once on one SQLite store each see the other's champion.
+        A process killed between the two leaves a recorded publication whose aliases the
+        next run's clean-up moves (:func:`earlywarn.tracking.fail_unfinished`)."""
+        from earlywarn.io import fault_point
+
         with store_lock(self.uri):
+            table = self.record_publication(record)  # first: a kill after it is repaired
+            fault_point("recorded")  # fault tests: published, aliases not yet moved
             if champion is not None:
                 self.promote_champion(champion)
-            return self.record_publication(record)
+            fault_point("promoted")  # fault tests: all done but the run's end
+            return table
 
     def log_research_tables(self, model: Any) -> dict[str, str]:
         """Log model-specific research output; return it as ``{file name: text}``.

@@ -17,6 +17,10 @@ no longer exists, and for each:
   ``not confirmed``, and ends it and its nested runs still ``RUNNING`` ``FAILED``;
 - tags the model versions its runs registered ``earlywarn.cycle`` = ``failed``
   (they never became ``champion``);
+- unless the run had already recorded its publication (it was killed after that, while
+  or before moving the aliases): then the publication stands, its version is not tagged
+  failed, and the aliases are moved as the run would have (unless a later publication
+  came since);
 - removes the dead process's partial folders beside its output folder.
 
 Runs owned by a live process (another cycle running at the same time) or by another host
@@ -37,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from earlywarn.io import remove_stale_partials
+from earlywarn.tracking._store import PUBLISHED_TAG, move_champion
 
 __all__ = [
     "FAILED_REASON_TAG",
@@ -97,24 +102,53 @@ def fail_unfinished(client: Any, experiment_id: str) -> list[str]:
     for r in dead:
         rid = r.info.run_id
         who = r.data.tags.get(OWNER_TAG, "").split("|")
-        reason = (
-            f"unfinished: process {who[1]} on {who[0]} ended before the publication was "
-            f"complete (found by a later run at {when}); no list was published by this run"
-        )
-        family = [rid, *_descendants(client, experiment_id, rid)]
-        for run_id in family:
-            run = client.get_run(run_id)
+        family = [client.get_run(i) for i in [rid, *_descendants(client, experiment_id, rid)]]
+        pub = next((f for f in family if f.data.tags.get(PUBLISHED_TAG) == "true"), None)
+        if pub is None:
+            reason = (
+                f"unfinished: process {who[1]} on {who[0]} ended before the publication was "
+                f"complete (found by a later run at {when}); no list was published by this run"
+            )
+        else:  # killed after recording: the list stands, the aliases are completed
+            reason = (
+                f"unfinished: process {who[1]} on {who[0]} ended after its list was published "
+                f"and recorded (found by a later run at {when}); the publication stands"
+            )
+            _complete_promotion(client, experiment_id, pub)
+        for run in family:
+            run_id = run.info.run_id
             if run.info.status == "RUNNING":
                 client.set_tag(run_id, FAILED_REASON_TAG, reason)
                 client.set_terminated(run_id, "FAILED")
                 failed.append(run_id)
-            for mv in client.search_model_versions(f"run_id = '{run_id}'"):
-                client.set_model_version_tag(mv.name, mv.version, PUBLICATION_TAG, "failed")
-        client.set_tag(rid, PUBLICATION_TAG, "not confirmed")
+            if pub is None:
+                for mv in client.search_model_versions(f"run_id = '{run_id}'"):
+                    client.set_model_version_tag(mv.name, mv.version, PUBLICATION_TAG, "failed")
+        client.set_tag(rid, PUBLICATION_TAG, "not confirmed" if pub is None else "published")
         out = r.data.tags.get(OUT_DIR_TAG)
         if out:
             remove_stale_partials(Path(out).parent)
     return failed
+
+
+def _complete_promotion(client: Any, experiment_id: str, pub: Any) -> None:
+    """A cycle's publication recorded by a process killed before (or while) it moved the
+    aliases: move them now, unless a later publication has come since (its aliases stand)."""
+    tags = pub.data.tags
+    name, version = (
+        tags.get("earlywarn.pub.registered_model"),
+        tags.get("earlywarn.pub.model_version"),
+    )
+    if tags.get("earlywarn.pub.kind") != "cycle" or not name or not version:
+        return
+    when = tags.get("earlywarn.pub.published_at", "")
+    pubs = client.search_runs(
+        [experiment_id], filter_string=f"tags.`{PUBLISHED_TAG}` = 'true'", max_results=5000
+    )
+    later = [r for r in pubs if r.data.tags.get("earlywarn.pub.published_at", "") > when]
+    if later:
+        return
+    move_champion(client, name, version)
 
 
 def _descendants(client: Any, experiment_id: str, run_id: str) -> list[str]:
