@@ -428,24 +428,18 @@ class Tracker:
         }
 
     def promote_champion(self, reg: dict) -> None:
-        """Point ``champion`` at ``reg``'s version, ``previous`` at the champion it replaces.
-
-        The champion replaced is read here, not when the version was registered: another
-        cycle may have promoted its own model meanwhile, and that one is the champion this
-        one replaces (``reg["previous_version"]`` is updated to it). The caller holds
-        :func:`store_lock` from this read to the last write (:meth:`promote_and_record`).
-        """
+        """Point ``champion`` at ``reg``'s version, ``previous`` at the champion it replaces,
+        read now, not at registration (another cycle may have promoted since); the caller
+        holds :func:`store_lock` (:meth:`promote_and_record`)."""
         client = self.mlflow.MlflowClient(tracking_uri=self.uri)
         current = move_champion(client, reg["name"], str(reg["version"]))
         if current is not None:
             reg["previous_version"] = current
 
     def promote_and_record(self, champion: dict | None, record: dict[str, Any]) -> Any:
-        """Record the publication, then move the aliases (when ``champion`` is given), as
-        one step: under :func:`store_lock` from reading the old champion to the last write,
-        so two cycles finishing at once on one SQLite store each see the other's champion.
-        A process killed between the two leaves a recorded publication whose aliases the
-        next run's clean-up moves (:func:`earlywarn.tracking.fail_unfinished`)."""
+        """Record the publication, then move the aliases (``champion`` given), as one step
+        under :func:`store_lock`; a kill between them is completed by the next run's
+        clean-up (:func:`earlywarn.tracking.fail_unfinished`)."""
         from earlywarn.io import fault_point
 
         with store_lock(self.uri):
