@@ -25,7 +25,9 @@ __all__ = [
     "find_files",
     "finish_observations",
     "parse_numbers",
+    "check_has_rows",
     "check_id_cells",
+    "check_one_edition",
     "read_csv_text",
     "require_columns",
 ]
@@ -195,6 +197,26 @@ def require_columns(
         f"{where}: row {header_row} (header): missing column(s) {', '.join(missing)}; "
         f"found {', '.join(map(str, df.columns[:12]))}{' ...' if len(df.columns) > 12 else ''}"
     )
+
+
+def check_one_edition(paths: list[Path], what: str) -> None:
+    """One file of a cumulative publication per raw folder: a second edition beside the
+    first ("name (1).csv", a newer download) is an error naming both, never read twice."""
+    if len(paths) > 1:
+        a, b = sorted(paths)[:2]
+        raise UserInputError(
+            f"{b.resolve()}: a second edition of {what} beside {a.resolve()} (expected one "
+            "file: remove the one not to use; the loaders do not choose between editions)"
+        )
+
+
+def check_has_rows(df: pd.DataFrame, path: Path) -> None:
+    """A data file with a header and no rows is an error, not zero rows read."""
+    if df.empty:
+        raise UserInputError(
+            f"{Path(path).resolve()}: row 2: no data rows under the header (expected at least "
+            "one row)"
+        )
 
 
 def check_id_cells(values: pd.Series, where: str, column: str, row_offset: int = 1) -> None:

@@ -24,6 +24,9 @@ import pandas as pd
 from earlywarn.sources._common import (
     OBSERVATION_OUT,
     SourceReport,
+    check_has_rows,
+    check_id_cells,
+    check_one_edition,
     find_files,
     parse_numbers,
     read_csv_text,
@@ -41,6 +44,7 @@ def load_core_spending_power(
     """Spending power in £ million by council and year from every matching CSV."""
     rep = SourceReport("core_spending_power")
     rows = []
+    found = []
     for path in find_files(raw_dir, "*.csv"):
         try:
             cols = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
@@ -52,7 +56,13 @@ def load_core_spending_power(
         # spending power in £m, not the year-on-year % file of the same layout
         if "percentage" in path.name.lower():
             continue
+        found.append((path, years))
+    check_one_edition([p for p, _ in found], "core spending power (£ million)")
+    for path, years in found:
         df = read_csv_text(path)
+        check_has_rows(df, path)
+        for col in ("ons_code", "ons_name"):
+            check_id_cells(df[col], str(path.resolve()), col, 2)
         rep.files.append(str(path))
         vals = {y: parse_numbers(df[y].replace("..", ""), str(path), y, rep) for y in years}
         for i, r in df.iterrows():

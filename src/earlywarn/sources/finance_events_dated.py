@@ -39,7 +39,15 @@ from pathlib import Path
 import pandas as pd
 
 from earlywarn.errors import UserInputError
-from earlywarn.sources._common import SourceReport, find_files, read_csv_text, require_columns
+from earlywarn.sources._common import (
+    SourceReport,
+    check_has_rows,
+    check_id_cells,
+    check_one_edition,
+    find_files,
+    read_csv_text,
+    require_columns,
+)
 from earlywarn.sources.finance_councils import FinanceCouncils
 
 __all__ = ["EVENT_COLUMNS", "PRECISIONS", "latest_possible_date", "load_finance_events_dated"]
@@ -93,15 +101,21 @@ def load_finance_events_dated(
     """
     rep = SourceReport("finance_events_dated")
     rows = []
+    paths = []
     for path in find_files(raw_dir, "*.csv"):
         try:
             cols = set(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
             continue
-        if not {"announce_date", "announce_date_precision", "event_type"} <= cols:
-            continue
+        if len(cols & set(_NEED)) > len(_NEED) / 2:  # this layout, a column renamed or not
+            paths.append(path)
+    check_one_edition(paths, "the dated EFS and s114 events")
+    for path in paths:
         df = read_csv_text(path)
-        require_columns(df, _NEED, str(path))
+        require_columns(df, _NEED, str(path.resolve()))
+        check_has_rows(df, path)
+        for col in ("council_name_as_published", "gss_code"):
+            check_id_cells(df[col], str(path.resolve()), col, 2)
         rep.files.append(str(path))
         for i, r in df.iterrows():
             where = f"{path}: row {i + 2}"
