@@ -284,20 +284,6 @@ def _check_protocol(cfg: CycleConfig, where: str) -> None:
                 raise UserInputError(
                     f"{where}: evaluate.{key} {value!r} is not a date (expected YYYY-MM-DD)"
                 ) from None
-    as_of = pd.Timestamp(cfg.as_of)
-    for key in ("origins", "validation_origins", "seen_origins"):
-        for value in getattr(ev, key):
-            o = pd.Timestamp(value)
-            if o > as_of:
-                raise UserInputError(
-                    f"{where}: evaluate.{key} '{value}' is after as_of {cfg.as_of} (an origin "
-                    "is scored only once its outcome window has closed by as_of)"
-                )
-            if (o.month, o.day) != (3, 31):
-                raise UserInputError(
-                    f"{where}: evaluate.{key} '{value}' is not an origin (origins are 31 March "
-                    "of each year, e.g. 2018-03-31)"
-                )
     sel, held = dates.get("validation_origins", []), dates.get("seen_origins", [])
     if (held or ev.preregistration) and not sel:
         key = "seen_origins" if held else "preregistration"
@@ -315,6 +301,20 @@ def _check_protocol(cfg: CycleConfig, where: str) -> None:
             f"{where}: evaluate.seen_origins and evaluate.preregistration are both set (seen "
             "origins are validation: move them into evaluate.validation_origins)"
         )
+    as_of = pd.Timestamp(cfg.as_of)
+    for key in ("origins", "validation_origins", "seen_origins"):
+        for value in getattr(ev, key):
+            o = pd.Timestamp(value)
+            if o > as_of:
+                raise UserInputError(
+                    f"{where}: evaluate.{key} '{value}' is after as_of {cfg.as_of} (an origin "
+                    "is scored only once its outcome window has closed by as_of)"
+                )
+            if (o.month, o.day) != (3, 31):
+                raise UserInputError(
+                    f"{where}: evaluate.{key} '{value}' is not an origin (origins are 31 March "
+                    "of each year, e.g. 2018-03-31)"
+                )
 
 
 #: (key, lowest, highest, what) for every integer setting; None = no upper limit
