@@ -20,8 +20,10 @@ DANGER = ("=", "+", "-", "@")
 
 def _records(text: str) -> list[list[str]]:
     """Rows as a spreadsheet splits them: a CR or LF outside quotes ends a row."""
-    body = "".join(ln for ln in text.splitlines(keepends=True) if not ln.startswith("#"))
-    return list(csv.reader(_io.StringIO(body, newline="")))
+    lines = text.split("\n")  # the banner: leading "#" lines (str.splitlines would also
+    while lines and lines[0].startswith("#"):  # split on \x1e and friends, no spreadsheet does)
+        lines.pop(0)
+    return list(csv.reader(_io.StringIO("\n".join(lines), newline="")))
 
 
 def _is_number(cell: str) -> bool:

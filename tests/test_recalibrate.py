@@ -203,6 +203,11 @@ def test_published_recalibration_on_too_little_support_is_not_applied_and_says_s
     assert "\n" not in r["warning"]
     enough = published_recalibration([_panel(seed=6)], "m", "joint", 24, ORIGINS[-1], ORIGINS[-1])
     assert enough["applied"] and "warning" not in enough
+    few = _panel(seed=6, n=15, origins=ORIGINS[:2])
+    few["label"] = ([1, 1, 1] + [0] * 12) * 2  # 2 origins, 6 failures: fitted, with a word
+    as_of = ORIGINS[1] + pd.DateOffset(months=24)
+    r = published_recalibration([few], "m", "joint", 24, as_of, as_of)
+    assert r["applied"] and "fewer than 10 failures" in r["warning"]
 
 
 @pytest.mark.cycle  # a whole cycle through main(), which the collection hook cannot see

@@ -48,8 +48,9 @@ __all__ = [
 ]
 
 MIN_SLOPE = 0.01  # the refitted slope's floor: recalibration never reverses a ranking
-#: The least support the *published* map is fitted on: closed backtest origins and failures
-#: among their rows (two parameters need more than one origin's handful of failures).
+#: The published map is refused below this many closed backtest origins (two parameters
+#: need more than one origin's handful of rows) and fitted with a warning below this many
+#: failures among their rows.
 MIN_PUBLISHED_ORIGINS = 2
 MIN_PUBLISHED_FAILURES = 10
 
@@ -257,16 +258,15 @@ def published_recalibration(
         "n_pos": int(y.sum()),
     }
     support = f"{len(origins)} closed backtest origin(s), {out['n']} rows, {out['n_pos']} failures"
-    if len(origins) < MIN_PUBLISHED_ORIGINS or out["n_pos"] < MIN_PUBLISHED_FAILURES:
+    if len(origins) < MIN_PUBLISHED_ORIGINS:  # refused: one origin's handful of rows
         out["words"] = (
             f"not recalibrated: {support} to refit on (at least {MIN_PUBLISHED_ORIGINS} "
-            f"origins and {MIN_PUBLISHED_FAILURES} failures are needed)"
+            "origins are needed)"
         )
         out["warning"] = (
             f"evaluate.recalibrate = true, but only {support} closed by as_of: the "
             f"probability is published without recalibration (needs at least "
-            f"{MIN_PUBLISHED_ORIGINS} origins and {MIN_PUBLISHED_FAILURES} failures; add "
-            "earlier evaluate origins or years of data)"
+            f"{MIN_PUBLISHED_ORIGINS} origins; add earlier evaluate origins or years of data)"
         )
         return out
     ab = _fit(y, bt[f"p_{target}"].to_numpy(dtype=float))
@@ -280,6 +280,11 @@ def published_recalibration(
             f"evaluate.recalibrate: the refitted slope is at its floor ({MIN_SLOPE}) on "
             f"{support}: {model}'s earlier probabilities ran the wrong way, so the published "
             "probabilities are all near the base rate (the ranking is kept)"
+        )
+    elif out["n_pos"] < MIN_PUBLISHED_FAILURES:
+        out["warning"] = (
+            f"evaluate.recalibrate: the published map is fitted on {support} (fewer than "
+            f"{MIN_PUBLISHED_FAILURES} failures): read its probabilities as rough"
         )
     out["words"] = (
         f"recalibrated out of time: logit(published) = {intercept:.3f} + {slope:.3f} x "
