@@ -134,3 +134,16 @@ def test_every_csv_is_written_by_the_one_function():
         if re.search(r"\.to_csv\(", line) and not line.lstrip().startswith(("#", ">>>"))
     ]
     assert [c.split(":")[0] for c in calls] == ["io/_files.py"], calls
+
+
+def test_a_hash_in_a_council_name_is_data_not_a_comment():
+    """Reading a published list back skips only its leading banner lines: a name holding
+    '#' (or starting with it) keeps every character and its row."""
+    import pandas as pd
+
+    from earlywarn.io import read_list_text, spreadsheet_csv
+
+    df = pd.DataFrame({"rank": [1, 2], "council_name": ["#1 Council", "Town #2"]})
+    text = "# CONFIDENTIAL\n# banner\n" + spreadsheet_csv(df)
+    back = read_list_text(text)
+    assert back["council_name"].tolist() == ["#1 Council", "Town #2"]

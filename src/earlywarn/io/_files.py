@@ -174,10 +174,18 @@ def read_neighbours(path: str | Path, councils: pd.DataFrame | None = None) -> p
 
 
 def read_list_text(csv_text: str) -> pd.DataFrame:
-    """A published ``risk_list.csv``'s text as a frame (its banner lines skipped)."""
+    """A published ``risk_list.csv``'s text as a frame (its leading banner lines skipped).
+
+    Only the leading ``#`` lines are the banner: a ``#`` inside a council's name (or at the
+    start of a row) is data, so this is not ``read_csv(comment="#")``, which would cut it.
+    """
     from io import StringIO
 
-    return pd.read_csv(StringIO(csv_text), comment="#")
+    lines = csv_text.splitlines(keepends=True)
+    skip = 0
+    while skip < len(lines) and lines[skip].startswith("#"):
+        skip += 1
+    return pd.read_csv(StringIO("".join(lines[skip:])))
 
 
 def read_published_list(folder: str | Path) -> tuple[pd.DataFrame, dict]:
