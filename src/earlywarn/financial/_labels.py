@@ -1,17 +1,25 @@
 """Label kind ``financial_failure``: a council's first EFS approval or s114 notice in the horizon.
 
-For a council at origin ``t`` with horizon ``h`` months:
+An event (non-withdrawn EFS decision or s114 notice, dated by announcement) is known only
+to an interval ``[date_earliest, date]`` when its date is imprecise (see
+:mod:`earlywarn.sources.finance_events_dated`; without ``date_earliest`` the interval is
+the day ``date``). For a council at origin ``t`` with horizon ``h`` months:
 
-- ``y = 1`` when an event (non-withdrawn EFS decision or s114 notice, dated by
-  announcement at its latest possible day) falls in ``(t, t + h]``; ``first_event_date``
-  is the first such date;
-- ``population`` is ``"new"`` when the council had no event in ``(t - lookback, t]``
-  (default 5 years), else ``"repeat"``: the default population is new failures only, and
-  repeats are reported separately;
+- ``y = 1`` when an event falls **surely** in ``(t, t + h]``: earliest day after ``t`` and
+  latest day on or before ``t + h``; ``first_event_date`` is the first such (latest) date;
+- ``y = 0`` when no event can fall in ``(t, t + h]``;
+- ``population`` is ``"repeat"`` when an event falls surely in ``(t - lookback, t]``
+  (default 5 years), ``"new"`` when none can: the default population is new failures only,
+  and repeats are reported separately;
+- ``ambiguous`` is True when an event's interval straddles ``t`` (it may be a prior failure
+  or a new one), ``t + h`` or ``t - lookback`` and no sure event settles the question:
+  the row is censored at that origin, neither positive nor negative (``y`` missing, and
+  ``population`` ``"ambiguous"`` when it is the repeat status that is unknown);
 - ``censored`` is True when the window is not closed by ``as_of`` (the vintage): such a
   row has no label (``y`` missing).
 
-One owner for the rule: :func:`financial_failure_labels`.
+Features are another matter: they use ``date`` (the latest day, when the event was surely
+known). One owner for the rule: :func:`financial_failure_labels`.
 """
 
 from __future__ import annotations
@@ -43,7 +51,9 @@ def financial_failure_labels(
     Parameters
     ----------
     events : pandas.DataFrame
-        Finance events (``council_code, date, event_type, status``).
+        Finance events (``council_code, date, event_type, status``; optional
+        ``date_earliest``, the earliest possible day of an imprecise date, missing for a
+        date known to the day).
     index : pandas.MultiIndex
         ``(council_code, origin)`` pairs.
     horizon_months, lookback_years : int
@@ -56,8 +66,9 @@ def financial_failure_labels(
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``index``: ``y`` (float, NaN when censored), ``population``
-        (``new``/``repeat``), ``censored``, ``first_event_date``, ``prior_event_date``.
+        Indexed like ``index``: ``y`` (float, NaN when censored or ambiguous),
+        ``population`` (``new``/``repeat``/``ambiguous``), ``censored``, ``ambiguous``,
+        ``first_event_date``, ``prior_event_date``.
 
     Example
     -------
@@ -69,26 +80,47 @@ def financial_failure_labels(
     [[1.0, 'new'], [1.0, 'repeat']]
     """
     ev = failure_events(events, include_withdrawn)
-    dates = {c: np.sort(g["date"].to_numpy()) for c, g in ev.groupby("council_code")}
+    hi_all = pd.to_datetime(ev["date"]).astype("datetime64[ns]")
+    if "date_earliest" in ev:
+        lo_all = pd.to_datetime(ev["date_earliest"]).astype("datetime64[ns]")
+        lo_all = lo_all.fillna(hi_all)  # a row without an earliest day is dated to the day
+    else:
+        lo_all = hi_all
+    spans = {
+        c: (lo_all[g.index].to_numpy(), hi_all[g.index].to_numpy())
+        for c, g in ev.groupby("council_code")
+    }
+    empty = np.array([], dtype="datetime64[ns]")
     h = pd.DateOffset(months=int(horizon_months))
     back = pd.DateOffset(years=int(lookback_years))
     end_all = pd.Timestamp(as_of) if as_of is not None else None
     rows = []
     for code, origin in index:
         t = pd.Timestamp(origin)
-        d = dates.get(code, np.array([], dtype="datetime64[ns]"))
-        end = t + h
-        inwin = d[(d > np.datetime64(t)) & (d <= np.datetime64(end))]
-        prior = d[(d > np.datetime64(t - back)) & (d <= np.datetime64(t))]
-        censored = end_all is not None and end > end_all
+        lo, hi = spans.get(code, (empty, empty))
+        t64, e64, b64 = (np.datetime64(x) for x in (t, t + h, t - back))
+        sure_in = (lo > t64) & (hi <= e64)
+        maybe_in = (hi > t64) & (lo <= e64)
+        sure_prior = (lo > b64) & (hi <= t64)
+        maybe_prior = (hi > b64) & (lo <= t64)
+        censored = end_all is not None and t + h > end_all
+        if sure_prior.any():
+            population = "repeat"
+        elif maybe_prior.any():
+            population = "ambiguous"
+        else:
+            population = "new"
+        y = 1.0 if sure_in.any() else (np.nan if maybe_in.any() else 0.0)
+        ambiguous = population == "ambiguous" or np.isnan(y)
         rows.append(
             (
-                np.nan if censored else float(len(inwin) > 0),
-                "repeat" if len(prior) else "new",
+                np.nan if censored or ambiguous else y,
+                population,
                 censored,
-                pd.Timestamp(inwin[0]) if len(inwin) else pd.NaT,
-                pd.Timestamp(prior[-1]) if len(prior) else pd.NaT,
+                ambiguous,
+                pd.Timestamp(np.sort(hi[sure_in])[0]) if sure_in.any() else pd.NaT,
+                pd.Timestamp(np.sort(hi[sure_prior])[-1]) if sure_prior.any() else pd.NaT,
             )
         )
-    cols = ["y", "population", "censored", "first_event_date", "prior_event_date"]
+    cols = ["y", "population", "censored", "ambiguous", "first_event_date", "prior_event_date"]
     return pd.DataFrame(rows, index=index, columns=cols)

@@ -6,17 +6,27 @@ with an ``announce_date`` and its ``announce_date_precision``.
 
 Dates
 -----
-An imprecise date is taken at its **latest possible** day, so that no label or feature
-can learn of an event before it could have been known:
+An imprecise date is an interval. ``date`` is its **latest possible** day (features use
+it: nothing is known before it could have been); ``date_earliest`` is its **earliest
+possible** day (the label uses both ends: see
+:func:`earlywarn.financial.financial_failure_labels`):
 
-=================  ===========================================================
-precision          ``date``
-=================  ===========================================================
-``day``            the date as given
-``month``          the last day of its month
-``approx_month``   the last day of its month
-``upper_bound``    the date as given (the decision was made on or before it)
-=================  ===========================================================
+=================  ==============================  ====================================
+precision          ``date_earliest``               ``date``
+=================  ==============================  ====================================
+``day``            the date as given               the date as given
+``month``          the first day of its month      the last day of its month
+``approx_month``   the first day of its month      the last day of its month
+``upper_bound``    1 April of the financial year   the date as given (the decision was
+                   *before* the row's year page    made on or before it)
+=================  ==============================  ====================================
+
+An ``upper_bound`` row says only "on or before" (SOURCES.md: "decision made in or before
+2022-23, date not found"). EFS support for a year is given in principle ahead of that
+year's budget setting (the 2024-25 round on 29 Feb 2024, the 2025-26 round on 20 Feb
+2025), so a decision listed on year page ``Y`` can come as early as the financial year
+before ``Y``: that year's 1 April is the earliest day. An ``upper_bound`` row without a
+year page cannot be bounded and is refused (one-line error).
 
 ``published`` = ``date`` (an announcement is public on the day it is made).
 
@@ -50,13 +60,19 @@ from earlywarn.sources._common import (
 )
 from earlywarn.sources.finance_councils import FinanceCouncils
 
-__all__ = ["EVENT_COLUMNS", "PRECISIONS", "latest_possible_date", "load_finance_events_dated"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "PRECISIONS",
+    "earliest_possible_date",
+    "latest_possible_date",
+    "load_finance_events_dated",
+]
 
 _NEED = ["event_type", "status", "council_name_as_published", "gss_code"]
 _NEED += ["announce_date", "announce_date_precision", "s114_subsection", "year_page"]
 _KINDS = {"efs_support": "efs", "s114_notice": "s114"}
 PRECISIONS = ("day", "month", "approx_month", "upper_bound")
-EVENT_COLUMNS = ["council_code", "date", "event_type", "service", "severity", "source"]
+EVENT_COLUMNS = ["council_code", "date", "date_earliest", "event_type", "service", "severity", "source"]
 EVENT_COLUMNS += ["published", "status", "precision", "announced_as", "s114_subsection"]
 EVENT_COLUMNS += ["year_page", "council_name"]
 
@@ -84,6 +100,39 @@ def latest_possible_date(text: str, precision: str, where: str) -> pd.Timestamp:
         ) from exc
     if precision in ("month", "approx_month"):
         return day + pd.offsets.MonthEnd(0)
+    return day
+
+
+def earliest_possible_date(
+    text: str, precision: str, year_page: str, where: str
+) -> pd.Timestamp:
+    """The earliest day an announcement dated ``text`` at ``precision`` could have been made.
+
+    ``year_page`` is the gov.uk EFS year page of the row (``"2022-23"``; empty for s114
+    notices); only ``upper_bound`` rows use it.
+
+    >>> earliest_possible_date("2018-07-24", "month", "", "x").date()
+    datetime.date(2018, 7, 1)
+    >>> earliest_possible_date("2024-02-29", "upper_bound", "2022-23", "x").date()
+    datetime.date(2021, 4, 1)
+    """
+    day = latest_possible_date(text, precision, where)
+    if precision in ("month", "approx_month"):
+        return day.replace(day=1)
+    if precision == "upper_bound":
+        page = str(year_page or "").strip()
+        if not page or page.lower() == "nan":
+            raise UserInputError(
+                f"{where}, column year_page: an upper_bound announce_date needs the row's "
+                "year page (YYYY-YY) to bound it from below"
+            )
+        try:
+            start_year = int(page[:4])
+        except ValueError as exc:
+            raise UserInputError(
+                f"{where}, column year_page: {page!r} is not a financial year (expected YYYY-YY)"
+            ) from exc
+        return min(pd.Timestamp(year=start_year - 1, month=4, day=1), day)
     return day
 
 
@@ -139,6 +188,9 @@ def load_finance_events_dated(
                 {
                     "council_code": code,
                     "date": date,
+                    "date_earliest": earliest_possible_date(
+                        r["announce_date"], precision, r["year_page"], where
+                    ),
                     "event_type": "financial_failure",
                     "service": kind,
                     "severity": 1.0,
