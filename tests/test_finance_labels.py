@@ -125,8 +125,6 @@ def test_earliest_and_latest_possible_days():
     )
     with pytest.raises(UserInputError, match="year_page"):
         earliest_possible_date("2021-03-17", "upper_bound", "", "p")
-    assert earliest_possible_date("2021-03-17", "day", "2020-21", "p") == pd.Timestamp(
-        "2021-03-17"
-    )
+    assert earliest_possible_date("2021-03-17", "day", "2020-21", "p") == pd.Timestamp("2021-03-17")
     with pytest.raises(UserInputError, match="year_page"):
         earliest_possible_date("2021-03-17", "upper_bound", "next year", "p")

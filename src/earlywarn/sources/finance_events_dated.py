@@ -72,7 +72,8 @@ _NEED = ["event_type", "status", "council_name_as_published", "gss_code"]
 _NEED += ["announce_date", "announce_date_precision", "s114_subsection", "year_page"]
 _KINDS = {"efs_support": "efs", "s114_notice": "s114"}
 PRECISIONS = ("day", "month", "approx_month", "upper_bound")
-EVENT_COLUMNS = ["council_code", "date", "date_earliest", "event_type", "service", "severity", "source"]
+EVENT_COLUMNS = ["council_code", "date", "date_earliest", "event_type", "service", "severity"]
+EVENT_COLUMNS += ["source"]
 EVENT_COLUMNS += ["published", "status", "precision", "announced_as", "s114_subsection"]
 EVENT_COLUMNS += ["year_page", "council_name"]
 
@@ -103,9 +104,7 @@ def latest_possible_date(text: str, precision: str, where: str) -> pd.Timestamp:
     return day
 
 
-def earliest_possible_date(
-    text: str, precision: str, year_page: str, where: str
-) -> pd.Timestamp:
+def earliest_possible_date(text: str, precision: str, year_page: str, where: str) -> pd.Timestamp:
     """The earliest day an announcement dated ``text`` at ``precision`` could have been made.
 
     ``year_page`` is the gov.uk EFS year page of the row (``"2022-23"``; empty for s114
