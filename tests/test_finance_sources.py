@@ -54,12 +54,22 @@ def test_councils_span_the_reorganisations():
 
 
 @needs_raw
-def test_imprecise_dates_at_latest_possible_day(tables):
-    ev = tables.events
+def test_imprecise_dates_span_earliest_to_latest_possible_day():
+    events, _ = load_finance_events_dated(RAW, build_finance_councils(RAW))
+    ev = events
     nh = ev[(ev["council_code"] == "E10000021") & (ev["precision"] == "month")]
     assert list(nh["date"]) == [pd.Timestamp("2018-07-31")]
+    assert list(nh["date_earliest"]) == [pd.Timestamp("2018-07-01")]
     approx = ev[ev["precision"] == "approx_month"]
     assert (approx["date"] == approx["date"] + pd.offsets.MonthEnd(0)).all()
+    assert (approx["date_earliest"] == approx["date"] - pd.offsets.MonthBegin(1)).all()
+    assert (ev["date_earliest"] <= ev["date"]).all()
+    day = ev[ev["precision"] == "day"]
+    assert (day["date_earliest"] == day["date"]).all()
+    # "on or before 29 Feb 2024" on the 2022-23 page: from 1 April 2021 (2021-22 in principle)
+    ub = ev[(ev["precision"] == "upper_bound") & (ev["year_page"] == "2022-23")]
+    assert len(ub) and (ub["date"] == pd.Timestamp("2024-02-29")).all()
+    assert (ub["date_earliest"] == pd.Timestamp("2021-04-01")).all()
 
 
 @needs_raw
