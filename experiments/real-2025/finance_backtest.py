@@ -182,6 +182,13 @@ def main(argv: list[str] | None = None) -> int:
     tab = auroc_table(bt, n_boot=a.boot, reference=ref)
     print("\nWithin-origin AUROC (95% council-bootstrap interval); paired difference vs best rule:")
     print(tab.round(3).to_string())
+    if "logit" in tab.index and a.stage == "confirmatory":
+        d, pv, me = tab.loc["logit", "diff"], tab.loc["logit", "p_one_sided"], cfg["minimum_effect"]
+        beats = bool(d >= me and pv < 0.05)
+        print(
+            f"\npre-registered test: logit - {ref} = {d:.4f} (minimum effect {me}), one-sided p "
+            f"{pv:.3f}: the model {'beats' if beats else 'does not beat'} the rule"
+        )
     lp = bt.predictions.dropna(subset=["logit"])
     slope, icpt = calibration_slope_intercept(lp["y"].to_numpy(), lp["logit"].to_numpy())
     print(f"\nlogit calibration slope {slope:.2f}, intercept {icpt:.2f} (pooled, {len(lp)} rows)")
