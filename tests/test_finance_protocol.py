@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from earlywarn.errors import UserInputError
@@ -37,3 +39,38 @@ def test_confirmatory_refused_for_another_hash_and_after_one_scoring(tmp_path):
     mod.LOG.write_text(f"## x: confirmatory {h} (C 0.1)\n", encoding="utf-8")
     with pytest.raises(UserInputError, match="already scored"):
         mod.main(["--stage", "confirmatory", "--C", "0.1", "--raw", str(tmp_path)])
+
+
+def test_one_second_look_only_after_a_first_scoring(tmp_path):
+    mod = _load(tmp_path)
+    h = mod.config_hash(mod.config(0.1))
+    (tmp_path / "PREREGISTRATION-finance.md").write_text(f"hash {h}", encoding="utf-8")
+    look = ["--stage", "confirmatory", "--raw", str(tmp_path), "--second-look", "label fix"]
+    with pytest.raises(UserInputError, match="no first confirmatory"):
+        mod.main(look)
+    mod.LOG.write_text(
+        f"## x: confirmatory {h} (C 0.1)\n## y: confirmatory-second-look {h} (C 0.1)\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UserInputError, match="second look"):
+        mod.main(look)
+
+
+def test_label_counts_cover_only_the_scored_origins():
+    mod = _load(Path("."))
+    origins = pd.to_datetime(["2022-03-31", "2023-03-31"])
+    ix = pd.MultiIndex.from_product([["A", "B", "C"], origins], names=["council_code", "origin"])
+    lab = pd.DataFrame(
+        {
+            "y": [1.0, 0.0, np.nan, 1.0, 0.0, 0.0],
+            "population": ["new", "new", "ambiguous", "new", "new", "repeat"],
+            "ambiguous": [False, False, True, False, False, False],
+        },
+        index=ix,
+    )
+    counts = mod.label_counts(lab, ["2022-03-31"])
+    assert [str(o) for o in counts.index] == ["2022-03-31"]
+    assert counts.loc[origins[0].date(), "new_failures"] == 1
+    assert counts.loc[origins[0].date(), "censored_ambiguous_date"] == 1
+    later = mod.label_counts(lab, ["2023-03-31"])
+    assert later.iloc[0]["new_failures"] == 1 and later.iloc[0]["repeats"] == 1
