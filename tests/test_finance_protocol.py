@@ -74,3 +74,27 @@ def test_label_counts_cover_only_the_scored_origins():
     assert counts.loc[origins[0].date(), "censored_ambiguous_date"] == 1
     later = mod.label_counts(lab, ["2023-03-31"])
     assert later.iloc[0]["new_failures"] == 1 and later.iloc[0]["repeats"] == 1
+
+
+def test_reference_rule_is_chosen_on_the_validation_origins_only():
+    spec = importlib.util.spec_from_file_location(
+        "finance_backtest_panel", Path(__file__).resolve().parent / "test_finance_backtest.py"
+    )
+    helpers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helpers)
+    f, lab, origins = helpers._panel()
+    mod = _load(Path("."))
+    mod.VALIDATION = [str(o.date()) for o in origins[:3]]
+    last = lab.index.get_level_values("origin") == origins[3]
+    # the later origin's failures follow the debt ratio only: a pick over every origin
+    # would see it, a pick over the validation origins must not
+    cfr = f.loc[last, "cfr_pct_nre"]
+    debt_led = lab.copy()
+    debt_led.loc[last, "y"] = (cfr > cfr.quantile(0.5)).astype(float).to_numpy()
+    picked = mod.best_rule_on_validation(f, lab, 0.1)
+    assert picked == "reserves_ratio"
+    assert mod.best_rule_on_validation(f, debt_led, 0.1) == picked
+    everywhere = helpers.auroc_table(
+        helpers.run_finance_backtest(f, debt_led, origins[1:]), n_boot=0
+    )
+    assert everywhere.drop(index="logit")["auroc"].idxmax() == "debt_ratio"
