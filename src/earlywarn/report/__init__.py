@@ -43,6 +43,7 @@ from earlywarn.report._bands import (
     build_bands,
     build_evidence_bands,
     latest_measure,
+    likelihood_by_rank,
     risk_score,
     support_for,
 )
@@ -102,6 +103,7 @@ __all__ = [
     "WORDING",
     "build_bands",
     "build_evidence_bands",
+    "likelihood_by_rank",
     "latest_measure",
     "risk_score",
     "support_for",

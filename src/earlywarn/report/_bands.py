@@ -61,6 +61,7 @@ __all__ = [
     "build_bands",
     "build_evidence_bands",
     "latest_measure",
+    "likelihood_by_rank",
     "risk_score",
     "support_for",
 ]
@@ -213,14 +214,7 @@ def build_evidence_bands(
     if not base_rate > 0:
         raise ValueError(f"base_rate must be positive (got {base_rate})")
     ratio = probability.astype(float) / base_rate
-    lik = np.where(ratio >= ratios[0], 2, 1)
-    high = ratio >= ratios[1]
-    if lower is not None:
-        high &= lower.reindex(probability.index).astype(float).fillna(-1.0) > base_rate
-    lik = np.where(high, 3, lik)
-    if top_k > 0:
-        rank = probability.rank(ascending=False, method="first")
-        lik = np.where((rank <= top_k).to_numpy(), np.maximum(lik, 2), lik)
+    lik = likelihood_by_rank(probability, base_rate, ratios, top_k, lower)
     imp_v = impact.reindex(probability.index).astype(float)
     known = imp_v.dropna()
     if len(known) >= 3:
@@ -241,6 +235,39 @@ def build_evidence_bands(
         },
         index=probability.index,
     )
+
+
+def likelihood_by_rank(
+    probability: pd.Series,
+    base_rate: float,
+    ratios: Sequence[float] = (1.0, 1.5),
+    top_k: int = 0,
+    lower: pd.Series | None = None,
+) -> np.ndarray:
+    """Likelihood bands (1 low, 2 medium, 3 high) that agree with the ranking: the one rule
+    behind every band shown (list, ``explain``, ``explain --model``, XLSX, notebooks).
+
+    Medium from ``ratios[0]`` times the base rate, high from ``ratios[1]`` times it (with
+    ``lower``, also the interval's lower end above the base rate), the top ``top_k`` at
+    least medium; then, walking down the ranking (probability, ties by position), no
+    council is more likely than one ranked above it, so a lower rank never gets a more
+    urgent band than a higher rank on the same impact.
+
+    >>> p = pd.Series([0.5, 0.4, 0.3], index=["a", "b", "c"])
+    >>> likelihood_by_rank(p, 0.2, lower=pd.Series([0.1, 0.3, 0.3], index=p.index)).tolist()
+    [2, 2, 2]
+    """
+    ratio = probability.astype(float).to_numpy() / base_rate
+    lik = np.where(ratio >= ratios[0], 2, 1)
+    high = ratio >= ratios[1]
+    if lower is not None:
+        high &= lower.reindex(probability.index).astype(float).fillna(-1.0).to_numpy() > base_rate
+    lik = np.where(high, 3, lik)
+    order = np.argsort(-probability.astype(float).to_numpy(), kind="stable")
+    if top_k > 0:
+        lik[order[:top_k]] = np.maximum(lik[order[:top_k]], 2)
+    lik[order] = np.minimum.accumulate(lik[order])
+    return lik
 
 
 def latest_measure(observations: pd.DataFrame, measure: str, origin: pd.Timestamp) -> pd.Series:

@@ -44,9 +44,8 @@ def build_banded_risk_list(
     rep = report_config
     impact = latest_measure(observations, rep.impact_measure, origin)
     prob_by_code = scores.set_index("council_code")["probability"]
+    # no interval in the band: explain --model has none, and the band must agree everywhere
     lower = None
-    if "probability_lo" in scores.columns:
-        lower = scores.set_index("council_code")["probability_lo"]
     rate = float(prob_by_code.mean()) if base_rate is None else float(base_rate)
     bands = build_evidence_bands(
         prob_by_code,
