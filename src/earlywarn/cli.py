@@ -390,7 +390,13 @@ def evaluate(
     lists: Annotated[
         list[Path], typer.Option("--lists", help="Earlier cycles' output folders (one or more).")
     ],
-    events: Annotated[Path, typer.Option(help="Events CSV (core format) with later outcomes.")],
+    events: Annotated[
+        Path,
+        typer.Option(
+            help="Events with later outcomes: a CSV in the core format, or the events.parquet "
+            "of a real panel (the bundled one or `earlywarn data build`)."
+        ),
+    ],
     out: Annotated[
         Path | None, typer.Option(help="New output folder (default: runs/evaluate-<time>).")
     ] = None,
@@ -424,7 +430,7 @@ def evaluate(
             step(f"reading {len(folders)} published list(s) and {events_path}")
             published = [io.read_published_list(f) for f in folders]
             ev = validate_events(
-                io.read_csv_table(events_path, EVENT_COLUMNS), where=str(events_path)
+                io.read_events_table(events_path, EVENT_COLUMNS), where=str(events_path)
             )
             step("matching warnings to outcomes")
             frame, summary = match_outcomes(published, ev, k=k)
@@ -446,8 +452,10 @@ def evaluate(
         rec = "n/a" if s["recall"] is None else f"{s['recall']:.2f}"
         _say(
             f"  {cycle} (origin {s['score_origin']}, window {state}): {s['hit']} hits, "
-            f"{s['miss']} misses, {s['false_alarm']} false alarms, {s['unconfirmed']} not "
-            f"inspected, {s['pending']} pending; precision {prec}, recall {rec}"
+            f"{s['miss']} misses, {s['false_alarm']} false alarms, "
+            f"{s['inspected_not_failing']} inspected and not failing, {s['unconfirmed']} not "
+            f"inspected, {s['pending']} pending (not yet inspected); precision {prec} over "
+            f"{s['resolved']} resolved warnings, recall {rec}"
         )
 
 

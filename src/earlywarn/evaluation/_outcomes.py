@@ -12,8 +12,14 @@ Outcomes (failure = the list's own label events within its horizon after its ori
 - ``false_alarm``: flagged, did not fail, and the window has closed with the council seen
   (inspected in the window, or the label needs no inspection);
 - ``unconfirmed``: flagged, not inspected in a closed window (censored: nobody looked);
-- ``pending``: flagged, no failure yet and the window is still open (events end earlier);
+- ``inspected_not_failing``: flagged, the window still open, and inspected in it (by the
+  events' end) without the failure judgement: known from the judgement's publication, so
+  it counts against the list now (a failure-by-inspection label only);
+- ``pending``: flagged, not yet inspected and the window still open;
 - ``no_warning``: not flagged and no failure.
+
+Precision is over the **resolved** flags (hits, false alarms and inspected-not-failing),
+with their number (``resolved``); pending and unconfirmed flags are not counted.
 
 Example
 -------
@@ -44,7 +50,15 @@ from earlywarn.panel import window_closed
 
 __all__ = ["OUTCOMES", "match_outcomes"]
 
-OUTCOMES = ("hit", "miss", "false_alarm", "unconfirmed", "pending", "no_warning")
+OUTCOMES = (
+    "hit",
+    "miss",
+    "false_alarm",
+    "inspected_not_failing",
+    "unconfirmed",
+    "pending",
+    "no_warning",
+)
 
 
 def _setting(info: dict[str, Any], path: tuple[str, ...], where: str) -> Any:
@@ -83,8 +97,9 @@ def match_outcomes(
         council_code, council_name, probability, flagged, outcome, failure_date,
         window_end, reasons_at_the_time``.
     summary : dict
-        Per cycle: counts of each outcome, ``precision`` (hits / (hits + false alarms)) and
-        ``recall`` (hits / (hits + misses)), ``window_closed``; and ``total``.
+        Per cycle: counts of each outcome, ``resolved`` (hits, false alarms and
+        inspected-not-failing), ``precision`` (hits / resolved) and ``recall`` (hits /
+        (hits + misses)), ``window_closed``; and ``total``.
     """
     end = (
         pd.Timestamp(events_end) if events_end is not None else pd.to_datetime(events["date"]).max()
@@ -103,7 +118,8 @@ def match_outcomes(
         lab = make_labels(events, idx, h, kinds).reset_index(drop=True)
         window_end = origin + pd.DateOffset(months=h)
         closed = window_closed(origin, h, end)
-        seen = lab["inspected"] | (not any(found_by_inspection(x) for x in kinds))
+        by_inspection = any(found_by_inspection(x) for x in kinds)
+        seen = lab["inspected"] | (not by_inspection)
         flagged = rl["rank"].astype(int) <= k_list
         failed = lab["label"].astype(bool)
         outcome = pd.Series("no_warning", index=rl.index, dtype=object)
@@ -113,8 +129,10 @@ def match_outcomes(
         if closed:
             outcome[quiet & seen] = "false_alarm"
             outcome[quiet & ~seen] = "unconfirmed"
-        else:
+        else:  # inspected and not failing is known now; only the not-yet-inspected wait
             outcome[quiet] = "pending"
+            if by_inspection:
+                outcome[quiet & lab["inspected"].astype(bool)] = "inspected_not_failing"
         reason_cols = [c for c in rl.columns if c.startswith("reason_")]
         reasons = (
             rl[reason_cols].fillna("").astype(str).agg(" | ".join, axis=1) if reason_cols else ""
@@ -143,15 +161,15 @@ def match_outcomes(
         )
         counts = {o: int((outcome == o).sum()) for o in OUTCOMES}
         hits = counts["hit"]
+        resolved = hits + counts["false_alarm"] + counts["inspected_not_failing"]
         summary[str(info.get("cycle", ""))] = {
             "score_origin": str(origin.date()),
             "window_end": str(window_end.date()),
             "window_closed": bool(closed),
             "k": k_list,
             **counts,
-            "precision": hits / (hits + counts["false_alarm"])
-            if hits + counts["false_alarm"]
-            else None,
+            "resolved": resolved,
+            "precision": hits / resolved if resolved else None,
             "recall": hits / (hits + counts["miss"]) if hits + counts["miss"] else None,
         }
     frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

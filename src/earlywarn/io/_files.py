@@ -144,6 +144,27 @@ def read_csv_table(path: str | Path, columns: list[str]) -> pd.DataFrame:
     return df
 
 
+def read_events_table(path: str | Path, columns: list[str]) -> pd.DataFrame:
+    """An events table from a core-format CSV (:func:`read_csv_table`) or a panel's
+    ``events.parquet`` (the bundled real panel, or one written by ``earlywarn data
+    build``), as text columns like the CSV's, with one-line errors."""
+    p = Path(path).expanduser().resolve()
+    if p.suffix.lower() != ".parquet":
+        return read_csv_table(p, columns)
+    if not p.is_file():
+        raise UserInputError(f"{p}: file not found")
+    try:
+        df = pd.read_parquet(p)
+    except Exception as err:  # pyarrow raises several kinds for a damaged file
+        raise UserInputError(f"{p}: not a readable parquet file ({type(err).__name__})") from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise UserInputError(f"{p}: missing column(s) {', '.join(missing)}")
+    if "date" in df.columns:
+        df["date"] = pd.to_datetime(df["date"]).dt.strftime("%Y-%m-%d")
+    return df
+
+
 def read_tables(councils: str | Path, observations: str | Path, events: str | Path) -> Tables:
     """Read and validate the three core tables from CSV files."""
     c = read_csv_table(councils, COUNCIL_COLUMNS)
