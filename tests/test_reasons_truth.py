@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,7 @@ _LISTS: dict[str, tuple] = {}  # demo -> (risk list, events, scored origin)
 # the columns the checks read, for a list with no reason at all
 EMPTY_REASON = ["council_code", "direction", "feature", "stated", "family", "nature", "sentence"]
 EMPTY_REASON += ["value", "peer_median"]
+_OUT: dict[str, Path] = {}  # demo -> its output folder
 
 
 def _num(text: str) -> tuple[float, float]:
@@ -62,6 +64,7 @@ def published(request, tmp_path_factory):
     Xnow = X[X.index.get_level_values("origin") == prep.score_origin].droplevel("origin")
     rl = pd.read_csv(tmp / "out" / "risk_list.csv", comment="#", keep_default_na=False)
     _LISTS[request.param] = (rl, prep.tables.events, prep.score_origin)
+    _OUT[request.param] = tmp / "out"
     return request.param, reasons, Xnow, prep.features.specs, prep.score_origin
 
 
@@ -252,3 +255,38 @@ def test_financial_notices_are_finance_reasons_and_support_follows_the_nature(pu
         # a sentence a person would write, not a list of internal labels
         assert not re.search(r"(need|timing|settled|coverage) and ", r.context_note), r.rank
         assert r.context_note == "" or r.context_note.endswith("."), r.rank
+
+
+def test_a_probability_is_shown_only_when_calibrated_out_of_time(published):
+    """The gate reads the saved backtest predictions: the calibration slope of the published
+    model within 0.7-1.3, else no probability (rank, tier and the tier's hit rate
+    instead); an interval never excludes its own point."""
+    from earlywarn.evaluation import probability_gate
+
+    name = published[0]
+    rl, _, _ = _LISTS[name]
+    out = _OUT[name]
+    run = json.loads((out / "run.json").read_text())
+    gate = run["probability_gate"]
+    saved = pd.read_parquet(out / "backtest_predictions.parquet")
+    saved = saved[saved["target"] == run["config"]["labels"]["target"]]
+    again = probability_gate(saved, run["model"], int(run["config"]["evaluate"]["k"]))
+    assert again["calibration_slope"] == pytest.approx(gate["calibration_slope"])
+    assert gate["shown"] == (0.7 <= gate["calibration_slope"] <= 1.3)
+    prob = pd.to_numeric(rl["probability"], errors="coerce")
+    assert (rl["tier"].astype(int).diff().fillna(0) >= 0).all()  # tiers follow ranks
+    assert rl["tier_note"].str.contains("past origins").all()
+    if gate["shown"]:
+        assert prob.notna().all()
+        lo = pd.to_numeric(rl.get("probability_lo"), errors="coerce")
+        hi = pd.to_numeric(rl.get("probability_hi"), errors="coerce")
+        both = lo.notna() & hi.notna()
+        assert ((lo[both] <= prob[both]) & (prob[both] <= hi[both])).all()
+    else:
+        for col in ("probability", "probability_lo", "probability_hi", "joint_probability"):
+            if col in rl.columns:
+                assert pd.to_numeric(rl[col], errors="coerce").isna().all(), col
+        html = (out / "report.html").read_text()
+        assert "No probability is shown" in html and "nan%" not in html
+    if name == "real":  # the published logit's probabilities moved with the calendar
+        assert not gate["shown"]

@@ -45,10 +45,13 @@ def _score_latest(
     """Score and explain the latest origin with the registered model (for ``explain``);
     the risk list is not pseudonymised."""
     from earlywarn.cycle._cycle import score_and_explain
+    from earlywarn.cycle._publication import gate_of
+    from earlywarn.cycle._score import _model_cycle
     from earlywarn.report import build_banded_risk_list
 
     ld = load_registered(cfg, model_uri, tracking_uri, data)
     pr = ld.prep
+    _, evaluation = _model_cycle(ld.uri, ld.version["run_id"], cfg)
     scored = score_and_explain(cfg, pr, ld.model, ld.X, *ld.training(cfg), ld.recalibration)
     risk_list = build_banded_risk_list(
         scored.scores,
@@ -60,6 +63,7 @@ def _score_latest(
         top_k=cfg.evaluate.k,
         events=pr.tables.events,
         notice_years=cfg.features.notice_years,
+        gate=gate_of(evaluation),  # the same probability gate as the published list
     )
     return _Scored(
         ld.uri,
@@ -108,6 +112,7 @@ class CouncilReasons:
     context_note: str = ""  # when context, not signals of decline, carries the risk
     probability_meaning: str = "Probability"
     england: pd.DataFrame | None = None  # England's median of each feature over origins
+    tier_note: str = ""  # the tier's hit rate at past origins, in words
 
     def _interval(self) -> str:
         if self.probability_lo is None or self.probability_hi is None:
@@ -125,8 +130,12 @@ class CouncilReasons:
             CONFIDENTIAL,
             f"{self.council_name} ({self.council_code}), origin {self.score_origin.date()}; "
             f"model {self.model}",
-            f"{self.probability_meaning} {self.probability:.1%}{self._interval()} "
-            f"(rank {self.rank} of {self.n_councils}); "
+            (
+                f"{self.probability_meaning} {self.probability:.1%}{self._interval()} "
+                if self.probability == self.probability
+                else "No probability shown (not calibrated out of time) "
+            )
+            + f"(rank {self.rank} of {self.n_councils}); "
             f"likelihood {b['likelihood_band']}, impact {b['impact_band']} (matrix score "
             f"{b['risk_score']}): {b['risk_band']}",
             "Reasons raising the risk:",
@@ -137,6 +146,8 @@ class CouncilReasons:
         ]
         if up.empty:
             lines.append("  none: no signal of decline passes the reviewer's test")
+        if self.tier_note:
+            lines.insert(3, f"Tier: {self.tier_note}")
         if self.context_note:
             lines.append(f"Context: {self.context_note}")
         if not down.empty:
@@ -208,6 +219,7 @@ def explain_council(
         probability_lo=lo,
         probability_hi=hi,
         context_note=_text(rl.at[code, "context_note"]) if "context_note" in rl else "",
+        tier_note=_text(rl.at[code, "tier_note"]) if "tier_note" in rl else "",
         probability_meaning=_meaning({}, cfg),
         england=sc.features.X.groupby(level="origin").median(),
     )
@@ -268,7 +280,7 @@ def explain_published(
             f"{pub['registered_model']} version {pub['model_version']} "
             f"(published {pub['kind']} list of {pub['published_at']})"
         ),
-        probability=float(row["probability"]),
+        probability=_float(row["probability"]),
         rank=int(row["rank"]),
         n_councils=len(rl),
         bands={c: row.get(c) for c in _BAND_COLUMNS},
@@ -280,8 +292,17 @@ def explain_published(
         probability_lo=num("probability_lo"),
         probability_hi=num("probability_hi"),
         context_note=_text(row.get("context_note")),
+        tier_note=_text(row.get("tier_note")),
         probability_meaning=_meaning(pub, cfg),
     )
+
+
+def _float(v: Any) -> float:
+    """A number of a published list, NaN when empty (a withheld probability)."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def _text(v: Any) -> str:

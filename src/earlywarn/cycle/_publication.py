@@ -109,9 +109,11 @@ def publish_files(
                 interval[col] = np.round(apply_recalibration(interval[col], recal), 6)
     scores = scores.join(interval, on="council_code")
     if {"probability_lo", "probability_hi"} <= set(scores.columns):
-        # a percentile interval of refits need not contain the published fit: widen it
-        scores["probability_lo"] = np.minimum(scores["probability_lo"], scores["probability"])
-        scores["probability_hi"] = np.maximum(scores["probability_hi"], scores["probability"])
+        # a percentile interval of refits that excludes the published fit says the refits
+        # disagree with it: not shown (never widened to look as if it agreed)
+        p = scores["probability"]
+        outside = (p < scores["probability_lo"]) | (p > scores["probability_hi"])
+        scores.loc[outside, ["probability_lo", "probability_hi"]] = np.nan
     p_insp = None if timing is None else np.asarray(timing(Xnow), dtype=float)
     if p_insp is not None and not np.all(p_insp == 1.0):  # failures found by inspection
         scores["p_inspected"] = np.round(p_insp, 6)
@@ -131,6 +133,7 @@ def publish_files(
         top_k=cfg.evaluate.k,
         events=tables.events,
         notice_years=cfg.features.notice_years,
+        gate=gate_of(evaluation),
     )
     signals = build_signals(tables.observations, Xnow, feats, score_origin, expl.reasons)
     run_info = {
@@ -140,8 +143,10 @@ def publish_files(
         "interval": {
             "level": rep.interval_level,
             "n_boot": rep.interval_boot,
-            "method": "council bootstrap (percentile), widened to contain the published point",
+            "method": "council bootstrap (percentile); not shown where it excludes its own "
+            "point or more than 20% of the resamples were skipped",
         },
+        "probability_gate": gate_of(evaluation),
     }
     if recal is not None:  # how the published probability was formed (recalibrate.py)
         run_info["recalibration"] = recal
@@ -205,6 +210,15 @@ def publish_files(
         **saved,
     }
     return Publication(risk_list, expl, files, timings)
+
+
+def gate_of(evaluation: dict) -> dict[str, Any]:
+    """The evaluation's probability gate (:func:`earlywarn.evaluation.probability_gate`);
+    without a backtest (no gate recorded) the probability is not shown."""
+    gate = evaluation.get("probability_gate") if isinstance(evaluation, dict) else None
+    if isinstance(gate, dict) and "shown" in gate:
+        return gate
+    return {"shown": False, "calibration_slope": None, "tiers": [], "rate": None, "n_origins": 0}
 
 
 def probability_meaning(cfg: Any) -> str:

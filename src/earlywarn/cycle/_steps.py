@@ -191,6 +191,12 @@ def backtest_and_choose(
         "select_by": cfg.models.select_by,
         "metric": SELECT_BY[cfg.models.select_by],  # "auroc": within-origin AUROC
     }
+    from earlywarn.evaluation import probability_gate
+
+    # whether the published probability may be shown: its out-of-time calibration slope
+    # (the saved backtest predictions of the ranking target)
+    saved = ev_run.long[ev_run.long["target"] == settings.target]
+    evaluation["probability_gate"] = probability_gate(saved, chosen, cfg.evaluate.k)
     held_run = None
     if held_splits:  # scored once, after the choice above, for these settings
         with compute_context(cfg):

@@ -16,6 +16,12 @@ from earlywarn.evaluation._evaluate import (
     run_evaluation,
     target_rows,
 )
+from earlywarn.evaluation._gate import (
+    SLOPE_RANGE,
+    probability_gate,
+    tier_of_rank,
+    tier_words,
+)
 from earlywarn.evaluation._headline import (
     MAX_SKIPPED_SHARE,
     MIN_ORIGIN_EVENTS,
@@ -63,6 +69,10 @@ from earlywarn.evaluation._usefulness import (
 )
 
 __all__ = [
+    "SLOPE_RANGE",
+    "probability_gate",
+    "tier_of_rank",
+    "tier_words",
     "EvaluationSettings",
     "EvaluationRun",
     "evaluate_and_keep",

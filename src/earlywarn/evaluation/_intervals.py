@@ -44,6 +44,7 @@ from earlywarn.metrics import ClusterSampler
 __all__ = ["INTERVAL_COLUMNS", "bootstrap_probabilities", "council_bootstrap_interval"]
 
 INTERVAL_COLUMNS = ["probability_lo", "probability_hi"]
+MAX_SKIPPED = 0.2  # an interval from fewer than 80% of the resamples asked for is not shown
 
 
 def _draws(X: pd.DataFrame, y: np.ndarray, n_boot: int, seed: int) -> list[np.ndarray]:
@@ -159,8 +160,9 @@ def council_bootstrap_interval(
     -------
     DataFrame
         Indexed by ``council_code`` (of ``X_now``), columns ``probability_lo,
-        probability_hi`` rounded to 6 decimals; no columns when ``n_boot`` is 0 or no
-        draw had both classes (joining it onto the scores then adds nothing).
+        probability_hi`` rounded to 6 decimals; no columns when ``n_boot`` is 0 or more
+        than ``MAX_SKIPPED`` (20%) of the resamples were skipped (no draw with both
+        classes within the redraws): joining it onto the scores then adds nothing.
     """
     codes = pd.Index(X_now.index.get_level_values("council_code"), name="council_code")
     if n_boot <= 0:
@@ -177,8 +179,8 @@ def council_bootstrap_interval(
             make, X_train, y_train, X_now, weights=weights, to_target=to_target,
             n_boot=n_boot, seed=seed,
         )  # fmt: skip
-    if len(draws) == 0:
-        return pd.DataFrame(index=codes)
+    if len(draws) == 0 or len(draws) < (1 - MAX_SKIPPED) * n_boot:
+        return pd.DataFrame(index=codes)  # too many resamples skipped: no interval shown
     tail = (1 - level) / 2
     lo, hi = np.quantile(draws, [tail, 1 - tail], axis=0)
     return pd.DataFrame({"probability_lo": lo, "probability_hi": hi}, index=codes).round(6)

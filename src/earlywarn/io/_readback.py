@@ -94,7 +94,11 @@ def validate_published_list(
             f"{where(i, 'rank')}: {rl['rank'].iloc[i]!r} is not a rank (expected 1, 2, ...)"
         )
     prob = pd.to_numeric(rl["probability"], errors="coerce")
-    i = _first(prob.isna() | (prob < 0) | (prob > 1))
+    # a list whose probability was withheld (not calibrated out of time) ranks by tier
+    withheld = "tier" in rl.columns and bool(
+        (rl["probability"].astype(str).str.strip() == "").all()
+    )
+    i = _first((prob.isna() & (not withheld)) | (prob < 0) | (prob > 1))
     if i is not None:
         raise UserInputError(
             f"{where(i, 'probability')}: {rl['probability'].iloc[i]!r} is not a probability "

@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 PERCENT_COLUMNS = (
+    "tier_hit_rate",
     "probability",
     "probability_lo",
     "probability_hi",
@@ -39,6 +40,8 @@ DISPLAY_ORDER = (
     "rank",
     "council_name",
     "risk_band",
+    "tier",
+    "tier_note",
     "already_inadequate",
     "financial_notice",
     "probability",
@@ -104,6 +107,9 @@ def headers(run_info: Mapping[str, Any]) -> dict[str, str]:
         "reason_3": "Reason 3",
         "context_note": "Context",
         "already_inadequate": "Already inadequate",
+        "tier": "Tier",
+        "tier_hit_rate": "Tier's hit rate at past origins",
+        "tier_note": "Tier's record at past origins",
         "financial_notice": "Financial failure notice",
         "main_problem_nature": "Problem nature",
         "mitigating_factor": "Protective factor",
@@ -200,6 +206,13 @@ def ranking_words(risk_list: pd.DataFrame, k: int) -> str:
         return "No interval is published: how sure the order is cannot be said."
     top = risk_list.sort_values("rank").head(k)
     first, last = top.iloc[0], top.iloc[-1]
+    known = top[["probability_lo", "probability_hi"]].notna().all(axis=1)
+    if not (known.iloc[0] and known.iloc[-1]):
+        return (
+            "The intervals of rank 1 and of the last of the top group are not shown: how sure "
+            "the order is cannot be said; read the top group as a group, not as an order."
+        )
+    top = top[known]
     if first["probability_lo"] > last["probability_hi"]:
         return (
             f"The interval of rank 1 lies above that of rank {len(top)}: the top of the list "
@@ -249,3 +262,25 @@ def display_text(value: Any, column: str = "council_name") -> str:
         return html.escape(text)
     shown = html.escape(text[: limit - 1].rstrip())
     return f'<span title="{html.escape(text, quote=True)}">{shown}\u2026</span>'
+
+
+def gate_words(run_info: Mapping[str, Any]) -> str:
+    """Whether the probability is shown, and why (the out-of-time calibration slope)."""
+    gate = run_info.get("probability_gate") or {}
+    slope = gate.get("calibration_slope")
+    lo, hi = gate.get("slope_range") or (0.7, 1.3)
+    if gate.get("shown"):
+        return (
+            f"The probability is shown: its out-of-time calibration slope in the backtest is "
+            f"{slope:.2f}, within {lo}-{hi}."
+        )
+    why = (
+        f"its out-of-time calibration slope in the backtest is {slope:.2f}, outside {lo}-{hi}"
+        if isinstance(slope, int | float) and slope == slope
+        else "no out-of-time calibration of this model is attached"
+    )
+    return (
+        f"No probability is shown: {why}, so the model's numbers are not chances. The list "
+        "gives each council's rank, its tier and how often councils of that tier were judged "
+        "inadequate at past origins; the bands use the tier's rate against the overall rate."
+    )

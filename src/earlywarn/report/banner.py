@@ -29,17 +29,20 @@ CONFIDENTIAL = (
 
 def pct(v: Any) -> str:
     try:
-        return f"{float(v):.1%}"
+        x = float(v)
     except (TypeError, ValueError):
         return "not known"
+    return "not shown" if x != x else f"{x:.1%}"
 
 
 def interval_words(run_info: Mapping[str, Any]) -> str:
     iv = run_info.get("interval") or {}
+    if not (run_info.get("probability_gate") or {"shown": True}).get("shown", True):
+        return "none, as no probability is shown"
     if not iv.get("n_boot"):
         return "none published"
     return (
         f"{float(iv.get('level', 0.9)):.0%} council-bootstrap intervals from "
-        f"{iv['n_boot']} refits, widened to contain the published probability; rough at "
-        "their ends"
+        f"{iv['n_boot']} refits, not shown where one excludes its own point or more than "
+        "20% of the resamples were skipped; rough at their ends"
     )

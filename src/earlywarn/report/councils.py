@@ -68,11 +68,16 @@ def render_council_sections(
         png = council_png(explanation.values.loc[code], specs, trends)
         info = run_info or {}
         meaning = str(info.get("probability_meaning") or "Probability")
-        prob = f"{r['probability']:.1%}"
-        if r.get("probability_lo") is not None and r.get("probability_hi") is not None:
+
+        def known(col: str, r: Any = r) -> bool:
+            v = r.get(col)
+            return v is not None and v == v
+
+        prob = f"{r['probability']:.1%}" if known("probability") else "not shown"
+        if known("probability_lo") and known("probability_hi"):
             lvl = float((info.get("interval") or {}).get("level", 0.9))
             prob += f" ({lvl:.0%} interval {r['probability_lo']:.1%} to {r['probability_hi']:.1%})"
-        if r.get("p_inspected") is not None and r.get("joint_probability") is not None:
+        if known("p_inspected") and known("joint_probability"):
             prob += (
                 f"; P(inspected in the window) {r['p_inspected']:.1%}, joint risk "
                 f"{r['joint_probability']:.1%}"
@@ -98,10 +103,13 @@ def render_council_sections(
         nat = explanation.by_nature.loc[code].sort_values(ascending=False)
         nat_txt = ", ".join(f"{e(str(n))} {v:+.2f}" for n, v in nat.items())
         sup = r.get("support_offered") or ""
+        tier = ""
+        if known("tier") and r.get("tier_note"):
+            tier = f" Tier {int(r['tier'])}: {e(str(r['tier_note']))}."
         out.append(
             f"""<section class="council" id="c-{e(str(code))}">
 <h3>{int(r["rank"])}. {display_text(r.get("council_name", ""))} ({e(str(code))})</h3>
-<p>{e(meaning)}: <b>{e(prob)}</b>. Problem nature:
+<p>{e(meaning)}: <b>{e(prob)}</b>.{tier} Problem nature:
 <b>{e(str(r.get("main_problem_nature") or "no clear single nature"))}</b>
 (SHAP sums by nature, log-odds: {nat_txt}).</p>
 {band}

@@ -95,13 +95,15 @@ def render_report(
         pooled = ev.get("pooled", {})
         rows.append([model] + [_metric_cell(pooled.get(m)) for m in metric_names])
     metrics = pd.DataFrame(rows, columns=["model", *metric_names])
-    from earlywarn.report._text import MATRIX_WORDS, headers, ranking_words, verdict
+    from earlywarn.report._text import MATRIX_WORDS, gate_words, headers, ranking_words, verdict
 
     show = risk_list.head(top_n)
     wanted = (
         "rank",
         "council_name",
         "risk_band",
+        "tier",
+        "tier_note",
         "already_inadequate",
         "financial_notice",
         "probability",
@@ -113,7 +115,7 @@ def render_report(
         "main_problem_nature",
         "reason_1",
     )
-    cols = [c for c in wanted if c in show.columns]
+    cols = [c for c in wanted if c in show.columns and show[c].notna().any()]
     names = headers(run_info)
     meaning = str(run_info.get("probability_meaning") or "probability")
     ranking = ranking_words(risk_list, int(evaluation.get("k") or 15))
@@ -186,6 +188,7 @@ not the chance of an inspection. P(inspected) comes from an inspection-timing mo
 the joint risk, their product, is what a partnership that cannot choose inspection dates
 sees coming. Base rate in the training windows: {e(pct(run_info.get("base_rate")))}.
 Intervals: {e(interval_words(run_info))}. {e(ranking)}</p>
+<p class="verdict">{e(gate_words(run_info))}</p>
 <p>{e(MATRIX_WORDS)}</p>
 <p>Reasons are the model's drivers (SHAP) that pass a reviewer's test: a signal of the
 service, not context, on the worse side of similar councils (statistical neighbours), or

@@ -24,6 +24,7 @@ def build_banded_risk_list(
     top_k: int = 0,
     events: pd.DataFrame | None = None,
     notice_years: int = 5,
+    gate: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """The published list: ranked scores with reasons, risk bands and support offered.
 
@@ -32,6 +33,13 @@ def build_banded_risk_list(
     most recent judgement") and ``financial_notice`` (a financial failure notice or
     exceptional support in the last ``notice_years``), each also the first sentence of the
     ``context_note``.
+
+    With ``gate`` (:func:`earlywarn.evaluation.probability_gate`): each council's ``tier``
+    (from its rank), ``tier_hit_rate`` and ``tier_note`` (the tier's hit rate at past
+    origins, in words); when the gate does not show the probability (its out-of-time
+    calibration slope is outside the range), the likelihood comes from the tier's hit rate
+    against the backtest's rate, and the probability columns are left empty
+    (:func:`apply_gate`).
 
     One function for every command that publishes a list (``cycle`` and ``score``), so the
     two lists have the same columns. ``report_config`` is the cycle's ``[report]`` section;
@@ -79,7 +87,54 @@ def build_banded_risk_list(
         out["context_note"] = [
             " ".join(t for t in (a, n) if t) for a, n in zip(lead, note.fillna(""), strict=True)
         ]
+    if gate is not None:
+        out = apply_gate(out, gate, top_k or 15, rep.likelihood_ratios)
     out.attrs["base_rate"] = rate
+    return out
+
+
+PROBABILITY_COLUMNS = (
+    "probability",
+    "probability_lo",
+    "probability_hi",
+    "p_inspected",
+    "joint_probability",
+    "conditional_probability",
+)
+
+
+def apply_gate(
+    out: pd.DataFrame, gate: Mapping[str, Any], k: int, ratios: Sequence[float] = (1.0, 1.5)
+) -> pd.DataFrame:
+    """Tiers and their hit rates on a ranked list; without a shown probability, the
+    likelihood from the tier's hit rate (still never above a higher rank's) and no
+    probability columns (see :func:`build_banded_risk_list`)."""
+    from earlywarn.evaluation import tier_of_rank, tier_words
+    from earlywarn.report._bands import BAND_NAMES, WORDING, likelihood_by_rank
+
+    out = out.copy()
+    tiers = tier_of_rank(out["rank"], k)
+    rates = {t["tier"]: t["hit_rate"] for t in gate.get("tiers", [])}
+    out["tier"] = tiers
+    out["tier_hit_rate"] = [rates.get(int(t)) for t in tiers]
+    out["tier_note"] = [tier_words(gate, int(t)) if gate.get("tiers") else "" for t in tiers]
+    if gate.get("shown"):
+        return out
+    rate = gate.get("rate")
+    if rate and "impact_band" in out.columns:
+        hit = pd.Series(out["tier_hit_rate"].astype(float).fillna(0.0).to_numpy(), index=out.index)
+        # ranked order: the stable sort keeps the list's rank order inside a tier
+        lik = likelihood_by_rank(hit, float(rate), ratios, k)
+        imp = out["impact_band"].map({v: n for n, v in BAND_NAMES.items()}).to_numpy()
+        score = 3 * (imp - 1) + lik
+        out["likelihood_ratio"] = (hit / float(rate)).round(2)
+        out["likelihood_band"] = pd.Series(lik, index=out.index).map(BAND_NAMES)
+        out["risk_score"] = score.astype("int64")
+        out["risk_band"] = pd.Series(score, index=out.index).map(WORDING)
+    for col in PROBABILITY_COLUMNS:
+        if col in out.columns:
+            out[col] = np.nan
+    out.attrs["probability_shown"] = False
     return out
 
 
