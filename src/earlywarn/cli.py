@@ -390,13 +390,7 @@ def evaluate(
     lists: Annotated[
         list[Path], typer.Option("--lists", help="Earlier cycles' output folders (one or more).")
     ],
-    events: Annotated[
-        Path,
-        typer.Option(
-            help="Events with later outcomes: a CSV in the core format, or the events.parquet "
-            "of a real panel (the bundled one or `earlywarn data build`)."
-        ),
-    ],
+    events: Annotated[Path, typer.Option(help="Later events: core-format CSV or events.parquet.")],
     out: Annotated[
         Path | None, typer.Option(help="New output folder (default: runs/evaluate-<time>).")
     ] = None,
