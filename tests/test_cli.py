@@ -85,7 +85,7 @@ def test_cycle_command_end_to_end(tmp_path):
         MLFLOW_TRACKING_URI=f"sqlite:///{db}",
     )
     assert r.returncode == 0, r.stderr
-    assert "pooled out-of-time AUROC" in r.stdout
+    assert "Within-origin AUROC (0.5 is chance): published model" in r.stdout
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["tracking_uri"] == f"sqlite:///{db}"
     assert db.exists()

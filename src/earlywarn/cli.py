@@ -157,13 +157,10 @@ def _run(config: Path, out: Path | None, pseudonymise: bool = False) -> Any:
         else "CONFIDENTIAL: named councils"
     )
     _say(f"Published to {result.out_dir} ({kind})")
-    for name, m in [*ev["models"].items(), *([("oracle", ev["oracle"])] if "oracle" in ev else [])]:
-        a = m["pooled"]["auroc"]
-        ap = m["pooled"]["average_precision"]
-        _say(
-            f"  {name:<12} pooled out-of-time AUROC {_num(a.get('value'))} "
-            f"[{_num(a.get('lo'))}, {_num(a.get('hi'))}]  AP {_num(ap.get('value'))}"
-        )
+    from earlywarn.evaluation import headline_lines
+
+    for line in headline_lines(ev):  # the same headline as the report, MLflow and card
+        _say(f"  {line}")
     _say(
         f"  published model: {ev['chosen_model']['kind']}; "
         f"MLflow: {result.run_info['tracking_uri']}"

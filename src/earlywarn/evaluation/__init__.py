@@ -63,12 +63,22 @@ from earlywarn.evaluation._subgroups import (
     subgroup_metrics,
     subgroup_table,
 )
+from earlywarn.evaluation._summary import (
+    HEADLINE_SHARES,
+    headline,
+    headline_lines,
+    headline_metric_values,
+)
 from earlywarn.evaluation._usefulness import (
     usefulness_block,
     usefulness_out_of_time,
 )
 
 __all__ = [
+    "HEADLINE_SHARES",
+    "headline",
+    "headline_lines",
+    "headline_metric_values",
     "SLOPE_RANGE",
     "probability_gate",
     "tier_of_rank",

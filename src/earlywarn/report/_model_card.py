@@ -42,6 +42,7 @@ def render_model_card(
         (:func:`earlywarn.evaluation.published_recalibration`), with ``evaluate.recalibrate``.
     """
     from earlywarn.backtest import beats_best_baseline
+    from earlywarn.evaluation import headline_lines
     from earlywarn.report._words import calibration_words
 
     chosen = evaluation.get("chosen_model", {}).get("kind", "")
@@ -55,6 +56,9 @@ def render_model_card(
     epv = events / feats if feats else float("nan")
     lines = [
         f"# Model card: {chosen}, cycle {cycle.get('cycle')}",
+        "",
+        "## Headline (the same in the report, the CLI and the MLflow run)",
+        *(f"- {line}" for line in headline_lines(evaluation)),
         "",
         "## Intended use",
         f"Rank councils by {lab.get('target_words', '')}, to choose about {k} councils a "

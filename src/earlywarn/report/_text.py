@@ -137,61 +137,35 @@ def _metric(sec: Mapping[str, Any] | None, name: str) -> dict | None:
 
 
 def verdict(evaluation: Mapping[str, Any]) -> str:
-    """One plain paragraph: how the published model compared with simple rules in the
-    backtest (AUROC and precision in the top k, pooled over the test origins)."""
+    """The report's first box: the one headline (:func:`earlywarn.evaluation.headline_lines`:
+    within-origin AUROC and the published-list shares of the published model and of the
+    best simple rule, with intervals and chance), then what it means."""
+    from earlywarn.evaluation import headline, headline_lines
+
     chosen = (evaluation.get("chosen_model") or {}).get("kind", "")
-    models = evaluation.get("models") or {}
-    if chosen not in models:
+    if chosen not in (evaluation.get("models") or {}):
         return (
             "No backtest of this model is attached to this publication: how well it ranked "
             "councils in the past is not known here (see the evaluation of its cycle)."
         )
-    m_auc = _metric(models[chosen], "auroc")
-    m_p = _metric(models[chosen], "precision_at_k")
-    rules = {
-        n: _metric(b, "auroc")
-        for n, b in (evaluation.get("baselines") or {}).items()
-        if _metric(b, "auroc")
-    }
-    if m_auc is None:
-        return f"The backtest has no AUROC for the published model ({chosen})."
-    k = evaluation.get("k", "k")
     origins = evaluation.get("test_origins") or []
     span = f"{origins[0][:4]}-{origins[-1][:4]}" if origins else "the test origins"
     text = (
         f"How good has this been? In the backtest ({span}, each year scored with only what "
-        f"was known then), the published model ({chosen}) ranked councils later judged "
-        f"inadequate above the others with AUROC {m_auc['value']:.2f}"
-        f"{_ci(m_auc)} (0.5 is chance, 1 perfect)"
+        "was known then): " + " ".join(headline_lines(evaluation))
     )
-    if m_p:
-        text += f"; {m_p['value']:.0%} of its top {k} each year were judged inadequate"
-    if rules:
-        best = max(rules, key=lambda n: rules[n]["value"])
-        b = rules[best]
-        bp = _metric(evaluation["baselines"][best], "precision_at_k")
-        text += (
-            f". The best simple rule, {best.replace('_', ' ')}, reached AUROC "
-            f"{b['value']:.2f}{_ci(b)}" + (f" and {bp['value']:.0%} in its top {k}" if bp else "")
-        )
-        lo = m_auc.get("lo")
-        if lo is not None and lo <= b["value"]:
+    h = headline(evaluation)
+    figs = h["figures"]
+    if h["rule"]:
+        mine = figs[h["model"]]["auroc_within_origin"]
+        theirs = figs[h["rule"]]["auroc_within_origin"]
+        if mine.get("lo") is None or theirs.get("value") is None or mine["lo"] <= theirs["value"]:
             text += (
-                ". The model is not clearly better than that rule: treat the list as a "
-                "prompt for a conversation, not as a forecast."
+                " The model is not clearly better than that rule: treat the list as a prompt "
+                "for a conversation, not as a forecast."
             )
         else:
-            text += ". The model was better than every simple rule tried."
-    else:
-        text += "."
-    pub = evaluation.get("published_list")
-    if isinstance(pub, Mapping) and isinstance(pub.get("precision_at_k"), Mapping):
-        v = pub["precision_at_k"].get("value")
-        if v is not None:
-            text += (
-                f" Of the councils on earlier published lists, {v:.0%} were later judged "
-                "inadequate."
-            )
+            text += " The model was better than every simple rule tried."
     return text
 
 

@@ -376,9 +376,19 @@ class Tracker:
                     {k: v.get("value") for k, v in pooled.items() if isinstance(v, dict)},
                     prefix="pooled_",
                 )
+        from earlywarn.evaluation import headline_lines, headline_metric_values
+
         metrics, best = headline_metrics(evaluation, chosen, select_by)
         self.log_metrics(metrics)
-        self.set_tags({"earlywarn.published_model": chosen, "earlywarn.best_baseline": best})
+        # the one headline (the report's first box, the CLI, the model card say the same)
+        self.log_metrics(headline_metric_values(evaluation))
+        self.set_tags(
+            {
+                "earlywarn.published_model": chosen,
+                "earlywarn.best_baseline": best,
+                "earlywarn.headline": "\n".join(headline_lines(evaluation)),
+            }
+        )
         return best
 
     def register_champion(
