@@ -379,16 +379,9 @@ class Tracker:
         from earlywarn.evaluation import headline_lines, headline_metric_values
 
         metrics, best = headline_metrics(evaluation, chosen, select_by)
-        self.log_metrics(metrics)
-        # the one headline (the report's first box, the CLI, the model card say the same)
-        self.log_metrics(headline_metric_values(evaluation))
-        self.set_tags(
-            {
-                "earlywarn.published_model": chosen,
-                "earlywarn.best_baseline": best,
-                "earlywarn.headline": "\n".join(headline_lines(evaluation)),
-            }
-        )
+        self.log_metrics(metrics | headline_metric_values(evaluation))  # + the one headline
+        tags = {"earlywarn.published_model": chosen, "earlywarn.best_baseline": best}
+        self.set_tags(tags | {"earlywarn.headline": "\n".join(headline_lines(evaluation))})
         return best
 
     def register_champion(
