@@ -73,9 +73,18 @@ def _truth_fit(truth: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
     return float(large), float(slope), float(loss)
 
 
+def _needs_shown_probabilities(*results) -> None:
+    """These checks compare published probabilities: a list whose probability is withheld
+    (out-of-time calibration slope outside 0.7-1.3, issue 23) has none to compare."""
+    slopes = [r.run_info["probability_gate"]["calibration_slope"] for r in results]
+    if not all(r.run_info["probability_gate"]["shown"] for r in results):
+        pytest.skip(f"probability withheld by the calibration gate (slopes {slopes})")
+
+
 def test_recalibrated_list_is_closer_to_the_truth_in_the_same_order(runs):
     (by, true_risk) = runs
     off, on = by[False], by[True]
+    _needs_shown_probabilities(off, on)
     rec = on.run_info["recalibration"]
     assert rec["applied"] and rec["model"] == "logit" and rec["target"] == "joint"
     used = pd.to_datetime(rec["origins"])
@@ -134,6 +143,7 @@ def test_explain_shows_the_published_recalibrated_probability(runs):
 
     (by, _) = runs
     on = by[True]
+    _needs_shown_probabilities(on)
     row = on.risk_list.iloc[2]
     r = explain_council(
         by[("cfg", True)],
