@@ -136,9 +136,11 @@ def test_pseudonyms_by_rank_and_same_list(runs):
     expected = [f"Council {i:03d}" for i in range(1, len(pseudo) + 1)]
     assert list(pseudo["council_code"]) == expected
     assert list(pseudo["council_name"]) == expected
-    # only the names changed: same ranking, probabilities and reasons
+    # only the names changed (and dates cut to the year): same ranking, probabilities, reasons
+    from earlywarn.report._pseudonymise import coarse_dates
+
     pd.testing.assert_series_equal(plain["probability"], pseudo["probability"])
-    assert list(plain["reason_1"]) == list(pseudo["reason_1"])
+    assert [coarse_dates(r) for r in plain["reason_1"]] == list(pseudo["reason_1"])
     reasons = json.loads((runs["pseudo"] / "out" / "reasons.json").read_text())
     assert {r["council_code"] for r in reasons["reasons"]} <= set(expected)
     html = (runs["pseudo"] / "out" / "report.html").read_text()
@@ -235,3 +237,20 @@ def test_check_no_identifiers_fails_closed():
         with pytest.raises(RuntimeError, match="nothing was published") as err:
             check_no_identifiers(files, councils)
         assert "E06900001" not in str(err.value) and "Synthetic" not in str(err.value)
+
+
+def test_pseudonymised_text_dates_events_by_year_only(runs):
+    """The day or month of a public event (an inspection, a financial notice) would tell
+    which council a pseudonym stands for: pseudonymised exports date text by year only."""
+    import re
+
+    from earlywarn.report._pseudonymise import _MONTH_YEAR, coarse_dates
+
+    assert coarse_dates("judged inadequate in September 2022 (2022-09-14)") == (
+        "judged inadequate in 2022 (2022)"
+    )
+    for name in ("risk_list.csv", "reasons.json"):
+        text = (runs["pseudo"] / "out" / name).read_text(encoding="utf-8")
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        body = re.sub(r'"(as_of|score_origin|origin|created|generated)[^"]*": "[^"]*"', "", body)
+        assert not _MONTH_YEAR.search(body), (name, _MONTH_YEAR.search(body))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -35,6 +36,7 @@ __all__ = [
     "find_identifiers",
     "pseudonymise_explanation",
     "pseudonymise_index",
+    "coarse_dates",
     "pseudonymise_risk_list",
     "pseudonyms",
 ]
@@ -47,9 +49,32 @@ def pseudonyms(risk_list: pd.DataFrame) -> dict[str, str]:
     return {code: f"Council {i:0{width}d}" for i, code in enumerate(ranked["council_code"], 1)}
 
 
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTH_YEAR = re.compile(rf"\b(?:\d{{1,2}} )?(?:{_MONTHS}) (\d{{4}})\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-\d{2}-\d{2}\b")
+
+
+def coarse_dates(text: Any) -> Any:
+    """Dates in words or ISO form cut to their year ("judged inadequate in September 2022"
+    -> "... in 2022"): the day or month of a public event (an inspection, a financial
+    notice) would tell which council a pseudonym stands for. Non-text passes unchanged."""
+    if not isinstance(text, str):
+        return text
+    return _ISO_DATE.sub(r"\1", _MONTH_YEAR.sub(r"\1", text))
+
+
+def _coarse_text_columns(df: pd.DataFrame, skip: tuple[str, ...] = ()) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if col not in skip and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            out[col] = out[col].map(coarse_dates)
+    return out
+
+
 def pseudonymise_risk_list(risk_list: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFrame:
-    """The list with ``council_code`` and ``council_name`` both replaced by the pseudonym."""
-    out = risk_list.copy()
+    """The list with ``council_code`` and ``council_name`` both replaced by the pseudonym,
+    and every date in its text cut to the year (:func:`coarse_dates`)."""
+    out = _coarse_text_columns(risk_list, skip=("council_code", "council_name"))
     out["council_code"] = out["council_code"].map(mapping)
     if "council_name" in out:
         out["council_name"] = out["council_code"]
@@ -75,11 +100,14 @@ def pseudonymise_index(df: pd.DataFrame | pd.Series, mapping: Mapping[str, str])
 
 def pseudonymise_explanation(expl: Any, mapping: Mapping[str, str]) -> Any:
     """A copy of an :class:`~earlywarn.explain.Explanation` keyed by pseudonyms."""
-    reasons = expl.reasons.assign(council_code=expl.reasons["council_code"].map(mapping))
+    reasons = _coarse_text_columns(expl.reasons, skip=("council_code",))
+    reasons = reasons.assign(council_code=expl.reasons["council_code"].map(mapping))
     changes: dict[str, Any] = {"reasons": reasons}
     for name in ("values", "by_family", "by_nature", "main_nature", "notes"):
         obj = getattr(expl, name, None)
         if obj is not None:
+            if isinstance(obj, pd.Series) and name == "notes":
+                obj = obj.map(coarse_dates)
             changes[name] = pseudonymise_index(obj, mapping)
     return dataclasses.replace(expl, **changes)
 
