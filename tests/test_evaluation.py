@@ -236,9 +236,10 @@ def test_frozen_lists_against_later_events():
     assert frame.loc[0, "reasons_at_the_time"] == "Reserves fell."
     s = summary["lists"]["2018"]
     assert s["precision"] == 0.5 and s["recall"] == 0.5 and s["window_closed"]
-    # events ending before the window closes: quiet warnings are pending, not false alarms
+    # events ending before the window closes: a warned council inspected and not judged
+    # inadequate is known from that inspection (E2); only the not-yet-inspected is pending (E3)
     frame, _ = match_outcomes([(rl, info)], ev[ev["date"] < "2020-01-01"])
-    assert frame["outcome"].tolist() == ["hit", "pending", "pending", "miss"]
+    assert frame["outcome"].tolist() == ["hit", "inspected_not_failing", "pending", "miss"]
 
 
 def test_oracle_rows_match_backtest_rows(evaluated):

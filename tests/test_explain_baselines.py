@@ -152,7 +152,10 @@ def test_calibrated_models_explain_their_underlying_model_and_say_so(explained_w
     np.testing.assert_allclose(
         explained_log_odds(model, w.now), model_log_odds(inner, w.now), atol=1e-12
     )
-    assert set(ex.reasons["direction"]) <= {"raises", "lowers"} and len(ex.reasons) > 0
+    assert set(ex.reasons["direction"]) <= {"raises", "lowers"}
+    # persistence reads one input (the last grade): a reason only where a council's grade
+    # differs from most similar councils' (the reasons' rule), which may be nowhere here
+    assert len(ex.reasons) > 0 or name.startswith("persistence")
 
 
 @pytest.mark.parametrize("monotone", ["auto", False])

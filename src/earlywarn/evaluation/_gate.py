@@ -20,7 +20,7 @@ Example
 ...                      "label": [1, 0, 0, np.nan, 1, 1, 0, 0]})
 >>> g = probability_gate(rows, "m", k=1)
 >>> [t["hit_rate"] for t in g["tiers"]], g["rate"]
-([1.0, 0.5, 0.0], 0.42857142857142855)
+([1.0, 0.25, 0.0], 0.42857142857142855)
 """
 
 from __future__ import annotations
