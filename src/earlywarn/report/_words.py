@@ -98,16 +98,21 @@ def plain_summary(evaluation: dict[str, Any]) -> str:
 def calibration_words(ev: dict[str, Any], name: str) -> str:
     """One plain sentence on a score's calibration, saying so when it is poor.
 
-    Poor: a calibration slope whose interval excludes 1, observed/expected outside
-    0.8-1.25, or a Brier score worse than the training base rate (negative skill).
+    Poor: a calibration slope outside the range in which the list shows a probability
+    (:data:`earlywarn.evaluation.SLOPE_RANGE`) or whose interval excludes 1, observed/
+    expected outside 0.8-1.25, or a Brier score worse than the training base rate.
     """
+    from earlywarn.evaluation import SLOPE_RANGE
+
     pooled = ev.get("pooled", {})
     slope = pooled.get("calibration_slope") or {}
     oe = (pooled.get("observed_expected") or {}).get("value")
     skill = (pooled.get("brier_skill") or {}).get("value")
     bad = []
     lo, hi = slope.get("lo"), slope.get("hi")
-    if lo is not None and hi is not None and not lo <= 1.0 <= hi:
+    value = slope.get("value")
+    outside = value is not None and not SLOPE_RANGE[0] <= value <= SLOPE_RANGE[1]
+    if outside or (lo is not None and hi is not None and not lo <= 1.0 <= hi):
         bad.append(f"calibration slope {_num(slope)} (1 = calibrated)")
     if oe is not None and not 0.8 <= oe <= 1.25:
         more = "more" if oe > 1 else "fewer"
