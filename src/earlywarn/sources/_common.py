@@ -28,6 +28,7 @@ __all__ = [
     "check_has_rows",
     "check_id_cells",
     "check_one_edition",
+    "one_of",
     "read_csv_text",
     "require_columns",
 ]
@@ -267,3 +268,18 @@ def parse_numbers(
         )
     out = pd.to_numeric(cleaned.where(ok).str.replace(",", "", regex=False), errors="coerce")
     return out.astype(float)
+
+
+def one_of(value: str, allowed: dict[str, str] | tuple[str, ...], where: str, column: str) -> str:
+    """``value`` (stripped) looked up in ``allowed`` (a code table, or the allowed values
+    themselves); anything else is one line naming the row, the column and what was expected.
+
+    >>> one_of(" s114_notice ", {"s114_notice": "s114"}, "f.csv: row 2", "event_type")
+    's114'
+    """
+    key = str(value).strip()
+    if key not in allowed:
+        raise UserInputError(
+            f"{where}, column {column}: {value!r} is not one of {', '.join(allowed)}"
+        )
+    return allowed[key] if isinstance(allowed, dict) else key

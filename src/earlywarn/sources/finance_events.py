@@ -30,7 +30,13 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.errors import UserInputError
-from earlywarn.sources._common import SourceReport, find_files, read_csv_text, require_columns
+from earlywarn.sources._common import (
+    SourceReport,
+    find_files,
+    one_of,
+    read_csv_text,
+    require_columns,
+)
 from earlywarn.sources.crosswalk import Crosswalk
 
 __all__ = ["load_finance_events"]
@@ -80,12 +86,7 @@ def load_finance_events(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFra
         for i, r in df.iterrows():
             where = f"{path}: row {i + 2}"
             rep.rows_read += 1
-            kind = _KINDS.get(r["event_type"].strip())
-            if kind is None:
-                raise UserInputError(
-                    f"{where}, column event_type: {r['event_type']!r} is not one of "
-                    f"{', '.join(_KINDS)}"
-                )
+            kind = one_of(r["event_type"], _KINDS, where, "event_type")
             if kind == "s114":
                 try:
                     date = pd.Timestamp(r["event_date"].strip())

@@ -55,6 +55,7 @@ from earlywarn.sources._common import (
     check_id_cells,
     check_one_edition,
     find_files,
+    one_of,
     read_csv_text,
     require_columns,
 )
@@ -86,11 +87,7 @@ def latest_possible_date(text: str, precision: str, where: str) -> pd.Timestamp:
     >>> latest_possible_date("2021-03-17", "upper_bound", "x").date()
     datetime.date(2021, 3, 17)
     """
-    if precision not in PRECISIONS:
-        raise UserInputError(
-            f"{where}, column announce_date_precision: {precision!r} is not one of "
-            f"{', '.join(PRECISIONS)}"
-        )
+    one_of(precision, PRECISIONS, where, "announce_date_precision")
     try:
         day = pd.Timestamp(str(text).strip())
         if pd.isna(day):
@@ -168,12 +165,7 @@ def load_finance_events_dated(
         for i, r in df.iterrows():
             where = f"{path}: row {i + 2}"
             rep.rows_read += 1
-            kind = _KINDS.get(r["event_type"].strip())
-            if kind is None:
-                raise UserInputError(
-                    f"{where}, column event_type: {r['event_type']!r} is not one of "
-                    f"{', '.join(_KINDS)}"
-                )
+            kind = one_of(r["event_type"], _KINDS, where, "event_type")
             precision = r["announce_date_precision"].strip()
             date = latest_possible_date(r["announce_date"], precision, where)
             gss = r["gss_code"].strip()
