@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 __all__ = [
+    "UNCOVERED",
     "BASELINES",
     "CENSORING",
     "FAMILIES",
@@ -45,6 +46,9 @@ LABEL_EVENTS = (
     "decline",
     "inadequate_any",
 )
+
+# what a cycle does with a feature its source does not cover (features.uncovered)
+UNCOVERED = ("fail", "drop")
 
 # how rows whose window saw no inspection are treated (earlywarn.labels.CENSORING_WORDS)
 CENSORING = ("drop", "negative", "weight")

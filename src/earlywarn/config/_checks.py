@@ -19,6 +19,7 @@ from earlywarn._names import (
     SELECT_BY,
     SUBGROUPS,
     TARGETS,
+    UNCOVERED,
 )
 from earlywarn.errors import UserInputError
 
@@ -186,7 +187,7 @@ def check_config(cfg: CycleConfig, where: str) -> None:
         raise UserInputError(
             f"{where}: features.dtype {f.dtype!r} is unknown (expected 'float64' or 'float32')"
         )
-    if f.uncovered not in ("fail", "drop"):
+    if f.uncovered not in UNCOVERED:
         raise UserInputError(
             f"{where}: features.uncovered {f.uncovered!r} is unknown (expected 'fail' or 'drop')"
         )

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from earlywarn._names import UNCOVERED
 from earlywarn.errors import UserInputError
 
 __all__ = [
@@ -40,7 +41,7 @@ __all__ = [
     "uncovered_features",
 ]
 
-UNCOVERED_ACTIONS = ("fail", "drop")
+UNCOVERED_ACTIONS = UNCOVERED
 
 
 def coverage_table(X: pd.DataFrame) -> pd.DataFrame:
