@@ -169,6 +169,33 @@ MEASURES: dict[str, MeasureInfo] = {
         nature="financial",
         direction_known=False,
     ),
+    # gross spend (s251 outturn 2015-16 on, read from DfE LAIT): a separate series from the
+    # net spend above (gross includes income-funded spend), never joined to it
+    "s251_cla_gross_spend_gbp_per_child": MeasureInfo(
+        "gross spending on children looked after per child aged 0-17 (s251 outturn)",
+        " £",
+        True,
+        family="context",
+        nature="financial",
+        direction_known=False,
+    ),
+    "s251_family_support_gross_spend_gbp_per_child": MeasureInfo(
+        "gross spending on family support services per child aged 0-17 (s251 outturn)",
+        " £",
+        False,
+        family="context",
+        nature="financial",
+        direction_known=False,
+    ),
+    "s251_childrens_services_gross_spend_gbp_per_child": MeasureInfo(
+        "gross spending on children's and young people's services per child aged 0-17 "
+        "(s251 outturn)",
+        " £",
+        False,
+        family="context",
+        nature="financial",
+        direction_known=False,
+    ),
     # high-needs finance (DfE SEND and AP dashboard from s251 outturn and ESFA allocations)
     "dsg_deficit_pct_of_grant": MeasureInfo(
         "the dedicated schools grant deficit as a share of the grant",
@@ -209,6 +236,17 @@ MEASURES: dict[str, MeasureInfo] = {
     ),
     "s251_family_support_net_spend_gbp_m": _ctx(
         "net spending on family support services (s251 outturn)", " £m", nature="financial"
+    ),
+    "s251_cla_gross_spend_gbp_m": _ctx(
+        "gross spending on children looked after (s251 outturn)", " £m", nature="financial"
+    ),
+    "s251_family_support_gross_spend_gbp_m": _ctx(
+        "gross spending on family support services (s251 outturn)", " £m", nature="financial"
+    ),
+    "s251_childrens_services_gross_spend_gbp_m": _ctx(
+        "gross spending on children's and young people's services (s251 outturn)",
+        " £m",
+        nature="financial",
     ),
     "deprivation_imd_score": MeasureInfo(
         "the deprivation score (IMD)", "", True, family="context", nature="capacity"

@@ -15,6 +15,10 @@ One module per publication, each returning a table and a
   Outturn Summary workbooks (:func:`load_revenue_outturn`);
 - :mod:`~earlywarn.sources.imd` - English Indices of Deprivation, upper-tier summaries
   (:func:`load_imd`);
+- :mod:`~earlywarn.sources.imd_districts` - IoD2010 and IoD2015 district tables aggregated
+  to the upper-tier councils of their release date (:func:`load_imd_districts`);
+- :mod:`~earlywarn.sources.lait` - DfE LAIT snapshot: back-filled years no first edition
+  in the folder provides, marked ``revised`` (:func:`load_lait`);
 - :mod:`~earlywarn.sources.oflog_asc` - Oflog adult social care metrics
   (:func:`load_oflog_asc`);
 - :mod:`~earlywarn.sources.cla_sfr` - older DfE looked-after children SFR tables
@@ -76,7 +80,9 @@ from earlywarn.sources.crosswalk import Crosswalk, build_crosswalk
 from earlywarn.sources.dfe_csc import load_dfe_csc
 from earlywarn.sources.finance_events import load_finance_events
 from earlywarn.sources.imd import load_imd
+from earlywarn.sources.imd_districts import load_imd_districts
 from earlywarn.sources.inventory import check_all_read, check_raw_files, data_files
+from earlywarn.sources.lait import LAIT_SOURCE, keep_gaps, load_lait
 from earlywarn.sources.neighbours import load_statistical_neighbours
 from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
@@ -89,7 +95,7 @@ from earlywarn.sources.other_inspectorates import (
     load_youth_justice,
 )
 from earlywarn.sources.political_control import load_political_control
-from earlywarn.sources.rates import add_child_rates
+from earlywarn.sources.rates import POPULATION, add_child_rates
 from earlywarn.sources.revenue_outturn import load_revenue_outturn
 from earlywarn.sources.s251 import load_s251
 
@@ -108,6 +114,8 @@ __all__ = [
     "load_dsg_deficits",
     "load_finance_events",
     "load_imd",
+    "load_imd_districts",
+    "load_lait",
     "load_leadership",
     "load_oflog_asc",
     "load_ons_population",
@@ -169,6 +177,10 @@ class BuildReport:
     coverage_table : dict of str -> dict
         The same share per family, **measure** and annual origin
         (``{family: {measure: {origin: share}}}``): where a source starts or stops.
+    revised_rows : dict of str -> int
+        Observations whose value is as revised by a later snapshot, not as first
+        published (DfE LAIT back-fill, :mod:`earlywarn.sources.lait`; the ``revised``
+        column), per measure, before history is carried to successors.
     """
 
     raw_dir: str
@@ -180,6 +192,7 @@ class BuildReport:
     coverage_by_origin: dict[str, dict] = field(default_factory=dict)
     coverage_by_family: dict[str, dict] = field(default_factory=dict)
     coverage_table: dict[str, dict] = field(default_factory=dict)
+    revised_rows: dict[str, int] = field(default_factory=dict)
     not_read: list[str] = field(default_factory=list)
 
     @property
@@ -337,6 +350,7 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
         ("ons_population", load_ons_population),
         ("revenue_outturn", load_revenue_outturn),
         ("imd", load_imd),
+        ("imd_districts", load_imd_districts),
         ("oflog_asc", load_oflog_asc),
         ("s251", load_s251),
         ("political_control", load_political_control),
@@ -346,6 +360,17 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
         extra.append(part)
     obs = pd.concat([obs, *extra], ignore_index=True)
     obs = pd.concat([obs, add_child_rates(obs)], ignore_index=True)
+    # LAIT back-fill: only where no first edition gives the value (its rates likewise)
+    lait, report.sources[LAIT_SOURCE] = load_lait(raw_dir, cw)
+    lait = keep_gaps(lait, obs, report.sources[LAIT_SOURCE])
+    pop = obs[obs["measure"].eq(POPULATION)]
+    lait_rates = add_child_rates(pd.concat([pop, lait], ignore_index=True))
+    lait_rates = keep_gaps(lait_rates, obs, report.sources[LAIT_SOURCE])
+    obs = pd.concat([obs, lait, lait_rates], ignore_index=True)
+    report.sources[LAIT_SOURCE].rows_out = len(lait) + len(lait_rates)
+    obs["revised"] = obs["source"].astype(str).str.startswith(LAIT_SOURCE)
+    revised = obs.loc[obs["revised"], "measure"].value_counts().sort_index()
+    report.revised_rows = {str(m): int(n) for m, n in revised.items()}
 
     reports, lead, report.sources["ofsted_reports"] = load_ofsted_reports(raw_dir, cw)
     # read here too (the bundle writes them) so that every file is accounted for

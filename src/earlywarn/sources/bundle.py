@@ -150,6 +150,26 @@ PROVENANCE: list[dict[str, str]] = [
         "data_licence": "OGL v3",
     },
     {
+        "folder": "dfe_lait",
+        "what": "DfE Local Authority Interactive Tool snapshot of 25 March 2025: social work "
+        "workforce 2015-2016, looked-after children 2018, s251 gross outturn 2015-16..2023-24 "
+        "and other years no first edition in the folder gives (values as revised by then)",
+        "publisher": "Department for Education, Local Authority Interactive Tool (LAIT)",
+        "repository": "dfe-analytical-services/local-authority-interactive-tool@"
+        "0d8b32e44c41331c34e570f103c5af0a8607ce56",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3",
+    },
+    {
+        "folder": "imd",
+        "what": "English Indices of Deprivation 2010 and 2015, district tables (aggregated to "
+        "upper tier by population weights)",
+        "publisher": "DCLG English Indices of Deprivation 2010 and 2015, via humaniverse/IMD",
+        "repository": "humaniverse/IMD@419a7881fc3741251c286c1cb6528d5c3e757a1a",
+        "repository_licence": "MIT",
+        "data_licence": "OGL v3",
+    },
+    {
         "folder": "dsg_deficits",
         "what": "dedicated schools grant deficits as a share of the grant, 2019-20..2021-22",
         "publisher": "derived by the DfE SEND and AP inclusion dashboard from DfE LA and "
@@ -172,6 +192,13 @@ PROVENANCE: list[dict[str, str]] = [
     },
 ]
 
+_S251_GROSS = (
+    "DfE section 251 outturn, gross expenditure, £ million (DfE LAIT snapshot of 25 March "
+    "2025: values as revised then, column revised = True)",
+    "31 Mar Y",
+    "31 Mar Y+1",
+)
+
 #: Measure -> (source, unit, period, published rule) for the data dictionary.
 _MEASURE_DOCS = {
     "sw_": ("DfE social work workforce", "30 Sep Y", "end of Feb Y+1"),
@@ -186,12 +213,20 @@ _MEASURE_DOCS = {
     "placement_": ("DfE looked-after children: placement stability", "31 Mar Y", "31 Dec Y"),
     "pop_": ("ONS mid-year estimates (DfE geography)", "30 Jun Y", "31 Dec Y+1"),
     "asc_": ("Oflog adult social care metrics", "31 Mar Y", "31 Dec Y"),
+    "s251_cla_gross": _S251_GROSS,
+    "s251_family_support_gross": _S251_GROSS,
+    "s251_childrens_services_gross": _S251_GROSS,
     "s251_": (
         "DfE section 251 outturn, net current expenditure, £ million",
         "31 Mar Y",
         "31 Mar Y+1",
     ),
-    "deprivation_": ("English Indices of Deprivation 2019", "26 Sep 2019", "26 Sep 2019"),
+    "deprivation_": (
+        "English Indices of Deprivation 2019 (upper-tier summary); 2010 and 2015 (district "
+        "tables, population-weighted to the upper-tier councils of the release date)",
+        "the release: 24 Mar 2011, 30 Sep 2015, 26 Sep 2019",
+        "the release",
+    ),
     "dsg_": (
         "DfE SEND and AP dashboard: DSG carried forward / DSG allocation (s251 outturn, ESFA)",
         "31 Mar Y",
@@ -301,7 +336,10 @@ def _dictionary_md(tables: Tables) -> str:
         "(the date the value became public, by each source's documented lag), source "
         "(publication), carried_from (predecessor's code when a row was copied to a "
         "successor), history_carried (True for copies across a split, merger or boundary "
-        "change: drop them to exclude carried history).",
+        "change: drop them to exclude carried history), revised (True for a value back-filled "
+        "from the DfE LAIT snapshot of 25 March 2025: as revised then, not as first published, "
+        "used only where no first edition in the raw folder gives it, dated by its period's "
+        "usual first-print date; source dfe_lait).",
         "",
         "| measure | source | period | published | rows | councils | periods |",
         "|---|---|---|---|---|---|---|",

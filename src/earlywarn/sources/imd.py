@@ -42,7 +42,11 @@ from earlywarn.sources.crosswalk import Crosswalk
 __all__ = ["RELEASE_DATES", "load_imd"]
 
 #: IoD edition year -> release date.
-RELEASE_DATES = {2015: pd.Timestamp("2015-09-30"), 2019: pd.Timestamp("2019-09-26")}
+RELEASE_DATES = {
+    2010: pd.Timestamp("2011-03-24"),
+    2015: pd.Timestamp("2015-09-30"),
+    2019: pd.Timestamp("2019-09-26"),
+}
 _CODE = re.compile(r"^Upper Tier Local Authority District code \((\d{4})\)$")
 _MEASURES = {
     "IMD - Average score": ("deprivation_imd_score", 1.0),

@@ -33,7 +33,7 @@ from earlywarn.errors import UserInputError
 __all__ = ["LAYOUTS", "Layout", "check_all_read", "check_raw_files", "data_files"]
 
 #: File types a loader may read.
-DATA_SUFFIXES = (".csv", ".xlsx", ".xls", ".ods")
+DATA_SUFFIXES = (".csv", ".xlsx", ".xls", ".ods", ".parquet")
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,11 @@ PER_10K = {
 PER_CHILD = {
     "s251_cla_net_spend_gbp_m": "s251_cla_net_spend_gbp_per_child",
     "s251_family_support_net_spend_gbp_m": "s251_family_support_net_spend_gbp_per_child",
+    "s251_cla_gross_spend_gbp_m": "s251_cla_gross_spend_gbp_per_child",
+    "s251_family_support_gross_spend_gbp_m": "s251_family_support_gross_spend_gbp_per_child",
+    "s251_childrens_services_gross_spend_gbp_m": (
+        "s251_childrens_services_gross_spend_gbp_per_child"
+    ),
 }
 
 
