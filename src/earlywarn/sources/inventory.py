@@ -236,8 +236,9 @@ def check_all_read(raw_dir: Path, read: set[Path], allowed_unread: set[Path]) ->
         if path.suffix.lower() != ".csv":
             raise UserInputError(
                 f"{full}: read by no loader{_sheets(path)} (expected a workbook with a sheet "
-                "named like 'RS LA Data 2015-16', a '*SEND*.ods' or '*dsg*deficit*.xlsx' file; "
-                "see SOURCES.md, or list it under [[not_read]] in the allowance)"
+                "named like 'RS LA Data 2015-16', a '*SEND*.ods' or '*dsg*deficit*.xlsx' file, "
+                "or a LAIT .parquet with columns Short Desc, Years, LA Number, Values; see "
+                "SOURCES.md, or list it under [[not_read]] in the allowance)"
             )
         cols, _ = _header(path)
         if any(lay.name in _READ_BY_COLUMNS and lay.matches(set(cols)) for lay in LAYOUTS):
