@@ -107,6 +107,54 @@ def test_coverage_every_origin(real):
     assert report["unmatched"] == {"s251": ["820", "840", "865", "875", "893", "908", "929"]}
 
 
+#: back-filled measure -> first origin (31 March) with a fresh value for >= 80% of councils
+#: (build_report.json's coverage_table): LAIT workforce starts at 30 Sep 2015 (published Feb
+#: 2016), caseload a year later; LAIT's s251 gross outturn starts 2015-16 (published March
+#: 2017), the net s251 files end 2013-14; IMD 2010/2015 fill the years before IMD 2019.
+BACKFILLED = {
+    "deprivation_imd_score": 2015,
+    "deprivation_lsoa_decile1_pct": 2015,
+    "cla_rate_per_10k": 2015,
+    "cin_at31_per_10k": 2015,
+    "cpp_at31_per_10k": 2015,
+    "rereferral_pct": 2015,
+    "sw_turnover_pct": 2016,
+    "sw_agency_pct": 2016,
+    "sw_vacancy_pct": 2016,
+    "sw_fte_per_10k": 2016,
+    "sw_caseload_per_fte": 2017,
+    "s251_cla_gross_spend_gbp_per_child": 2017,
+    "s251_family_support_gross_spend_gbp_per_child": 2017,
+}
+
+
+def test_backfilled_families_cover_every_origin(real):
+    """Needs the bundle rebuilt with the LAIT and IMD 2010/2015 back-fill (issue 22 item 3):
+    each back-filled measure covers >= 80% of councils at every origin from its first one
+    to 2025, and s251 spend per child (net to 2013-14, gross from 2015-16) at 2015-2025;
+    LAIT values are marked revised and dated by their period's first-print date."""
+    report = real_bundle_info()["build_report"]
+    table = {m: v for fam in report["coverage_table"].values() for m, v in fam.items()}
+    for measure, first in BACKFILLED.items():
+        low = {o: s for o, s in table[measure].items() if int(o[:4]) >= first and s < 0.8}
+        assert not low, (measure, low)
+    net, gross = (table[f"s251_cla_{k}_spend_gbp_per_child"] for k in ("net", "gross"))
+    for year in range(2015, 2026):
+        o = f"{year}-03-31"
+        assert max(net.get(o, 0.0), gross.get(o, 0.0)) >= 0.8, o
+    obs = real.observations
+    lait = obs[obs["source"].str.startswith("dfe_lait")]
+    assert obs["revised"].eq(obs["source"].str.startswith("dfe_lait")).all()
+    own = lait[lait["carried_from"].isna()]
+    assert own["measure"].value_counts().to_dict() == report["revised_rows"]
+    sw = lait[lait["measure"].eq("sw_turnover_pct")]
+    end_feb = (sw["period"] + pd.DateOffset(months=5)).dt.to_period("M").dt.end_time.dt.normalize()
+    assert (sw["published"] == end_feb).all()  # 30 Sep Y -> end of February Y+1
+    key = ["council_code", "period", "measure"]
+    first = obs[~obs["revised"] & obs["carried_from"].isna()]
+    assert own.merge(first[key], on=key).empty  # never where a first edition gives a value
+
+
 def test_provenance_names_every_source():
     prov = real_bundle_info()["provenance"]
     repos = {s["repository"].split("@")[0] for s in prov["sources"]}
