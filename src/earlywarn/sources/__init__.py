@@ -413,7 +413,8 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     obs_sources = [k for k in report.sources if k not in ev_sources]
     sources = {
         "councils": "crosswalk: mysociety uk_local_authorities + Provider_data_lookup",
-        "observations": "DfE children's social care statistics, RS reserves, IMD, Oflog ASC, s251, "
+        "observations": "DfE children's social care statistics, DfE LAIT (back-fill, revised), "
+        "RS reserves, IMD, Oflog ASC, s251, "
         "council composition: "
         + "; ".join(f for k in obs_sources for f in report.sources[k].files),
         "events": "Ofsted LA inspections, council finance events, area SEND inspections, "
