@@ -201,6 +201,7 @@ def test_data_build_reproduces_bundle(tmp_path):
     res = CliRunner().invoke(app, ["data", "build", "--raw", str(RAW), "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert "lowest coverage over" in res.output
+    assert "back-filled from DfE LAIT" in res.output  # counted, as in build_report.json
     for name in ("councils.parquet", "observations.parquet", "events.parquet"):
         assert (tmp_path / name).read_bytes() == (BUNDLE / name).read_bytes(), name
     bad = CliRunner().invoke(app, ["data", "build", "--raw", str(tmp_path / "nope")])

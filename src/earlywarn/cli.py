@@ -264,6 +264,11 @@ def data_build(
         f"  councils current on {report.coverage_date}: {report.councils_current}; "
         f"lowest coverage over {len(cov)} origins: {low:.1%}"
     )
+    if report.revised_rows:
+        typer.echo(
+            f"  back-filled from DfE LAIT (values as revised later, column revised): "
+            f"{sum(report.revised_rows.values())} rows, {len(report.revised_rows)} measures"
+        )
     for name, names in report.unmatched.items():
         typer.echo(f"  unmatched in {name} (allowed: sources/allowance.toml): {', '.join(names)}")
     for name, files in report.unreadable.items():
