@@ -33,13 +33,20 @@ def loaded(cw):
 def test_shape_and_schema(loaded, cw):
     ev, rep = loaded
     validate_events(ev, councils=cw.councils)
-    assert len(rep.files) == 4  # ILACS history, in-year table, wide current + former LAs
+    # ILACS history, in-year table, wide current + former LAs, three workbook in-year sheets
+    assert len(rep.files) == 7
+    assert sum("#" in f for f in rep.files) == 3
     assert rep.unmatched == []
     assert (ev["framework"].str.startswith("ILACS")).sum() == 262  # = the history's rows
-    # the in-year table's ILACS inspections are all in the history; its visits are counted
+    # the in-year table's ILACS inspections are all in the history; its visits are events
     assert rep.skipped["in-year table: ILACS inspection also in the ILACS history"] == 43
-    assert rep.skipped["in-year table: focused visit (no judgement; not an event yet)"] == 35
-    assert rep.skipped["in-year table: monitoring visit (no judgement; not an event yet)"] == 22
+    visits = ev[ev["event_type"].eq("ofsted_visit")]
+    # SOURCES.md: 2021-22 74 + 32, 2022-23 36 + 24, 2023-24 37 + 28, 2024-25 35 + 22
+    assert visits["framework"].value_counts().to_dict() == {
+        "focused visit": 74 + 36 + 37 + 35,
+        "monitoring visit": 32 + 24 + 28 + 22,
+    }
+    assert (~visits["published_estimated"]).sum() == 35 + 22  # letter dates: 2024-25 only
     assert ev["council_code"].nunique() >= 150
     current = set(cw.current_on("2023-03-31")["council_code"])
     assert len(current & set(ev["council_code"])) / len(current) >= 0.95

@@ -19,7 +19,9 @@ Conventions
   3 requires improvement, 4 inadequate) and ``service`` the inspected service. For
   ``leadership_change`` events ``service`` is the role (``chief_executive``, ``dcs``,
   ``leader``) and ``severity`` is 1 for a permanent and 2 for an interim appointment. For
-  ``financial_notice`` and ``intervention`` events ``severity`` is 1.
+  ``financial_notice`` and ``intervention`` events ``severity`` is 1. ``ofsted_visit`` events
+  (Ofsted focused and monitoring visits of children's services) carry no judgement:
+  ``severity`` is blank and ``framework`` says ``focused visit`` or ``monitoring visit``.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ EVENT_TYPES = (
     "intervention",
     "leadership_change",
     "other_inspection",
+    "ofsted_visit",
 )
 GRADES = {1: "outstanding", 2: "good", 3: "requires improvement", 4: "inadequate"}
 

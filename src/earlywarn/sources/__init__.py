@@ -382,6 +382,8 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     events = pd.concat([insp, fin, send, yj, lead], ignore_index=True)
     events = attach_report_counts(events, reports, report.sources["ofsted_reports"])
     events["headline"] = events["headline"].eq(True)  # False for non-inspection events
+    if "published_estimated" in events.columns:  # dated start + lag (Ofsted visits only)
+        events["published_estimated"] = events["published_estimated"].eq(True)
     n_ev, n_obs = len(events), len(obs)
     events = carry_history(events, cw, "date", observations=False)
     obs = carry_history(obs, cw, "period", observations=True)

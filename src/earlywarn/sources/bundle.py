@@ -156,7 +156,7 @@ def _dictionary_md(tables: Tables) -> str:
         "## events.parquet",
         "- council_code, date (inspection: publication date of the report; s114: notice "
         "date; EFS: 1 April of the financial year), event_type (inspection, "
-        "financial_notice, other_inspection), service (childrens_services; s114 / efs; "
+        "financial_notice, other_inspection, ofsted_visit), service (childrens_services; s114 / efs; "
         "send_area, send_revisit, youth_justice), severity (inspection: "
         "1 outstanding .. 4 inadequate on the common scale; notices: 1; send_area: 1 a "
         "written statement of action, else 0; send_revisit: 0 sufficient progress on all "
@@ -167,7 +167,9 @@ def _dictionary_md(tables: Tables) -> str:
         "send_weaknesses, report_improve_points, report_workforce_mentions, "
         "report_interim_leaders (counts read from the inspection report's text, on the "
         "inspection event), source, framework "
-        "(SLAC, CPI, SIF, ILACS ...), published, headline, inspection_start, la_name, "
+        "(SLAC, CPI, SIF, ILACS ...; ofsted_visit: focused visit / monitoring visit, dated "
+        "by the letter's publication or, flagged published_estimated, its first day + 59 "
+        "days; visit_theme as published), published, headline, inspection_start, la_name, "
         "grade_* (sub-judgements on the same scale), financial_year, amount_gbp_m, note, "
         "carried_from, history_carried.",
         "",

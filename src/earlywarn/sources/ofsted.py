@@ -285,6 +285,17 @@ def _load_wide(path: Path, df: pd.DataFrame, cw: Crosswalk, rep: SourceReport) -
     return rows
 
 
+def _visits(visits: list[dict], rep: SourceReport) -> pd.DataFrame:
+    """Visit events once each: a visit in two tables (same council, first day and type;
+    in-year windows overlap) keeps the row with a letter date."""
+    if not visits:
+        return pd.DataFrame()
+    df = pd.DataFrame(visits).sort_values("published_estimated", kind="stable")
+    dup = df.duplicated(["council_code", "inspection_start", "framework"])
+    rep.skip("in-year tables: visit in two tables (the letter-dated row kept)", int(dup.sum()))
+    return df[~dup]
+
+
 def _check_late_header(path: Path) -> None:
     """Fail when an Ofsted header turns up below an extra title row."""
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
@@ -327,18 +338,28 @@ def load_ofsted_inspections(
     UserInputError
         On a missing column, a header on the wrong row, an unknown grade or a bad date.
     """
-    from earlywarn.sources.ofsted_in_year import IN_YEAR_COLUMNS, in_year_rows
+    from earlywarn.sources.ofsted_in_year import (
+        in_year_layout,
+        in_year_rows,
+        in_year_sheets,
+        workbook_rows,
+    )
 
     rep = SourceReport("ofsted_inspections")
-    history, wide, in_year = [], [], []
+    history, wide, in_year, visits = [], [], [], []
     for path in find_files(raw_dir, "*.csv"):
         head = read_csv_text(path).head(0) if path.stat().st_size else None
         if head is None:
             continue
         cols = set(head.columns)
-        if {IN_YEAR_COLUMNS["code"], IN_YEAR_COLUMNS["type"]} <= cols:
+        layout = in_year_layout([str(c).strip() for c in head.columns], str(path))
+        if layout is not None:
             rep.files.append(str(path))
-            in_year += in_year_rows(path, read_csv_text(path), crosswalk, rep)
+            df = read_csv_text(path)
+            df.columns = [str(c).strip() for c in df.columns]
+            ins, vis = in_year_rows(str(path), df, crosswalk, rep, layout)
+            in_year += ins
+            visits += vis
         elif {"Local authority area code", "Inspection type"} <= cols:
             rep.files.append(str(path))
             history += _load_history(path, read_csv_text(path), crosswalk, rep)
@@ -349,6 +370,11 @@ def load_ofsted_inspections(
             wide += _load_wide(path, read_csv_text(path), crosswalk, rep)
         else:
             _check_late_header(path)
+    for path in find_files(raw_dir, "*.ods"):
+        sheets = in_year_sheets(path)
+        if sheets:  # the workbooks' ILACS rows are the history's (no dates): counted only
+            _, vis = workbook_rows(path, sheets, crosswalk, rep)
+            visits += vis
     if not rep.files:
         raise UserInputError(
             f"{raw_dir}: no Ofsted LA inspection file found (expected a CSV with columns "
@@ -376,12 +402,14 @@ def load_ofsted_inspections(
         rep.skip("LA inspections table: ILACS row also in the ILACS history", len(dup))
         rep.skip("LA inspections table: of those, published dates 8-92 days apart", moved.nunique())
         wid = wid.drop(index=dup)
-    frames = [f for f in (hist, wid) if len(f)]
+    frames = [f for f in (hist, wid, _visits(visits, rep)) if len(f)]
     out = pd.concat(frames, ignore_index=True) if frames else hist
     out = out.sort_values(["council_code", "date", "framework"], ignore_index=True)
     for c in ["date", "published", "inspection_start"]:
         out[c] = pd.to_datetime(out[c])
     out["severity"] = out["severity"].astype(float)
     out.insert(8, "headline", out["framework"].isin(HEADLINE_FRAMEWORKS))
+    if "published_estimated" in out.columns:  # True only for visits dated start + lag
+        out["published_estimated"] = out["published_estimated"].eq(True)
     rep.rows_out = len(out)
     return out, rep
