@@ -247,6 +247,13 @@ def test_leadership_turnover_counts():
             (CODES[1], "2008-01-01", "leadership_change", "leader", 2, "t"),
             (CODES[1], "2009-01-01", "leadership_change", "leader", 1, "t"),  # replaced
         ]
+        # another council's directors and leaders: the sources of those changes run
+        # through the look-backs (a source with one event covers no window)
+        + [
+            (CODES[4], f"{y}-06-30", "leadership_change", role, 1, "t")
+            for y in range(2013, 2020)
+            for role in ("dcs", "leader")
+        ]
     )
     fs = _features(_obs({}), events=ev, families=("leadership",))
     a, b, c = _row(fs, CODES[0]), _row(fs, CODES[1]), _row(fs, CODES[2])

@@ -30,7 +30,8 @@ def event_dates(events: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
     Columns (where the events have them): ``inspection`` (the last graded inspection),
     ``inspection_<sub-judgement>``, ``ilacs``, ``report`` (the last inspection whose report
     text was read), ``send_area``, ``send_revisit``, ``youth_justice``,
-    ``political_control`` and ``financial_notice``.
+    ``political_control``, ``financial_notice`` and, with Ofsted visits, ``ofsted_visit``,
+    ``monitoring_visit`` and ``focused_visit``.
 
     Example
     -------
@@ -56,6 +57,12 @@ def event_dates(events: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
     other = ev[ev["event_type"] == "other_inspection"]
     for service in _OTHER:
         cols.append(_last(other[other["service"] == service], service))
+    visits = ev[ev["event_type"] == "ofsted_visit"]
+    if len(visits):
+        cols.append(_last(visits, "ofsted_visit"))
+        for framework in ("monitoring visit", "focused visit"):
+            key = framework.replace(" ", "_")
+            cols.append(_last(visits[visits["framework"] == framework], key))
     lead = ev[(ev["event_type"] == "leadership_change") & (ev["service"] == "political_control")]
     cols.append(_last(lead, "political_control"))
     cols.append(_last(ev[ev["event_type"] == "financial_notice"], "financial_notice"))

@@ -17,12 +17,25 @@ Where the events carry them (the real panel's Ofsted history):
   weaknesses, 0 without a WSoA), ``send_revisit_progress_short`` (latest revisit: 0
   sufficient progress on all weaknesses, 1 on some, 2 on none; NaN before a revisit) and
   ``youth_justice_rating`` (latest HMI Probation overall rating, 1 outstanding .. 4
-  inadequate). NaN where a council has none.
+  inadequate). NaN where a council has none;
+- from ``ofsted_visit`` events (Ofsted's focused and monitoring visits of children's
+  services, :mod:`earlywarn.sources.ofsted_in_year`; dated by the letter's publication, or
+  the visit's first day + 59 days where the table gives none): ``monitoring_visits_24m``
+  (monitoring visits published in the 24 months to the origin: the council is under an
+  inadequate judgement), ``focused_visits_24m`` (focused visits, given to councils judged
+  requires improvement or better, in the same window) and ``months_since_visit`` (since
+  the latest visit of either kind was published; NaN before any). The counts are 0 for a
+  council not visited only where the visit tables covered the whole 24 months
+  (:mod:`earlywarn.features._windows`): the tables begin in April 2021, so before then
+  the counts are missing, not 0, and so is the time since a visit once the tables stop.
 """
 
 from __future__ import annotations
 
+import pandas as pd
+
 from earlywarn.features._base import Columns, OriginData
+from earlywarn.features._windows import gate
 from earlywarn.features.registry import FeatureSpec
 
 FAMILY = "inspection"
@@ -41,6 +54,19 @@ SUB_JUDGEMENTS = {
     "grade_help_protection": ("help and protection", "capability"),
     "grade_children_in_care": ("the experiences of children in care", "capability"),
     "grade_care_leavers": ("the experiences of care leavers", "capability"),
+}
+VISIT_WINDOW_YEARS = 2
+VISIT_COUNTS = {  # framework of the ofsted_visit event -> (feature, words, event key)
+    "monitoring visit": (
+        "monitoring_visits_24m",
+        "Ofsted monitoring visits in 24 months (made while a council is judged inadequate)",
+        "monitoring_visit",
+    ),
+    "focused visit": (
+        "focused_visits_24m",
+        "Ofsted focused visits in 24 months",
+        "focused_visit",
+    ),
 }
 REPORT_COUNTS = {
     "report_improve_points": (
@@ -193,6 +219,9 @@ def build(d: OriginData) -> Columns:
             ),
             d.per_council(yj.groupby("council_code")["severity"].last()),
         )
+    visits = ev[ev["event_type"] == "ofsted_visit"]
+    if len(visits):
+        _visit_features(d, visits, out)
     for col, (words, nature) in REPORT_COUNTS.items():
         if col not in ev.columns:
             continue
@@ -212,3 +241,40 @@ def build(d: OriginData) -> Columns:
                 d.per_council(known.groupby("council_code")[col].last()),
             )
     return out
+
+
+def _visit_features(d: OriginData, visits, out: Columns) -> None:
+    """Visit counts in the last 24 months and the time since the last visit (gated by the
+    visit tables' coverage window)."""
+    start = d.origin - pd.DateOffset(years=VISIT_WINDOW_YEARS)
+    recent = visits[visits["date"] > start]
+    for framework, (name, words, event) in VISIT_COUNTS.items():
+        n = recent[recent["framework"] == framework].groupby("council_code").size()
+        out.add(
+            FeatureSpec(
+                name,
+                FAMILY,
+                "capability",
+                True,
+                words,
+                kind="count",
+                span="24 months",
+                event=event,
+                lookback_years=VISIT_WINDOW_YEARS,
+            ),
+            gate(d.per_council(n, 0.0), visits, d.origin, VISIT_WINDOW_YEARS),
+        )
+    months = d.years_ago(visits.groupby("council_code")["date"].max()) * 12
+    out.add(
+        FeatureSpec(
+            "months_since_visit",
+            FAMILY,
+            "capability",
+            False,
+            "time since Ofsted's last focused or monitoring visit",
+            " months",
+            reason_ok=False,
+            event="ofsted_visit",
+        ),
+        gate(d.per_council(months), visits, d.origin, 0),
+    )

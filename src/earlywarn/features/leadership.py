@@ -11,8 +11,13 @@ From ``leadership_change`` events (``service`` = role, ``severity`` 2 = interim)
   no overall control, 1 = a party took control): ``control_changes_5y`` and
   ``no_overall_control``.
 
-Counts are defined (0 where a council had no change) once any leadership change is known
-at the origin; a dataset without leadership events produces no leadership features.
+Counts are defined (0 where a council had no change) where the source of the changes
+covered the whole look-back (:mod:`earlywarn.features._windows`: its first and last
+publication dates known at the origin) and missing elsewhere - before the source starts and
+once it stops (the report PDFs' "in post since" dates end in 2018, so the counts are
+missing from 2019 instead of 0). ``interims_in_post``, ``years_since_leadership_change``
+and ``no_overall_control``, states of the latest event, are missing once the source has
+stopped. A dataset without leadership events produces no leadership features.
 
 From council composition observations (family ``leadership`` in the registry, read from
 Open Council Data UK by :mod:`earlywarn.sources.political_control`): the latest snapshot
@@ -32,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.features._base import Columns, OriginData, years_words
+from earlywarn.features._windows import gate
 from earlywarn.features.inspection import EVENT_LOOKBACK_YEARS
 from earlywarn.features.registry import FeatureSpec, measure_info
 
@@ -78,14 +84,15 @@ def build(d: OriginData) -> Columns:
             for role, (short, words) in ROLES.items():
                 if not people["service"].eq(role).any():
                     continue  # no source of this role's changes: a constant 0 says nothing
-                c = change_counts(people[people["service"] == role], d.origin, n)
+                mine = people[people["service"] == role]
+                c = change_counts(mine, d.origin, n)
                 out.add(
                     spec(
                         f"{short}_changes_{n}y",
                         f"changes of {words} in {years_words(n)}",
                         "political",
                     ),
-                    d.per_council(c, 0.0),
+                    gate(d.per_council(c, 0.0), mine, d.origin, n),
                 )
             out.add(
                 spec(
@@ -93,7 +100,7 @@ def build(d: OriginData) -> Columns:
                     f"changes of chief executive, director or leader in {years_words(n)}",
                     "political",
                 ),
-                d.per_council(change_counts(people, d.origin, n), 0.0),
+                gate(d.per_council(change_counts(people, d.origin, n), 0.0), people, d.origin, n),
             )
         last = (
             people.sort_values("date", kind="stable").groupby(["council_code", "service"]).tail(1)
@@ -101,7 +108,7 @@ def build(d: OriginData) -> Columns:
         interim = (last["severity"] == 2).groupby(last["council_code"]).sum()
         out.add(
             spec("interims_in_post", "senior posts held by interims", "capability"),
-            d.per_council(interim, 0.0),
+            gate(d.per_council(interim, 0.0), people, d.origin, 0),
         )
         since = d.years_ago(people.groupby("council_code")["date"].max())
         out.add(
@@ -113,7 +120,12 @@ def build(d: OriginData) -> Columns:
                 "level",
                 hw=False,
             ),
-            np.minimum(d.per_council(since), d.config.leadership_years_cap),
+            gate(
+                np.minimum(d.per_council(since), d.config.leadership_years_cap),
+                people,
+                d.origin,
+                0,
+            ),
         )
     for m in d.measures:
         info = measure_info(m)
@@ -169,7 +181,7 @@ def build(d: OriginData) -> Columns:
         c = change_counts(control, d.origin, 5)
         out.add(
             spec("control_changes_5y", "changes of political control in five years", "political"),
-            d.per_council(c, 0.0),
+            gate(d.per_council(c, 0.0), control, d.origin, 5),
         )
         last = control.sort_values("date", kind="stable").groupby("council_code").tail(1)
         noc = (last["severity"] == 2).astype(float).set_axis(last["council_code"])
@@ -182,6 +194,6 @@ def build(d: OriginData) -> Columns:
                 states=CONTROL_STATES,
                 event="political_control",
             ),
-            d.per_council(noc),
+            gate(d.per_council(noc), control, d.origin, 0),
         )
     return out
