@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MEASURES", "NATURES", "MeasureInfo", "measure_info"]
+__all__ = ["EVENT_MEASURES", "MEASURES", "NATURES", "MeasureInfo", "measure_info"]
 
 NATURES = ("financial", "capacity", "capability", "political")
 
@@ -44,6 +44,9 @@ class MeasureInfo:
         False for raw counts and sizes (children in need, referrals, £m spent): they
         describe how big a council is, not how well it does, so they stay in the model
         as context but are never offered as a reason (see :attr:`FeatureSpec.reason_ok`).
+    published : str
+        For a measure counted from dated events (:data:`EVENT_MEASURES`): when an event
+        becomes known, and where the count is missing rather than 0.
     """
 
     label: str
@@ -54,6 +57,7 @@ class MeasureInfo:
     direction_known: bool = True
     sample_size: str = ""
     reason_ok: bool = True
+    published: str = ""
 
 
 def _ctx(label: str, unit: str = "", nature: str = "capacity") -> MeasureInfo:
@@ -300,6 +304,45 @@ MEASURES: dict[str, MeasureInfo] = {
     ),
     "revenue_overspend_pct": MeasureInfo(
         "the revenue overspend against budget", "%", True, family="finance", nature="financial"
+    ),
+}
+
+
+_VISIT_PUBLISHED = (
+    "the visit letter's publication date (Ofsted in-year table); where the table gives "
+    "none (2021-22 .. 2023-24), the visit's first day + 59 days. Counts are missing, not 0, "
+    "at origins whose 24 months the visit tables do not cover (they begin in April 2021)"
+)
+
+#: Measures counted per origin from dated events (not observations): words, unit,
+#: direction, family, nature and publication rule. Read by the feature families.
+EVENT_MEASURES: dict[str, MeasureInfo] = {
+    "monitoring_visits_24m": MeasureInfo(
+        "Ofsted monitoring visits in 24 months (made while a council is judged inadequate)",
+        " visits",
+        True,
+        family="inspection",
+        published=_VISIT_PUBLISHED,
+    ),
+    # focused visits go to councils judged requires improvement or better: more of them
+    # is not clearly worse (timing context for the model, never a reason)
+    "focused_visits_24m": MeasureInfo(
+        "Ofsted focused visits in 24 months",
+        " visits",
+        True,
+        family="inspection",
+        direction_known=False,
+        reason_ok=False,
+        published=_VISIT_PUBLISHED,
+    ),
+    "months_since_visit": MeasureInfo(
+        "time since Ofsted's last focused or monitoring visit",
+        " months",
+        False,
+        family="inspection",
+        direction_known=False,
+        reason_ok=False,
+        published="as the visits; missing before any visit is known and once the visit tables stop",
     ),
 }
 

@@ -37,6 +37,7 @@ import pandas as pd
 from earlywarn.features._base import Columns, OriginData
 from earlywarn.features._windows import gate
 from earlywarn.features.registry import FeatureSpec
+from earlywarn.measures import EVENT_MEASURES
 
 FAMILY = "inspection"
 GRADES = ("outstanding", "good", "requires improvement", "inadequate")  # codes 1 to 4
@@ -56,17 +57,9 @@ SUB_JUDGEMENTS = {
     "grade_care_leavers": ("the experiences of care leavers", "capability"),
 }
 VISIT_WINDOW_YEARS = 2
-VISIT_COUNTS = {  # framework of the ofsted_visit event -> (feature, words, event key)
-    "monitoring visit": (
-        "monitoring_visits_24m",
-        "Ofsted monitoring visits in 24 months (made while a council is judged inadequate)",
-        "monitoring_visit",
-    ),
-    "focused visit": (
-        "focused_visits_24m",
-        "Ofsted focused visits in 24 months",
-        "focused_visit",
-    ),
+VISIT_COUNTS = {  # framework of the ofsted_visit event -> (feature, event key)
+    "monitoring visit": ("monitoring_visits_24m", "monitoring_visit"),
+    "focused visit": ("focused_visits_24m", "focused_visit"),
 }
 REPORT_COUNTS = {
     "report_improve_points": (
@@ -243,38 +236,37 @@ def build(d: OriginData) -> Columns:
     return out
 
 
+def _event_spec(name: str, kind: str, **more) -> FeatureSpec:
+    """Spec of an event-counted feature from the catalogue (:data:`EVENT_MEASURES`)."""
+    info = EVENT_MEASURES[name]
+    return FeatureSpec(
+        name,
+        FAMILY,
+        info.nature,
+        info.higher_is_worse,
+        info.label,
+        info.unit,
+        kind,
+        reason_ok=info.reason_ok,
+        **more,
+    )
+
+
 def _visit_features(d: OriginData, visits, out: Columns) -> None:
     """Visit counts in the last 24 months and the time since the last visit (gated by the
     visit tables' coverage window)."""
     start = d.origin - pd.DateOffset(years=VISIT_WINDOW_YEARS)
     recent = visits[visits["date"] > start]
-    for framework, (name, words, event) in VISIT_COUNTS.items():
+    for framework, (name, event) in VISIT_COUNTS.items():
         n = recent[recent["framework"] == framework].groupby("council_code").size()
         out.add(
-            FeatureSpec(
-                name,
-                FAMILY,
-                "capability",
-                True,
-                words,
-                kind="count",
-                span="24 months",
-                event=event,
-                lookback_years=VISIT_WINDOW_YEARS,
+            _event_spec(
+                name, "count", span="24 months", event=event, lookback_years=VISIT_WINDOW_YEARS
             ),
             gate(d.per_council(n, 0.0), visits, d.origin, VISIT_WINDOW_YEARS),
         )
     months = d.years_ago(visits.groupby("council_code")["date"].max()) * 12
     out.add(
-        FeatureSpec(
-            "months_since_visit",
-            FAMILY,
-            "capability",
-            False,
-            "time since Ofsted's last focused or monitoring visit",
-            " months",
-            reason_ok=False,
-            event="ofsted_visit",
-        ),
+        _event_spec("months_since_visit", "level", event="ofsted_visit"),
         gate(d.per_council(months), visits, d.origin, 0),
     )

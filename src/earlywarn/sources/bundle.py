@@ -156,7 +156,8 @@ def _dictionary_md(tables: Tables) -> str:
         "## events.parquet",
         "- council_code, date (inspection: publication date of the report; s114: notice "
         "date; EFS: 1 April of the financial year), event_type (inspection, "
-        "financial_notice, other_inspection, ofsted_visit), service (childrens_services; s114 / efs; "
+        "financial_notice, other_inspection, ofsted_visit), service (childrens_services; "
+        "s114 / efs; "
         "send_area, send_revisit, youth_justice), severity (inspection: "
         "1 outstanding .. 4 inadequate on the common scale; notices: 1; send_area: 1 a "
         "written statement of action, else 0; send_revisit: 0 sufficient progress on all "

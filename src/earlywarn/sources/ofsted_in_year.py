@@ -269,7 +269,9 @@ def in_year_rows(
         if "published" in col:
             pub = parse_date(r[col["published"]], f"{at}, column {col['published']}")
         if visit is None and pd.isna(pub):
-            rep.skip("in-year table: ILACS inspection without a publication date (the history has it)")
+            rep.skip(
+                "in-year table: ILACS inspection without a publication date (the history has it)"
+            )
             continue
         if visit is not None and pd.isna(start) and pd.isna(pub):
             rep.skip("in-year table: visit without a date")
