@@ -169,3 +169,59 @@ def test_the_published_list_uses_the_chosen_timing_model(small_data):
     expected = InspectionHazard(24, seed=s.seed).fit(tables.events, as_of).predict(now.index)
     np.testing.assert_allclose(p["hazard"], expected)
     assert not np.allclose(p["hazard"], p["features"])
+
+
+def _planted_visits(ev: pd.DataFrame, first: str) -> pd.DataFrame:
+    """A focused visit published two months before every graded inspection from ``first``
+    (the visit tables start then): visits that foretell the next inspection."""
+    insp = ev[(ev["event_type"] == "inspection") & (ev["date"] >= pd.Timestamp(first))]
+    d = insp["date"] - pd.DateOffset(months=2)
+    return pd.DataFrame(
+        {
+            "council_code": insp["council_code"].to_numpy(),
+            "date": d.to_numpy(),
+            "event_type": "ofsted_visit",
+            "service": "childrens_services",
+            "severity": np.nan,
+            "framework": "focused visit",
+            "published": d.to_numpy(),
+            "inspection_start": (d - pd.Timedelta(days=30)).to_numpy(),
+        }
+    )
+
+
+def test_visit_counts_are_covariates_only_where_the_visit_tables_cover(world):
+    ev = world.tables.events
+    t = pd.Timestamp("2021-03-31")
+    codes = sorted(ev["council_code"].unique())
+    both = pd.concat([ev, _planted_visits(ev, "2015-06-01")], ignore_index=True)
+
+    def idx(origin):
+        return pd.MultiIndex.from_product([codes, [origin]], names=["council_code", "origin"])
+
+    # off (the default): the visits change nothing
+    np.testing.assert_allclose(
+        InspectionHazard(24).fit(both, t).predict(idx(t)),
+        InspectionHazard(24).fit(ev, t).predict(idx(t)),
+    )
+    m = InspectionHazard(24, visits=True).fit(both, t)
+    # fitted only on the months whose 24 months back the visit tables cover
+    assert 0 < m.n_person_months_ < InspectionHazard(24).fit(both, t).n_person_months_
+    # a visit foretells an inspection here: its count has a positive coefficient, and a
+    # council with a visit in the last 24 months gets a higher hazard
+    # design: 12 time bins, none known, 4 grades, short, other inspectorate, then the
+    # monitoring and focused visit counts
+    monitoring, focused = m.clf_.coef_[0][19:21]
+    assert focused > 0.5 and monitoring == 0, m.clf_.coef_
+    p = m.predict(idx(t))
+    assert np.isfinite(p).all() and ((p > 0) & (p < 1)).all()
+    # an origin whose 24 months reach back before the first visit: no forecast, not 0 visits
+    assert np.isnan(m.predict(idx(pd.Timestamp("2016-03-31")))).all()
+    assert np.isfinite(m.predict(idx(pd.Timestamp("2017-03-31")))).all()  # from 2015-03
+
+
+def test_visits_option_without_visits_says_so(world):
+    from earlywarn.errors import UserInputError
+
+    with pytest.raises(UserInputError, match="no ofsted_visit events"):
+        InspectionHazard(24, visits=True).fit(world.tables.events, pd.Timestamp("2021-03-31"))

@@ -49,6 +49,7 @@ from earlywarn.features._coverage import (
 )
 from earlywarn.features._peers import Peers
 from earlywarn.features._series import ObservationIndex
+from earlywarn.features._windows import covered, source_window
 from earlywarn.features.events import event_dates
 from earlywarn.features.registry import (
     MEASURES,
@@ -71,9 +72,11 @@ __all__ = [
     "FeatureSpec",
     "MeasureInfo",
     "build_features",
+    "covered",
     "event_dates",
     "measure_info",
     "render_sentence",
+    "source_window",
 ]
 
 #: family -> builder(OriginData) -> Columns

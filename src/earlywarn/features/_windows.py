@@ -12,9 +12,10 @@ Each source's window is derived from its own events as known at the origin (no y
 written down): ``first`` and ``last``, the earliest and latest publication dates
 (``published``, else ``date``) of the events the count is made of (``first`` is the
 earliest ``inspection_start`` where that is earlier: a table of visits covers the visits
-*made* from its first one on, whose publication dates are partly estimated), and a tolerance, twice
-the longest gap between consecutive publication dates among them (a source publishes in
-bursts; silence longer than twice its longest gap means it stopped). A look-back
+*made* from its first one on, whose publication dates are partly estimated), and a
+tolerance, twice the 95th percentile of the gaps between consecutive publication dates
+among them (a source publishes in bursts; silence longer than twice its usual longest gap
+means it stopped or paused). A look-back
 ``(origin - years, origin]`` is covered when ``first - tolerance <= origin - years`` and
 ``origin - last <= tolerance``. A state read from the latest event (an interim in post,
 the time since the last change) uses ``years = 0``: it needs the source to be running.
@@ -24,7 +25,7 @@ Example
 >>> import pandas as pd
 >>> ev = pd.DataFrame({"date": pd.to_datetime(["2014-05-01", "2014-06-01", "2014-07-01",
 ...                                            "2014-08-01", "2015-01-01", "2015-03-01"])})
->>> covered(ev, pd.Timestamp("2015-03-31"), 1.0)  # tolerance: twice the 153-day gap
+>>> covered(ev, pd.Timestamp("2015-03-31"), 1.0)  # tolerance: about 2 x 134 days
 True
 >>> covered(ev, pd.Timestamp("2016-03-31"), 0.0)  # silent for a year: stopped
 False
@@ -37,7 +38,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["covered", "gate", "source_window"]
+__all__ = ["GAP_QUANTILE", "covered", "gate", "source_window"]
+
+#: the tolerance is twice this quantile of the gaps between publication dates: a single
+#: long pause (Ofsted's Covid-19 pause of 2020-21) does not stretch it to years
+GAP_QUANTILE = 0.95
 
 
 def source_window(events: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timedelta] | None:
@@ -48,12 +53,15 @@ def source_window(events: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp, pd.
     if dates.empty:
         return None
     days = np.unique(dates.to_numpy("datetime64[D]"))
-    gap = np.diff(days).max() if len(days) > 1 else np.timedelta64(0, "D")
+    gaps = np.diff(days).astype(float)
+    gap = (
+        pd.Timedelta(days=float(np.quantile(gaps, GAP_QUANTILE))) if len(gaps) else pd.Timedelta(0)
+    )
     first = pd.Timestamp(days[0])
     if "inspection_start" in events.columns:  # a visit's first day: the table's start
         began = pd.to_datetime(events["inspection_start"]).min()
         first = first if pd.isna(began) else min(first, began)
-    return first, pd.Timestamp(days[-1]), 2 * pd.Timedelta(gap)
+    return first, pd.Timestamp(days[-1]), 2 * gap
 
 
 def covered(events: pd.DataFrame, origin: pd.Timestamp, years: float) -> bool:

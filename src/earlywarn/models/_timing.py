@@ -22,8 +22,14 @@ A forecast for council ``c`` at origin ``t`` rolls the state forward month by mo
 (months since the last inspection grow; the grade stays) and returns ``P(at least one
 graded inspection in (t, t + horizon]) = 1 - prod_k (1 - h_k)``.
 
-Monitoring visits and focused visits (ILACS) would be natural covariates, but they are in
-none of the bundled sources (the Ofsted files list graded inspections only): not used.
+With ``visits=True``, Ofsted's **monitoring and focused visits** (``ofsted_visit`` events,
+:mod:`earlywarn.sources.ofsted_in_year`) enter too: the number of each published in the 24
+months before the month (capped at :data:`VISIT_CAP`). The visit tables begin in April 2021,
+so such a model is fitted only on the council-months whose 24 months the visit tables cover
+(the source's window as known at the fit, :func:`earlywarn.features.source_window`, the
+rule of the features), and a forecast at an origin they do not cover is missing (NaN), never
+made with the counts read as 0. At a forecast the counts stay as known at the origin (as
+the grade does). Off by default: no configured model uses it.
 
 :func:`two_part_summary` reports each part's own skill for ``evaluation.json``: the timing
 part (AUROC and calibration for "inspected within the horizon", for the feature timing
@@ -64,6 +70,9 @@ __all__ = [
 PAUSES: tuple[tuple[str, str, str], ...] = (("2020-04-01", "2021-04-01", "2020-03-17"),)
 BIN_EDGES = (0, 6, 12, 18, 24, 30, 36, 42, 48, 54, 60, 72)  # months since the last inspection
 OTHER_RECENT_MONTHS = 12
+VISIT_MONTHS = 24  # visits counted in the 24 months before a month
+VISIT_CAP = 4  # counts above this are read as 4 (few councils have more)
+_VISIT_KINDS = ("monitoring visit", "focused visit")
 _GRADE_GROUPS = {1.0: 0, 2.0: 0, 3.0: 1, 4.0: 2}  # good or better / RI / inadequate
 
 
@@ -102,6 +111,9 @@ class InspectionHazard:
         Inverse L2 penalty of the logistic regression.
     interact : bool
         Time bins x grade group (good or better / requires improvement / inadequate).
+    visits : bool
+        Monitoring and focused visits as covariates (module notes; needs ``ofsted_visit``
+        events covering the fit's months).
     """
 
     def __init__(
@@ -111,12 +123,14 @@ class InspectionHazard:
         C: float = 1.0,
         interact: bool = True,
         seed: int = 0,
+        visits: bool = False,
     ):
         self.horizon_months = horizon_months
         self.pauses = tuple(pauses)
         self.C = C
         self.interact = interact
         self.seed = seed
+        self.visits = visits
 
     # ---------------------------------------------------------------- history
     def _history(self, events: pd.DataFrame, known_at: pd.Timestamp | None) -> None:
@@ -142,6 +156,46 @@ class InspectionHazard:
         self.other_ = {
             c: np.sort(_month(g["date"])) for c, g in other.groupby("council_code", sort=False)
         }
+        self.visits_ = {}
+        self.visit_span_ = None  # (first, last) months whose 24 months back are covered
+        if self.visits:
+            self._visit_history(ev[ev["event_type"] == "ofsted_visit"], known_at)
+
+    def _visit_history(self, vis: pd.DataFrame, known_at: pd.Timestamp | None) -> None:
+        from earlywarn.errors import UserInputError
+        from earlywarn.features import source_window
+
+        window = source_window(vis) if len(vis) else None
+        if window is None:
+            raise UserInputError(
+                "inspection timing with visits: no ofsted_visit events are known"
+                + (f" at {known_at.date()}" if known_at is not None else "")
+                + " (the Ofsted in-year visit tables; turn the visits option off)"
+            )
+        first, last, tol = window
+        self.visit_span_ = (
+            int(_month(first - tol)[0]) + VISIT_MONTHS + 1,
+            int(_month(last + tol)[0]),
+        )
+        for c, g in vis.groupby("council_code", sort=False):
+            self.visits_[c] = tuple(
+                np.sort(_month(g.loc[g["framework"] == k, "date"])) for k in _VISIT_KINDS
+            )
+
+    def _visit_counts(self, code: str, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Monitoring and focused visits published in the 24 months before each month."""
+        out = []
+        for k in range(len(_VISIT_KINDS)):
+            v = self.visits_.get(code, (np.array([], dtype=np.int64),) * 2)[k]
+            n = np.searchsorted(v, months, side="left") - np.searchsorted(
+                v, months - VISIT_MONTHS, side="left"
+            )
+            out.append(np.minimum(n, VISIT_CAP).astype(float))
+        return out[0], out[1]
+
+    def _visit_covered(self, months: np.ndarray) -> np.ndarray:
+        a, b = self.visit_span_ if self.visit_span_ else (1, 0)
+        return (months >= a) & (months <= b)
 
     def _state(self, code: str, at_month: int) -> tuple[float, float, float, float]:
         """``(last inspection month, grade, short, last other month)`` before ``at_month``
@@ -163,7 +217,12 @@ class InspectionHazard:
 
     # ---------------------------------------------------------------- design
     def _design(
-        self, tsi: np.ndarray, grade: np.ndarray, short: np.ndarray, other_recent: np.ndarray
+        self,
+        tsi: np.ndarray,
+        grade: np.ndarray,
+        short: np.ndarray,
+        other_recent: np.ndarray,
+        visits: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         edges = np.asarray(BIN_EDGES)
         known = ~np.isnan(tsi)
@@ -175,6 +234,8 @@ class InspectionHazard:
         cols += [(g == v).astype(float) for v in (1.0, 2.0, 3.0, 4.0)]
         cols.append(np.nan_to_num(short, nan=0.0))
         cols.append(other_recent.astype(float))
+        if visits is not None:
+            cols += [np.asarray(v, dtype=float) for v in visits]
         if self.interact:
             grp = np.vectorize(lambda v: _GRADE_GROUPS.get(v, -1), otypes=[int])(g)
             for k in (1, 2):  # RI and inadequate: their own schedule
@@ -204,28 +265,34 @@ class InspectionHazard:
             jo = np.searchsorted(o, months, side="left") - 1
             last_o = np.where(jo >= 0, o[np.clip(jo, 0, None)] if o.size else 0, -(10**6))
             keep = ~_in_pause(months, spans)
+            mon, foc = self._visit_counts(code, months)
+            if self.visits:
+                keep &= self._visit_covered(months)
             cols = (
                 (months - m[j]).astype(float),  # months since the last inspection
                 sev_f[j],  # its grade
                 sh[j].astype(float),  # short ILACS
                 (months - last_o <= OTHER_RECENT_MONTHS).astype(float),  # other inspectorate
+                mon,  # monitoring visits in 24 months (0 without the visits option)
+                foc,  # focused visits
                 event.astype(float),
             )
             rows.append(np.column_stack(cols)[keep])
-        pm = np.vstack(rows) if rows else np.zeros((0, 5))
+        pm = np.vstack(rows) if rows else np.zeros((0, 7))
         self.n_person_months_ = len(pm)
-        y = pm[:, 4].astype(int)
+        y = pm[:, -1].astype(int)
         self.constant_ = None
         if y.size == 0 or y.min() == y.max():
             self.constant_ = float(y.mean()) if y.size else 0.0
             return self
-        raw = pm[:, :4]
+        raw = pm[:, :-1]
         # the covariates take few values: fit on their distinct rows, weighted by how many
         # months had (and had not) an inspection - the same likelihood, far fewer rows
         uniq_raw, inv = np.unique(np.nan_to_num(raw, nan=-1.0), axis=0, return_inverse=True)
         inv = inv.ravel()
         uniq_raw[uniq_raw == -1.0] = np.nan
-        uniq = self._design(uniq_raw[:, 0], uniq_raw[:, 1], uniq_raw[:, 2], uniq_raw[:, 3] > 0)
+        vis = (uniq_raw[:, 4], uniq_raw[:, 5]) if self.visits else None
+        uniq = self._design(uniq_raw[:, 0], uniq_raw[:, 1], uniq_raw[:, 2], uniq_raw[:, 3] > 0, vis)
         n = np.bincount(inv, minlength=len(uniq)).astype(float)
         k = np.bincount(inv, weights=y, minlength=len(uniq))
         Zu = np.vstack([uniq, uniq])
@@ -250,11 +317,22 @@ class InspectionHazard:
         grade = np.repeat(states[:, [1]], h, axis=1)
         short = np.repeat(states[:, [2]], h, axis=1)
         other = (months - states[:, [3]]) <= OTHER_RECENT_MONTHS  # NaN -> False
+        vis = None
+        if self.visits:  # as known at the origin, held over the horizon
+            now = np.array(
+                [
+                    self._visit_counts(c, np.array([int(t) + 1]))
+                    for c, t in zip(codes, o_m, strict=True)
+                ]
+            ).reshape(len(index), 2)
+            vis = tuple(np.repeat(now[:, [k]], h, axis=1).ravel() for k in range(2))
         if self.constant_ is not None:
             haz = np.full(months.shape, self.constant_)
         else:
-            Z = self._design(tsi.ravel(), grade.ravel(), short.ravel(), other.ravel())
+            Z = self._design(tsi.ravel(), grade.ravel(), short.ravel(), other.ravel(), vis)
             haz = self.clf_.predict_proba(Z)[:, 1].reshape(months.shape)
+        if self.visits:  # an origin whose 24 months the visit tables miss: no forecast
+            haz[~self._visit_covered(o_m + 1)] = np.nan
         return haz
 
     def predict(self, index: pd.MultiIndex, known_at: pd.Timestamp | None = None) -> np.ndarray:
@@ -275,11 +353,18 @@ class InspectionHazard:
         return 1.0 - np.prod(1.0 - haz, axis=1)
 
 
-def hazard_timing(events: pd.DataFrame, known_at: pd.Timestamp, horizon_months: int, seed: int = 0):
+def hazard_timing(
+    events: pd.DataFrame,
+    known_at: pd.Timestamp,
+    horizon_months: int,
+    seed: int = 0,
+    visits: bool = False,
+):
     """Fit :class:`InspectionHazard` on events known at ``known_at``; return
     ``X -> P(inspected in the window)`` for a feature frame indexed by
     ``(council_code, origin)`` (the evaluation's timing hook)."""
-    model = InspectionHazard(horizon_months=horizon_months, seed=seed).fit(events, known_at)
+    model = InspectionHazard(horizon_months=horizon_months, seed=seed, visits=visits)
+    model.fit(events, known_at)
 
     def timing(X: pd.DataFrame) -> np.ndarray:
         return model.predict(X.index)
