@@ -101,3 +101,29 @@ def test_visit_counts_missing_before_the_visit_tables_start():
     assert last["date"] > pd.Timestamp("2024-03-31")
     row = _at(X, last["council_code"], "2024-03-31")
     assert row["months_since_visit"] > 1
+
+
+def test_points_to_improve_per_outcome_from_post_reform_reports_only():
+    from earlywarn.features import build_features as build
+    from earlywarn.measures import EVENT_MEASURES
+
+    cols = ["council_code", "date", "event_type", "service", "severity", "source"]
+    rows = [
+        (CODES[0], pd.Timestamp("2024-05-01"), "inspection", "childrens_services", 3.0, "o"),
+        (CODES[1], pd.Timestamp("2026-09-01"), "inspection", "childrens_services", 3.0, "o"),
+        (CODES[1], pd.Timestamp("2022-09-01"), "inspection", "childrens_services", 2.0, "o"),
+    ]
+    ev = pd.DataFrame(rows, columns=cols)
+    ev["report_improve_points"] = [4.0, 5.0, 3.0]
+    ev["report_improve_safe"] = [np.nan, 2.0, np.nan]  # pre-reform reports: no outcome
+    tables = _tables(ev)
+    fs = build(tables, build_panel(tables, ["2025-03-31", "2027-03-31"]), ("inspection",))
+    X = fs.X
+    assert "last_report_improve_safe" in X.columns
+    assert _at(X, CODES[1], "2027-03-31")["last_report_improve_safe"] == 2
+    assert np.isnan(_at(X, CODES[0], "2027-03-31")["last_report_improve_safe"])  # not 0
+    assert X.xs(pd.Timestamp("2025-03-31"), level="origin")["last_report_improve_safe"].isna().all()
+    spec = fs.specs["last_report_improve_safe"]
+    info = EVENT_MEASURES["last_report_improve_safe"]
+    assert (spec.label, spec.unit, spec.higher_is_worse) == (info.label, " points", True)
+    assert "April 2026" in info.published

@@ -19,7 +19,9 @@ from earlywarn.sources import (
     load_youth_justice,
 )
 from earlywarn.sources.ofsted_reports import (
+    FRAMEWORK_OUTCOMES,
     count_improve_points,
+    count_improve_points_by_outcome,
     count_workforce_mentions,
     leadership_facts,
 )
@@ -62,6 +64,54 @@ def test_leadership_facts_from_sentences():
         "The Director of Children’s Services has been in post since March 2012."
     )
     assert [(r, str(d.date())) for r, d, _ in leadership_facts(both)] == [("dcs", "2012-03-01")]
+
+
+#: a post-reform ILACS report (inspections from April 2026) as pypdf gives it: points to
+#: improve grouped under the national framework's outcomes and enablers, some tagged in
+#: the point itself, some wrapped over two lines (planted: no such report is in the vintage)
+POST_REFORM = """Inspection of Barchester local authority children's services
+Inspection dates: 11 May to 22 May 2026
+Leaders                                   Requires improvement
+What needs to improve
+Outcome 1: Children, young people and families stay together and get the help and support
+they need
+◼ The timeliness and quality of early help assessments for families whose needs
+escalate.
+◼ Step-down from statutory services to early help.
+Outcome 2: Children and young people are supported by their family network
+◼ Family group decision-making before proceedings.
+Outcome 3: Children and young people are safe in and outside of their homes
+◼ The response to children at risk of exploitation, including return home interviews.
+children in care and care leavers have stable, loving homes is a phrase in a wrapped line
+◼ Responses to children missing from home.
+◼ Management oversight of strategy discussions. (Outcome 4: children in care and care
+leavers have stable, loving homes)
+◼ Sufficiency of local homes for children in care [Outcome 4]
+Enablers: The workforce is equipped and effective
+◼ Caseloads of social workers in the assessment teams.
+◼ Leaders' understanding of practice through audit.
+The experiences and progress of children who need help and protection
+◼ Not a point to improve.
+"""
+
+
+def test_improvement_points_per_framework_outcome():
+    got = count_improve_points_by_outcome(POST_REFORM)
+    assert got == {
+        "help": 2.0,
+        "family_network": 1.0,
+        "safe": 2.0,  # a wrapped line opening with an outcome's words is no heading
+        "stable_homes": 2.0,  # tagged in the point itself
+        "enablers": 2.0,
+    }
+    assert sum(got.values()) == count_improve_points(POST_REFORM) == 9
+    assert all(isinstance(v, float) for v in got.values())  # counts, never text
+    # a report before the reform: its points carry no outcome -> missing, not 0
+    ilacs = "What needs to improve? \n\u25fc One\ncontinued\n\n\u25fc Two\nThe experiences"
+    assert count_improve_points(ilacs) == 2
+    old = count_improve_points_by_outcome(ilacs)
+    assert list(old) == list(FRAMEWORK_OUTCOMES) and all(np.isnan(v) for v in old.values())
+    assert all(np.isnan(v) for v in count_improve_points_by_outcome("no section").values())
 
 
 def test_improvement_points_of_each_framework():

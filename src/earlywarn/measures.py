@@ -345,6 +345,25 @@ EVENT_MEASURES: dict[str, MeasureInfo] = {
         published="as the visits; missing before any visit is known and once the visit tables stop",
     ),
 }
+_OUTCOME_PUBLISHED = (
+    "the report's publication date (the points are read from its text); NaN for reports "
+    "of inspections before the April 2026 reform, whose points carry no outcome"
+)
+for _key, _words in {
+    "help": "children, young people and families staying together and getting the help they need",
+    "family_network": "children and young people being supported by their family network",
+    "safe": "children and young people being safe in and outside of their homes",
+    "stable_homes": "children in care and care leavers having stable, loving homes",
+    "enablers": "the enablers (workforce, leadership, multi-agency working)",
+}.items():
+    EVENT_MEASURES[f"last_report_improve_{_key}"] = MeasureInfo(
+        f"points to improve on {_words} (a national framework outcome) in the latest "
+        "inspection report",
+        " points",
+        True,
+        family="inspection",
+        published=_OUTCOME_PUBLISHED,
+    )
 
 
 def measure_info(measure: str) -> MeasureInfo:

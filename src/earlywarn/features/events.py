@@ -16,7 +16,16 @@ from earlywarn.panel import asof_events
 __all__ = ["event_dates"]
 
 _SUB = ("grade_leadership", "grade_help_protection", "grade_children_in_care", "grade_care_leavers")
-_REPORT = ("report_interim_leaders", "report_improve_points", "report_workforce_mentions")
+_REPORT = (
+    "report_interim_leaders",
+    "report_improve_points",
+    "report_workforce_mentions",
+    "report_improve_help",
+    "report_improve_family_network",
+    "report_improve_safe",
+    "report_improve_stable_homes",
+    "report_improve_enablers",
+)
 _OTHER = ("send_area", "send_revisit", "youth_justice")  # other_inspection services
 
 

@@ -27,7 +27,10 @@ Where the events carry them (the real panel's Ofsted history):
   the latest visit of either kind was published; NaN before any). The counts are 0 for a
   council not visited only where the visit tables covered the whole 24 months
   (:mod:`earlywarn.features._windows`): the tables begin in April 2021, so before then
-  the counts are missing, not 0, and so is the time since a visit once the tables stop.
+  the counts are missing, not 0, and so is the time since a visit once the tables stop;
+- ``last_report_improve_{help,family_network,safe,stable_homes,enablers}``: the latest
+  report's "what needs to improve" points tagged to each national-framework outcome
+  (post-reform reports, inspections from April 2026; NaN before).
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ VISIT_COUNTS = {  # framework of the ofsted_visit event -> (feature, event key)
     "monitoring visit": ("monitoring_visits_24m", "monitoring_visit"),
     "focused visit": ("focused_visits_24m", "focused_visit"),
 }
+#: points to improve per national-framework outcome (:mod:`earlywarn.sources.ofsted_reports`)
+OUTCOME_COUNTS = [m for m in EVENT_MEASURES if m.startswith("last_report_improve_")]
 REPORT_COUNTS = {
     "report_improve_points": (
         "points under 'what needs to improve' in the latest inspection report",
@@ -231,6 +236,14 @@ def build(d: OriginData) -> Columns:
                     event="report",
                     lookback_years=EVENT_LOOKBACK_YEARS,
                 ),
+                d.per_council(known.groupby("council_code")[col].last()),
+            )
+    for name in OUTCOME_COUNTS:  # post-reform reports only (NaN before April 2026)
+        col = name.replace("last_", "")
+        known = insp[insp[col].notna()] if col in ev.columns else insp.iloc[:0]
+        if len(known):
+            out.add(
+                _event_spec(name, "count", event="report", lookback_years=EVENT_LOOKBACK_YEARS),
                 d.per_council(known.groupby("council_code")[col].last()),
             )
     return out

@@ -18,6 +18,17 @@ From each readable report (counts and dates only; the text never leaves this mod
   (staff/workers/social workers), caseload(s), turnover, vacancy/vacancies, churn;
 - ``report_interim_leaders``: 1 when the report mentions an interim or acting director of
   children's services or chief executive, else 0;
+- ``report_improve_<outcome>`` (:data:`FRAMEWORK_OUTCOMES`): the "what needs to improve"
+  points of a **post-reform** ILACS report (inspections from April 2026) tagged to each
+  outcome of the children's social care national framework - families stay together and
+  get help (``help``), support from the family network (``family_network``), safe in and
+  outside the home (``safe``), stable, loving homes for children in care and care leavers
+  (``stable_homes``) - and to its enablers (``enablers``). A point is tagged by the
+  outcome heading it sits under ("Outcome 3: Children and young people are safe in and
+  outside of their homes") or by a tag in the point itself ("... (Outcome: children in
+  care and care leavers have stable, loving homes)", "[Enabler: the workforce ...]").
+  Counts only, never text; NaN for every outcome of a report with no tagged point (every
+  report before the reform: no post-reform report is in the 2025 vintage);
 - leadership events: a sentence "The [interim|acting] director of children's services
   (DCS) has been in post since [d] Month yyyy" (or "... and the chief executive since
   ...") gives a ``leadership_change`` event (``service`` ``dcs`` or ``chief_executive``,
@@ -49,9 +60,12 @@ from earlywarn.sources.crosswalk import Crosswalk
 from earlywarn.sources.pdf_text import parse_uncached, read_pdf_text
 
 __all__ = [
+    "FRAMEWORK_OUTCOMES",
     "MATCH_DAYS",
+    "REPORT_COUNT_COLUMNS",
     "attach_report_counts",
     "count_improve_points",
+    "count_improve_points_by_outcome",
     "count_workforce_mentions",
     "leadership_facts",
     "load_ofsted_reports",
@@ -208,6 +222,89 @@ def count_improve_points(text: str) -> float:
     return np.nan
 
 
+#: national-framework outcome key -> words matching its name (the outcome's number in the
+#: framework is its place here; the enablers come last)
+FRAMEWORK_OUTCOMES = {
+    "help": r"stay\s+together|get\s+the\s+help|help\s+and\s+support\s+they\s+need",
+    "family_network": r"family\s+networks?",
+    "safe": r"safe\s+in\s+and\s+outside|are\s+safe\b",
+    "stable_homes": r"stable,?\s+loving\s+homes|care\s+leavers\s+have\s+stable",
+    "enablers": r"enablers?\b|workforce\s+is\s+equipped|leaders\s+drive|agencies\s+work"
+    r"\s+together",
+}
+_OUTCOME_WORDS = {k: re.compile(v, re.I) for k, v in FRAMEWORK_OUTCOMES.items()}
+# a heading line: "Outcome 2: ...", "National framework outcome: ...", "Enablers", or an
+# outcome's name opening its line with a capital (a wrapped line of a point does not)
+_OUTCOME_HEAD = re.compile(
+    r"^\s*(?:(?:national\s+framework\s+)?(?:outcome|enabler)s?\s*(?P<n>\d)?\s*[:.\-–]?|"
+    r"(?=(?-i:[CTLA])(?:hildren,\s+young\s+people\s+and\s+families\s+stay|hildren\s+and\s+"
+    r"young\s+people\s+are\s+(?:supported|safe)|hildren\s+in\s+care\s+and\s+care\s+leavers"
+    r"\s+have|he\s+workforce\s+is|eaders\s+drive|gencies\s+work\s+together)))",
+    re.I,
+)
+# a tag inside a point: "(Outcome: ...)", "[Outcome 4]", "- Enabler: ..."
+_OUTCOME_TAG = re.compile(
+    r"[(\[]\s*(?:national\s+framework\s+)?(?P<kind>outcome|enabler)s?\s*(?P<n>\d)?"
+    r"\s*[:.\-–]?\s*(?P<words>[^)\]]*)(?:[)\]]|\s*$)",  # a tag may wrap onto the next line
+    re.I,
+)
+REPORT_COUNT_COLUMNS = [
+    "report_improve_points",
+    "report_workforce_mentions",
+    "report_interim_leaders",
+    *[f"report_improve_{k}" for k in FRAMEWORK_OUTCOMES],
+]
+
+
+def _outcome(kind: str, number: str | None, words: str) -> str | None:
+    keys = list(FRAMEWORK_OUTCOMES)
+    if kind.lower().startswith("enabler"):
+        return "enablers"
+    for k, pattern in _OUTCOME_WORDS.items():
+        if pattern.search(words):
+            return k
+    if number and 1 <= int(number) <= 4:
+        return keys[int(number) - 1]
+    return None
+
+
+def count_improve_points_by_outcome(text: str) -> dict[str, float]:
+    """Points under "What needs to improve" per national-framework outcome (module notes).
+
+    Example
+    -------
+    >>> text = ("What needs to improve\\nOutcome 3: Children and young people are safe in "
+    ...         "and outside of their homes\\n\\u2022 Strategy meetings.\\n\\u2022 Return "
+    ...         "interviews.\\nEnablers: The workforce is equipped and effective\\n\\u2022 "
+    ...         "Caseloads.\\n\\nThe experiences and progress of children")
+    >>> count_improve_points_by_outcome(text)["safe"], count_improve_points_by_outcome(text)["help"]
+    (2.0, 0.0)
+    >>> count_improve_points_by_outcome("What needs to improve\\n\\u2022 One.")["safe"]
+    nan
+    """
+    lines = text.replace("\f", "\n").splitlines()
+    body = _section(lines, _ILACS_START, _ILACS_STOP) or []
+    counts = dict.fromkeys(FRAMEWORK_OUTCOMES, 0.0)
+    current, tagged = None, False
+    for line in body:
+        if _BULLET.match(line):
+            tag = _OUTCOME_TAG.search(line)
+            key = _outcome(tag["kind"], tag["n"], tag["words"]) if tag else current
+            if key is not None:
+                counts[key] += 1
+                tagged = True
+            continue
+        head = _OUTCOME_HEAD.match(line)
+        if head and line.strip():
+            kind = "enabler" if re.match(r"\s*enabler", line, re.I) else "outcome"
+            key = _outcome(kind, head["n"], line)
+            if key is not None:
+                current = key
+    if not tagged:
+        return dict.fromkeys(FRAMEWORK_OUTCOMES, np.nan)
+    return counts
+
+
 def count_workforce_mentions(text: str) -> float:
     """Mentions of agency staff, caseloads, turnover, vacancies or churn.
 
@@ -279,6 +376,7 @@ def load_ofsted_reports(
             rep.skip("unreadable PDF")
             continue
         text = got.text
+        outcomes = count_improve_points_by_outcome(text)
         rows.append(
             {
                 "council_code": code,
@@ -286,6 +384,7 @@ def load_ofsted_reports(
                 "report_improve_points": count_improve_points(text),
                 "report_workforce_mentions": count_workforce_mentions(text),
                 "report_interim_leaders": float(bool(_INTERIM.search(" ".join(text.split())))),
+                **{f"report_improve_{k}": v for k, v in outcomes.items()},
                 "file": str(path),
             }
         )
@@ -295,15 +394,7 @@ def load_ofsted_reports(
                 continue
             facts.append((code, since, role, severity, published))
     reports = pd.DataFrame(
-        rows,
-        columns=[
-            "council_code",
-            "published",
-            "report_improve_points",
-            "report_workforce_mentions",
-            "report_interim_leaders",
-            "file",
-        ],
+        rows, columns=["council_code", "published", *REPORT_COUNT_COLUMNS, "file"]
     )
     lead = pd.DataFrame(facts, columns=["council_code", "date", "service", "severity", "published"])
     lead = lead.sort_values(["council_code", "service", "date", "published"], kind="stable")
@@ -321,7 +412,7 @@ def attach_report_counts(
 ) -> pd.DataFrame:
     """Copy each report's counts onto the council's Ofsted inspection event published
     closest to the file's date (within :data:`MATCH_DAYS` days)."""
-    cols = ["report_improve_points", "report_workforce_mentions", "report_interim_leaders"]
+    cols = REPORT_COUNT_COLUMNS
     events = events.copy()
     for c in cols:
         events[c] = np.nan
