@@ -68,6 +68,7 @@ class Layout:
 
 
 _SN_COLS = ("LA num", "LA Name", *[f"SN{i}" for i in range(1, 11)])
+_SN_2025_COLS = ("old_la_code", "la_name", *[f"SN_{i}" for i in range(1, 11)])
 _YJ_COLS = ("la_name", "overall_rating", "publication_date")
 _PC = ("authority", "year", "total", "majority")
 _S251_COLS = ("LEA Number:", "S52 Line Reference:", "NET Current Expenditure (m)")
@@ -94,6 +95,7 @@ def _layouts() -> list[Layout]:
         Layout("s114 and EFS events", "finance_events", tuple(finance_events._COLUMNS)),
         Layout("Oflog adult social care", "oflog_asc", (*oflog_asc._COLUMNS, "MADs_from_median")),
         Layout("statistical neighbours", "statistical_neighbours", _SN_COLS),
+        Layout("statistical neighbours (2025)", "statistical_neighbours", _SN_2025_COLS),
         Layout("youth justice ratings", "youth_justice", _YJ_COLS),
         Layout("council compositions (old)", "political_control", (*_PC, "plurality"), "name"),
         Layout("council compositions (new)", "political_control", (*_PC, "council id"), "name"),
@@ -184,7 +186,7 @@ def check_raw_files(raw_dir: Path, allowed_unread: set[Path]) -> None:
                 f"{full}: row 2: no data rows under the header (expected at least one row; "
                 f"header {', '.join(cols[:6])}{' ...' if len(cols) > 6 else ''})"
             )
-        layout = next((lay for lay in _all_layouts() if lay.matches(set(cols))), None)
+        layout = _layout_of(cols)
         if layout is None:
             near = _closest(cols)
             if near and near[0].editions != "many" and len(near[1]) <= len(near[0].columns) / 2:
@@ -204,6 +206,27 @@ def check_raw_files(raw_dir: Path, allowed_unread: set[Path]) -> None:
                 "(expected one edition per publication: remove the one not to use; the "
                 "loaders do not choose between editions)"
             )
+
+
+def _layout_of(cols: list[str]) -> Layout | None:
+    """The known layout of a header: by its identifying columns, else by the header
+    variants a loader documents (the Ofsted in-year table, the statistical neighbours)."""
+    from earlywarn.sources.neighbours import sn_layout
+    from earlywarn.sources.ofsted_in_year import in_year_layout
+
+    layout = next((lay for lay in _all_layouts() if lay.matches(set(cols))), None)
+    if layout is not None:
+        return layout
+    try:
+        if in_year_layout(cols, "") is not None:
+            name = "Ofsted in-year table"
+        elif (sn := sn_layout(cols, "")) is not None:
+            name = "statistical neighbours" + (" (2025)" if sn["model"] == "2025" else "")
+        else:
+            return None
+    except UserInputError:  # the loader says what is missing, naming the file
+        return None
+    return next(lay for lay in _all_layouts() if lay.name == name)
 
 
 def _closest(cols: list[str]) -> tuple[Layout, list[str]] | None:
