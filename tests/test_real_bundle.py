@@ -57,7 +57,16 @@ def test_bundle_loads_and_validates(real):
         "financial_notice",
         "other_inspection",
         "leadership_change",  # "in post since" dates read from Ofsted reports
+        "ofsted_visit",  # focused and monitoring visits (Ofsted in-year tables, 2021-)
     }
+    visits = real.events[real.events["event_type"].eq("ofsted_visit")]
+    visits = visits[visits["carried_from"].isna()]  # not the copies for successors
+    # SOURCES.md: 74 + 36 + 37 + 35 focused and 32 + 24 + 28 + 22 monitoring visits
+    assert visits["framework"].value_counts().to_dict() == {
+        "focused visit": 182,
+        "monitoring visit": 106,
+    }
+    assert visits["inspection_start"].min() >= pd.Timestamp("2021-04-01")
     lead = real.events[real.events["event_type"].eq("leadership_change")]
     assert set(lead["service"]) == {"dcs", "chief_executive"} and len(lead) >= 150
     assert (lead["published"] > lead["date"]).all()  # public only when the report was
