@@ -378,26 +378,10 @@ def compare(
         return c, write_comparison(c, target)
 
     c, folder = _guarded(body)
-    from earlywarn.cycle import SHOWN_METRICS, metric_change_words, origin_words
+    from earlywarn.cycle import comparison_lines
 
-    cur, prev = c["current"], c["previous"]
-    typer.echo("CONFIDENTIAL: names councils")
-    typer.echo(
-        f"cycle {cur['cycle']} ({cur['chosen_model']}, {cur['registered_model']} "
-        f"v{cur['model_version']}) vs {prev['cycle']} ({prev['chosen_model']}, "
-        f"v{prev['model_version']})"
-    )
-    for word, rows in (("entered", c["entered"]), ("left", c["left"])):
-        listed = ", ".join(f"{r['council_name']} ({r['council_code']})" for r in rows)
-        typer.echo(f"  {word} the top {c['k']} ({len(rows)}): {listed or 'none'}")
-    for r in c["councils"]:
-        ranks = f"rank {r['rank_previous'] or '-'} -> {r['rank_current'] or '-'}"
-        tiers = f"tier {r['tier_previous'] or '-'} -> {r['tier_current'] or '-'}"
-        typer.echo(f"  {r['council_name']}: {ranks}, {tiers}, {r['movement']}")
-    typer.echo(f"  {origin_words(c)}")
-    for m in c["metrics"]:
-        if m["metric"] in SHOWN_METRICS:
-            typer.echo(f"  {m['model']:<12} {m['metric']:<20} {metric_change_words(m)}")
+    for line in comparison_lines(c):
+        typer.echo(line)
     _say(f"Wrote {folder} (comparison.csv, comparison.html; CONFIDENTIAL: named councils)")
 
 

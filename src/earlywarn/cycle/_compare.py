@@ -29,6 +29,7 @@ __all__ = [
     "SHOWN_METRICS",
     "compare_cycles",
     "comparison_files",
+    "comparison_lines",
     "metric_change_words",
     "origin_words",
     "write_comparison",
@@ -132,6 +133,32 @@ def _metric_changes(before_ev: Mapping[str, Any], now_ev: Mapping[str, Any]) -> 
                  "change": now - then}
             )  # fmt: skip
     return out
+
+
+def comparison_lines(c: Mapping[str, Any]) -> list[str]:
+    """What ``earlywarn compare`` prints: the two cycles, who entered / left, every
+    council's ranks, tiers and movement, the test origins and the metric changes."""
+    cur, prev = c["current"], c["previous"]
+    lines = [
+        "CONFIDENTIAL: names councils",
+        f"cycle {cur['cycle']} ({cur['chosen_model']}, {cur['registered_model']} "
+        f"v{cur['model_version']}) vs {prev['cycle']} ({prev['chosen_model']}, "
+        f"v{prev['model_version']})",
+    ]
+    for word in ("entered", "left"):
+        listed = ", ".join(f"{r['council_name']} ({r['council_code']})" for r in c[word])
+        lines.append(f"  {word} the top {c['k']} ({len(c[word])}): {listed or 'none'}")
+    for r in c["councils"]:
+        ranks = f"rank {r['rank_previous'] or '-'} -> {r['rank_current'] or '-'}"
+        tiers = f"tier {r['tier_previous'] or '-'} -> {r['tier_current'] or '-'}"
+        lines.append(f"  {r['council_name']}: {ranks}, {tiers}, {r['movement']}")
+    lines.append(f"  {origin_words(c)}")
+    lines += [
+        f"  {m['model']:<12} {m['metric']:<20} {metric_change_words(m)}"
+        for m in c["metrics"]
+        if m["metric"] in SHOWN_METRICS
+    ]
+    return lines
 
 
 def metric_change_words(m: Mapping[str, Any]) -> str:
