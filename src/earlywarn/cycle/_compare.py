@@ -70,7 +70,7 @@ def compare_cycles(cfg: CycleConfig, tracking_uri: str | None = None, k: int | N
         raise UserInputError(f"--k {k}: expected a number of councils, at least 1")
     uri = tracking_uri or resolve_tracking_uri(cfg.tracking.uri, io.runs_dir())
     check_existing_store(uri, cfg.tracking.connect_timeout)  # reading never creates a store
-    pubs = last_publications(uri, cfg.tracking.experiment, n=2)
+    pubs = last_publications(uri, cfg.tracking.experiment, n=2, with_reasons=True)
     if len(pubs) < 2:
         raise UserInputError(
             f"{cfg.path or 'config'}: experiment {cfg.tracking.experiment!r} has "
