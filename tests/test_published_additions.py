@@ -220,3 +220,13 @@ def test_coverage_in_run_json_and_report(noted):
     assert "Coverage of the model's inputs" in report and "at least 90%" in report
     assert f"{cov['dropped'][0]} (dropped)" in report
     assert "<details><summary>Coverage table" in report
+
+
+def test_explain_shows_the_notes(noted):
+    out, (a, _), _ = noted
+    r = CliRunner().invoke(app, ["explain", str(out.parent / "cycle.toml"), "--council", a])
+    assert r.exit_code == 0, r.output
+    assert (
+        "Advisers' notes (shown, not modelled): adviser note: serious capability concern, "
+        "November 2019; adviser note: minor capacity concern, June 2019"
+    ) in r.output
