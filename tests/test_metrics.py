@@ -312,6 +312,11 @@ def test_flag_stability_hand_computed():
     assert frame["jaccard"].tolist() == pytest.approx([1 / 3, 1 / 3, 1.0])
     assert summary["mean_turnover"] == pytest.approx(1 / 3)
     assert summary["n_councils_ever_flagged"] == 3
+    # overlap (1, 1, 2) against two random lists of 2 from 5 councils: k^2/n = 0.8
+    assert frame["n_stayed"].tolist() == [1, 1, 2]
+    assert frame["chance_stayed"].tolist() == pytest.approx([0.8] * 3)
+    assert summary["mean_stayed"] == pytest.approx(4 / 3)
+    assert summary["mean_chance_stayed"] == pytest.approx(0.8)
 
 
 def test_frame_functions_ignore_row_order_and_share_ties():

@@ -118,6 +118,17 @@ def test_damaged_reasons_json_is_named(published, damaged, capsys, damage, fragm
     _one_line(code, err, str(damaged), fragment, "republish")
 
 
+def test_explain_a_list_without_any_reason(published, damaged, capsys):
+    """The real 2025 list has no reason at all (reasons.json ``"reasons": []``): explain
+    says none passes the test, no internal error."""
+    cfg, _, codes = published
+    rj = json.loads(damaged.read_bytes())
+    damaged.write_text(json.dumps({**rj, "reasons": []}))
+    code, out, err = _main(["explain", str(cfg), "--council", codes[0]], capsys)
+    assert code == 0, err
+    assert "none: no signal of decline passes the reviewer's test" in out
+
+
 def test_a_name_two_councils_share_is_refused(published, capsys):
     cfg, _, codes = published
     code, _, err = _main(["explain", str(cfg), "--council", SHARED.upper()], capsys)

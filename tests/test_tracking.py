@@ -184,15 +184,81 @@ def test_compare_reports_entries_exits_and_metric_changes(two_cycles):
     assert set(auroc) == {"persistence", "logit"}
     for m in auroc.values():
         assert np.isclose(m["change"], m["current"] - m["previous"])
+    # the backtests differ (a year more of test origins): real changes, not +0.000
+    assert not c["same_test_origins"]
+    assert any(abs(m["change"]) >= 0.0005 for m in auroc.values())
+    assert auroc["logit"]["previous"] == pytest.approx(
+        first.evaluation["models"]["logit"]["pooled"]["auroc"]["value"]
+    )
+    assert auroc["logit"]["current"] == pytest.approx(
+        second.evaluation["models"]["logit"]["pooled"]["auroc"]["value"]
+    )
+
+
+def test_compare_gives_ranks_tiers_movement_and_changed_reasons(two_cycles):
+    """Every council in either top k: both ranks and tiers as published, its movement,
+    and the reasons added / dropped, matched by signal in the two reasons.json."""
+    base, uri, first, second = two_cycles
+    c = compare_cycles(_cfg("2020", "2020-03-31"), tracking_uri=uri)
+    lists = {
+        key: pd.read_csv(r.out_dir / "risk_list.csv", comment="#").set_index("council_code")
+        for key, r in (("previous", first), ("current", second))
+    }
+    tops = {key: set(rl.sort_values("rank").head(8).index) for key, rl in lists.items()}
+    rows = {r["council_code"]: r for r in c["councils"]}
+    assert set(rows) == tops["previous"] | tops["current"]
+    for code, r in rows.items():
+        for key in ("previous", "current"):
+            rl = lists[key]
+            assert r[f"rank_{key}"] == int(rl.at[code, "rank"])
+            assert r[f"tier_{key}"] == int(rl.at[code, "tier"])
+        if code in tops["previous"] and code in tops["current"]:
+            step = r["rank_previous"] - r["rank_current"]
+            want = "same rank" if step == 0 else f"{'up' if step > 0 else 'down'} {abs(step)}"
+            assert r["movement"] == want
+        elif code in tops["current"]:
+            assert r["movement"] == f"entered the top 8 (rank {r['rank_previous']} before)"
+        else:
+            assert r["movement"] == f"left the top 8 (rank {r['rank_current']} now)"
+    reasons = {}
+    for key, res in (("previous", first), ("current", second)):
+        d = pd.DataFrame(json.loads((res.out_dir / "reasons.json").read_text())["reasons"])
+        d = d[(d["direction"] == "raises") & (d["rank"] <= 3)]
+        reasons[key] = d.groupby("council_code")["signal"].agg(set)
+    changed = 0
+    for code, r in rows.items():
+        now = reasons["current"].get(code, set())
+        before = reasons["previous"].get(code, set())
+        added = [s for s in r["reasons_added"].split(" | ") if s]
+        dropped = [s for s in r["reasons_dropped"].split(" | ") if s]
+        assert len(added) == len(now - before) and len(dropped) == len(before - now)
+        changed += bool(added or dropped)
+    assert changed  # a year later some reasons changed
 
     from earlywarn.cli import app
 
     toml = base / "cycle.toml"
     _cfg("2020", "2020-03-31", path=toml)
     env = {"MLFLOW_TRACKING_URI": uri}
-    res = CliRunner().invoke(app, ["compare", str(toml)], env=env)
+    out = base / "comparison"
+    res = CliRunner().invoke(app, ["compare", str(toml), "--out", str(out)], env=env)
     assert res.exit_code == 0, res.output
     assert "entered the top 8" in res.output and "auroc" in res.output
+    assert "+0.000" not in res.output  # the two cycles' metrics differ (issue 23 item 9)
+    assert sorted(p.name for p in out.iterdir()) == ["comparison.csv", "comparison.html"]
+    text = (out / "comparison.csv").read_text()
+    assert text.startswith("# CONFIDENTIAL")
+    rows = pd.read_csv(out / "comparison.csv", comment="#")
+    from earlywarn.cycle import COMPARISON_COLUMNS
+
+    assert list(rows.columns) == COMPARISON_COLUMNS
+    html = (out / "comparison.html").read_text()
+    assert "CONFIDENTIAL" in html and "Councils in either top 8" in html
+    for name in rows["council_name"]:
+        assert name in html
+    # a folder that is not empty is never overwritten
+    again = CliRunner().invoke(app, ["compare", str(toml), "--out", str(out)], env=env)
+    assert again.exit_code == 2 and "not empty" in again.output
     res = CliRunner().invoke(app, ["score", str(toml), "--model", "models:/nope@champion"], env=env)
     assert res.exit_code == 2 and "not found" in res.output
 

@@ -357,33 +357,32 @@ def compare(
         Path, typer.Argument(metavar="CONFIG", help="The cycle's TOML config (its experiment).")
     ],
     k: Annotated[int | None, typer.Option(help="Top k to compare (default: evaluate.k).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="New output folder (default: runs/compare-<time>)."),
+    ] = None,
 ) -> None:
-    """This cycle against the previous one: who entered / left the top k, metric changes."""
+    """This cycle against the previous one: ranks, tiers, movement and changed reasons of
+    every council in either top k, and metric changes; writes comparison.csv and .html."""
 
     def body():
+        from earlywarn import io
         from earlywarn.config import load_config
-        from earlywarn.cycle import compare_cycles
+        from earlywarn.cycle import compare_cycles, write_comparison
+        from earlywarn.io import check_output_location
 
+        target = _resolved(out) or io.default_out_dir("compare")
+        check_output_location(target)  # before the store is read
         with _progress("Reading the last two cycles"):
-            return compare_cycles(load_config(config), k=k)
+            c = compare_cycles(load_config(config), k=k)
+        return c, write_comparison(c, target)
 
-    c = _guarded(body)
-    cur, prev = c["current"], c["previous"]
-    typer.echo("CONFIDENTIAL: names councils")
-    typer.echo(
-        f"cycle {cur['cycle']} ({cur['chosen_model']}, {cur['registered_model']} "
-        f"v{cur['model_version']}) vs {prev['cycle']} ({prev['chosen_model']}, "
-        f"v{prev['model_version']})"
-    )
-    for word, rows in (("entered", c["entered"]), ("left", c["left"])):
-        listed = ", ".join(f"{r['council_name']} ({r['council_code']})" for r in rows)
-        typer.echo(f"  {word} the top {c['k']} ({len(rows)}): {listed or 'none'}")
-    for m in c["metrics"]:
-        if m["metric"] in ("auroc", "average_precision", "brier", "precision_at_k"):
-            typer.echo(
-                f"  {m['model']:<12} {m['metric']:<18} {m['previous']:.3f} -> "
-                f"{m['current']:.3f} ({m['change']:+.3f})"
-            )
+    c, folder = _guarded(body)
+    from earlywarn.cycle import comparison_lines
+
+    for line in comparison_lines(c):
+        typer.echo(line)
+    _say(f"Wrote {folder} (comparison.csv, comparison.html; CONFIDENTIAL: named councils)")
 
 
 @app.command(context_settings={"allow_extra_args": True})

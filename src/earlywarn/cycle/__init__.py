@@ -6,7 +6,14 @@ The modules inside are private; import from ``earlywarn.cycle``.
 from __future__ import annotations
 
 from earlywarn.cycle._compare import (
+    COMPARISON_COLUMNS,
+    SHOWN_METRICS,
     compare_cycles,
+    comparison_files,
+    comparison_lines,
+    metric_change_words,
+    origin_words,
+    write_comparison,
 )
 from earlywarn.cycle._council import (
     CouncilReasons,
@@ -73,7 +80,14 @@ __all__ = [
     "log_outputs",
     "publish_tail",
     "CycleInputs",
+    "COMPARISON_COLUMNS",
+    "SHOWN_METRICS",
     "compare_cycles",
+    "comparison_files",
+    "comparison_lines",
+    "metric_change_words",
+    "origin_words",
+    "write_comparison",
     "CouncilReasons",
     "explain_council",
     "explain_published",

@@ -113,6 +113,7 @@ class CouncilReasons:
     probability_meaning: str = "Probability"
     england: pd.DataFrame | None = None  # England's median of each feature over origins
     tier_note: str = ""  # the tier's hit rate at past origins, in words
+    adviser_notes: str = ""  # the advisers' notes shown beside the reasons (not modelled)
 
     def _interval(self) -> str:
         if self.probability_lo is None or self.probability_hi is None:
@@ -148,6 +149,8 @@ class CouncilReasons:
             lines.append("  none: no signal of decline passes the reviewer's test")
         if self.tier_note:
             lines.insert(3, f"Tier: {self.tier_note}")
+        if self.adviser_notes:
+            lines.append(f"Advisers' notes (shown, not modelled): {self.adviser_notes}")
         if self.context_note:
             lines.append(f"Context: {self.context_note}")
         if not down.empty:
@@ -220,6 +223,7 @@ def explain_council(
         probability_hi=hi,
         context_note=_text(rl.at[code, "context_note"]) if "context_note" in rl else "",
         tier_note=_text(rl.at[code, "tier_note"]) if "tier_note" in rl else "",
+        adviser_notes=_text(rl.at[code, "adviser_notes"]) if "adviser_notes" in rl else "",
         probability_meaning=_meaning({}, cfg),
         england=sc.features.X.groupby(level="origin").median(),
     )
@@ -261,6 +265,8 @@ def explain_published(
     reasons = pd.DataFrame(rj.get("reasons", []))
     if len(reasons):
         reasons = reasons[reasons["council_code"] == code].reset_index(drop=True)
+    else:  # a list with no reason at all (the real 2025 list): none to show, no crash
+        reasons = pd.DataFrame(columns=["council_code", "direction", "sentence", "nature", "shap"])
     row = rl.loc[code]
     main = row.get("main_problem_nature", "")
     main = "" if not isinstance(main, str) or main == "no clear single nature" else main
@@ -293,6 +299,7 @@ def explain_published(
         probability_hi=num("probability_hi"),
         context_note=_text(row.get("context_note")),
         tier_note=_text(row.get("tier_note")),
+        adviser_notes=_text(row.get("adviser_notes")),
         probability_meaning=_meaning(pub, cfg),
     )
 

@@ -76,6 +76,8 @@ class Prepared:
     panel: pd.DataFrame
     features: FeatureSet
     warnings: list[str]
+    notes: pd.DataFrame | None = None  # advisers' notes (features.soft_notes), shown
+    coverage: dict[str, Any] | None = None  # features.coverage_record of the models' inputs
 
     @property
     def X(self) -> pd.DataFrame:
@@ -127,18 +129,22 @@ def prepare(
         tables, panel, cfg.features.families, cfg.features, soft_notes=notes, neighbours=neighbours
     )
     warnings = missing_family_warnings(cfg, feats.specs)
-    feats, dropped = _covered(cfg, feats, origins)
+    feats, dropped, coverage = _covered(cfg, feats, origins)
     warnings += dropped
     return Prepared(
-        tables, true_risk, {**hashes, **feature_hashes}, origins, panel, feats, warnings
-    )
+        tables, true_risk, {**hashes, **feature_hashes}, origins, panel, feats, warnings,
+        notes=notes, coverage=coverage,
+    )  # fmt: skip
 
 
-def _covered(cfg: CycleConfig, feats: FeatureSet, origins: list) -> tuple[FeatureSet, list[str]]:
+def _covered(
+    cfg: CycleConfig, feats: FeatureSet, origins: list
+) -> tuple[FeatureSet, list[str], dict[str, Any]]:
     """The coverage rule (:mod:`earlywarn.features`): every feature a configured model would
     use is observed for ``features.min_coverage`` of the training rows and of the councils
-    scored; otherwise one line, or the feature is dropped and said so."""
-    from earlywarn.features import check_coverage
+    scored; otherwise one line, or the feature is dropped and said so. Also returns the
+    coverage record of those features (:func:`earlywarn.features.coverage_record`)."""
+    from earlywarn.features import check_coverage, coverage_record
 
     used: set[str] = set()
     for kind in cfg.models.kinds:
@@ -151,7 +157,10 @@ def _covered(cfg: CycleConfig, feats: FeatureSet, origins: list) -> tuple[Featur
     drop, notes = check_coverage(
         feats.X, used, train, max(origins), f.min_coverage, f.uncovered, where
     )
-    return feats.without(drop), notes
+    record = coverage_record(
+        feats.X, feats.specs, used, train, max(origins), f.min_coverage, f.uncovered, drop
+    )
+    return feats.without(drop), notes, record
 
 
 @dataclass
@@ -294,6 +303,8 @@ def run_cycle(
                 run_info=run_info,
                 predictions=kept,
                 research=final["research"],
+                notes=prep.notes,
+                coverage=prep.coverage,
             )
             timings.update(pub.timings)
             files = pub.files

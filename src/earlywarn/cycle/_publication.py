@@ -59,15 +59,23 @@ def publish_files(
     research: dict[str, str] | None = None,
     backtest: Any = None,
     held_out: Any = None,
+    notes: pd.DataFrame | None = None,
+    coverage: dict[str, Any] | None = None,
 ) -> Publication:
     """Band and render the list of a scored origin (``scored``, from
-    :func:`earlywarn.cycle.score_and_explain`) with its intervals (module notes)."""
+    :func:`earlywarn.cycle.score_and_explain`) with its intervals (module notes).
+
+    ``notes``: the advisers' notes (``features.soft_notes``), shown beside the reasons in
+    the list, the report and signals.csv, with a warning that they are shown, not modelled.
+    ``coverage``: the coverage record of the models' inputs (``Prepared.coverage``), cut to
+    the published model's features for run.json and the report."""
     from earlywarn.evaluation import council_bootstrap_interval
     from earlywarn.explain import build_signals
     from earlywarn.io import spreadsheet_csv
     from earlywarn.report import (
         build_banded_risk_list,
         calibration_png,
+        coverage_html,
         csv_header,
         export_json,
         published_view,
@@ -78,6 +86,7 @@ def publish_files(
         render_section,
         risk_list_csv,
         saved_predictions,
+        stability_html,
     )
 
     timings: dict[str, float] = {"explain": scored.seconds}
@@ -123,6 +132,7 @@ def publish_files(
             cond = np.clip(prob / np.clip(p_insp, 1e-3, 1.0), 0.0, 1.0)
             scores["conditional_probability"] = np.round(cond, 6)
     base_rate = scored.base_rate
+    shown_notes, notes_record = _adviser_notes(cfg, notes, score_origin, Xtr)
     risk_list = build_banded_risk_list(
         scores,
         expl,
@@ -134,8 +144,11 @@ def publish_files(
         events=tables.events,
         notice_years=cfg.features.notice_years,
         gate=gate_of(evaluation),
+        adviser_notes=None if shown_notes is None else _joined(shown_notes),
     )
-    signals = build_signals(tables.observations, Xnow, feats, score_origin, expl.reasons)
+    signals = build_signals(
+        tables.observations, Xnow, feats, score_origin, expl.reasons, notes=shown_notes
+    )
     run_info = {
         **run_info,
         "base_rate": round(base_rate, 6),
@@ -148,6 +161,15 @@ def publish_files(
         },
         "probability_gate": gate_of(evaluation),
     }
+    if notes_record:  # shown, not modelled: said once on stderr and in the report
+        run_info["adviser_notes"] = notes_record
+        if notes_record["warning"]:
+            run_info["warnings"] = [*run_info.get("warnings", []), notes_record["warning"]]
+    if coverage:
+        from earlywarn.features import coverage_for
+
+        listed = cfg.models.params.get(run_info.get("model"), {}).get("features")
+        run_info["coverage"] = coverage_for(coverage, listed or Xtr.columns)
     if recal is not None:  # how the published probability was formed (recalibrate.py)
         run_info["recalibration"] = recal
     # the out-of-time predictions (cycle only: `score` does not backtest), pseudonymised
@@ -195,6 +217,8 @@ def publish_files(
         extra_sections=[
             *([render_section(evaluation)] if evaluation.get("models") else []),
             *([_recalibration_html(recal)] if recal is not None else []),
+            stability_html(evaluation),
+            coverage_html(run_info),
         ],
     )
     csv_text = risk_list_csv(risk_list, run_info)
@@ -235,3 +259,28 @@ def _recalibration_html(recal: dict[str, Any]) -> str:
     import html
 
     return f"<h2>How the probability was formed</h2>\n<p>{html.escape(recal['words'])}.</p>"
+
+
+def _adviser_notes(
+    cfg: Any, notes: pd.DataFrame | None, origin: pd.Timestamp, Xtr: pd.DataFrame
+) -> tuple[pd.DataFrame | None, dict[str, Any]]:
+    """The notes shown at ``origin`` (:func:`earlywarn.features.note_words`) and run.json's
+    record of them (counts, window and the shown-not-modelled warning)."""
+    if notes is None:
+        return None, {}
+    from earlywarn.features import note_words, notes_warning
+
+    months = cfg.features.soft_months
+    shown = note_words(notes, origin, months)
+    train = sorted(set(Xtr.index.get_level_values("origin")))
+    return shown, {
+        "n_notes": len(shown),
+        "n_councils": int(shown["council_code"].nunique()),
+        "months": months,
+        "warning": notes_warning(notes, origin, months, train),
+    }
+
+
+def _joined(shown: pd.DataFrame) -> pd.Series:
+    """Each council's notes in one cell, newest first ('; ' between)."""
+    return shown.groupby("council_code", sort=False)["words"].agg("; ".join)

@@ -114,6 +114,8 @@ def score_registered(
             to_target=fit.to_target,
             evaluation=evaluation,
             run_info=run_info,
+            notes=pr.notes,
+            coverage=pr.coverage,
         )
         files = pub.files
         # the cycle's saved predictions and model card, as the cycle published them

@@ -203,6 +203,12 @@ def backtest_and_choose(
             held_run = evaluate_and_keep(*args, held_splits, *rest, history=ev_run.backtest)
         after = [str(s.test_origin.date()) for s in held_splits]
         evaluation.update(after_choice(cfg, held_run, after, pre, tracker, evaluation))
+    from earlywarn.evaluation import list_stability
+
+    # the published kind's top k from one backtest origin to the next, against chance
+    saved = ev_run.long if held_run is None else pd.concat([ev_run.long, held_run.long])
+    saved = saved.drop_duplicates(["model", "target", "council_code", "origin"])
+    evaluation["list_stability"] = list_stability(saved, chosen, cfg.evaluate.k, settings.target)
     evaluation["protocol"] = protocol_words(cfg, pre, evaluation)
     tracker.log_baselines_and_headline(
         evaluation, kinds, chosen, cfg.models.select_by, settings.target

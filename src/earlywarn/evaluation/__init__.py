@@ -57,6 +57,7 @@ from earlywarn.evaluation._recompute import (
     recompute_evaluation,
     settings_from_dict,
 )
+from earlywarn.evaluation._stability import list_stability
 from earlywarn.evaluation._subgroups import (
     MIN_EVENTS,
     auroc_interval,
@@ -81,6 +82,7 @@ __all__ = [
     "headline_metric_values",
     "SLOPE_RANGE",
     "probability_gate",
+    "list_stability",
     "tier_of_rank",
     "tier_words",
     "EvaluationSettings",

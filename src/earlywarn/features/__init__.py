@@ -44,6 +44,8 @@ from earlywarn.features._base import OriginData
 from earlywarn.features._coverage import (
     UNCOVERED_ACTIONS,
     check_coverage,
+    coverage_for,
+    coverage_record,
     coverage_table,
     uncovered_features,
 )
@@ -58,12 +60,15 @@ from earlywarn.features.registry import (
     measure_info,
     render_sentence,
 )
+from earlywarn.features.soft import note_words, notes_warning
 from earlywarn.panel import asof_events
 from earlywarn.schema import Tables
 
 __all__ = [
     "UNCOVERED_ACTIONS",
     "check_coverage",
+    "coverage_for",
+    "coverage_record",
     "coverage_table",
     "uncovered_features",
     "FAMILY_BUILDERS",
@@ -75,6 +80,8 @@ __all__ = [
     "covered",
     "event_dates",
     "measure_info",
+    "note_words",
+    "notes_warning",
     "render_sentence",
     "source_window",
 ]

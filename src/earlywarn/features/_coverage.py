@@ -26,7 +26,8 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -36,6 +37,8 @@ from earlywarn.errors import UserInputError
 __all__ = [
     "UNCOVERED_ACTIONS",
     "check_coverage",
+    "coverage_for",
+    "coverage_record",
     "coverage_message",
     "coverage_table",
     "uncovered_features",
@@ -103,3 +106,60 @@ def check_coverage(
         raise UserInputError(message)
     dropped = sorted(found)
     return dropped, [f"dropped {len(dropped)} uncovered feature(s): " + message.split(": ", 1)[1]]
+
+
+def coverage_record(
+    X: pd.DataFrame,
+    specs: Mapping[str, Any],
+    used: Iterable[str],
+    train_origins: Sequence[pd.Timestamp],
+    score_origin: pd.Timestamp,
+    min_share: float,
+    action: str,
+    dropped: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The coverage table of ``used`` as run.json carries it (compact): the training
+    origins and the scored origin, and per feature its family, measure and share of
+    councils observed at each of those origins (2 decimals), with the rule's threshold,
+    its action and the features it dropped (their rows kept, from the frame before the
+    drop).
+
+    Example
+    -------
+    >>> idx = pd.MultiIndex.from_product([["a", "b"], pd.to_datetime(["2019-03-31",
+    ...     "2020-03-31"])], names=["council_code", "origin"])
+    >>> X = pd.DataFrame({"x": [1.0, 2.0, None, 4.0]}, index=idx)
+    >>> rec = coverage_record(X, {}, ["x"], [pd.Timestamp("2019-03-31")],
+    ...                       pd.Timestamp("2020-03-31"), 0.8, "fail")
+    >>> rec["origins"], rec["features"]["x"]["share"]
+    (['2019-03-31', '2020-03-31'], [0.5, 1.0])
+    """
+    origins = sorted({*map(pd.Timestamp, train_origins), pd.Timestamp(score_origin)})
+    cols = [c for c in X.columns if c in set(used)]
+    table = coverage_table(X[cols]).reindex(columns=pd.DatetimeIndex(origins))
+    features = {}
+    for name, row in table.iterrows():
+        spec = specs.get(name)
+        features[str(name)] = {
+            "family": getattr(spec, "family", ""),
+            "measure": getattr(spec, "measure", "") or "",
+            "share": [None if v != v else round(float(v), 2) for v in row.to_numpy()],
+        }
+    return {
+        "min_coverage": float(min_share),
+        "uncovered": action,
+        "dropped": sorted(dropped),
+        "origins": [str(o.date()) for o in origins],
+        "scored_origin": str(pd.Timestamp(score_origin).date()),
+        "features": features,
+    }
+
+
+def coverage_for(record: Mapping[str, Any] | None, features: Iterable[str]) -> dict[str, Any]:
+    """``record`` (:func:`coverage_record`) cut to ``features`` (those of the published
+    model) and the dropped ones; ``{}`` without a record."""
+    if not record:
+        return {}
+    keep = set(features) | set(record.get("dropped", ()))
+    rows = {n: v for n, v in record["features"].items() if n in keep}
+    return {**record, "features": rows}

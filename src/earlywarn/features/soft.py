@@ -10,6 +10,12 @@ Per problem nature (financial, capacity, capability, political), over the last
 ``soft_{nature}_max_severity_{m}m`` (0 = no note, else 1 minor .. 3 serious), plus
 ``soft_notes_{m}m`` in all. Without a notes file the family produces no features; with
 one, a council with no note in the window has count 0 (an adviser noted nothing).
+
+The notes are also *shown* (:func:`note_words`): beside each council's reasons in the list,
+the report and signals.csv, as "adviser note: serious capability concern, February 2023"
+(built from the nature, severity and date, never from the text). Notes usually start long
+after the backtest's first origin, so the model sees them at few or no training origins and
+cannot weigh them; :func:`notes_warning` says so in one line.
 """
 
 from __future__ import annotations
@@ -19,7 +25,10 @@ import pandas as pd
 from earlywarn.features._base import Columns, OriginData
 from earlywarn.features.registry import NATURES, FeatureSpec
 
+__all__ = ["FAMILY", "SEVERITY_WORDS", "build", "note_words", "notes_in_window", "notes_warning"]
+
 FAMILY = "soft"
+SEVERITY_WORDS = {1: "minor", 2: "significant", 3: "serious"}
 
 
 def build(d: OriginData) -> Columns:
@@ -28,8 +37,7 @@ def build(d: OriginData) -> Columns:
     if d.notes is None:
         return out
     months = d.config.soft_months
-    start = d.origin - pd.DateOffset(months=months)
-    notes = d.notes[(d.notes["date"] > start) & (d.notes["date"] <= d.origin)]
+    notes = notes_in_window(d.notes, d.origin, months)
     span = f"the last {months} months"
     for nature in NATURES:
         sub = notes[notes["problem_nature"] == nature]
@@ -72,3 +80,62 @@ def build(d: OriginData) -> Columns:
         d.per_council(notes.groupby("council_code").size(), 0.0),
     )
     return out
+
+
+def notes_in_window(notes: pd.DataFrame, origin: pd.Timestamp, months: int) -> pd.DataFrame:
+    """The notes a feature at ``origin`` counts: dated in the ``months`` up to it."""
+    origin = pd.Timestamp(origin)
+    start = origin - pd.DateOffset(months=months)
+    return notes[(notes["date"] > start) & (notes["date"] <= origin)]
+
+
+def note_words(notes: pd.DataFrame, origin: pd.Timestamp, months: int) -> pd.DataFrame:
+    """The notes of the window at ``origin`` in words, newest first per council:
+    ``council_code, date, problem_nature, severity, words`` ("adviser note: serious
+    capability concern, February 2023"). The note text is never read.
+
+    Example
+    -------
+    >>> notes = pd.DataFrame({"council_code": ["A", "A", "B"],
+    ...     "date": pd.to_datetime(["2023-02-10", "2021-01-01", "2022-11-30"]),
+    ...     "problem_nature": ["capability", "financial", "capacity"],
+    ...     "severity": [3.0, 1.0, 2.0]})
+    >>> for w in note_words(notes, pd.Timestamp("2023-03-31"), 12)["words"]:
+    ...     print(w)
+    adviser note: serious capability concern, February 2023
+    adviser note: significant capacity concern, November 2022
+    """
+    cols = ["council_code", "date", "problem_nature", "severity"]
+    shown = notes_in_window(notes, origin, months)[cols]
+    shown = shown.sort_values(["council_code", "date"], ascending=[True, False], kind="stable")
+    words = [
+        f"adviser note: {SEVERITY_WORDS.get(int(s), 'a')} {n} concern, {pd.Timestamp(d):%B %Y}"
+        for n, s, d in zip(shown["problem_nature"], shown["severity"], shown["date"], strict=True)
+    ]
+    return shown.assign(words=words).reset_index(drop=True)
+
+
+def notes_warning(
+    notes: pd.DataFrame, origin: pd.Timestamp, months: int, train_origins: list
+) -> str:
+    """One line: how many notes are shown, and that they are shown, not modelled (how many
+    of the published fit's training origins had any note in their window); '' without
+    notes in the window at ``origin``."""
+    now = notes_in_window(notes, origin, months)
+    if now.empty:
+        return ""
+    seen = sum(not notes_in_window(notes, o, months).empty for o in train_origins)
+    head = (
+        f"advisers' notes: {len(now)} note(s) on {now['council_code'].nunique()} council(s) "
+        f"in the {months} months to the scored origin are shown beside the reasons, not "
+        "modelled: "
+    )
+    if seen == 0:
+        return head + (
+            f"the notes file has no history at the {len(train_origins)} training origins, "
+            "so the model gives them no weight"
+        )
+    return head + (
+        f"only {seen} of the {len(train_origins)} training origins had any note, so "
+        "whatever weight the model gives them rests on that little history"
+    )

@@ -152,7 +152,9 @@ def flag_stability(pred: pd.DataFrame, k: int) -> tuple[pd.DataFrame, dict[str, 
     origin: ``entered = |S_t - S_t-|``,
     ``left = |S_t- - S_t|``, ``turnover = entered / |S_t|`` (the share of this origin's
     list that is new) and ``jaccard = |S_t & S_t-| / |S_t | S_t-|``. A council without a row
-    at ``t`` counts as having left.
+    at ``t`` counts as having left. ``chance_stayed = |S_t-| |S_t| / n`` (``k^2 / n``) is
+    the overlap two lists drawn at random from the ``n`` councils scored at ``t`` would
+    have on average.
 
     Parameters
     ----------
@@ -165,10 +167,12 @@ def flag_stability(pred: pd.DataFrame, k: int) -> tuple[pd.DataFrame, dict[str, 
     -------
     frame : pandas.DataFrame
         One row per pair of consecutive origins: ``origin_from``, ``origin_to``,
-        ``n_flagged``, ``n_entered``, ``n_left``, ``n_stayed``, ``turnover``, ``jaccard``.
+        ``n_flagged``, ``n_entered``, ``n_left``, ``n_stayed``, ``turnover``, ``jaccard``,
+        ``n_councils`` and ``chance_stayed``.
     summary : dict
         ``n_transitions``, ``mean_turnover``, ``mean_jaccard``, ``n_entries``,
-        ``n_exits`` and ``n_councils_ever_flagged``.
+        ``n_exits``, ``n_councils_ever_flagged``, ``mean_stayed`` and
+        ``mean_chance_stayed``.
 
     Examples
     --------
@@ -202,9 +206,11 @@ def flag_stability(pred: pd.DataFrame, k: int) -> tuple[pd.DataFrame, dict[str, 
             "n_stayed": stayed,
             "turnover": ratio(n_cur - stayed, n_cur),
             "jaccard": ratio(stayed, n_cur + n_prev - stayed),
+            "n_councils": len(cur),
+            "chance_stayed": ratio(n_prev * n_cur, len(cur)),
         })  # fmt: skip
     cols = ["origin_from", "origin_to", "n_flagged", "n_entered", "n_left", "n_stayed",
-            "turnover", "jaccard"]  # fmt: skip
+            "turnover", "jaccard", "n_councils", "chance_stayed"]  # fmt: skip
     frame = pd.DataFrame(rows, columns=cols)
     summary = {
         "n_transitions": len(frame),
@@ -213,5 +219,7 @@ def flag_stability(pred: pd.DataFrame, k: int) -> tuple[pd.DataFrame, dict[str, 
         "n_entries": float(frame["n_entered"].sum()),
         "n_exits": float(frame["n_left"].sum()),
         "n_councils_ever_flagged": len(set(codes[share > 0])),
+        "mean_stayed": float(frame["n_stayed"].mean()) if len(frame) else NAN,
+        "mean_chance_stayed": float(frame["chance_stayed"].mean()) if len(frame) else NAN,
     }
     return frame, summary

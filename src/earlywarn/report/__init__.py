@@ -20,6 +20,9 @@ from earlywarn.report.risk_list import build_banded_risk_list, build_risk_list
 from earlywarn.report.xlsx import render_risk_list_xlsx
 
 __all__ = [
+    "coverage_html",
+    "notes_html",
+    "stability_html",
     "BAND_COLOURS",
     "CONFIDENTIAL",
     "NO_CLEAR_NATURE",
@@ -47,6 +50,7 @@ from earlywarn.report._bands import (
     risk_score,
     support_for,
 )
+from earlywarn.report._detail_sections import coverage_html, notes_html, stability_html
 from earlywarn.report._evaluation_section import (
     METRICS,
     render_section,

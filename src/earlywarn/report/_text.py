@@ -54,6 +54,7 @@ DISPLAY_ORDER = (
     "impact_band",
     "risk_score",
     "reason_1",
+    "adviser_notes",
     "context_note",
     "reason_2",
     "reason_3",
@@ -107,6 +108,7 @@ def headers(run_info: Mapping[str, Any]) -> dict[str, str]:
         "reason_3": "Reason 3",
         "context_note": "Context",
         "already_inadequate": "Already inadequate",
+        "adviser_notes": "Advisers' notes (shown, not modelled)",
         "tier": "Tier",
         "tier_hit_rate": "Tier's hit rate at past origins",
         "tier_note": "Tier's record at past origins",
@@ -211,6 +213,7 @@ DISPLAY_LIMITS = {
     "council_type": 40,
     "region": 60,
     "context_note": 300,
+    "adviser_notes": 300,
     "support_offered": 300,
 }
 DISPLAY_DEFAULT = 400

@@ -95,6 +95,7 @@ def render_report(
         pooled = ev.get("pooled", {})
         rows.append([model] + [_metric_cell(pooled.get(m)) for m in metric_names])
     metrics = pd.DataFrame(rows, columns=["model", *metric_names])
+    from earlywarn.report._detail_sections import notes_html
     from earlywarn.report._text import MATRIX_WORDS, gate_words, headers, ranking_words, verdict
 
     show = risk_list.head(top_n)
@@ -113,9 +114,12 @@ def render_report(
         "joint_probability",
         "conditional_probability",
         "main_problem_nature",
+        "adviser_notes",
         "reason_1",
     )
     cols = [c for c in wanted if c in show.columns and show[c].notna().any()]
+    if "adviser_notes" in cols and not show["adviser_notes"].astype(bool).any():
+        cols.remove("adviser_notes")  # no note among the councils shown
     names = headers(run_info)
     meaning = str(run_info.get("probability_meaning") or "probability")
     ranking = ranking_words(risk_list, int(evaluation.get("k") or 15))
@@ -189,6 +193,7 @@ the joint risk, their product, is what a partnership that cannot choose inspecti
 sees coming. Base rate in the training windows: {e(pct(run_info.get("base_rate")))}.
 Intervals: {e(interval_words(run_info))}. {e(ranking)}</p>
 <p class="verdict">{e(gate_words(run_info))}</p>
+{notes_html(run_info)}
 <p>{e(MATRIX_WORDS)}</p>
 <p>Reasons are the model's drivers (SHAP) that pass a reviewer's test: a signal of the
 service, not context, on the worse side of similar councils (statistical neighbours), or

@@ -25,8 +25,13 @@ def build_banded_risk_list(
     events: pd.DataFrame | None = None,
     notice_years: int = 5,
     gate: Mapping[str, Any] | None = None,
+    adviser_notes: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The published list: ranked scores with reasons, risk bands and support offered.
+
+    With ``adviser_notes`` (council code -> "adviser note: serious capability concern,
+    February 2023"; from :func:`earlywarn.features.note_words`), the column
+    ``adviser_notes`` beside the reasons: shown, not modelled ('' for councils without).
 
     With ``events``, what the council's standing already is at the origin
     (:func:`standing`): ``already_inadequate`` ("judged inadequate in September 2022, the
@@ -87,6 +92,8 @@ def build_banded_risk_list(
         out["context_note"] = [
             " ".join(t for t in (a, n) if t) for a, n in zip(lead, note.fillna(""), strict=True)
         ]
+    if adviser_notes is not None:
+        out["adviser_notes"] = out["council_code"].map(adviser_notes).fillna("")
     if gate is not None:
         out = apply_gate(out, gate, top_k or 15, rep.likelihood_ratios)
     out.attrs["base_rate"] = rate

@@ -267,11 +267,33 @@ def _published_list_text(run_id: str, out_dir: str) -> str:
         ) from err
 
 
-def last_publications(uri: str, experiment: str, n: int = 2, kind: str = "cycle") -> list[dict]:
+def _published_reasons(run_id: str, out_dir: str) -> dict | None:
+    """The list's ``reasons.json`` (as :func:`_published_list_text` finds the list), or
+    ``None`` where neither the store nor the folder has it."""
+    import json
+
+    import mlflow
+
+    try:
+        return dict(mlflow.artifacts.load_dict(f"runs:/{run_id}/reasons.json"))
+    except Exception:  # not logged: the published folder, if it is still there
+        path = Path(out_dir) / "reasons.json"
+        if out_dir and path.is_file():
+            try:
+                return dict(json.loads(path.read_text(encoding="utf-8")))
+            except (ValueError, TypeError):  # damaged: the list's sentences instead
+                return None
+        return None
+
+
+def last_publications(
+    uri: str, experiment: str, n: int = 2, kind: str = "cycle", with_reasons: bool = False
+) -> list[dict]:
     """The latest ``n`` publications of ``kind`` (newest first), with their artefacts.
 
     Each: the publication record plus ``risk_list`` (CSV text of the published list,
-    CONFIDENTIAL) and ``evaluation`` (dict, cycles only), read from the tracking store.
+    CONFIDENTIAL), with ``with_reasons`` ``reasons`` (its reasons.json as a dict, or
+    ``None``) and ``evaluation`` (dict, cycles only), read from the tracking store.
     """
     import mlflow
 
@@ -283,6 +305,8 @@ def last_publications(uri: str, experiment: str, n: int = 2, kind: str = "cycle"
         list_run = rec["model_run_id"] if kind == "cycle" else rec["run_id"]
         item = dict(rec)
         item["risk_list"] = _published_list_text(list_run, rec.get("out_dir", ""))
+        if with_reasons:
+            item["reasons"] = _published_reasons(list_run, rec.get("out_dir", ""))
         item["evaluation"] = (
             mlflow.artifacts.load_dict(f"runs:/{rec['run_id']}/evaluation.json")
             if kind == "cycle"
