@@ -57,13 +57,13 @@ PRINT_COLUMNS = (
 
 #: Printed widths of the ranked list's columns (the reasons take what is left).
 PRINT_WIDTHS = {
-    "rank": "2.8em",
-    "council_name": "10%",
-    "risk_band": "12%",
+    "rank": "3.3em",
+    "council_name": "11%",
+    "risk_band": "17%",
     "tier": "2.4em",
-    "already_inadequate": "10%",
-    "financial_notice": "10%",
-    "probability": "6.5%",
+    "already_inadequate": "11%",
+    "financial_notice": "11%",
+    "probability": "7%",
     "main_problem_nature": "8%",
 }
 
