@@ -154,7 +154,7 @@ def print_css(run_info: Mapping[str, Any]) -> str:
   .council .support p {{ margin: .1em 0; }}
   .plots img {{ width: 32%; margin-right: 1%; }}
   img {{ max-height: 110mm; object-fit: contain; }}
-  body > img {{ width: 55%; }}
+  body > img {{ width: 45%; }}
   .banner, .band, th, .verdict, .support {{
     -webkit-print-color-adjust: exact; print-color-adjust: exact;
   }}
