@@ -288,7 +288,7 @@ def test_report_renders_in_headless_chromium(report_parts, tmp_path):
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (.ci/run installs it)")
 def test_report_screenshots_at_screen_and_a4_print_sizes(report_parts, tmp_path):
     """The report in a real browser: a screenshot at a laptop screen size, one at the width
-    of an A4 page (96 dpi), and the print rendering (A4 landscape, the print stylesheet) as
+    of an A4 page (96 dpi), and the print rendering (A4 portrait, the print stylesheet) as
     PDF, all kept under the test's tmp folder (paths printed, for the closing note)."""
     _, _, page, _ = report_parts
     html_file = tmp_path / "report.html"
@@ -308,10 +308,10 @@ def test_report_screenshots_at_screen_and_a4_print_sizes(report_parts, tmp_path)
     assert res.returncode == 0, res.stderr[-2000:]
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
-    # A4 landscape pages (842 x 595 pt) from the print stylesheet
+    # A4 portrait pages (595 x 842 pt) from the print stylesheet (earlywarn.report._print)
     boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
-    assert boxes and all(abs(float(w) - 842) < 2 and abs(float(h) - 595) < 2 for w, h in boxes)
-    assert "@media print" in page and "size: A4 landscape" in page
+    assert boxes and all(abs(float(w) - 595) < 2 and abs(float(h) - 842) < 2 for w, h in boxes)
+    assert "@media print" in page and "size: A4;" in page
     if shutil.which("pdftoppm"):
         subprocess.run(
             [

@@ -353,6 +353,7 @@ def _subgroups_html(evaluation: dict[str, Any]) -> str:
 
 def render_section(evaluation: dict[str, Any]) -> str:
     """The evaluation section of the HTML report (a fragment: ``<section>…</section>``)."""
+    from earlywarn.report._print import PRINT_NOTE
     from earlywarn.report._words import plain_summary
 
     e = html.escape
@@ -385,6 +386,8 @@ def render_section(evaluation: dict[str, Any]) -> str:
 {_held_out_html(evaluation)}
 {_paired_html(evaluation)}
 {_unavailable_html(evaluation)}
+<p class="print-only meta">{e(PRINT_NOTE)}</p>
+<div class="detail">
 <h3>Ranking target: {e(str(lab.get("target", "")))} (all metrics, pooled, 95% intervals from
 resampling councils)</h3>
 {_metric_table(evaluation, list(METRICS))}
@@ -393,6 +396,7 @@ resampling councils)</h3>
 {_metric_table(other, list(SHORT)) if other else ""}
 {_selection_html(evaluation["selection"], k) if "selection" in evaluation else ""}
 {_subgroups_html(evaluation)}
+</div>
 <h3>Plots (ranking target)</h3>
 <div class="plots">{figs}</div>
 <p class="meta">k = {e(str(k))} councils flagged per origin; μ = {

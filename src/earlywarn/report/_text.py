@@ -33,9 +33,7 @@ PERCENT_COLUMNS = (
     "conditional_probability",
 )
 
-# the list's columns in reading order (the band beside the name); others follow. The
-# printed page of the XLSX list runs to PRINT_LAST (the rest stay on screen)
-PRINT_LAST = "context_note"
+# the list's columns in reading order (the band beside the name); others follow
 DISPLAY_ORDER = (
     "rank",
     "council_name",

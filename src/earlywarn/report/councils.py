@@ -114,14 +114,14 @@ def render_council_sections(
         out.append(
             f"""<section class="council" id="c-{e(str(code))}">
 <h3>{int(r["rank"])}. {display_text(r.get("council_name", ""))} ({e(str(code))})</h3>
+<img alt="contributions and trends for {e(str(r.get("council_name", "")))}"
+ src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">
 <p>{e(meaning)}: <b>{e(prob)}</b>.{tier} Problem nature:
 <b>{e(str(r.get("main_problem_nature") or "no clear single nature"))}</b>
 (SHAP sums by nature, log-odds: {nat_txt}).</p>
 {band}
 <div class="cols"><div><h4>Reasons raising the risk</h4><ul>{items}</ul>{mit}</div>
 <div class="support"><h4>Support usually offered</h4><p>{e(str(sup)) or "-"}</p></div></div>
-<img alt="contributions and trends for {e(str(r.get("council_name", "")))}"
- src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">
 </section>"""
         )
     return out

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.report._bands import BAND_NAMES, WORDING
+from earlywarn.report._print import column_class, print_css
 from earlywarn.report._text import display_text
 from earlywarn.report.banner import BAND_COLOURS, CONFIDENTIAL, interval_words, pct
 
@@ -41,17 +42,21 @@ def _fmt(v: Any, col: str = "") -> str:
 
 def _table(df: pd.DataFrame, table_id: str = "", names: Mapping[str, str] | None = None) -> str:
     names = names or {}
-    head = "".join(f"<th>{html.escape(names.get(str(c), str(c)))}</th>" for c in df.columns)
+    klass = {c: column_class(c) for c in df.columns}  # a column's cells, for print rules
+    head = "".join(
+        f'<th class="{klass[c]}">{html.escape(names.get(str(c), str(c)))}</th>' for c in df.columns
+    )
     banded = {"risk_score", "risk_band"}
     rows = []
     for row in df.itertuples(index=False):
         d = dict(zip(df.columns, row, strict=True))
         score = d.get("risk_score")
-        cls = f' class="band b{int(score)}"' if isinstance(score, int | np.integer) else ""
+        band = f"band b{int(score)} " if isinstance(score, int | np.integer) else ""
         rows.append(
             "<tr>"
             + "".join(
-                f"<td{cls if c in banded else ''}>{display_text(_fmt(v, c), c)}</td>"
+                f'<td class="{band if c in banded else ""}{klass[c]}">'
+                f"{display_text(_fmt(v, c), c)}</td>"
                 for c, v in d.items()
             )
             + "</tr>"
@@ -158,6 +163,8 @@ th, td {{ border: 1px solid #ccc; padding: .3em .5em; text-align: left; vertical
 th {{ background: #f0f0f0; }}
 .meta {{ color: #555; font-size: 90%; }}
 .council {{ border-top: 2px solid #8b0000; margin-top: 1.5em; }}
+.council {{ display: flex; flex-direction: column; }} .council > * {{ margin-block: .5em; }}
+.council > img {{ order: 1; align-self: flex-start; }}
 .cols {{ display: flex; gap: 2em; }} .cols > div {{ flex: 1; }}
 .support {{ background: #f4f7fb; padding: 0 1em; }}
 .matrix td {{ width: 14em; font-size: 85%; }}
@@ -165,18 +172,7 @@ th {{ background: #f0f0f0; }}
 .note {{ color: #5a4a00; font-style: italic; }}
 img {{ max-width: 100%; height: auto; }}
 {band_css}
-@media print {{
-  @page {{ size: A4 landscape; margin: 12mm; }}
-  body {{ margin: 0; font-size: 9pt; }}
-  table {{ width: 100%; table-layout: fixed; font-size: 8pt; }}
-  th, td {{ overflow-wrap: anywhere; word-break: break-word; }}
-  #risk-list th:first-child {{ width: 3.5%; }}
-  #risk-list th:nth-child(3) {{ width: 12%; }}
-  #risk-list th:last-child {{ width: 30%; }}
-  .cols {{ display: block; }}
-  .council {{ break-before: page; }}
-  .banner, .band, th {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
-}}
+{print_css(run_info)}
 </style></head><body>
 <div class="banner" role="note">{e(CONFIDENTIAL)}</div>
 <h1>Early warning risk list: cycle {e(str(run_info.get("cycle", "")))}</h1>

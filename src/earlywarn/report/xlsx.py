@@ -26,6 +26,34 @@ def _sheet_text(v: Any) -> Any:
     return v
 
 
+def _print_setup(ws: Any, run_info: Mapping[str, Any], rows: str = "") -> None:
+    """A sheet's printed pages: A4 landscape, fitted to the page width, the banner in
+    every page's header and a footer with the cycle, the vintage and the page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.25
+
+    def amp(text: str) -> str:  # '&' starts a code in header and footer text
+        return str(text).replace("&", "&&")
+
+    ws.oddHeader.center.text = amp(CONFIDENTIAL)
+    ws.oddHeader.center.size = 8
+    ws.oddHeader.center.color = "8B0000"
+    printed = f"; printed: {rows}, the whole list is on screen" if rows else ""
+    ws.oddFooter.left.text = amp(
+        f"CONFIDENTIAL - earlywarn cycle {run_info.get('cycle', '')}; data as of "
+        f"{run_info.get('as_of', '')}{printed}"
+    )
+    ws.oddFooter.left.size = 8
+    ws.oddFooter.right.text = "page &P of &N"
+    ws.oddFooter.right.size = 8
+
+
 def render_risk_list_xlsx(
     risk_list: pd.DataFrame,
     run_info: Mapping[str, Any],
@@ -38,7 +66,9 @@ def render_risk_list_xlsx(
     The list sheet opens with banner rows (confidentiality, what the probability is, data
     vintage and model), then human headers; probabilities are percentages; the header row
     and the rank and council columns are frozen; the header has an autofilter; the sheet
-    prints landscape, fitted to the page width, with the header repeated; the risk band
+    prints landscape, fitted to the page width, with the header repeated, the banner in
+    every page's header and footer, and only the first tier's rows of the printed columns
+    (:data:`earlywarn.report._print.PRINT_COLUMNS`, placed first); the risk band
     beside the council's name is coloured. Text cells (and headers) go through
     :func:`earlywarn.io.safe_for_spreadsheet`, and every cell is written as a value: the
     workbook holds no formula.
@@ -48,7 +78,8 @@ def render_risk_list_xlsx(
     from openpyxl.utils import get_column_letter
 
     from earlywarn.io import safe_for_spreadsheet
-    from earlywarn.report._text import PERCENT_COLUMNS, PRINT_LAST, display_columns, headers
+    from earlywarn.report._print import PRINT_COLUMNS, print_first
+    from earlywarn.report._text import PERCENT_COLUMNS, display_columns, headers
 
     wb = Workbook()
     info = wb.active
@@ -77,7 +108,7 @@ def render_risk_list_xlsx(
     info.column_dimensions["B"].width = 110
 
     ws = wb.create_sheet("Risk list", 0)
-    cols = display_columns(risk_list.columns)
+    cols = print_first(display_columns(risk_list.columns))  # the printed columns first
     safe = safe_for_spreadsheet(risk_list[cols])
     names = headers(run_info)
     banner = [
@@ -110,11 +141,6 @@ def render_risk_list_xlsx(
     last_row = hrow + len(safe)
     ws.freeze_panes = ws.cell(hrow + 1, 3)  # header rows and rank + council stay in view
     ws.auto_filter.ref = f"A{hrow}:{get_column_letter(len(cols))}{last_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{hrow}:{hrow}"
     widths = {"risk_band": 30, "context_note": 36}
     for j, col in enumerate(cols, start=1):
@@ -135,8 +161,12 @@ def render_risk_list_xlsx(
         )
         ws.row_dimensions[i].height = 13 * min(max(lines, 1), 12)
     ws.row_dimensions[hrow].height = 42
-    if PRINT_LAST in cols:  # the printed page: rank .. first reason and context note
-        ws.print_area = f"A1:{get_column_letter(cols.index(PRINT_LAST) + 1)}{last_row}"
+    # the printed page: the banner, the printed columns, the first tier's rows
+    printed = [c for c in cols if c in PRINT_COLUMNS]
+    rows_printed = len(safe)
+    if "tier" in risk_list.columns:
+        rows_printed = int((pd.to_numeric(risk_list["tier"], errors="coerce") <= 1).sum())
+    ws.print_area = f"A1:{get_column_letter(max(1, len(printed)))}{hrow + rows_printed}"
     if "risk_score" in safe.columns:
         band_cols = [
             j
@@ -162,6 +192,9 @@ def render_risk_list_xlsx(
             sg.append([_sheet_text(v) for v in row])
         sg.freeze_panes = "C3"
         sg.auto_filter.ref = f"A2:{get_column_letter(max(1, ssafe.shape[1]))}{len(ssafe) + 2}"
+    shown = f"ranks 1-{rows_printed} of {len(safe)}" if rows_printed < len(safe) else ""
+    for sheet in wb.worksheets:
+        _print_setup(sheet, run_info, shown if sheet is ws else "")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
