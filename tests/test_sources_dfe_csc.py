@@ -212,6 +212,10 @@ def test_coverage_table_shows_where_a_source_starts(loaded):
     table = loaded[1].coverage_table
     turnover = next(m["sw_turnover_pct"] for m in table.values() if "sw_turnover_pct" in m)
     assert turnover["2015-03-31"] == 0.0
-    assert turnover["2017-03-31"] >= 0.9 and turnover["2019-03-31"] >= 0.9 and turnover["2025-03-31"] >= 0.9
+    assert (
+        turnover["2017-03-31"] >= 0.9
+        and turnover["2019-03-31"] >= 0.9
+        and turnover["2025-03-31"] >= 0.9
+    )
     assert all(0.0 <= v <= 1.0 for m in table.values() for o in m.values() for v in o.values())
     assert "coverage_table" in loaded[1].to_dict()
