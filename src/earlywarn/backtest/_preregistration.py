@@ -256,6 +256,13 @@ def check_preregistered(cfg: Any) -> Preregistration | None:
             f"{path}: confirmatory_origins must all come after every validation origin "
             f"({min(pre.confirmatory_origins)} is not after {max(valid)})"
         )
+    today = dt.datetime.now(dt.UTC).date()
+    if cfg.as_of_date.date() > today:
+        raise UserInputError(
+            f"{where}: as_of {cfg.as_of_date.date()} is after today ({today}): the "
+            f"confirmatory origins {', '.join(pre.confirmatory_origins)} are scored only on "
+            "the data published by as_of, which do not exist yet"
+        )
     for row in read_protocol_log(pre.log_path):
         other = set(row.get("origins", [])) & set(pre.confirmatory_origins)
         if row["settings_hash"] != pre.settings_hash and other:

@@ -146,6 +146,11 @@ def check_config(cfg: CycleConfig, where: str) -> None:
     for key, value in (
         ("as_of", cfg.as_of),
         *(("evaluate.origins", o) for o in cfg.evaluate.origins),
+        *(
+            (("evaluate.first_origin", cfg.evaluate.first_origin),)
+            if cfg.evaluate.first_origin
+            else ()
+        ),
     ):
         if not _is_iso_date(value):
             raise UserInputError(f"{where}: {key} {value!r} is not a date (expected YYYY-MM-DD)")

@@ -143,6 +143,11 @@ class EvaluateConfig:
 
     origins: tuple[str, ...] = ()
     min_train_origins: int = 2
+    # the training start: the first origin the cycle trains, tests or scores on (empty =
+    # every origin with two years of history); features are still built from all the
+    # history before it (a 3-year change at the first origin is observed). Moved later so
+    # that a feature's source covers every training origin (features.min_coverage)
+    first_origin: str = ""
     k: int = 15
     n_boot: int = 200
     mu: float = 0.5

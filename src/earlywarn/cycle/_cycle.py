@@ -129,12 +129,29 @@ def prepare(
         tables, panel, cfg.features.families, cfg.features, soft_notes=notes, neighbours=neighbours
     )
     warnings = missing_family_warnings(cfg, feats.specs)
+    origins = _from_first_origin(cfg, origins, min_origins)
     feats, dropped, coverage = _covered(cfg, feats, origins)
     warnings += dropped
     return Prepared(
         tables, true_risk, {**hashes, **feature_hashes}, origins, panel, feats, warnings,
         notes=notes, coverage=coverage,
     )  # fmt: skip
+
+
+def _from_first_origin(cfg: CycleConfig, origins: list, min_origins: int) -> list:
+    """The origins from ``evaluate.first_origin`` on (the training start; all when unset):
+    the cycle trains, tests and scores only on these, its features built from all history."""
+    first = cfg.evaluate.first_origin
+    if not first:
+        return origins
+    kept = [o for o in origins if o >= pd.Timestamp(first)]
+    if len(kept) < min_origins:
+        raise UserInputError(
+            f"{cfg.path or 'config'}: evaluate.first_origin {first} leaves {len(kept)} of the "
+            f"{len(origins)} origins before as_of {cfg.as_of_date.date()} (expected at least "
+            f"{min_origins}; the last is {max(origins).date()})"
+        )
+    return kept
 
 
 def _covered(
