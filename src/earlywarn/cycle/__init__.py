@@ -63,8 +63,10 @@ from earlywarn.cycle._score import (
     score_registered,
 )
 from earlywarn.cycle._steps import (
+    DATA_REACH_SLACK,
     backtest_and_choose,
     compute_context,
+    data_reach,
     fit_and_register,
     log_inputs,
     protocol_splits,
@@ -118,7 +120,9 @@ __all__ = [
     "load_registered",
     "ScoreResult",
     "score_registered",
+    "DATA_REACH_SLACK",
     "backtest_and_choose",
+    "data_reach",
     "compute_context",
     "fit_and_register",
     "log_inputs",

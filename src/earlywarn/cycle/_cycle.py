@@ -34,6 +34,7 @@ from earlywarn.config import CycleConfig
 from earlywarn.cycle._inputs import CycleInputs, load_cycle_data, load_feature_inputs
 from earlywarn.cycle._steps import (
     backtest_and_choose,
+    data_reach,
     fit_and_register,
     log_inputs,
     protocol_splits,
@@ -273,7 +274,7 @@ def run_cycle(
     t0 = time.perf_counter()
     prep = prepare(cfg, data)
     timings["features"] = time.perf_counter() - t0
-    splits, held_splits = protocol_splits(cfg, prep.origins, pre)
+    splits, held_splits = protocol_splits(cfg, prep.origins, pre, data_reach(prep.tables))
     check_two_classes(cfg, prep.X, prep.tables.events, prep.origins, cfg.as_of_date)
     tracker = Tracker(uri, cfg.tracking.experiment)
     to_store = log_outputs(cfg, uri)  # named artefacts go into the store only then

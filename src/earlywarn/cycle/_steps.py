@@ -19,7 +19,9 @@ from earlywarn.panel import closed_origins
 from earlywarn.progress import step
 
 __all__ = [
+    "DATA_REACH_SLACK",
     "backtest_and_choose",
+    "data_reach",
     "compute_context",
     "fit_and_register",
     "log_inputs",
@@ -46,18 +48,46 @@ def select_kind(evaluation: dict, select_by: str, kinds: tuple[str, ...]) -> str
     return best
 
 
+#: a confirmatory window must close at most this long after the last date of the data:
+#: the data reach its last quarter (a later as_of names data not in hand)
+DATA_REACH_SLACK = pd.Timedelta(days=92)
+
+
+def data_reach(tables: Any) -> pd.Timestamp:
+    """The last date the data reach: the latest publication of an observation or event."""
+    dates = [tables.observations["published"].max(), tables.events["date"].max()]
+    if "published" in tables.events.columns:
+        dates.append(pd.to_datetime(tables.events["published"]).max())
+    return max(pd.Timestamp(d) for d in dates if pd.notna(d))
+
+
 def protocol_splits(
-    cfg: CycleConfig, origins: list[pd.Timestamp], pre: Any = None
+    cfg: CycleConfig,
+    origins: list[pd.Timestamp],
+    pre: Any = None,
+    data_end: pd.Timestamp | None = None,
 ) -> tuple[list[Split], list[Split]]:
     """The validation splits and the after-choice splits (the protocol, earlywarn.backtest):
     every choice is made on the first; the second is scored once for the chosen settings,
     at the pre-registered confirmatory origins (``pre``, a checked
-    :class:`~earlywarn.backtest.Preregistration`) or else at the seen origins."""
+    :class:`~earlywarn.backtest.Preregistration`) or else at the seen origins. With
+    ``data_end`` (:func:`data_reach`), a confirmatory origin whose window closes more than
+    :data:`DATA_REACH_SLACK` after it is refused: its labels are not in the data yet."""
     h, as_of, where = cfg.horizon_months, cfg.as_of_date, cfg.path or "config"
     closed = closed_origins(origins, as_of, h)
     ev = cfg.evaluate
     after = pre.confirmatory_origins if pre is not None else ev.seen_origins
     held_out = [pd.Timestamp(o) for o in after]
+    if pre is not None and data_end is not None:
+        for o in held_out:
+            end = o + pd.DateOffset(months=h)
+            if end > data_end + DATA_REACH_SLACK:
+                raise UserInputError(
+                    f"{where}: confirmatory_origins of {pre.path} '{o.date()}': its {h}-month "
+                    f"window closes on {end.date()}, but the data end on {data_end.date()} "
+                    "(rebuild the panel from the files published after the window closed; "
+                    "nothing was scored)"
+                )
     test_origins = [pd.Timestamp(o) for o in ev.validation_origins] or [
         pd.Timestamp(o) for o in ev.origins
     ]
