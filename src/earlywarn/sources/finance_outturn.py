@@ -24,9 +24,20 @@ one both predate every financial-failure origin.
 Rows: authorities whose class is ``O`` (police, fire, GLA, parks, combined authorities)
 are skipped and counted; councils are matched by ONS code, else by E-code as of the
 period end, over all principal councils (districts included). A row that matches none is
-listed as unmatched. The ``.xls`` editions of 2010-11..2014-15 need ``xlrd``, which the
-package does not depend on: they are listed in the report as unreadable, so reserves start
-in 2014-15 (the 1 April 2015 levels in the 2015-16 workbook).
+listed as unmatched.
+
+The ``.xls`` (BIFF) editions of 2010-11..2014-15 are read with ``xlrd`` (>= 2 reads only
+``.xls``). Their data are split over sheets ``RS LA Data YYYY-YY (1)``, ``(2)``, ``(3)``
+with the header row starting ``E-code`` (row 6); the parts are joined on the E-code row
+by row. 2010-11..2013-14 print no ONS code: those rows are matched by E-code as of the
+period end (the register's ``ecode`` column). Their rows carry ``source`` =
+``rs_finance_xls`` (read from issue 24's second pass; the pre-registered finance model
+was fitted without them, see :data:`earlywarn.financial.PREREGISTERED_SOURCES`).
+
+Editions: every edition of a year is kept, each value with its own publication date, so
+a later restatement reaches only the origins after it (the as-of rule of the features
+takes the latest revision known by the origin). An edition's date is the date in its file
+name (``27-Nov-2012``) where it prints one, else :data:`EDITIONS`, else 30 November Y.
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from earlywarn.errors import UserInputError
@@ -43,7 +55,9 @@ from earlywarn.sources.finance_councils import FinanceCouncils
 
 __all__ = ["EDITIONS", "RS_FINANCE_COLUMNS", "load_rs_finance", "read_sheets"]
 
-_SHEET = re.compile(r"^RS[ _]LA[ _]Data[ _](\d{4})-(\d{2})\s*$")
+_SHEET = re.compile(r"^RS[ _]LA[ _]Data[ _](\d{4})-(\d{2})\s*(\((\d)\))?\s*$")
+_ID_NAMES = {"e-code", "ons code", "local authority", "class", "region", "nan", ""}
+_NAME_DATE = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})")
 #: (financial year end, words in the file name) -> publication date of that edition.
 EDITIONS = {
     (2016, "revision"): "2016-11-30",
@@ -53,10 +67,10 @@ EDITIONS = {
     (2024, ""): "2024-12-12",
 }
 RS_FINANCE_COLUMNS = {
-    "ncs": r"^children social care$",
-    "asc": r"^adult social care$",
+    "ncs?": r"^children social care$",  # 2010-11 prints one "Social care" line
+    "asc?": r"^adult social care$",
     "tse": r"^total service expenditure($| \(total)",
-    "nre": r"^net revenue expenditure$",
+    "nre": r"^net revenue expenditure($| ?\(total)",
     "ctr": r"^council tax requirement",
     "mrp": r"^provision for repayment of principal",
     "interest": r"^interest: (external payments|interest payable)",
@@ -66,16 +80,25 @@ RS_FINANCE_COLUMNS = {
     "unallocated_31mar": r"unallocated financial reserves level at 31 march",
     "dsg_31mar?": r"dedicated schools grant reserves level at 31 march",
 }
+#: Where the pattern above matches nothing: the text of the 2010-11..2014-15 editions.
+_FALLBACK = {"interest": r"^interest payable and similar charges$"}
 
 
 def read_sheets(path: Path) -> list[str]:
-    """Sheet names of a workbook (``[]`` for a file that is not an xlsx/ods workbook)."""
+    """Sheet names of a workbook (``[]`` for a file that is not an xlsx/xls/ods workbook)."""
     if path.suffix == ".xlsx":
         from openpyxl import load_workbook
 
         wb = load_workbook(path, read_only=True)
         names = list(wb.sheetnames)
         wb.close()
+        return names
+    if path.suffix == ".xls":
+        import xlrd
+
+        book = xlrd.open_workbook(path, on_demand=True)
+        names = list(book.sheet_names())
+        book.release_resources()
         return names
     if path.suffix == ".ods":
         with zipfile.ZipFile(path) as z, z.open("content.xml") as f:
@@ -85,6 +108,9 @@ def read_sheets(path: Path) -> list[str]:
 
 
 def _published(path: Path, year: int) -> pd.Timestamp:
+    m = _NAME_DATE.search(path.name)
+    if m:
+        return pd.Timestamp(f"{m.group(1)} {m.group(2)} {m.group(3)}")
     name = path.name.lower()
     for (y, word), day in EDITIONS.items():
         if y == year and word and word in name:
@@ -93,14 +119,18 @@ def _published(path: Path, year: int) -> pd.Timestamp:
 
 
 def _columns(header: list[str], where: str, row: int) -> dict[str, int]:
-    norm = [re.sub(r"\s+", " ", str(h)).strip().lower() for h in header]
+    norm = [_norm(h) for h in header]
     out = {}
     for name in ("e-code", "ons code", "local authority", "class"):
+        if name == "ons code" and name not in norm:
+            continue  # 2010-11..2013-14 print E-codes only
         if name not in norm:
             raise UserInputError(f"{where}: row {row} (header): missing column {name!r}")
         out["_" + name] = norm.index(name)
     for key, pattern in RS_FINANCE_COLUMNS.items():
         hits = [j for j, h in enumerate(norm) if re.search(pattern, h)]
+        if not hits and key in _FALLBACK:
+            hits = [j for j, h in enumerate(norm) if re.search(_FALLBACK[key], h)]
         if len(hits) > 1:
             hits = [j for j in hits if "unadjusted" in norm[j]] or hits[:0]
         if not hits and key.endswith("?"):
@@ -114,23 +144,105 @@ def _columns(header: list[str], where: str, row: int) -> dict[str, int]:
     return out
 
 
-def _read_sheet(path, sheet, year, councils, rep) -> pd.DataFrame:
-    where = f"{path}, sheet {sheet!r}"
+def _xls_header(raw: pd.DataFrame, h: int) -> list[str]:
+    """Header text of an ``.xls`` RS sheet, with its section banner (the row above).
+
+    A reserves block under "Financial reserves levels at 1 April 2010" reads "other
+    earmarked financial reserves level at 1 April 2010", as the later workbooks print it;
+    a column under any other banner (capital charges, equal pay, the non-IAS19 memoranda,
+    which repeat the lines of the main account) is marked ``memo:`` so that no measure
+    matches it.
+    """
+    banner = raw.iloc[h - 1].where(raw.iloc[h - 1].notna()).ffill() if h else None
+    out = []
+    for j, text in enumerate(raw.iloc[h].tolist()):
+        t = "" if pd.isna(text) else str(text)
+        b = "" if banner is None or pd.isna(banner.iloc[j]) else str(banner.iloc[j])
+        at = re.search(r"levels? (at \d+ \w+ \d{4})", b, flags=re.I)
+        if at and "reserves level" in t.lower():
+            t = f"{t} {at.group(1)}"
+        elif b and t and t.strip().lower() not in _ID_NAMES:
+            t = f"memo: {t}"
+        out.append(t)
+    return out
+
+
+def _read_part(path: Path, sheet: str) -> tuple[int, list[str], pd.DataFrame]:
+    """One sheet's header row (0-based), its header text and its rows below the header."""
     raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=str)
     head = [i for i in range(min(20, len(raw))) if str(raw.iat[i, 0]).strip() == "E-code"]
     if not head:
-        raise UserInputError(f"{where}: no header row starting with 'E-code' in rows 1-20")
+        raise UserInputError(
+            f"{path}, sheet {sheet!r}: no header row starting with 'E-code' in rows 1-20"
+        )
     h = head[0]
-    cols = _columns(raw.iloc[h].fillna("").tolist(), where, h + 1)
+    if path.suffix.lower() == ".xls":
+        header = _xls_header(raw, h)
+    else:
+        header = ["" if pd.isna(x) else str(x) for x in raw.iloc[h].tolist()]
+    return h, header, raw.iloc[h + 1 :]
+
+
+def _ecodes(col: pd.Series) -> pd.Series:
+    k = col.fillna("").astype(str).str.strip()
+    return k.where(k.str.match(r"^E\d{4}$"), "")
+
+
+def _norm(text: object) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip().lower()
+
+
+def _joined(path: Path, sheets: list[str]) -> tuple[int, list[str], pd.DataFrame]:
+    """The parts of one year's data (``(1)``, ``(2)``, ..) side by side, row by E-code.
+
+    Each part of an ``.xls`` edition is one measure of the same table (net current
+    expenditure with the reserves at 1 April; capital charges with the reserves at 31
+    March; net total cost). The first part is read whole; a later part adds only the
+    columns matching a measure that no earlier column matches (the 31 March reserves).
+    A part whose E-codes differ from the first stops with one line.
+    """
+    h, header, body = _read_part(path, sheets[0])
+    keys = _ecodes(body[0])
+    body = body[(keys != "").to_numpy()]
+    keys = keys[keys != ""]
+    have = {
+        k for k, pat in RS_FINANCE_COLUMNS.items() if any(re.search(pat, _norm(x)) for x in header)
+    }
+    parts = [body.set_axis(range(body.shape[1]), axis=1)]
+    for sheet in sheets[1:]:
+        _, head2, part = _read_part(path, sheet)
+        k = _ecodes(part[0])
+        if sorted(k[k != ""]) != sorted(keys):
+            raise UserInputError(
+                f"{path}, sheet {sheet!r}: its E-code rows differ from sheet {sheets[0]!r}"
+            )
+        take = []
+        for key, pat in RS_FINANCE_COLUMNS.items():
+            hits = [j for j, x in enumerate(head2) if re.search(pat, _norm(x))]
+            if key not in have and len(hits) == 1:
+                take.append(hits[0])
+                have.add(key)
+        if not take:
+            continue
+        extra = part[(k != "").to_numpy()].iloc[:, take]
+        extra = extra.set_axis(range(len(take)), axis=1).set_index(k[k != ""].to_numpy())
+        parts.append(extra.reindex(keys.to_numpy()).set_axis(body.index))
+        header = header + [head2[j] for j in take]
+    return h, header, pd.concat(parts, axis=1).set_axis(range(len(header)), axis=1)
+
+
+def _read_sheet(path, sheets, year, councils, rep, source="rs_finance") -> pd.DataFrame:
+    where = f"{path}, sheet {sheets[0]!r}"
+    if len(sheets) > 1:
+        where += f" (joined with {', '.join(repr(x) for x in sheets[1:])})"
+    h0, header, body = _joined(path, sheets)
+    cols = _columns(header, where, h0 + 1)
     ids = {k: cols.pop(k) for k in list(cols) if k.startswith("_")}
-    body = raw.iloc[h + 1 :]
-    body = body[body[ids["_e-code"]].fillna("").str.strip().str.match(r"^E\d{4}$")]
     rep.rows_read += len(body)
     period, prev = pd.Timestamp(year, 3, 31), pd.Timestamp(year - 1, 3, 31)
     published = _published(path, year)
     vals = {
-        k: parse_numbers(body[j], where, str(raw.iat[h, j]).strip(), rep, 1) / 1000
-        for k, j in cols.items()
+        k: parse_numbers(body[j], where, header[j].strip(), rep, 1) / 1000 for k, j in cols.items()
     }
     rows = []
     for i in body.index:
@@ -139,7 +251,7 @@ def _read_sheet(path, sheet, year, councils, rep) -> pd.DataFrame:
             rep.skip("not a council (class O)")
             continue
         ecode = str(body.at[i, ids["_e-code"]]).strip()
-        gss = str(body.at[i, ids["_ons code"]]).strip()
+        gss = str(body.at[i, ids["_ons code"]]).strip() if "_ons code" in ids else ""
         code = councils.resolve_gss(gss) if gss.startswith("E") else None
         code = code or councils.resolve_ecode(ecode, period)
         if code is None:
@@ -147,7 +259,7 @@ def _read_sheet(path, sheet, year, councils, rep) -> pd.DataFrame:
             name = str(body.at[i, ids["_local authority"]]).strip()
             rep.add_unmatched(
                 f"{gss}/{ecode} ({name}, {year - 1}-{year % 100:02d})",
-                f"{path}#{sheet}",
+                f"{path}#{sheets[0]}",
                 i + 1,
                 ecode,
             )
@@ -156,8 +268,8 @@ def _read_sheet(path, sheet, year, councils, rep) -> pd.DataFrame:
         measures = [
             (period, "net_revenue_expenditure_gbp_m", v["nre"]),
             (period, "total_service_expenditure_gbp_m", v["tse"]),
-            (period, "childrens_social_care_spend_gbp_m", v["ncs"]),
-            (period, "adult_social_care_spend_gbp_m", v["asc"]),
+            (period, "childrens_social_care_spend_gbp_m", v.get("ncs", np.nan)),
+            (period, "adult_social_care_spend_gbp_m", v.get("asc", np.nan)),
             (period, "council_tax_requirement_gbp_m", v["ctr"]),
             (period, "mrp_gbp_m", v["mrp"]),
             (period, "external_interest_gbp_m", v["interest"]),
@@ -172,7 +284,7 @@ def _read_sheet(path, sheet, year, councils, rep) -> pd.DataFrame:
             measures.append((period, "dsg_reserves_gbp_m", v["dsg_31mar"]))
         for p, m, x in measures:
             if x == x:
-                rows.append((code, p, m, float(x), published, "rs_finance"))
+                rows.append((code, p, m, float(x), published, source))
     return pd.DataFrame(rows, columns=OBSERVATION_OUT)
 
 
@@ -186,11 +298,10 @@ def load_rs_finance(raw_dir: Path, councils: FinanceCouncils) -> tuple[pd.DataFr
     report : SourceReport
     """
     rep = SourceReport("rs_finance")
-    found: dict[int, list[tuple[pd.Timestamp, Path, str]]] = {}
-    for path in find_files(raw_dir, "*.xls"):
-        if path.name.lower().startswith(("revenue_outturn_summary", "rs_")):
-            rep.unreadable.append(f"{path}: .xls needs xlrd (not a dependency)")
-    for path in sorted(find_files(raw_dir, "*.xlsx") + find_files(raw_dir, "*.ods")):
+    found: dict[tuple[int, Path], list[str]] = {}
+    paths = find_files(raw_dir, "*.xlsx") + find_files(raw_dir, "*.ods")
+    paths += find_files(raw_dir, "*.xls")
+    for path in sorted(paths):
         try:
             sheets = read_sheets(path)
         except Exception as exc:  # not a readable workbook: say which file
@@ -198,15 +309,15 @@ def load_rs_finance(raw_dir: Path, councils: FinanceCouncils) -> tuple[pd.DataFr
         for sheet in sheets:
             m = _SHEET.match(sheet)
             if m:
-                year = int(m.group(1)) + 1
-                found.setdefault(year, []).append((_published(path, year), path, sheet))
+                found.setdefault((int(m.group(1)) + 1, path), []).append(sheet)
     frames = [pd.DataFrame(columns=OBSERVATION_OUT)]
-    for year, eds in sorted(found.items()):
-        eds.sort()
-        rep.skip("superseded edition (same year, earlier)", len(eds) - 1)
-        _, path, sheet = eds[-1]
-        rep.files.append(f"{path}#{sheet}")
-        frames.append(_read_sheet(path, sheet, year, councils, rep))
+    for (year, path), sheets in sorted(found.items()):
+        sheets.sort(key=lambda x: int(_SHEET.match(x).group(4) or 0))
+        rep.files.append(
+            f"{path}#{sheets[0]}" + (f" (+{len(sheets) - 1})" if len(sheets) > 1 else "")
+        )
+        source = "rs_finance_xls" if path.suffix.lower() == ".xls" else "rs_finance"
+        frames.append(_read_sheet(path, sheets, year, councils, rep, source))
     out = pd.concat(frames, ignore_index=True)
     out["period"] = pd.to_datetime(out["period"])
     out["published"] = pd.to_datetime(out["published"])
