@@ -97,6 +97,13 @@ class FinanceCouncils:
             return alive[0]
         return hits[0] if len(hits) == 1 else None
 
+    def resolve_row(self, gss: object, ecode: object, date: object) -> str | None:
+        """The council of a finance-file row: by its ONS code where it prints one, else by
+        its E-code as of ``date`` (the period end); ``None`` when neither resolves."""
+        g = "" if gss is None or pd.isna(gss) else str(gss).strip()
+        code = self.resolve_gss(g) if g.startswith("E") else None
+        return code or self.resolve_ecode(ecode, date)
+
     @property
     def codes(self) -> frozenset[str]:
         """Every council code."""

@@ -252,8 +252,7 @@ def _read_sheet(path, sheets, year, councils, rep, source="rs_finance") -> pd.Da
             continue
         ecode = str(body.at[i, ids["_e-code"]]).strip()
         gss = str(body.at[i, ids["_ons code"]]).strip() if "_ons code" in ids else ""
-        code = councils.resolve_gss(gss) if gss.startswith("E") else None
-        code = code or councils.resolve_ecode(ecode, period)
+        code = councils.resolve_row(gss, ecode, period)
         if code is None:
             rep.skip("unknown council code")
             name = str(body.at[i, ids["_local authority"]]).strip()
