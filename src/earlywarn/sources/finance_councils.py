@@ -63,6 +63,7 @@ class FinanceCouncils:
     councils: pd.DataFrame
     aliases: dict[str, str] = field(default_factory=dict)
     _by_ecode: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._index()
@@ -93,6 +94,23 @@ class FinanceCouncils:
         hits = self._by_ecode.get(str(ecode).strip(), [])
         when = pd.Timestamp(date)
         alive = [c for c in hits if self.alive(c, when)]
+        if len(alive) == 1:
+            return alive[0]
+        return hits[0] if len(hits) == 1 else None
+
+    def resolve_name(self, name: object, date: object) -> str | None:
+        """The council of a name (matched as :func:`~earlywarn.sources.crosswalk.normalise_name`
+        does) existing on ``date``, else the only council ever of that name; ``None`` when
+        none or several."""
+        from earlywarn.sources.crosswalk import normalise_name
+
+        if not self._by_name:
+            for code, n in zip(
+                self.councils["council_code"], self.councils["council_name"], strict=True
+            ):
+                self._by_name.setdefault(normalise_name(n), []).append(code)
+        hits = self._by_name.get(normalise_name(str(name)), [])
+        alive = [c for c in hits if self.alive(c, pd.Timestamp(date))]
         if len(alive) == 1:
             return alive[0]
         return hits[0] if len(hits) == 1 else None

@@ -167,9 +167,34 @@ def _xls_header(raw: pd.DataFrame, h: int) -> list[str]:
     return out
 
 
+def _read_xls(path: Path, sheet: str) -> pd.DataFrame:
+    """A sheet of an ``.xls`` workbook as text cells (empty cells missing), read with xlrd
+    directly (pandas' xlrd engine is deprecated)."""
+    import xlrd
+
+    book = xlrd.open_workbook(path, on_demand=True)
+    try:
+        sh = book.sheet_by_name(sheet)
+        rows = [
+            [
+                None
+                if c.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+                else (f"{c.value:.15g}" if c.ctype == xlrd.XL_CELL_NUMBER else str(c.value))
+                for c in sh.row(i)
+            ]
+            for i in range(sh.nrows)
+        ]
+    finally:
+        book.release_resources()
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+
+
 def _read_part(path: Path, sheet: str) -> tuple[int, list[str], pd.DataFrame]:
     """One sheet's header row (0-based), its header text and its rows below the header."""
-    raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=str)
+    raw = _read_xls(path, sheet) if path.suffix.lower() == ".xls" else None
+    if raw is None:
+        raw = pd.read_excel(path, sheet_name=sheet, header=None, dtype=str)
     head = [i for i in range(min(20, len(raw))) if str(raw.iat[i, 0]).strip() == "E-code"]
     if not head:
         raise UserInputError(
