@@ -50,10 +50,23 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.errors import UserInputError
-from earlywarn.sources._common import OBSERVATION_OUT, SourceReport, find_files, parse_numbers
+from earlywarn.sources._common import (
+    OBSERVATION_OUT,
+    SourceReport,
+    find_files,
+    finish_observations,
+    parse_numbers,
+)
 from earlywarn.sources.finance_councils import FinanceCouncils
 
-__all__ = ["EDITIONS", "RS_FINANCE_COLUMNS", "load_rs_finance", "read_sheets"]
+__all__ = [
+    "EDITIONS",
+    "RS_FINANCE_COLUMNS",
+    "council_of_row",
+    "load_rs_finance",
+    "read_sheets",
+    "workbook_sheets",
+]
 
 _SHEET = re.compile(r"^RS[ _]LA[ _]Data[ _](\d{4})-(\d{2})\s*(\((\d)\))?\s*$")
 _ID_NAMES = {"e-code", "ons code", "local authority", "class", "region", "nan", ""}
@@ -78,6 +91,7 @@ RS_FINANCE_COLUMNS = {
     "unallocated_1apr": r"unallocated financial reserves level at 1 april",
     "earmarked_31mar": r"other earmarked financial reserves level at 31 march",
     "unallocated_31mar": r"unallocated financial reserves level at 31 march",
+    "dsg_1apr?": r"dedicated schools grant reserves level at 1 april",
     "dsg_31mar?": r"dedicated schools grant reserves level at 31 march",
 }
 #: Where the pattern above matches nothing: the text of the 2010-11..2014-15 editions.
@@ -256,6 +270,51 @@ def _joined(path: Path, sheets: list[str]) -> tuple[int, list[str], pd.DataFrame
     return h, header, pd.concat(parts, axis=1).set_axis(range(len(header)), axis=1)
 
 
+def council_of_row(
+    councils: FinanceCouncils, rep: SourceReport, row: dict, period, where: str, line: int
+) -> str | None:
+    """The council of one row of an MHCLG finance sheet, or ``None`` (skipped and counted).
+
+    ``row`` holds the row's ``e-code``, ``ons code`` (optional), ``local authority`` and
+    ``class`` cells. Class ``O`` (police, fire, GLA, parks, combined authorities) is not a
+    council; otherwise the ONS code, else the E-code as of ``period`` decides
+    (:meth:`FinanceCouncils.resolve_row`), and a row matching none is listed as unmatched
+    (``where`` = file#sheet, ``line`` = spreadsheet row) for the allowance to judge.
+    """
+    if str(row["class"]).strip() == "O":
+        rep.skip("not a council (class O)")
+        return None
+    ecode = str(row["e-code"]).strip()
+    gss = row.get("ons code")
+    gss = "" if gss is None or pd.isna(gss) else str(gss).strip()
+    code = councils.resolve_row(gss, ecode, period)
+    if code is None:
+        year = pd.Timestamp(period).year
+        rep.skip("unknown council code")
+        rep.add_unmatched(
+            f"{gss}/{ecode} ({str(row['local authority']).strip()}, {year - 1}-{year % 100:02d})",
+            where,
+            line,
+            ecode,
+        )
+    return code
+
+
+def workbook_sheets(paths: list[Path], pattern: re.Pattern) -> list[tuple[Path, str, re.Match]]:
+    """``(path, sheet, match)`` for every sheet of the workbooks whose name ``pattern`` matches.
+
+    A file that is not a readable workbook stops with one line naming it.
+    """
+    out = []
+    for path in sorted(paths):
+        try:
+            sheets = read_sheets(path)
+        except Exception as exc:  # not a readable workbook: say which file
+            raise UserInputError(f"{path}: cannot be read as a workbook ({exc})") from exc
+        out += [(path, sh, m) for sh in sheets if (m := pattern.match(sh))]
+    return out
+
+
 def _read_sheet(path, sheets, year, councils, rep, source="rs_finance") -> pd.DataFrame:
     where = f"{path}, sheet {sheets[0]!r}"
     if len(sheets) > 1:
@@ -271,22 +330,9 @@ def _read_sheet(path, sheets, year, councils, rep, source="rs_finance") -> pd.Da
     }
     rows = []
     for i in body.index:
-        cls = str(body.at[i, ids["_class"]]).strip()
-        if cls == "O":
-            rep.skip("not a council (class O)")
-            continue
-        ecode = str(body.at[i, ids["_e-code"]]).strip()
-        gss = str(body.at[i, ids["_ons code"]]).strip() if "_ons code" in ids else ""
-        code = councils.resolve_row(gss, ecode, period)
+        row = {k[1:]: body.at[i, j] for k, j in ids.items()}
+        code = council_of_row(councils, rep, row, period, f"{path}#{sheets[0]}", i + 1)
         if code is None:
-            rep.skip("unknown council code")
-            name = str(body.at[i, ids["_local authority"]]).strip()
-            rep.add_unmatched(
-                f"{gss}/{ecode} ({name}, {year - 1}-{year % 100:02d})",
-                f"{path}#{sheets[0]}",
-                i + 1,
-                ecode,
-            )
             continue
         v = {k: vals[k].at[i] for k in cols}
         measures = [
@@ -306,6 +352,8 @@ def _read_sheet(path, sheets, year, councils, rep, source="rs_finance") -> pd.Da
         ]
         if "dsg_31mar" in v:
             measures.append((period, "dsg_reserves_gbp_m", v["dsg_31mar"]))
+        if "dsg_1apr" in v:
+            measures.append((prev, "dsg_reserves_gbp_m", v["dsg_1apr"]))
         for p, m, x in measures:
             if x == x:
                 rows.append((code, p, m, float(x), published, source))
@@ -325,16 +373,9 @@ def load_rs_finance(raw_dir: Path, councils: FinanceCouncils) -> tuple[pd.DataFr
     found: dict[tuple[int, Path], list[str]] = {}
     paths = find_files(raw_dir, "*.xlsx") + find_files(raw_dir, "*.ods")
     paths += find_files(raw_dir, "*.xls")
-    for path in sorted(paths):
-        try:
-            sheets = read_sheets(path)
-        except Exception as exc:  # not a readable workbook: say which file
-            raise UserInputError(f"{path}: cannot be read as a workbook ({exc})") from exc
-        for sheet in sheets:
-            m = _SHEET.match(sheet)
-            if m:
-                found.setdefault((int(m.group(1)) + 1, path), []).append(sheet)
-    frames = [pd.DataFrame(columns=OBSERVATION_OUT)]
+    for path, sheet, m in workbook_sheets(paths, _SHEET):
+        found.setdefault((int(m.group(1)) + 1, path), []).append(sheet)
+    frames = []
     for (year, path), sheets in sorted(found.items()):
         sheets.sort(key=lambda x: int(_SHEET.match(x).group(4) or 0))
         rep.files.append(
@@ -342,9 +383,4 @@ def load_rs_finance(raw_dir: Path, councils: FinanceCouncils) -> tuple[pd.DataFr
         )
         source = "rs_finance_xls" if path.suffix.lower() == ".xls" else "rs_finance"
         frames.append(_read_sheet(path, sheets, year, councils, rep, source))
-    out = pd.concat(frames, ignore_index=True)
-    out["period"] = pd.to_datetime(out["period"])
-    out["published"] = pd.to_datetime(out["published"])
-    out["value"] = out["value"].astype(float)
-    rep.rows_out = len(out)
-    return out, rep
+    return finish_observations(frames, rep), rep

@@ -32,9 +32,15 @@ from pathlib import Path
 import pandas as pd
 
 from earlywarn.errors import UserInputError
-from earlywarn.sources._common import OBSERVATION_OUT, SourceReport, find_files, parse_numbers
+from earlywarn.sources._common import (
+    OBSERVATION_OUT,
+    SourceReport,
+    find_files,
+    finish_observations,
+    parse_numbers,
+)
 from earlywarn.sources.finance_councils import FinanceCouncils
-from earlywarn.sources.finance_outturn import read_sheets
+from earlywarn.sources.finance_outturn import council_of_row, workbook_sheets
 
 __all__ = ["RSX_COLUMNS", "load_rsx_finance"]
 
@@ -93,21 +99,9 @@ def _read(path: Path, sheet: str, year: int, councils: FinanceCouncils, rep) -> 
     vals = {m: parse_numbers(body[j], where, raw.iat[h, j], rep, 1) / 1000 for m, j in cols.items()}
     rows = []
     for i in body.index:
-        if str(body.at[i, ids["class"]]).strip() == "O":
-            rep.skip("not a council (class O)")
-            continue
-        ecode = str(body.at[i, ids["e-code"]]).strip()
-        gss = body.at[i, ids["ons code"]]
-        code = councils.resolve_row(gss, ecode, period)
+        row = {k: body.at[i, j] for k, j in ids.items()}
+        code = council_of_row(councils, rep, row, period, f"{path}#{sheet}", i + 1)
         if code is None:
-            rep.skip("unknown council code")
-            name = str(body.at[i, ids["local authority"]]).strip()
-            rep.add_unmatched(
-                f"{gss}/{ecode} ({name}, {year - 1}-{year % 100:02d})",
-                f"{path}#{sheet}",
-                i + 1,
-                ecode,
-            )
             continue
         for m in cols:
             x = vals[m].at[i]
@@ -127,21 +121,10 @@ def load_rsx_finance(raw_dir: Path, councils: FinanceCouncils) -> tuple[pd.DataF
     """
     rep = SourceReport("rsx_finance")
     rows: list[tuple] = []
-    for path in sorted(find_files(raw_dir, "*.ods") + find_files(raw_dir, "*.xlsx")):
-        if not path.name.lower().startswith("rsx"):
-            continue  # only the RSX workbooks are opened (listing an .ods sheet reads it whole)
-        try:
-            sheets = read_sheets(path)
-        except Exception as exc:  # not a readable workbook: say which file
-            raise UserInputError(f"{path}: cannot be read as a workbook ({exc})") from exc
-        for sheet in sheets:
-            m = _SHEET.match(sheet)
-            if m:
-                rep.files.append(f"{path}#{sheet}")
-                rows += _read(path, sheet, int(m.group(1)) + 1, councils, rep)
-    out = pd.DataFrame(rows, columns=OBSERVATION_OUT)
-    out["period"] = pd.to_datetime(out["period"])
-    out["published"] = pd.to_datetime(out["published"])
-    out["value"] = out["value"].astype(float)
-    rep.rows_out = len(out)
-    return out, rep
+    # only the RSX workbooks are opened (listing an .ods workbook's sheets reads it whole)
+    paths = find_files(raw_dir, "*.ods") + find_files(raw_dir, "*.xlsx")
+    rsx = [p for p in paths if p.name.lower().startswith("rsx")]
+    for path, sheet, m in workbook_sheets(rsx, _SHEET):
+        rep.files.append(f"{path}#{sheet}")
+        rows += _read(path, sheet, int(m.group(1)) + 1, councils, rep)
+    return finish_observations([pd.DataFrame(rows, columns=OBSERVATION_OUT)], rep), rep
