@@ -319,7 +319,7 @@ MEASURES: dict[str, MeasureInfo] = {
     "mrp_gbp_m": _fin("the minimum revenue provision (repayment of principal)", True),
     "external_interest_gbp_m": _fin("external interest payments", True),
     "earmarked_reserves_gbp_m": _fin("other earmarked reserves"),
-    "dsg_reserves_gbp_m": _fin("dedicated schools grant reserves (negative = a deficit)"),
+    "dsg_reserves_gbp_m": _fin("dedicated schools grant reserves (positive balances only)"),
     "cfr_gbp_m": _fin("the capital financing requirement", True),
     "gross_borrowing_gbp_m": _fin("gross external borrowing", True),
     "core_spending_power_gbp_m": _fin("core spending power"),

@@ -28,10 +28,7 @@ period). Columns (unit in the name; "worse" = direction of risk):
 ``social_care_pct_chg_1y_pp``          change of the social-care share over 1 year, points
                                        (higher worse)
 ``dsg_deficit_pct_grant``              dedicated schools grant deficit as % of the year's
-                                       DSG allocation (upper tier only; higher worse):
-                                       DfE's derived share (2019-20..2021-22), else minus
-                                       the RS DSG reserve (2022-23, 2023-24) over the
-                                       year's allocation
+                                       DSG allocation (upper tier only; higher worse)
 ``political_no_overall_control``       1 when no party has a majority after the latest
                                        elections (higher worse: harder budget setting)
 ``political_control_changes_4y``       changes of control in the last four years (higher
@@ -184,12 +181,7 @@ def _one_origin(obs, events, councils, origin, stale_after_years) -> pd.DataFram
                 "cfr": 100 * _col(w, "cfr_gbp_m") / nre_f,
                 "borrow": _col(w, "gross_borrowing_gbp_m"),
                 "band_d": _col(w, "band_d_gbp"),
-                # DfE's derived share, else the RS DSG reserve over the year's allocation
-                "dsg": _col(w, "dsg_deficit_pct_of_grant").combine_first(
-                    -100
-                    * _col(w, "dsg_reserves_gbp_m")
-                    / _col(w, "dsg_allocation_gbp_m").where(lambda s: s > 0)
-                ),
+                "dsg": _col(w, "dsg_deficit_pct_of_grant"),
                 "noc": _col(w, "political_no_overall_control"),
                 "changes": _col(w, "political_control_changes_4y"),
                 "judgement": _col(w, "childrens_services_judgement"),

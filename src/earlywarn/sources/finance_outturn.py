@@ -13,7 +13,10 @@ Measures (``£ million``; the year ends 31 March Y, ``period`` = 31 March Y):
 ``external_interest_gbp_m``, ``usable_reserves_gbp_m`` (other earmarked + unallocated,
 excluding schools and public health, as CIPFA's index), ``unallocated_reserves_gbp_m``,
 ``earmarked_reserves_gbp_m``; the "at 1 April" columns give the previous period's
-reserves. ``dsg_reserves_gbp_m`` where printed (negative = a DSG deficit).
+reserves. ``dsg_reserves_gbp_m`` where printed (RS 2023-24). SOURCES.md reads a negative
+value as a DSG deficit, but at 31 March 2024 no council prints one (304 councils, minimum
+0: deficits sit in the statutory-override adjustment account, outside this line), so it is
+not a deficit measure and the finance family does not use it.
 
 Published: the date of the edition (:data:`EDITIONS`, from SOURCES.md: the date printed
 on the front page or the release), otherwise 30 November Y (final outturn is published in
@@ -91,7 +94,6 @@ RS_FINANCE_COLUMNS = {
     "unallocated_1apr": r"unallocated financial reserves level at 1 april",
     "earmarked_31mar": r"other earmarked financial reserves level at 31 march",
     "unallocated_31mar": r"unallocated financial reserves level at 31 march",
-    "dsg_1apr?": r"dedicated schools grant reserves level at 1 april",
     "dsg_31mar?": r"dedicated schools grant reserves level at 31 march",
 }
 #: Where the pattern above matches nothing: the text of the 2010-11..2014-15 editions.
@@ -352,8 +354,6 @@ def _read_sheet(path, sheets, year, councils, rep, source="rs_finance") -> pd.Da
         ]
         if "dsg_31mar" in v:
             measures.append((period, "dsg_reserves_gbp_m", v["dsg_31mar"]))
-        if "dsg_1apr" in v:
-            measures.append((prev, "dsg_reserves_gbp_m", v["dsg_1apr"]))
         for p, m, x in measures:
             if x == x:
                 rows.append((code, p, m, float(x), published, source))

@@ -13,8 +13,7 @@ political-control measures for **every** council
 (:func:`~earlywarn.sources.political_control.load_political_control`, given these
 councils: :meth:`FinanceCouncils.resolve_name` matches the table's names), and, for
 upper-tier councils (their crosswalk keeps upper tier only), the DSG deficit as % of the
-grant (:func:`~earlywarn.sources.other_inspectorates.load_dsg_deficits`), the DSG
-allocations (:func:`~earlywarn.sources.finance_dsg.load_dsg_allocations`) and each Ofsted
+grant (:func:`~earlywarn.sources.other_inspectorates.load_dsg_deficits`) and each Ofsted
 children's services inspection as ``childrens_services_judgement`` (overall grade 1
 outstanding .. 4 inadequate; ``period`` = the inspection's date, ``published`` = its
 publication, :func:`~earlywarn.sources.ofsted.load_ofsted_inspections`). A raw folder
@@ -91,7 +90,6 @@ def load_finance_tables(raw_dir: Path, allowance: Allowance | None = None) -> Fi
 #: for upper-tier councils only, political control for every council)
 CHILDRENS_PANEL_MEASURES = (
     "dsg_deficit_pct_of_grant",
-    "dsg_allocation_gbp_m",
     "childrens_services_judgement",
     "political_no_overall_control",
     "political_control_changes_4y",
@@ -103,7 +101,6 @@ def _childrens_panel_measures(
 ) -> tuple[pd.DataFrame, dict[str, SourceReport]]:
     """Political control (every council); DSG deficits and Ofsted judgements (upper tier)."""
     from earlywarn.sources.crosswalk import build_crosswalk
-    from earlywarn.sources.finance_dsg import load_dsg_allocations
     from earlywarn.sources.ofsted import load_ofsted_inspections
     from earlywarn.sources.other_inspectorates import load_dsg_deficits
     from earlywarn.sources.political_control import load_political_control
@@ -114,7 +111,6 @@ def _childrens_panel_measures(
         return pol, {rep_pol.source: rep_pol}
     cw = build_crosswalk(raw_dir)
     dsg, rep_dsg = load_dsg_deficits(raw_dir, cw)
-    alloc, rep_alloc = load_dsg_allocations(raw_dir, cw)
     ins, rep_ins = load_ofsted_inspections(raw_dir, cw)
     ins = ins[ins["event_type"].eq("inspection") & ins["severity"].notna()]
     judged = pd.DataFrame(
@@ -127,9 +123,9 @@ def _childrens_panel_measures(
             "source": "ofsted_inspections",
         }
     )
-    obs = pd.concat([dsg, alloc, pol, judged], ignore_index=True)
+    obs = pd.concat([dsg, pol, judged], ignore_index=True)
     obs = obs[obs["measure"].isin(CHILDRENS_PANEL_MEASURES)]
     obs = obs.assign(
         period=pd.to_datetime(obs["period"]), published=pd.to_datetime(obs["published"])
     )
-    return obs, {r.source: r for r in (rep_dsg, rep_alloc, rep_pol, rep_ins)}
+    return obs, {r.source: r for r in (rep_dsg, rep_pol, rep_ins)}
