@@ -15,9 +15,8 @@ excluding schools and public health, as CIPFA's index), ``unallocated_reserves_g
 ``earmarked_reserves_gbp_m``; the "at 1 April" columns give the previous period's
 reserves. ``dsg_reserves_gbp_m`` where printed (RS 2023-24). SOURCES.md reads a negative
 value as a DSG deficit, but at 31 March 2024 no council prints one (304 councils, minimum
-0: deficits are presumably held in the statutory-override adjustment account, outside this
-line), so it is
-not a deficit measure and the finance family does not use it.
+0: deficits are presumably held in the statutory-override adjustment account, outside
+this line), so it is not a deficit measure and the finance family does not use it.
 
 Published: the date of the edition (:data:`EDITIONS`, from SOURCES.md: the date printed
 on the front page or the release), otherwise 30 November Y (final outturn is published in
