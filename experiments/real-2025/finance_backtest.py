@@ -40,6 +40,7 @@ from earlywarn.financial import (
     coverage_table,
     financial_failure_labels,
     power_table,
+    preregistered_inputs,
     run_finance_backtest,
 )
 from earlywarn.metrics import calibration_slope_intercept
@@ -153,7 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     origins = pd.to_datetime(VALIDATION + CONFIRMATORY)
     scored = VALIDATION if a.stage == "validation" else CONFIRMATORY
     t = load_finance_tables(Path(a.raw))
-    feats = build_finance_features(t.observations, t.events, t.councils.on, origins)
+    # the inputs the model was pre-registered and scored on: the sources read then, no
+    # staleness rule (sources and the rule added later are for a future pre-registration)
+    obs, settings = preregistered_inputs(t.observations)
+    feats = build_finance_features(obs, t.events, t.councils.on, origins, **settings)
     labels = financial_failure_labels(
         t.events, feats.index, horizon_months=12, lookback_years=5, as_of=AS_OF
     )

@@ -60,6 +60,13 @@ class MeasureInfo:
     published: str = ""
 
 
+def _fin(label: str, higher_is_worse: bool = False) -> MeasureInfo:
+    """A finance amount in £m: a part of a finance ratio, never a reason on its own."""
+    return MeasureInfo(
+        label, " £m", higher_is_worse, family="finance", nature="financial", reason_ok=False
+    )
+
+
 def _ctx(label: str, unit: str = "", nature: str = "capacity") -> MeasureInfo:
     """A size or count: context only, never a reason."""
     return MeasureInfo(
@@ -304,6 +311,32 @@ MEASURES: dict[str, MeasureInfo] = {
     ),
     "revenue_overspend_pct": MeasureInfo(
         "the revenue overspend against budget", "%", True, family="finance", nature="financial"
+    ),
+    # finance sources of the financial-failure outcome (sources.finance_*; sizes in £m are
+    # the parts of the ratios in earlywarn.financial, never reasons on their own)
+    "total_service_expenditure_gbp_m": _fin("total service expenditure (net current)"),
+    "council_tax_requirement_gbp_m": _fin("the council tax requirement"),
+    "mrp_gbp_m": _fin("the minimum revenue provision (repayment of principal)", True),
+    "external_interest_gbp_m": _fin("external interest payments", True),
+    "earmarked_reserves_gbp_m": _fin("other earmarked reserves"),
+    "dsg_reserves_gbp_m": _fin("dedicated schools grant reserves (positive balances only)"),
+    "cfr_gbp_m": _fin("the capital financing requirement", True),
+    "gross_borrowing_gbp_m": _fin("gross external borrowing", True),
+    "core_spending_power_gbp_m": _fin("core spending power"),
+    "band_d_gbp": MeasureInfo(
+        "Band D council tax (the council's own element)",
+        " £",
+        True,
+        family="finance",
+        nature="financial",
+        direction_known=False,
+    ),
+    "childrens_services_judgement": MeasureInfo(
+        "the latest Ofsted children's services judgement (1 outstanding .. 4 inadequate)",
+        "",
+        True,
+        family="finance",
+        nature="capability",
     ),
 }
 

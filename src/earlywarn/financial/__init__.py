@@ -12,13 +12,22 @@ from earlywarn.financial._evaluate import (
     power_table,
     run_finance_backtest,
 )
-from earlywarn.financial._features import FEATURES, build_finance_features, coverage_table
+from earlywarn.financial._features import (
+    FEATURES,
+    PREREGISTERED_SOURCES,
+    STALE_AFTER_YEARS,
+    build_finance_features,
+    coverage_table,
+    preregistered_inputs,
+)
 from earlywarn.financial._labels import failure_events, financial_failure_labels
 
 __all__ = [
     "BASELINES",
     "FEATURES",
     "MODEL_FEATURES",
+    "PREREGISTERED_SOURCES",
+    "STALE_AFTER_YEARS",
     "FinanceBacktest",
     "auroc_table",
     "power_table",
@@ -27,6 +36,7 @@ __all__ = [
     "run_finance_backtest",
     "build_finance_features",
     "coverage_table",
+    "preregistered_inputs",
     "failure_events",
     "financial_failure_labels",
 ]

@@ -25,15 +25,38 @@ period). Columns (unit in the name; "worse" = direction of risk):
 ``band_d_gbp``                         Band D council tax excluding parish precepts, £
                                        (billing councils only: counties have none)
 ``band_d_rise_pct``                    % rise of Band D on the previous year
+``social_care_pct_chg_1y_pp``          change of the social-care share over 1 year, points
+                                       (higher worse)
+``dsg_deficit_pct_grant``              dedicated schools grant deficit as % of the year's
+                                       DSG allocation (upper tier only; higher worse)
+``political_no_overall_control``       1 when no party has a majority after the latest
+                                       elections (higher worse: harder budget setting)
+``political_control_changes_4y``       changes of control in the last four years (higher
+                                       worse)
+``childrens_services_judgement``       latest Ofsted children's services overall grade
+                                       published by the origin, 1 outstanding .. 4
+                                       inadequate (upper tier only; higher worse); never
+                                       stale (the judgement stands until the next one)
 ``prior_failure_ever``                 1 if any EFS/s114 (withdrawn requests included) was
                                        announced before the origin
-``finance_data_age_years``             origin minus the period of the reserves used
+``finance_data_age_years``             origin minus the period of the reserves used (the
+                                       latest known, stale or not)
 ``council_type_*``                     one-hot council type
 =====================================  ==================================================
 
-A council with no value published by the origin gets NaN (never a calendar dummy); the
-age column states how stale each row's reserves are, and :func:`coverage_table` gives the
-share of councils with each feature per origin.
+A council with no value published by the origin gets NaN (never a calendar dummy).
+**Staleness:** a value whose period ended more than ``stale_after_years`` (default
+:data:`STALE_AFTER_YEARS`, 2 years: the outturn of the year to 31 March Y is published
+in the autumn of Y, so the newest value at an origin is normally one year old, two when
+one edition is late) before the origin is missing, not carried forward; for a change,
+its later period decides. Reserves for 2018-19..2022-23 are not staged (SOURCES.md "Not
+found"), so reserves, debt service and council tax share are missing at the 2021..2024
+origins under this rule, and ``finance_data_age_years`` states the age of the value not
+used. :func:`coverage_table` gives the share of councils with each feature per origin.
+
+The pre-registered model (``experiments/real-2025/PREREGISTRATION-finance.md``) was
+fitted before the staleness rule and before the sources added later were read;
+:func:`preregistered_inputs` returns the observations and settings it was scored on.
 """
 
 from __future__ import annotations
@@ -41,7 +64,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["FEATURES", "build_finance_features", "coverage_table"]
+__all__ = [
+    "FEATURES",
+    "PREREGISTERED_SOURCES",
+    "STALE_AFTER_YEARS",
+    "build_finance_features",
+    "coverage_table",
+    "preregistered_inputs",
+]
 
 FEATURES = [
     "reserves_pct_nre",
@@ -58,8 +88,40 @@ FEATURES = [
     "band_d_rise_pct",
     "prior_failure_ever",
     "finance_data_age_years",
+    "social_care_pct_chg_1y_pp",
+    "dsg_deficit_pct_grant",
+    "political_no_overall_control",
+    "political_control_changes_4y",
+    "childrens_services_judgement",
 ]
 _SERIES_BREAK = pd.Timestamp("2017-03-31")  # CSP replaced revenue spending power
+STALE_AFTER_YEARS = 2.0
+#: the observation sources the pre-registered finance model was scored on
+PREREGISTERED_SOURCES = frozenset(
+    {"rs_finance", "core_spending_power", "capital_outturn", "capital_forecast", "council_tax_ctr"}
+)
+_LATEST = {  # frame column -> feature: the latest value known
+    "debt": "debt_service_pct_nre",
+    "ctax": "council_tax_pct_nre",
+    "care": "social_care_pct_service_spend",
+    "cfr": "cfr_pct_nre",
+    "band_d": "band_d_gbp",
+    "dsg": "dsg_deficit_pct_grant",
+    "noc": "political_no_overall_control",
+    "changes": "political_control_changes_4y",
+}
+_NEVER_STALE = {"judgement": "childrens_services_judgement"}
+
+
+def preregistered_inputs(observations: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The observations and feature settings the pre-registered finance model was scored on.
+
+    Keeps the sources read when it was pre-registered (:data:`PREREGISTERED_SOURCES`) and
+    turns the staleness rule off, so ``build_finance_features(*...)`` reproduces the
+    scored features; pass the settings as keyword arguments.
+    """
+    keep = observations["source"].isin(PREREGISTERED_SOURCES)
+    return observations[keep], {"stale_after_years": None}
 
 
 def _known(obs: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
@@ -73,9 +135,24 @@ def _col(w: pd.DataFrame, name: str) -> pd.Series:
     return w[name] if name in w.columns else pd.Series(np.nan, index=w.index)
 
 
-def _one_origin(obs, events, councils, origin) -> pd.DataFrame:
+def _one_origin(obs, events, councils, origin, stale_after_years) -> pd.DataFrame:
     w = _known(obs, origin)
     out = pd.DataFrame(index=pd.Index(councils["council_code"], name="council_code"))
+    limit = None if stale_after_years is None else pd.Timedelta(days=365.25 * stale_after_years + 1)
+
+    def fresh(p: pd.Timestamp) -> bool:
+        return limit is None or origin - p <= limit
+
+    def one_year_change(b: pd.Series) -> float:
+        if (
+            len(b) >= 2
+            and b.index[-2] == b.index[-1] - pd.DateOffset(years=1)
+            and b.iloc[-2] > 0
+            and fresh(b.index[-1])
+        ):
+            return 100 * (b.iloc[-1] / b.iloc[-2] - 1)
+        return np.nan
+
     if not w.empty:
         nre = _col(w, "net_revenue_expenditure_gbp_m").where(lambda s: s > 0)
         # reserves at a period without its own NRE (1 April levels): nearest NRE known
@@ -104,6 +181,10 @@ def _one_origin(obs, events, councils, origin) -> pd.DataFrame:
                 "cfr": 100 * _col(w, "cfr_gbp_m") / nre_f,
                 "borrow": _col(w, "gross_borrowing_gbp_m"),
                 "band_d": _col(w, "band_d_gbp"),
+                "dsg": _col(w, "dsg_deficit_pct_of_grant"),
+                "noc": _col(w, "political_no_overall_control"),
+                "changes": _col(w, "political_control_changes_4y"),
+                "judgement": _col(w, "childrens_services_judgement"),
             }
         ).reset_index()
         frame = frame[frame["council_code"].isin(out.index)]
@@ -112,47 +193,33 @@ def _one_origin(obs, events, councils, origin) -> pd.DataFrame:
             r = g["ratio"].dropna()
             if len(r):
                 p = r.index[-1]
-                out.loc[code, "reserves_pct_nre"] = r.iloc[-1]
                 out.loc[code, "finance_data_age_years"] = (origin - p).days / 365.25
-                for k in (1, 3):
-                    q = p - pd.DateOffset(years=k)
-                    if q in r.index:
-                        out.loc[code, f"reserves_pct_nre_chg_{k}y_pp"] = r.iloc[-1] - r.loc[q]
+                if fresh(p):
+                    out.loc[code, "reserves_pct_nre"] = r.iloc[-1]
+                    for k in (1, 3):
+                        q = p - pd.DateOffset(years=k)
+                        if q in r.index:
+                            out.loc[code, f"reserves_pct_nre_chg_{k}y_pp"] = r.iloc[-1] - r.loc[q]
                 u = g["unall"].dropna()
-                if len(u):
+                if len(u) and fresh(u.index[-1]):
                     out.loc[code, "unallocated_pct_nre"] = u.iloc[-1]
-            for src, dst in (
-                ("debt", "debt_service_pct_nre"),
-                ("ctax", "council_tax_pct_nre"),
-                ("care", "social_care_pct_service_spend"),
-            ):
-                s = g[src].dropna()
-                if len(s):
-                    out.loc[code, dst] = s.iloc[-1]
-            cfr = g["cfr"].dropna()
-            if len(cfr):
-                out.loc[code, "cfr_pct_nre"] = cfr.iloc[-1]
-            for src, dst in (("borrow", "borrowing_chg_1y_pct"), ("band_d", "band_d_rise_pct")):
-                b = g[src].dropna()
-                if src == "band_d" and len(b):
-                    out.loc[code, "band_d_gbp"] = b.iloc[-1]
-                if (
-                    len(b) >= 2
-                    and b.index[-2] == b.index[-1] - pd.DateOffset(years=1)
-                    and b.iloc[-2] > 0
-                ):
-                    out.loc[code, dst] = 100 * (b.iloc[-1] / b.iloc[-2] - 1)
+            for src, dst in _LATEST.items():
+                x = g[src].dropna()
+                if len(x) and fresh(x.index[-1]):
+                    out.loc[code, dst] = x.iloc[-1]
+            for src, dst in _NEVER_STALE.items():
+                x = g[src].dropna()
+                if len(x):
+                    out.loc[code, dst] = x.iloc[-1]
+            c = g["care"].dropna()
+            if len(c) >= 2 and c.index[-2] == c.index[-1] - pd.DateOffset(years=1):
+                if fresh(c.index[-1]):
+                    out.loc[code, "social_care_pct_chg_1y_pp"] = c.iloc[-1] - c.iloc[-2]
+            out.loc[code, "borrowing_chg_1y_pct"] = one_year_change(g["borrow"].dropna())
+            out.loc[code, "band_d_rise_pct"] = one_year_change(g["band_d"].dropna())
             c = g["csp"].dropna()
-            if len(c) >= 2:
-                p, q = c.index[-1], c.index[-2]
-                if (
-                    q == p - pd.DateOffset(years=1)
-                    and not (q < _SERIES_BREAK <= p)
-                    and c.iloc[-2] > 0
-                ):
-                    out.loc[code, "core_spending_power_chg_1y_pct"] = 100 * (
-                        c.iloc[-1] / c.iloc[-2] - 1
-                    )
+            if len(c) >= 2 and not (c.index[-2] < _SERIES_BREAK <= c.index[-1]):
+                out.loc[code, "core_spending_power_chg_1y_pct"] = one_year_change(c)
     prior = events[(events["published"] <= origin) & (events["date"] <= origin)]
     out["prior_failure_ever"] = out.index.isin(prior["council_code"]).astype(float)
     for f in FEATURES:
@@ -164,7 +231,11 @@ def _one_origin(obs, events, councils, origin) -> pd.DataFrame:
 
 
 def build_finance_features(
-    observations: pd.DataFrame, events: pd.DataFrame, councils_on, origins
+    observations: pd.DataFrame,
+    events: pd.DataFrame,
+    councils_on,
+    origins,
+    stale_after_years: float | None = STALE_AFTER_YEARS,
 ) -> pd.DataFrame:
     """Features for every council alive at each origin, as of that origin.
 
@@ -176,6 +247,9 @@ def build_finance_features(
         ``councils_on(origin)`` -> frame of councils alive then (``council_code``,
         ``council_type``), e.g. ``FinanceCouncils.on``.
     origins : iterable of date-like
+    stale_after_years : float or None
+        A value whose period ended longer than this before the origin is missing (``None``:
+        the latest known value whatever its age, as the pre-registered model was scored).
 
     Returns
     -------
@@ -185,7 +259,7 @@ def build_finance_features(
     """
     frames = []
     for o in sorted(pd.Timestamp(x) for x in origins):
-        f = _one_origin(observations, events, councils_on(o), o)
+        f = _one_origin(observations, events, councils_on(o), o, stale_after_years)
         f["origin"] = o
         frames.append(f.reset_index())
     out = pd.concat(frames, ignore_index=True).set_index(["council_code", "origin"])

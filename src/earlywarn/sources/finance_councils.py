@@ -63,6 +63,7 @@ class FinanceCouncils:
     councils: pd.DataFrame
     aliases: dict[str, str] = field(default_factory=dict)
     _by_ecode: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._index()
@@ -96,6 +97,30 @@ class FinanceCouncils:
         if len(alive) == 1:
             return alive[0]
         return hits[0] if len(hits) == 1 else None
+
+    def resolve_name(self, name: object, date: object) -> str | None:
+        """The council of a name (matched as :func:`~earlywarn.sources.crosswalk.normalise_name`
+        does) existing on ``date``, else the only council ever of that name; ``None`` when
+        none or several."""
+        from earlywarn.sources.crosswalk import normalise_name
+
+        if not self._by_name:
+            for code, n in zip(
+                self.councils["council_code"], self.councils["council_name"], strict=True
+            ):
+                self._by_name.setdefault(normalise_name(n), []).append(code)
+        hits = self._by_name.get(normalise_name(str(name)), [])
+        alive = [c for c in hits if self.alive(c, pd.Timestamp(date))]
+        if len(alive) == 1:
+            return alive[0]
+        return hits[0] if len(hits) == 1 else None
+
+    def resolve_row(self, gss: object, ecode: object, date: object) -> str | None:
+        """The council of a finance-file row: by its ONS code where it prints one, else by
+        its E-code as of ``date`` (the period end); ``None`` when neither resolves."""
+        g = "" if gss is None or pd.isna(gss) else str(gss).strip()
+        code = self.resolve_gss(g) if g.startswith("E") else None
+        return code or self.resolve_ecode(ecode, date)
 
     @property
     def codes(self) -> frozenset[str]:
