@@ -45,6 +45,7 @@ LABEL_EVENTS = (
     "help_protection_inadequate",
     "decline",
     "inadequate_any",
+    "financial_failure",
 )
 
 # what a cycle does with a feature its source does not cover (features.uncovered)

@@ -92,7 +92,8 @@ def split_rows(
     """Training and test rows of one split, with their labels, audited for leaks.
 
     Training labels use only the events known at the test origin; test labels are the
-    realised outcomes. Raises ``AssertionError`` (naming the origin) if a training label
+    realised outcomes; a test row whose label is not known (``ambiguous``) is left out.
+    Raises ``AssertionError`` (naming the origin) if a training label
     window is still open at the test origin, or if a council-origin row is in both sets.
 
     Returns
@@ -116,7 +117,8 @@ def split_rows(
     if Xtr.index.intersection(Xte.index).size:
         raise AssertionError(f"leak: rows in both training and test at {split.test_origin.date()}")
     lab_te = make_labels(events, Xte.index, horizon_months, kinds)
-    return Xtr, lab_tr, Xte, lab_te
+    known = ~lab_te["ambiguous"].to_numpy(dtype=bool)  # an unknown label is never scored
+    return Xtr, lab_tr, Xte[known], lab_te[known]
 
 
 def backtest_targets(

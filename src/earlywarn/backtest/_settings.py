@@ -32,6 +32,9 @@ LABEL_WORDS = {
     "inadequate": "an 'inadequate' inspection judgement",
     "requires_improvement_or_worse": "an inspection judgement of 'requires improvement' or worse",
     "financial_notice": "a financial failure notice",
+    "financial_failure": "a first exceptional financial support approval or section 114 "
+    "notice (none in the previous five years; an imprecise date must fall wholly in the "
+    "window, else the council is left out at that origin)",
     "intervention": "a statutory intervention",
     "leaders_inadequate": "'impact of leaders' judged inadequate",
     "help_protection_inadequate": "'help and protection' judged inadequate",

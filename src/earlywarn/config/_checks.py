@@ -212,6 +212,12 @@ def check_config(cfg: CycleConfig, where: str) -> None:
                 f"{where}: labels.events names an unknown event {ev!r} "
                 f"(expected some of {', '.join(LABEL_EVENTS)})"
             )
+    events = list(cfg.labels.events)
+    if "financial_failure" in events and len(events) > 1:
+        raise UserInputError(
+            f"{where}: labels.events {events}: 'financial_failure' is a label of its own "
+            "(its interval rule and five-year repeat window do not combine with other events)"
+        )
     if cfg.labels.censoring not in CENSORING:
         raise UserInputError(
             f"{where}: labels.censoring {cfg.labels.censoring!r} is unknown "

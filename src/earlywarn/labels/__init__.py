@@ -15,6 +15,14 @@ from earlywarn.labels._events import (
     label_events,
     make_labels,
 )
+from earlywarn.labels._financial import (
+    FINANCE_EVENT_TYPES,
+    FINANCE_LOOKBACK_YEARS,
+    finance_mask,
+    financial_failure_events,
+    financial_failure_labels,
+    financial_labels_frame,
+)
 from earlywarn.labels._population import in_population
 from earlywarn.labels._targets import (
     REFORM_START,
@@ -28,6 +36,12 @@ from earlywarn.labels._targets import (
 
 __all__ = [
     "INSPECTION_LABELS",
+    "FINANCE_EVENT_TYPES",
+    "FINANCE_LOOKBACK_YEARS",
+    "finance_mask",
+    "financial_failure_events",
+    "financial_failure_labels",
+    "financial_labels_frame",
     "in_population",
     "found_by_inspection",
     "CENSORING",

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn._names import CENSORING
+from earlywarn.labels._financial import finance_mask, financial_labels_frame
 from earlywarn.labels._targets import TARGET_KINDS, target_mask
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 INSPECTION_LABELS = {"inadequate": 4, "requires_improvement_or_worse": 3}
+FINANCIAL = "financial_failure"  # the interval label kind (earlywarn.labels._financial)
 CENSORING_WORDS = {
     "drop": "councils not inspected in the window are dropped: the model learns the "
     "conditional risk P(fail | inspected) from inspected councils only",
@@ -63,6 +65,8 @@ def failure_events(events: pd.DataFrame, kinds: tuple[str, ...] = ("inadequate",
     for kind in kinds:
         if kind in TARGET_KINDS:
             mask |= target_mask(events, kind)
+        elif kind == FINANCIAL:
+            mask |= finance_mask(events)
         elif kind in INSPECTION_LABELS:
             mask |= (events["event_type"] == "inspection") & (
                 events["severity"] >= INSPECTION_LABELS[kind]
@@ -178,6 +182,10 @@ def make_labels(
         Which events count as failure: ``inadequate``, ``requires_improvement_or_worse``,
         ``financial_notice``, ``intervention``, or a target of :mod:`earlywarn.labels`
         (``leaders_inadequate``, ``help_protection_inadequate``, ``decline``); any of them.
+        ``financial_failure`` (alone) is the interval rule of
+        :func:`earlywarn.labels.financial_failure_labels`: a first EFS approval or s114
+        notice surely in the window, repeats (one in the previous five years) as
+        ``failed_at_origin``, rows an imprecise date leaves open ``ambiguous``.
     known_at : Timestamp, optional
         Use only events published (or, without a ``published`` column, dated) on or before
         this date — what a model trained at ``known_at`` could have known.
@@ -189,9 +197,13 @@ def make_labels(
         window), ``censored`` (label 0 but a failure by inspection could not have been
         seen), ``window_end``, ``failure_date`` (first failure in the window) and
         ``failed_at_origin`` (already in a failed state at the origin, from events known at
-        the origin).
+        the origin), ``ambiguous`` (the label is not known: left out of every population).
     """
     ev = known_events(events, known_at)
+    if FINANCIAL in kinds:
+        if len(kinds) > 1:
+            raise ValueError(f"{FINANCIAL!r} is a label of its own (not with {list(kinds)})")
+        return financial_labels_frame(ev, index, horizon_months)
     fails = failure_events(ev, kinds)
     label, first = _any_in_window(index, fails, horizon_months)
     inspected, _ = _any_in_window(index, ev[ev["event_type"] == "inspection"], horizon_months)
@@ -207,6 +219,7 @@ def make_labels(
             "window_end": origins + pd.DateOffset(months=horizon_months),
             "failure_date": pd.to_datetime(first),
             "failed_at_origin": failed_before,
+            "ambiguous": False,
         },
         index=index,
     )

@@ -1,0 +1,151 @@
+"""Label kind ``financial_failure`` in the package's label machinery (make_labels, the
+population rule, the backtest's splits and the config checks): one owner, the interval rule
+of ``earlywarn.labels.financial_failure_labels``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from earlywarn._names import LABEL_EVENTS
+from earlywarn.backtest import Split, split_rows
+from earlywarn.labels import failure_events, in_population, make_labels
+
+O = pd.to_datetime(["2019-03-31", "2020-03-31", "2021-03-31", "2022-03-31"])
+
+
+def _events() -> pd.DataFrame:
+    """A planted schedule in the core tables' form (event type ``financial_notice``)."""
+    rows = [
+        # A: a first failure known to the day in the 2020 window, then a repeat in 2021's
+        ("A", "2020-11-11", None),
+        ("A", "2021-12-15", None),
+        # B: known only to an interval that straddles the 2020-03-31 origin
+        ("B", "2020-04-15", "2020-03-15"),
+        # C: an "on or before" row whose interval lies wholly in the 2021 window
+        ("C", "2022-02-28", "2021-04-01"),
+        # D: an interval across the end of the 2021 window (31 March 2022)
+        ("D", "2022-04-30", "2022-03-01"),
+    ]
+    return pd.DataFrame(
+        {
+            "council_code": [r[0] for r in rows],
+            "date": pd.to_datetime([r[1] for r in rows]),
+            "date_earliest": pd.to_datetime([r[2] for r in rows]),
+            "event_type": "financial_notice",
+            "service": "finance",
+            "severity": 1.0,
+            "source": "planted",
+        }
+    )
+
+
+def _index() -> pd.MultiIndex:
+    return pd.MultiIndex.from_product([list("ABCDE"), O], names=["council_code", "origin"])
+
+
+def test_financial_failure_is_a_label_kind():
+    assert "financial_failure" in LABEL_EVENTS
+
+
+def test_make_labels_uses_the_interval_rule_on_a_planted_schedule():
+    lab = make_labels(_events(), _index(), 12, ("financial_failure",))
+    o19, o20, o21, o22 = O
+    # A: new failure at 2020, a repeat at 2021 (failed at origin) that fails again
+    assert lab.loc[("A", o20), ["label", "failed_at_origin", "ambiguous"]].tolist() == [
+        1,
+        False,
+        False,
+    ]
+    assert lab.loc[("A", o21), ["label", "failed_at_origin"]].tolist() == [1, True]
+    assert lab.loc[("A", o20), "failure_date"] == pd.Timestamp("2020-11-11")
+    # B: its month straddles 2020-03-31: ambiguous at 2019 (window end) and at 2020 (origin)
+    assert lab.loc[("B", o19), "ambiguous"] and lab.loc[("B", o20), "ambiguous"]
+    assert lab.loc[("B", o19), "label"] == 0  # never a positive on an unsure date
+    # C: wholly inside (2021-03-31, 2022-03-31]: a new failure at 2021, not before
+    assert lab.loc[("C", o21), ["label", "ambiguous"]].tolist() == [1, False]
+    assert lab.loc[("C", o20), ["label", "ambiguous"]].tolist() == [0, False]
+    # D: across the 2021 window's end: censored there, and straddles origin 2022
+    assert lab.loc[("D", o21), "ambiguous"] and lab.loc[("D", o22), "ambiguous"]
+    assert lab.loc[("D", o20), ["label", "ambiguous"]].tolist() == [0, False]
+    # E: nothing
+    assert not lab.xs("E", level="council_code")[["label", "ambiguous"]].to_numpy().any()
+    # a financial failure is announced: nobody has to look, nothing is censored by inspection
+    assert lab["inspected"].all()
+    assert lab["censored"].equals(lab["ambiguous"])
+
+
+def test_latest_day_label_would_differ():
+    """The old generic label (``financial_notice``, latest day) counts B as a new failure
+    at 2020: the kind changes the answer, so this test can fail."""
+    old = make_labels(_events(), _index(), 12, ("financial_notice",))
+    new = make_labels(_events(), _index(), 12, ("financial_failure",))
+    o20 = O[1]
+    assert old.loc[("B", o20), "label"] == 1 and not old.loc[("B", o20), "ambiguous"]
+    assert new.loc[("B", o20), "label"] == 0 and new.loc[("B", o20), "ambiguous"]
+    assert not old["ambiguous"].any()
+
+
+def test_population_leaves_out_ambiguous_rows_and_repeats():
+    lab = make_labels(_events(), _index(), 12, ("financial_failure",))
+    keep = in_population(lab, new_failures_only=True)
+    kept = lab[keep]
+    assert not kept["ambiguous"].any() and not kept["failed_at_origin"].any()
+    # repeats stay in when new_failures_only is off; ambiguous rows never do
+    all_rows = lab[in_population(lab, new_failures_only=False)]
+    assert all_rows["failed_at_origin"].any() and not all_rows["ambiguous"].any()
+
+
+def test_known_at_uses_only_published_events():
+    ev = _events().assign(published=pd.to_datetime("2023-01-01"))
+    lab = make_labels(ev, _index(), 12, ("financial_failure",), known_at=pd.Timestamp("2022-03-31"))
+    assert lab["label"].sum() == 0 and not lab["ambiguous"].any()
+
+
+def test_failure_events_counts_both_event_types_and_drops_withdrawn():
+    ev = pd.concat(
+        [
+            _events(),
+            pd.DataFrame(
+                {
+                    "council_code": ["F", "G"],
+                    "date": pd.to_datetime(["2020-06-01", "2020-06-01"]),
+                    "event_type": "financial_failure",
+                    "status": ["issued", "withdrawn"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    got = failure_events(ev, ("financial_failure",))
+    assert set(got["council_code"]) == {"A", "B", "C", "D", "F"}
+
+
+def test_backtest_split_never_scores_an_ambiguous_row():
+    ix = _index()
+    X = pd.DataFrame({"x": np.arange(len(ix), dtype=float)}, index=ix)
+    split = Split(O[3], (O[0], O[1], O[2]))
+    _, lab_tr, Xte, lab_te = split_rows(X, _events(), split, 12, ("financial_failure",))
+    assert ("D", O[3]) not in Xte.index and not lab_te["ambiguous"].any()
+    assert len(Xte) == 4
+    # the training rows keep their flags: the population rule drops them
+    assert lab_tr["ambiguous"].any()
+
+
+def test_other_kinds_cannot_combine_with_it():
+    with pytest.raises(ValueError, match="label of its own"):
+        make_labels(_events(), _index(), 12, ("financial_failure", "inadequate"))
+
+
+def test_config_check_names_the_key(tmp_path):
+    from earlywarn.config import load_config
+    from earlywarn.errors import UserInputError
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        'cycle = "x"\nas_of = "2025-03-31"\nhorizon = "12M"\n[data]\nsource = "synthetic"\n'
+        '[labels]\nevents = ["financial_failure", "inadequate"]\n'
+    )
+    with pytest.raises(UserInputError, match="labels.events .*label of its own"):
+        load_config(cfg)
