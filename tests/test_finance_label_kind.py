@@ -12,7 +12,7 @@ from earlywarn._names import LABEL_EVENTS
 from earlywarn.backtest import Split, split_rows
 from earlywarn.labels import failure_events, in_population, make_labels
 
-O = pd.to_datetime(["2019-03-31", "2020-03-31", "2021-03-31", "2022-03-31"])
+ORIGINS = pd.to_datetime(["2019-03-31", "2020-03-31", "2021-03-31", "2022-03-31"])
 
 
 def _events() -> pd.DataFrame:
@@ -42,7 +42,7 @@ def _events() -> pd.DataFrame:
 
 
 def _index() -> pd.MultiIndex:
-    return pd.MultiIndex.from_product([list("ABCDE"), O], names=["council_code", "origin"])
+    return pd.MultiIndex.from_product([list("ABCDE"), ORIGINS], names=["council_code", "origin"])
 
 
 def test_financial_failure_is_a_label_kind():
@@ -51,7 +51,7 @@ def test_financial_failure_is_a_label_kind():
 
 def test_make_labels_uses_the_interval_rule_on_a_planted_schedule():
     lab = make_labels(_events(), _index(), 12, ("financial_failure",))
-    o19, o20, o21, o22 = O
+    o19, o20, o21, o22 = ORIGINS
     # A: new failure at 2020, a repeat at 2021 (failed at origin) that fails again
     assert lab.loc[("A", o20), ["label", "failed_at_origin", "ambiguous"]].tolist() == [
         1,
@@ -81,7 +81,7 @@ def test_latest_day_label_would_differ():
     at 2020: the kind changes the answer, so this test can fail."""
     old = make_labels(_events(), _index(), 12, ("financial_notice",))
     new = make_labels(_events(), _index(), 12, ("financial_failure",))
-    o20 = O[1]
+    o20 = ORIGINS[1]
     assert old.loc[("B", o20), "label"] == 1 and not old.loc[("B", o20), "ambiguous"]
     assert new.loc[("B", o20), "label"] == 0 and new.loc[("B", o20), "ambiguous"]
     assert not old["ambiguous"].any()
@@ -125,9 +125,9 @@ def test_failure_events_counts_both_event_types_and_drops_withdrawn():
 def test_backtest_split_never_scores_an_ambiguous_row():
     ix = _index()
     X = pd.DataFrame({"x": np.arange(len(ix), dtype=float)}, index=ix)
-    split = Split(O[3], (O[0], O[1], O[2]))
+    split = Split(ORIGINS[3], (ORIGINS[0], ORIGINS[1], ORIGINS[2]))
     _, lab_tr, Xte, lab_te = split_rows(X, _events(), split, 12, ("financial_failure",))
-    assert ("D", O[3]) not in Xte.index and not lab_te["ambiguous"].any()
+    assert ("D", ORIGINS[3]) not in Xte.index and not lab_te["ambiguous"].any()
     assert len(Xte) == 4
     # the training rows keep their flags: the population rule drops them
     assert lab_tr["ambiguous"].any()

@@ -158,7 +158,8 @@ def financial_labels_frame(
     announced, not found by inspection.
 
     >>> ev = pd.DataFrame({"council_code": ["A"], "event_type": "financial_notice",
-    ...     "date": pd.to_datetime(["2020-06-30"]), "date_earliest": pd.to_datetime(["2020-03-01"])})
+    ...     "date": pd.to_datetime(["2020-06-30"]),
+    ...     "date_earliest": pd.to_datetime(["2020-03-01"])})
     >>> ix = pd.MultiIndex.from_product([["A"], pd.to_datetime(["2018-03-31", "2020-03-31"])],
     ...     names=["council_code", "origin"])
     >>> financial_labels_frame(ev, ix, 12)[["label", "ambiguous"]].values.tolist()
