@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: install demo demo-synthetic test test-fast lint bench
+.PHONY: install demo demo-synthetic test test-fast lint bench finance-data finance-cycle
 
 $(STAMP): $(ROOT)/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,17 @@ bench: $(STAMP)
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_features.py
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_models.py
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_explain.py
+
+# Financial failure (issue 24): the public finance tables as the cycle's input files (once,
+# ~2 min, git-ignored), then the cycle as of 31 March 2025 into $(OUT) (outside the repository).
+FINANCE_DATA := $(ROOT)/experiments/real-2025/finance-data
+OUT ?= /tmp/earlywarn-finance-2025
+finance-data: $(FINANCE_DATA)/events.csv
+$(FINANCE_DATA)/events.csv: $(STAMP)
+	cd $(ROOT) && $(BIN)/python experiments/real-2025/build_finance_files.py
+
+finance-cycle: $(FINANCE_DATA)/events.csv
+	cd $(ROOT) && $(BIN)/earlywarn cycle experiments/real-2025/cycle-finance.toml --out $(OUT)
 
 # The inner loop: no whole cycles, subprocesses, notebooks, real data or fuzzing (< 2 min).
 test-fast: $(STAMP)

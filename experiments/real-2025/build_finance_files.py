@@ -5,9 +5,11 @@ Usage::
     .venv/bin/python experiments/real-2025/build_finance_files.py [--raw DIR] [--out DIR]
 
 Default ``--out``: ``experiments/real-2025/finance-data/`` (public data only, no scores;
-git-ignored, rebuilt by this script). Events are the financial-failure events as
-``financial_notice`` rows (withdrawn EFS requests left out, dates at their latest possible
-day); observations add ``social_care_spend_share_pct`` (children's + adults' social care as %
+git-ignored, rebuilt by this script; ``make finance-data`` runs it when the files are
+missing). Events are the EFS/s114 events as ``financial_notice`` rows with ``status``
+(withdrawn requests kept and marked) and ``date_earliest`` (the earliest possible day of an
+imprecise date; ``date`` is the latest), read by the label kind ``financial_failure``;
+observations add ``social_care_spend_share_pct`` (children's + adults' social care as %
 of total service expenditure) for the package's finance family. Budgets and forecasts
 published before their year ends (core spending power, Band D, CER) are dated at their
 publication (the schema's ``period <= published``).
@@ -68,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     obs.loc[early, "period"] = obs.loc[early, "published"]
     obs = obs.assign(_early=early).sort_values("_early", kind="stable")
     obs = obs.drop_duplicates(["council_code", "period", "measure", "published"], keep="last")
-    ev = failure_events(t.events).assign(event_type="financial_notice")
+    # every EFS/s114 row, withdrawn requests included (``status``: the label leaves them out,
+    # the prior-failure feature counts them, as pre-registered), with ``date_earliest``: an
+    # imprecise date is the interval [date_earliest, date] for the label kind
+    # financial_failure (a new failure needs the whole interval in the window)
+    ev = failure_events(t.events, include_withdrawn=True).assign(event_type="financial_notice")
     # an event dated (at its latest possible day) after its council was abolished (Copeland's
     # 2022-23 EFS, upper bound 29 Feb 2024) is a repeat for that council; the schema wants
     # events of existing councils, so it is left out of the cycle's files and counted
@@ -76,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     late = end.notna() & (ev["date"] >= end)
     print(f"{int(late.sum())} event(s) dated after their council's abolition left out")
     ev = ev[~late]
-    ev = ev[["council_code", "date", "event_type", "service", "severity", "source", "published"]]
+    cols = ["council_code", "date", "event_type", "service", "severity", "source", "published"]
+    ev = ev[[*cols, "date_earliest", "status"]]
     councils.to_csv(out / "councils.csv", index=False)
     obs[["council_code", "period", "measure", "value", "published"]].to_csv(
         out / "observations.csv", index=False

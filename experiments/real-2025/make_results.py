@@ -72,6 +72,11 @@ def main(
     )
     title, rest = text.split("\n", 1)
     Path(results).write_text(f"{title}\n\n{head}{rest.lstrip()}", encoding="utf-8")
+    # the financial-failure section comes from its own saved outputs (no run folder here)
+    sys.path.insert(0, str(HERE))
+    from make_results_finance import section, write
+
+    write(Path(results), section())
     print(f"wrote {results}")
 
 

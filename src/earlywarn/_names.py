@@ -13,6 +13,7 @@ __all__ = [
     "BASELINES",
     "CENSORING",
     "FAMILIES",
+    "OPT_IN_FAMILIES",
     "LABEL_EVENTS",
     "HEADLINE_METRICS",
     "LIST_FIGURES",
@@ -34,6 +35,9 @@ BASELINES = ("persistence", "time_since_inspection", "deprivation", "red_flags")
 
 # signal families (earlywarn.features.FAMILY_BUILDERS builds each)
 FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
+# families built only when a config names them (never in the default): the pre-registered
+# financial-failure model's inputs (earlywarn.features.finance_ranks)
+OPT_IN_FAMILIES = ("finance_ranks",)
 
 # what counts as a failure (labels.events; earlywarn.labels and earlywarn.labels)
 LABEL_EVENTS = (

@@ -14,6 +14,7 @@ from earlywarn._names import (
     BASELINES,
     CENSORING,
     FAMILIES,
+    OPT_IN_FAMILIES,
     LABEL_EVENTS,
     MODEL_KINDS,
     SELECT_BY,
@@ -171,10 +172,10 @@ def check_config(cfg: CycleConfig, where: str) -> None:
     if not cfg.models.kinds:
         raise UserInputError(f"{where}: models.kinds is empty (name at least one model)")
     for fam in cfg.features.families:
-        if fam not in FAMILIES:
+        if fam not in FAMILIES + OPT_IN_FAMILIES:
             raise UserInputError(
                 f"{where}: features.families names an unknown family {fam!r} "
-                f"(expected some of {', '.join(FAMILIES)})"
+                f"(expected some of {', '.join(FAMILIES + OPT_IN_FAMILIES)})"
             )
     f = cfg.features
     for key in ("change_periods", "slope_periods", "volatility_periods", "peak_periods"):
@@ -218,6 +219,14 @@ def check_config(cfg: CycleConfig, where: str) -> None:
             f"{where}: labels.events {events}: 'financial_failure' is a label of its own "
             "(its interval rule and five-year repeat window do not combine with other events)"
         )
+    if cfg.labels.first_origin:
+        try:
+            pd.Timestamp(cfg.labels.first_origin)
+        except ValueError:
+            raise UserInputError(
+                f"{where}: labels.first_origin {cfg.labels.first_origin!r} is not a date "
+                "(expected YYYY-MM-DD)"
+            ) from None
     if cfg.labels.censoring not in CENSORING:
         raise UserInputError(
             f"{where}: labels.censoring {cfg.labels.censoring!r} is unknown "

@@ -64,6 +64,7 @@ def _score_latest(
         events=pr.tables.events,
         notice_years=cfg.features.notice_years,
         gate=gate_of(evaluation),  # the same probability gate as the published list
+        finance="financial_failure" in cfg.labels.events,
     )
     return _Scored(
         ld.uri,

@@ -145,6 +145,7 @@ def publish_files(
         notice_years=cfg.features.notice_years,
         gate=gate_of(evaluation),
         adviser_notes=None if shown_notes is None else _joined(shown_notes),
+        finance="financial_failure" in cfg.labels.events,
     )
     signals = build_signals(
         tables.observations, Xnow, feats, score_origin, expl.reasons, notes=shown_notes

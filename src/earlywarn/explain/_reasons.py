@@ -50,6 +50,7 @@ from earlywarn.explain._words import (
     EVENT_NOUNS,
     GRADE_WORDS,
     cap,
+    finance_sentence,
     fmt,
     is_ordinal,
     median_words,
@@ -149,13 +150,20 @@ class ReasonFrame:
         self.level = {}  # measure -> its level feature
         self.change = {}  # measure -> its one-year (else shortest) change feature
         self.level_of = {}  # change feature -> its level feature (same family and words)
+        # a rank feature (kind "rank", ``rank_<ratio>``) is said in its ratio's words
+        self.ranked = {
+            n: n.removeprefix("rank_")
+            for n, s in specs.items()
+            if s.kind == "rank" and n.removeprefix("rank_") in X.columns
+        }
+        ratios = set(self.ranked.values())
         for n, s in specs.items():
             if s.kind == "change" and n in X.columns:
                 lv = level_feature(n, dict(specs))
                 if lv is not None and lv in X.columns:
                     self.level_of[n] = lv
         for n, s in specs.items():
-            if not s.measure or n not in X.columns:
+            if not s.measure or n not in X.columns or n in ratios or s.kind == "rank":
                 continue
             if s.kind == "level" and n == s.measure:
                 self.level[s.measure] = n
@@ -169,6 +177,9 @@ class ReasonFrame:
         """How far the council is on the risk side of its peers (negative: the safe side),
         in units of the feature's material margin (1 = exactly material)."""
         spec = self.specs[feat]
+        if spec.kind == "rank":  # the ratio it ranks, against similar councils' ratio
+            ratio = self.ranked.get(feat)
+            return self.gap(code, ratio) if ratio else float("nan")
         v = float(self.X.at[code, feat])
         p = float(self.peer.at[code, feat])
         if v != v:
@@ -252,6 +263,8 @@ class ReasonFrame:
         """The feature whose value a reason's sentence states (a trend reason states the
         one-year change of its level)."""
         spec = self.specs[feat]
+        if spec.kind == "rank":
+            return self.ranked.get(feat, feat)
         if basis == "trend" and feat != "last_inspection_grade":
             return self.change.get(spec.measure) or feat
         return feat
@@ -304,6 +317,8 @@ class ReasonFrame:
         """The reason in words (module notes); ``basis='trend'`` words a level reason by its
         one-year change (the council is moving to the risk side)."""
         spec = self.specs[feat]
+        if spec.kind == "rank" and feat in self.ranked:
+            return self._ratio(code, self.ranked[feat])
         v = float(self.X.at[code, feat])
         p = float(self.peer.at[code, feat])
         if v != v:
@@ -338,6 +353,31 @@ class ReasonFrame:
             prefix + f"{cap(spec.label)} is {fmt(v, spec.unit, p, e)}{when}; similar councils' "
             f"median {fmt(p, spec.unit, v)}, England median {fmt(e, spec.unit, v)}."
         )
+
+    def _ratio(self, code: str, ratio: str) -> str:
+        """A finance ratio in an adviser's words (:func:`finance_sentence`): a level with its
+        longest known change ('fell from 14% to 6% in three years (2020-21 to 2023-24)'), or
+        a change; each with its period and similar councils' median."""
+        spec = self.specs[ratio]
+        v = float(self.X.at[code, ratio])
+        p = float(self.peer.at[code, ratio])
+        end = None
+        if self.periods is not None and spec.measure in self.periods.columns:
+            e = self.periods.at[code, spec.measure] if code in self.periods.index else None
+            end = None if e is None or e != e else pd.Timestamp(e)
+        if v != v:
+            return f"No recent figure is published for {spec.label}."
+        if spec.kind == "change":
+            return finance_sentence(spec.label, spec.unit, v, p, span=spec.span,
+                                    end_period=end, is_change=True)  # fmt: skip
+        for years, span in ((3, "three years"), (1, "one year")):
+            chg = f"{ratio}_chg_{years}y_pp"
+            c = float(self.X.at[code, chg]) if chg in self.X.columns else float("nan")
+            if c == c and c != 0 and end is not None:
+                start = end - pd.DateOffset(years=years)
+                return finance_sentence(spec.label, spec.unit, v, p, change=c, span=span,
+                                        start_period=start, end_period=end)  # fmt: skip
+        return finance_sentence(spec.label, spec.unit, v, p, end_period=end)
 
     def _flag(self, code: str, feat: str, v: float, p: float, when: str, level: str | None) -> str:
         """A flag names the state the council is in (from its value), and whether most

@@ -82,3 +82,64 @@ def prefix(spec: FeatureSpec) -> str:
     if spec.family == "finance":
         return "Council-wide finances: "
     return ""
+
+
+def financial_year(period) -> str:
+    """A period ending 31 March as its financial year ('2023-24'); another date as its
+    month ('Feb 2020', a budget dated at its publication).
+
+    >>> import pandas as pd
+    >>> financial_year(pd.Timestamp("2024-03-31")), financial_year(pd.Timestamp("2020-02-06"))
+    ('2023-24', 'Feb 2020')
+    """
+    import pandas as pd
+
+    p = pd.Timestamp(period)
+    if p.month == 3 and p.day == 31:
+        return f"{p.year - 1}-{p.year % 100:02d}"
+    return f"{p:%b %Y}"
+
+
+def finance_sentence(
+    label: str,
+    unit: str,
+    value: float,
+    peer: float,
+    *,
+    change: float = float("nan"),
+    span: str = "",
+    start_period=None,
+    end_period=None,
+    is_change: bool = False,
+) -> str:
+    """A finance reason in an adviser's words, with its period and similar councils' median.
+
+    A level with its change: "Usable reserves as a share of net spending fell from 14% to 6%
+    in three years (2020-21 to 2023-24); similar councils 11%." A level alone: "... is 6%
+    (2023-24); similar councils 11%." A change (``is_change``): "Core spending power rose by
+    1.2% in one year (to 2020-21); similar councils' median change 3.4%."
+
+    >>> import pandas as pd
+    >>> finance_sentence("usable reserves", "%", 6.0, 11.0, change=-8.0, span="three years",
+    ...     start_period=pd.Timestamp("2021-03-31"), end_period=pd.Timestamp("2024-03-31"))
+    'Usable reserves fell from 14.0% to 6.0% in three years (2020-21 to 2023-24); similar councils 11.0%.'
+    """
+    end = f"{financial_year(end_period)}" if end_period is not None else ""
+    if is_change:
+        verb = "rose" if value > 0 else "fell" if value < 0 else "did not change"
+        amount = f" by {fmt(abs(value), unit, abs(peer))}" if value != 0 else ""
+        when = f" (to {end})" if end else ""
+        return (
+            f"{cap(label)} {verb}{amount} in {span}{when}; similar councils' median change "
+            f"{fmt(peer, unit, value)}."
+        )
+    if change == change and change != 0 and start_period is not None and end:
+        start = value - change
+        verb = "rose" if change > 0 else "fell"
+        return (
+            f"{cap(label)} {verb} from {fmt(start, unit, value)} to {fmt(value, unit, start, peer)}"
+            f" in {span} ({financial_year(start_period)} to {end}); similar councils "
+            f"{fmt(peer, unit, value)}."
+        )
+    when = f" ({end})" if end else ""
+    return f"{cap(label)} is {fmt(value, unit, peer)}{when}; similar councils {fmt(peer, unit, value)}."

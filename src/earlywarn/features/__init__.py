@@ -34,6 +34,7 @@ from earlywarn.errors import UserInputError
 from earlywarn.features import (
     context,
     finance,
+    finance_ranks,
     indicators,
     inspection,
     leadership,
@@ -95,6 +96,7 @@ FAMILY_BUILDERS = {
     "soft": soft.build,
     "inspection": inspection.build,
     "context": context.build,
+    "finance_ranks": finance_ranks.build,  # opt-in (earlywarn._names.OPT_IN_FAMILIES)
 }
 HELPERS = (finance.SPEND,)  # read alongside the selected measures (denominators)
 
@@ -290,6 +292,7 @@ def build_features(
     specs: dict[str, FeatureSpec] = {}
     all_councils = panel.index.get_level_values("council_code")
     all_groups = panel[cfg.peer_group].to_numpy()
+    all_types = panel["council_type"].to_numpy() if "council_type" in panel else None
     for origin, pos in sorted(panel.groupby(level="origin").indices.items()):
         origin = pd.Timestamp(origin)
         councils = all_councils[pos]
@@ -304,6 +307,8 @@ def build_features(
             notes=None if notes is None else notes[notes["date"] <= origin],
             peers=peers,
             config=cfg,
+            observations=obs,
+            council_types=None if all_types is None else all_types[pos],
         )
         values: dict[str, np.ndarray] = {}
         for fam in families:

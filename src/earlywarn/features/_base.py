@@ -42,6 +42,11 @@ class OriginData:
         Soft-intelligence notes dated on or before the origin (no text column).
     peers : Peers
     config : FeaturesConfig
+    observations : DataFrame or None
+        The whole observations table (a family that reads it, such as ``finance_ranks``,
+        keeps only the rows published by the origin).
+    council_types : ndarray or None
+        The council type of each council (row order of ``councils``).
     """
 
     origin: pd.Timestamp
@@ -53,6 +58,8 @@ class OriginData:
     notes: pd.DataFrame | None
     peers: Peers
     config: object
+    observations: pd.DataFrame | None = None
+    council_types: np.ndarray | None = None
 
     def history(self, measure: str) -> np.ndarray | None:
         """``(council, lag)`` history of ``measure``, or None if it is not in the data."""

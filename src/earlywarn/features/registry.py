@@ -28,7 +28,9 @@ __all__ = [
     "render_sentence",
 ]
 
-KINDS = ("level", "change", "count", "percentile", "robust_z", "flag", "share")
+# "rank": a within-origin percentile rank (0-1, high = worse) of the ratio named by the rest
+# of its name (``rank_<ratio>``): its reason is said in the ratio's words (earlywarn.explain)
+KINDS = ("level", "change", "count", "percentile", "robust_z", "flag", "share", "rank")
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ def render_report(
         "tier_note",
         "already_inadequate",
         "financial_notice",
+        "financial_failure_on_record",
         "probability",
         "probability_lo",
         "probability_hi",

@@ -26,12 +26,17 @@ def build_banded_risk_list(
     notice_years: int = 5,
     gate: Mapping[str, Any] | None = None,
     adviser_notes: pd.Series | None = None,
+    finance: bool = False,
 ) -> pd.DataFrame:
     """The published list: ranked scores with reasons, risk bands and support offered.
 
     With ``adviser_notes`` (council code -> "adviser note: serious capability concern,
     February 2023"; from :func:`earlywarn.features.note_words`), the column
     ``adviser_notes`` beside the reasons: shown, not modelled ('' for councils without).
+
+    ``finance`` (label kind ``financial_failure``): the standing column is the council's
+    EFS/s114 in the previous five years (``financial_failure_on_record``), with no
+    children's-services column.
 
     With ``events``, what the council's standing already is at the origin
     (:func:`standing`): ``already_inadequate`` ("judged inadequate in September 2022, the
@@ -81,13 +86,17 @@ def build_banded_risk_list(
     if notes is not None:
         out["context_note"] = out["council_code"].map(notes).fillna("")
     if events is not None:
-        st = standing(events, origin, notice_years).reindex(out["council_code"]).fillna("")
+        st = standing(events, origin, notice_years, finance=finance)
+        st = st.reindex(out["council_code"]).fillna("")
         for col in st.columns:
             out[col] = st[col].to_numpy()
-        lead = [
-            " ".join(t for t in (f"Already {a}." if a else "", f"Had {f}." if f else "") if t)
-            for a, f in zip(st["already_inadequate"], st["financial_notice"], strict=True)
-        ]
+        if finance:
+            lead = [f"Had {f}." if f else "" for f in st[FINANCE_STANDING]]
+        else:
+            lead = [
+                " ".join(t for t in (f"Already {a}." if a else "", f"Had {f}." if f else "") if t)
+                for a, f in zip(st["already_inadequate"], st["financial_notice"], strict=True)
+            ]
         note = out["context_note"] if "context_note" in out else pd.Series("", index=out.index)
         out["context_note"] = [
             " ".join(t for t in (a, n) if t) for a, n in zip(lead, note.fillna(""), strict=True)
@@ -145,12 +154,44 @@ def apply_gate(
     return out
 
 
-def standing(events: pd.DataFrame, origin: pd.Timestamp, notice_years: int = 5) -> pd.DataFrame:
+#: the finance list's standing column: an EFS approval or s114 notice in the last five years
+FINANCE_STANDING = "financial_failure_on_record"
+
+
+def _finance_standing(ev: pd.DataFrame, origin: pd.Timestamp) -> pd.Series:
+    """The latest EFS approval or s114 notice (withdrawn requests left out) in the five
+    years to ``origin``, in words; an imprecise date is 'by' its latest possible month."""
+    from earlywarn.labels import FINANCE_LOOKBACK_YEARS, financial_failure_events
+
+    fails = financial_failure_events(ev)
+    start = pd.Timestamp(origin) - pd.DateOffset(years=FINANCE_LOOKBACK_YEARS)
+    fails = fails[fails["date"] > start].sort_values("date", kind="stable")
+    last = fails.groupby("council_code").tail(1).set_index("council_code")
+    exact = (
+        pd.to_datetime(last["date_earliest"]).fillna(last["date"]).eq(last["date"])
+        if "date_earliest" in last
+        else pd.Series(True, index=last.index)
+    )
+    return pd.Series(
+        [
+            f"exceptional financial support or a section 114 notice {'in' if x else 'by'} "
+            f"{d:%B %Y} (within five years: a repeat, not a new failure)"
+            for d, x in zip(last["date"], exact, strict=True)
+        ],
+        index=last.index,
+        dtype=object,
+    )
+
+
+def standing(
+    events: pd.DataFrame, origin: pd.Timestamp, notice_years: int = 5, finance: bool = False
+) -> pd.DataFrame:
     """What is already known of each council at ``origin`` (events known by then):
     ``already_inadequate`` ("judged inadequate in September 2022, the most recent
     judgement" when the latest graded inspection was inadequate, else '') and
     ``financial_notice`` ("a financial failure notice or exceptional support in February
-    2023" for the latest within ``notice_years``, else '').
+    2023" for the latest within ``notice_years``, else ''); with ``finance``, only
+    :data:`FINANCE_STANDING` (an EFS/s114 in the previous five years, in words).
 
     Example
     -------
@@ -163,6 +204,10 @@ def standing(events: pd.DataFrame, origin: pd.Timestamp, notice_years: int = 5) 
     from earlywarn.panel import asof_events
 
     ev = asof_events(events, pd.Timestamp(origin))
+    if finance:  # the financial-failure list: EFS/s114 on record, nothing of inspections
+        out = pd.DataFrame(index=pd.Index(sorted(set(ev["council_code"])), name="council_code"))
+        out[FINANCE_STANDING] = _finance_standing(ev, origin)
+        return out.fillna("")
     insp = ev[(ev["event_type"] == "inspection") & ev["severity"].notna()]
     last = insp.sort_values("date", kind="stable").groupby("council_code").tail(1)
     bad = last[last["severity"] >= 4].set_index("council_code")["date"]
