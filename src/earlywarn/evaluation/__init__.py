@@ -17,6 +17,7 @@ from earlywarn.evaluation._evaluate import (
     target_rows,
 )
 from earlywarn.evaluation._gate import (
+    FINANCE_TIER,
     SLOPE_RANGE,
     probability_gate,
     tier_of_rank,
@@ -65,10 +66,12 @@ from earlywarn.evaluation._subgroups import (
     subgroup_table,
 )
 from earlywarn.evaluation._summary import (
+    ANNOUNCED_SHARES,
     HEADLINE_SHARES,
     headline,
     headline_lines,
     headline_metric_values,
+    headline_shares,
 )
 from earlywarn.evaluation._usefulness import (
     usefulness_block,
@@ -76,7 +79,9 @@ from earlywarn.evaluation._usefulness import (
 )
 
 __all__ = [
+    "ANNOUNCED_SHARES",
     "HEADLINE_SHARES",
+    "headline_shares",
     "headline",
     "headline_lines",
     "headline_metric_values",
@@ -84,6 +89,7 @@ __all__ = [
     "probability_gate",
     "list_stability",
     "tier_of_rank",
+    "FINANCE_TIER",
     "tier_words",
     "EvaluationSettings",
     "EvaluationRun",

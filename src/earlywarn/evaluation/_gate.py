@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["SLOPE_RANGE", "probability_gate", "tier_of_rank", "tier_words"]
+__all__ = ["FINANCE_TIER", "SLOPE_RANGE", "probability_gate", "tier_of_rank", "tier_words"]
 
 SLOPE_RANGE = (0.7, 1.3)  # out-of-time calibration slope for a probability to be shown
 
@@ -104,9 +104,19 @@ def probability_gate(
     }
 
 
-def tier_words(gate: dict[str, Any], tier: int, population: str = "inspected") -> str:
+#: a financial-failure list's words for a tier's record (tier_words(gate, t, *FINANCE_TIER))
+FINANCE_TIER = ("scored", "had a first EFS approval or section 114 notice within the window")
+
+
+def tier_words(
+    gate: dict[str, Any],
+    tier: int,
+    population: str = "inspected",
+    failed: str = "were judged inadequate",
+) -> str:
     """'of councils in tier 1 (ranks 1-15) at 5 past origins, 27% of those inspected were
-    judged inadequate (21% of all inspected)'."""
+    judged inadequate (21% of all inspected)'; a financial-failure list passes
+    :data:`FINANCE_TIER`."""
     t = next((x for x in gate["tiers"] if x["tier"] == tier), None)
     if t is None or t["hit_rate"] is None:
         return f"tier {tier}: no councils of this tier with a known outcome at past origins"
@@ -114,5 +124,5 @@ def tier_words(gate: dict[str, Any], tier: int, population: str = "inspected") -
     overall = f" ({rate:.0%} of all {population})" if rate is not None else ""
     return (
         f"of councils in tier {tier} ({t['ranks']}) at {gate['n_origins']} past origins, "
-        f"{t['hit_rate']:.0%} of those {population} were judged inadequate{overall}"
+        f"{t['hit_rate']:.0%} of those {population} {failed}{overall}"
     )

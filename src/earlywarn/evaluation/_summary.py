@@ -23,13 +23,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["HEADLINE_SHARES", "headline", "headline_lines", "headline_metric_values"]
+__all__ = [
+    "ANNOUNCED_SHARES",
+    "HEADLINE_SHARES",
+    "headline",
+    "headline_lines",
+    "headline_metric_values",
+    "headline_shares",
+]
 
 HEADLINE_SHARES = {
     "share_inspected": "inspected in the window",
     "share_failing_of_inspected": "failing among those inspected",
     "share_of_failures_caught": "of all failures caught",
 }
+# a label seen without an inspection (a financial failure is announced): no inspected share
+ANNOUNCED_SHARES = {
+    "share_failing": "failing in the window",
+    "share_of_failures_caught": "of all failures caught",
+}
+
+
+def headline_shares(evaluation: Mapping[str, Any]) -> dict[str, str]:
+    """The published-list shares the headline gives: :data:`HEADLINE_SHARES`, or
+    :data:`ANNOUNCED_SHARES` when the label's failures are not found by inspection."""
+    from earlywarn.labels import found_by_inspection
+
+    events = (evaluation.get("label") or {}).get("events") or []
+    if events and not any(found_by_inspection(k) for k in events):
+        return ANNOUNCED_SHARES
+    return HEADLINE_SHARES
 
 
 def _fig(d: Any) -> dict[str, float | None]:
@@ -55,7 +78,7 @@ def headline(evaluation: Mapping[str, Any]) -> dict[str, Any]:
             continue
         entry = entry if entry is not None else rules.get(name)
         figures[name] = {"auroc_within_origin": auroc(entry)}
-        for share in HEADLINE_SHARES:
+        for share in {**HEADLINE_SHARES, **ANNOUNCED_SHARES}:
             figures[name][share] = _fig((pub.get(name) or {}).get(share))
     return {"k": evaluation.get("k"), "model": chosen, "rule": best, "figures": figures}
 
@@ -90,10 +113,11 @@ def headline_lines(evaluation: Mapping[str, Any]) -> list[str]:
         (model, f"published model {model}"),
         (rule, f"best simple rule, {rule.replace('_', ' ')}"),
     ):
-        if not name or figs[name]["share_inspected"]["value"] is None:
+        wanted = headline_shares(evaluation)
+        if not name or figs[name][next(iter(wanted))]["value"] is None:
             continue
         shares = "; ".join(
-            f"{words} {_with_interval(figs[name][s], True)}" for s, words in HEADLINE_SHARES.items()
+            f"{words} {_with_interval(figs[name][s], True)}" for s, words in wanted.items()
         )
         lines.append(f"Its top {h['k']} at each past origin, {who}: {shares}.")
     return lines

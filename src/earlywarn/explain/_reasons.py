@@ -90,15 +90,19 @@ CONTEXT_WORDS = {
     "inspection timing": "the time since its last inspection",
     "direction not settled": "measures whose direction is not settled",
     "data coverage": "gaps in its published data",
+    "council type": "the kind of council it is",
 }
 
 
 def role(spec: FeatureSpec) -> str:
     """``'signal'`` (may be a reason) or the kind of context: ``'size or need'``,
-    ``'direction not settled'``, ``'inspection timing'``, ``'data coverage'``."""
+    ``'direction not settled'``, ``'inspection timing'``, ``'data coverage'``,
+    ``'council type'``."""
     name = spec.name
     if spec.event == NOTICE:  # a financial failure notice: an event, not a size or timing
         return "signal"
+    if name.startswith("council_type_"):  # what kind of council: context, never a reason
+        return "council type"
     if not getattr(spec, "reason_ok", True):  # the registry's flag: raw counts and sizes
         return "size or need"
     if spec.family == "context" or spec.kind == "count" or name.endswith("_count"):

@@ -85,19 +85,19 @@ def prefix(spec: FeatureSpec) -> str:
 
 
 def financial_year(period) -> str:
-    """A period ending 31 March as its financial year ('2023-24'); another date as its
-    month ('Feb 2020', a budget dated at its publication).
+    """A period ending 31 March as its financial year ('2023-24'); another date is a budget
+    or forecast dated at its publication ('published Feb 2020').
 
     >>> import pandas as pd
     >>> financial_year(pd.Timestamp("2024-03-31")), financial_year(pd.Timestamp("2020-02-06"))
-    ('2023-24', 'Feb 2020')
+    ('2023-24', 'published Feb 2020')
     """
     import pandas as pd
 
     p = pd.Timestamp(period)
     if p.month == 3 and p.day == 31:
         return f"{p.year - 1}-{p.year % 100:02d}"
-    return f"{p:%b %Y}"
+    return f"published {p:%b %Y}"
 
 
 def finance_sentence(
@@ -120,9 +120,9 @@ def finance_sentence(
     1.2% in one year (to 2020-21); similar councils' median change 3.4%."
 
     >>> import pandas as pd
-    >>> finance_sentence("usable reserves", "%", 6.0, 11.0, change=-8.0, span="three years",
-    ...     start_period=pd.Timestamp("2021-03-31"), end_period=pd.Timestamp("2024-03-31"))
-    'Usable reserves fell from 14.0% to 6.0% in three years (2020-21 to 2023-24); similar councils 11.0%.'
+    >>> print(finance_sentence("reserves", "%", 6.0, 11.0, change=-8.0, span="three years",
+    ...     start_period=pd.Timestamp("2021-03-31"), end_period=pd.Timestamp("2024-03-31")))
+    Reserves fell from 14.0% to 6.0% in three years (2020-21 to 2023-24); similar councils 11.0%.
     """
     end = f"{financial_year(end_period)}" if end_period is not None else ""
     if is_change:
@@ -142,4 +142,5 @@ def finance_sentence(
             f"{fmt(peer, unit, value)}."
         )
     when = f" ({end})" if end else ""
-    return f"{cap(label)} is {fmt(value, unit, peer)}{when}; similar councils {fmt(peer, unit, value)}."
+    peers = fmt(peer, unit, value)
+    return f"{cap(label)} is {fmt(value, unit, peer)}{when}; similar councils {peers}."

@@ -74,10 +74,10 @@ PRIOR_STATES = (
     "(more than five years before, or a withdrawn request)",
 )
 TYPE_WORDS = {
-    "council_type_county": "a county council",
-    "council_type_district": "a district council",
-    "council_type_london_borough": "a London borough",
-    "council_type_metropolitan_district": "a metropolitan district",
+    "council_type_county": "county council or not",
+    "council_type_district": "district council or not",
+    "council_type_london_borough": "London borough or not",
+    "council_type_metropolitan_district": "metropolitan district or not",
 }
 
 
@@ -112,6 +112,18 @@ def specs() -> list[FeatureSpec]:
     return out + [ratio_spec(n) for n in RATIOS]
 
 
+def _as_registered() -> dict:
+    """Settings of ``build_finance_features`` that reproduce the inputs the model was
+    pre-registered and scored on: a staleness rule added after the pre-registration (a
+    ``stale_after_years`` parameter, when the function has one) is off."""
+    import inspect
+
+    from earlywarn.financial import build_finance_features
+
+    params = inspect.signature(build_finance_features).parameters
+    return {"stale_after_years": None} if "stale_after_years" in params else {}
+
+
 def build(d: OriginData) -> Columns:
     """The family at one origin (module notes)."""
     from earlywarn.financial import MODEL_FEATURES, build_finance_features, rank_features
@@ -127,7 +139,7 @@ def build(d: OriginData) -> Columns:
     ev = ev.assign(published=pd.to_datetime(ev["published"]).fillna(ev["date"]))
     types = d.council_types if d.council_types is not None else np.full(len(d.councils), "")
     councils = pd.DataFrame({"council_code": list(d.councils), "council_type": types})
-    feats = build_finance_features(obs, ev, lambda _o: councils, [d.origin])
+    feats = build_finance_features(obs, ev, lambda _o: councils, [d.origin], **_as_registered())
     feats = rank_features(feats).droplevel("origin").reindex(d.councils)
     cols = {s.name: s for s in specs()}
     for name in [*MODEL_FEATURES, *RATIOS]:

@@ -104,7 +104,7 @@ def build_banded_risk_list(
     if adviser_notes is not None:
         out["adviser_notes"] = out["council_code"].map(adviser_notes).fillna("")
     if gate is not None:
-        out = apply_gate(out, gate, top_k or 15, rep.likelihood_ratios)
+        out = apply_gate(out, gate, top_k or 15, rep.likelihood_ratios, finance=finance)
     out.attrs["base_rate"] = rate
     return out
 
@@ -120,12 +120,16 @@ PROBABILITY_COLUMNS = (
 
 
 def apply_gate(
-    out: pd.DataFrame, gate: Mapping[str, Any], k: int, ratios: Sequence[float] = (1.0, 1.5)
+    out: pd.DataFrame,
+    gate: Mapping[str, Any],
+    k: int,
+    ratios: Sequence[float] = (1.0, 1.5),
+    finance: bool = False,
 ) -> pd.DataFrame:
     """Tiers and their hit rates on a ranked list; without a shown probability, the
     likelihood from the tier's hit rate (still never above a higher rank's) and no
     probability columns (see :func:`build_banded_risk_list`)."""
-    from earlywarn.evaluation import tier_of_rank, tier_words
+    from earlywarn.evaluation import FINANCE_TIER, tier_of_rank, tier_words
     from earlywarn.report._bands import BAND_NAMES, WORDING, likelihood_by_rank
 
     out = out.copy()
@@ -133,7 +137,10 @@ def apply_gate(
     rates = {t["tier"]: t["hit_rate"] for t in gate.get("tiers", [])}
     out["tier"] = tiers
     out["tier_hit_rate"] = [rates.get(int(t)) for t in tiers]
-    out["tier_note"] = [tier_words(gate, int(t)) if gate.get("tiers") else "" for t in tiers]
+    words = FINANCE_TIER if finance else ()
+    out["tier_note"] = [
+        tier_words(gate, int(t), *words) if gate.get("tiers") else "" for t in tiers
+    ]
     if gate.get("shown"):
         return out
     rate = gate.get("rate")
