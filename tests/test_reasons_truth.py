@@ -290,3 +290,192 @@ def test_a_probability_is_shown_only_when_calibrated_out_of_time(published):
         assert "No probability is shown" in html and "nan%" not in html
     if name == "real-2023":  # the published logit's probabilities moved with the calendar
         assert not gate["shown"]
+
+
+# ----------------------------------------------------------------- a finance cycle's reasons
+FINANCE_FEATURES = [
+    "rank_reserves_pct_nre",
+    "rank_reserves_pct_nre_chg_1y_pp",
+    "rank_cfr_pct_nre",
+    "rank_social_care_pct_service_spend",
+    "rank_council_tax_pct_nre",
+    "rank_core_spending_power_chg_1y_pct",
+    "prior_failure_ever",
+    "council_type_county",
+    "council_type_district",
+    "council_type_london_borough",
+    "council_type_metropolitan_district",
+]
+FINANCE_SYNTHETIC = f"""
+cycle = "finance-synthetic"
+as_of = "2024-03-31"
+horizon = "12M"
+seed = 7
+[data]
+source = "synthetic"
+n_councils = 200
+start_year = 2011
+end_year = 2024
+[features]
+families = ["finance_ranks"]
+[labels]
+events = ["financial_failure"]
+new_failures_only = true
+[models]
+kinds = ["logit"]
+[models.params.logit]
+C = 0.1
+features = {json.dumps(FINANCE_FEATURES)}
+[evaluate]
+k = 15
+n_boot = 20
+baselines = []
+subgroups = ["council_type"]
+[report]
+interval_boot = 0
+impact_measure = "net_revenue_expenditure_gbp_m"
+[report.support]
+financial = ["finance peer review", "CIPFA-style resilience review"]
+"""
+FY = r"(\d{4})-(\d{2})"
+PERIOD = rf"(?:{FY}|published [A-Z][a-z]{{2}} \d{{4}})"
+_FIN: dict[str, tuple] = {}
+
+
+@pytest.fixture(scope="module", params=["finance-synthetic", "finance-real-2025"])
+def finance_published(request, tmp_path_factory):
+    """A financial-failure cycle (label kind financial_failure, the finance_ranks family,
+    the pre-registered logit): synthetic councils, and the real config when its input
+    files are built (``make finance-data``)."""
+    from earlywarn.config import load_config
+    from earlywarn.cycle import prepare, run_cycle
+
+    tmp = tmp_path_factory.mktemp(request.param)
+    if request.param == "finance-synthetic":
+        path = tmp / "cycle.toml"
+        path.write_text(FINANCE_SYNTHETIC)
+    else:
+        path = project_root() / "experiments" / "real-2025" / "cycle-finance.toml"
+        if not (path.parent / "finance-data" / "events.csv").is_file():
+            pytest.skip("the real finance files are not built (make finance-data)")
+    cfg = load_config(path)
+    run_cycle(cfg, tmp / "out", tracking_uri=f"sqlite:///{tmp / 'mlflow.db'}")
+    rows = json.loads((tmp / "out" / "reasons.json").read_text())["reasons"]
+    reasons = pd.DataFrame(rows, columns=None if rows else EMPTY_REASON)
+    prep = prepare(cfg)
+    X = prep.features.X
+    Xnow = X[X.index.get_level_values("origin") == prep.score_origin].droplevel("origin")
+    rl = pd.read_csv(tmp / "out" / "risk_list.csv", comment="#", keep_default_na=False)
+    _FIN[request.param] = (rl, prep.tables.events, prep.score_origin, tmp / "out")
+    return request.param, reasons, Xnow, prep.features.specs, prep.score_origin
+
+
+def check_finance_reason(r, spec: FeatureSpec) -> list[str]:
+    """What is wrong with one finance reason (its ratio's words): the numbers, the period,
+    the direction and similar councils' median parsed back out of the sentence."""
+    s, v, p, raises = r.sentence, float(r.value), float(r.peer_median), r.direction == "raises"
+    bad = []
+    if not re.search(rf"\({PERIOD}\)|\(to {PERIOD}\)|\({PERIOD} to {PERIOD}\)", s):
+        bad.append("no period (financial year or publication month)")
+    if v != v:
+        return [*bad, "a reason without a value"]
+    if raises and v == p:
+        bad.append("value tied with the similar councils' median")
+    sign = _sign(spec)
+    if spec.kind == "change":
+        m = re.search(r"(rose|fell) by " + NUM + r"(?:%| points)? in (one year|three years)", s)
+        if not m or not _close(m.group(2), abs(v)) or (m.group(1) == "rose") != (v > 0):
+            bad.append(f"the change is not {v}")
+        peers = re.search(r"similar councils' median change " + NUM, s)
+        if not peers or not _close(peers.group(1), p):
+            bad.append("the similar councils' median change is not the recorded one")
+        if raises and (sign * v <= 0 or sign * (v - p) <= 0):
+            bad.append("a change that is not a worsening beyond similar councils'")
+        return bad
+    moved = re.search(
+        r"(rose|fell) from " + NUM + r"\S* to " + NUM + r"\S* in (one year|three years) "
+        rf"\({FY} to {FY}\)",
+        s,
+    )
+    level = moved or re.search(r" is " + NUM, s)
+    if moved:
+        a, b = _num(moved.group(2)), _num(moved.group(3))
+        if not _close(moved.group(3), v) or (moved.group(1) == "rose") != (b[0] > a[0]):
+            bad.append(f"'{moved.group(0)}' does not end at {v}")
+        years = int(moved.group(7)) - int(moved.group(5))
+        if years != (1 if moved.group(4) == "one year" else 3):
+            bad.append("the years named are not the span")
+    elif not level or not _close(level.group(1), v):
+        bad.append(f"the stated value is not {v}")
+    peers = re.search(r"similar councils " + NUM, s)
+    if not peers or not _close(peers.group(1), p):
+        bad.append(f"the similar councils' median is not {p}")
+    elif raises and sign * (v - _num(peers.group(1))[0]) <= 0:
+        bad.append("as printed, not on the risk side of similar councils")
+    return bad
+
+
+def test_every_finance_reason_says_what_its_value_is(finance_published):
+    name, reasons, Xnow, specs, _ = finance_published
+    assert len(reasons[reasons["direction"] == "raises"]) > 20, name
+    problems = []
+    for r in reasons.itertuples():
+        spec = specs[r.stated]
+        where = f"{name} {r.council_code} {r.feature} ({r.direction}): {r.sentence}"
+        x = float(Xnow.at[r.council_code, r.stated])
+        if not (np.isclose(x, r.value, rtol=1e-6, atol=1e-6) or (x != x and r.value != r.value)):
+            problems.append(f"{where}: recorded {r.value}, feature {x}")
+        assert r.nature == "financial", where
+        if specs[r.feature].kind == "rank":  # said in its ratio's words
+            assert r.stated == r.feature.removeprefix("rank_"), where
+            problems += [f"{where}: {b}" for b in check_finance_reason(r, spec)]
+        else:
+            problems += [f"{where}: {b}" for b in check_reason(r, spec)]
+        assert not r.feature.startswith("council_type_"), where  # context, never a reason
+    assert not problems, f"{len(problems)} false reasons:\n" + "\n".join(problems[:20])
+
+
+def test_the_finance_check_catches_a_false_sentence():
+    spec = FeatureSpec(
+        "reserves_pct_nre", "finance_ranks", "financial", False, "usable reserves", "%"
+    )
+    good = pd.Series(
+        {
+            "sentence": "Usable reserves fell from 14.0% to 6.0% in three years "
+            "(2020-21 to 2023-24); similar councils 11.0%.",
+            "value": 6.0,
+            "peer_median": 11.0,
+            "direction": "raises",
+        }
+    )
+    assert check_finance_reason(good, spec) == []
+    tie = good.copy()
+    tie["peer_median"], tie["sentence"] = 6.0, good["sentence"].replace("11.0%", "6.0%")
+    assert any("tied" in b for b in check_finance_reason(tie, spec))
+    wrong = good.copy()
+    wrong["sentence"] = good["sentence"].replace(" (2020-21 to 2023-24)", "")
+    assert any("period" in b for b in check_finance_reason(wrong, spec))
+    safe = good.copy()
+    safe["peer_median"], safe["sentence"] = 3.0, good["sentence"].replace("11.0%", "3.0%")
+    assert any("risk side" in b for b in check_finance_reason(safe, spec))
+
+
+def test_a_finance_list_has_financial_columns_and_words(finance_published):
+    """No children's-services column or word in a finance list; the standing column marks
+    exactly the councils with an EFS/s114 in the five years to the origin (known answer)."""
+    from earlywarn.labels import financial_failure_events
+
+    name = finance_published[0]
+    rl, events, origin, out = _FIN[name]
+    assert "already_inadequate" not in rl.columns and "financial_notice" not in rl.columns
+    text = (out / "risk_list.csv").read_text().lower()
+    for word in ("inadequate", "inspected", "inspection", "children looked after"):
+        assert word not in text, word
+    fails = financial_failure_events(events)
+    recent = fails[(fails["date"] <= origin) & (fails["date"] > origin - pd.DateOffset(years=5))]
+    marked = set(rl.loc[rl["financial_failure_on_record"] != "", "council_code"])
+    assert marked == set(recent["council_code"]) & set(rl["council_code"])
+    for r in rl.itertuples():
+        if r.main_problem_nature == "financial":
+            assert r.support_offered == "finance peer review; CIPFA-style resilience review"
+    assert rl["tier_note"].str.contains("section 114").all()
