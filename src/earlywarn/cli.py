@@ -62,11 +62,8 @@ def _quiet_libraries() -> None:
 
 @contextlib.contextmanager
 def _progress(what: str, piped: bool = True) -> Iterator[None]:
-    """Stages with elapsed time: live on a terminal, one line each when piped, none with -q.
-
-    ``piped=False`` (explain, evaluate: short commands whose output is the product):
-    stages only on a terminal, so piped output stays exactly the product.
-    """
+    """Stages with elapsed time: live on a terminal, one line each when piped, none with -q;
+    ``piped=False`` (explain, evaluate: the output is the product): on a terminal only."""
     from earlywarn.progress import choose_mode, reporting
 
     _quiet_libraries()
@@ -415,10 +412,8 @@ def evaluate(
             raise UserInputError(f"unknown option {bad[0]!r}")
         if k is not None and k < 1:
             raise UserInputError(f"--k {k}: expected a number of councils, at least 1")
-        from earlywarn.io import check_output_location
-
         target = _resolved(out) or io.default_out_dir("evaluate")
-        check_output_location(target)
+        io.check_output_location(target)
         with _progress(f"Matching {len(folders)} earlier list(s) to later events", piped=False):
             from earlywarn.progress import step
 
@@ -454,12 +449,21 @@ def evaluate(
         )
 
 
-def main(args: list[str] | None = None) -> None:
-    """Entry point for the ``earlywarn`` script.
+@app.command()
+def combine(
+    runs: Annotated[list[Path], typer.Argument(metavar="RUN_A RUN_B", help="Two output folders.")],
+    out: Annotated[Path | None, typer.Option(help="New output folder.")] = None,
+) -> None:
+    """Children's-services and financial risk side by side (rank, tier, band) per council."""
+    from earlywarn.report import combine_runs
 
-    A mistake in the command's arguments (an unknown option, a missing value, a word where
-    a number is expected) is one line and exit 2, like every other user mistake.
-    """
+    folder, s = _guarded(lambda: combine_runs([_resolved(r) for r in runs], _resolved(out)))
+    _say(f"Wrote {folder} (CONFIDENTIAL: named councils): {s['both']} councils on both lists")
+
+
+def main(args: list[str] | None = None) -> None:
+    """Entry point for the ``earlywarn`` script: a mistake in the command's arguments (an
+    unknown option, a missing value, a word for a number) is one line and exit 2."""
     import signal
 
     def _terminate(signum: int, frame: Any) -> None:

@@ -23,6 +23,10 @@ __all__ = [
     "coverage_html",
     "notes_html",
     "stability_html",
+    "COMBINED_FILE",
+    "combine_lists",
+    "combine_runs",
+    "list_outcome",
     "BAND_COLOURS",
     "CONFIDENTIAL",
     "NO_CLEAR_NATURE",
@@ -50,6 +54,7 @@ from earlywarn.report._bands import (
     risk_score,
     support_for,
 )
+from earlywarn.report._combine import COMBINED_FILE, combine_lists, combine_runs, list_outcome
 from earlywarn.report._detail_sections import coverage_html, notes_html, stability_html
 from earlywarn.report._evaluation_section import (
     METRICS,
