@@ -48,7 +48,7 @@ def published(request, tmp_path_factory):
     """A demo run (real or synthetic) into a temporary folder: its reasons, the features
     of the scored origin and their specs."""
     from earlywarn.config import load_config
-    from earlywarn.cycle import demo_config, prepare, run_cycle
+    from earlywarn.cycle import demo_config
 
     tmp = tmp_path_factory.mktemp(f"demo-{request.param}")
     if request.param == "real-2023":
@@ -56,6 +56,17 @@ def published(request, tmp_path_factory):
     else:
         with demo_config(synthetic=request.param == "synthetic") as path:
             cfg = load_config(path)
+    reasons, Xnow, prep, rl = _run_and_read(cfg, tmp)
+    _LISTS[request.param] = (rl, prep.tables.events, prep.score_origin)
+    _OUT[request.param] = tmp / "out"
+    return request.param, reasons, Xnow, prep.features.specs, prep.score_origin
+
+
+def _run_and_read(cfg, tmp: Path) -> tuple:
+    """Run a cycle into ``tmp/out``; its reasons, the features of the scored origin, the
+    prepared data and the list read back."""
+    from earlywarn.cycle import prepare, run_cycle
+
     run_cycle(cfg, tmp / "out", tracking_uri=f"sqlite:///{tmp / 'mlflow.db'}")
     rows = json.loads((tmp / "out" / "reasons.json").read_text())["reasons"]
     reasons = pd.DataFrame(rows, columns=None if rows else EMPTY_REASON)
@@ -63,9 +74,7 @@ def published(request, tmp_path_factory):
     X = prep.features.X
     Xnow = X[X.index.get_level_values("origin") == prep.score_origin].droplevel("origin")
     rl = pd.read_csv(tmp / "out" / "risk_list.csv", comment="#", keep_default_na=False)
-    _LISTS[request.param] = (rl, prep.tables.events, prep.score_origin)
-    _OUT[request.param] = tmp / "out"
-    return request.param, reasons, Xnow, prep.features.specs, prep.score_origin
+    return reasons, Xnow, prep, rl
 
 
 def _sign(spec: FeatureSpec) -> float:
@@ -348,7 +357,6 @@ def finance_published(request, tmp_path_factory):
     the pre-registered logit): synthetic councils, and the real config when its input
     files are built (``make finance-data``)."""
     from earlywarn.config import load_config
-    from earlywarn.cycle import prepare, run_cycle
 
     tmp = tmp_path_factory.mktemp(request.param)
     if request.param == "finance-synthetic":
@@ -358,14 +366,7 @@ def finance_published(request, tmp_path_factory):
         path = project_root() / "experiments" / "real-2025" / "cycle-finance.toml"
         if not (path.parent / "finance-data" / "events.csv").is_file():
             pytest.skip("the real finance files are not built (make finance-data)")
-    cfg = load_config(path)
-    run_cycle(cfg, tmp / "out", tracking_uri=f"sqlite:///{tmp / 'mlflow.db'}")
-    rows = json.loads((tmp / "out" / "reasons.json").read_text())["reasons"]
-    reasons = pd.DataFrame(rows, columns=None if rows else EMPTY_REASON)
-    prep = prepare(cfg)
-    X = prep.features.X
-    Xnow = X[X.index.get_level_values("origin") == prep.score_origin].droplevel("origin")
-    rl = pd.read_csv(tmp / "out" / "risk_list.csv", comment="#", keep_default_na=False)
+    reasons, Xnow, prep, rl = _run_and_read(load_config(path), tmp)
     _FIN[request.param] = (rl, prep.tables.events, prep.score_origin, tmp / "out")
     return request.param, reasons, Xnow, prep.features.specs, prep.score_origin
 
