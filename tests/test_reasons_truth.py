@@ -164,16 +164,21 @@ def test_every_reason_says_what_its_value_is(published):
     if name != "real":  # the real-2025 short list (the coverage rule: the looked-after rate,
         # direction not settled, and two political flags and counts) gives next to none
         assert len(reasons) > 50, name
+    problems = _false_reasons(name, reasons, Xnow, lambda r: check_reason(r, specs[r.stated]))
+    assert not problems, f"{len(problems)} false reasons:\n" + "\n".join(problems[:20])
+
+
+def _false_reasons(name: str, reasons: pd.DataFrame, Xnow: pd.DataFrame, check) -> list[str]:
+    """What is wrong with each reason: its recorded value is not the feature's value at the
+    scored origin, or ``check(reason)`` finds its sentence false."""
     problems = []
     for r in reasons.itertuples():
-        spec = specs[r.stated]
         where = f"{name} {r.council_code} {r.feature} ({r.direction}): {r.sentence}"
-        # the recorded value is the feature's value at the scored origin
         x = float(Xnow.at[r.council_code, r.stated])
         if not (np.isclose(x, r.value, rtol=1e-6, atol=1e-6) or (x != x and r.value != r.value)):
             problems.append(f"{where}: recorded {r.value}, feature {x}")
-        problems += [f"{where}: {b}" for b in check_reason(r, spec)]
-    assert not problems, f"{len(problems)} false reasons:\n" + "\n".join(problems[:20])
+        problems += [f"{where}: {b}" for b in check(r)]
+    return problems
 
 
 def test_no_event_older_than_its_look_back_is_cited(published):
@@ -419,20 +424,16 @@ def check_finance_reason(r, spec: FeatureSpec) -> list[str]:
 def test_every_finance_reason_says_what_its_value_is(finance_published):
     name, reasons, Xnow, specs, _ = finance_published
     assert len(reasons[reasons["direction"] == "raises"]) > 20, name
-    problems = []
-    for r in reasons.itertuples():
-        spec = specs[r.stated]
-        where = f"{name} {r.council_code} {r.feature} ({r.direction}): {r.sentence}"
-        x = float(Xnow.at[r.council_code, r.stated])
-        if not (np.isclose(x, r.value, rtol=1e-6, atol=1e-6) or (x != x and r.value != r.value)):
-            problems.append(f"{where}: recorded {r.value}, feature {x}")
-        assert r.nature == "financial", where
+
+    def check(r) -> list[str]:
+        assert r.nature == "financial", r.sentence
+        assert not r.feature.startswith("council_type_"), r.feature  # context, never a reason
         if specs[r.feature].kind == "rank":  # said in its ratio's words
-            assert r.stated == r.feature.removeprefix("rank_"), where
-            problems += [f"{where}: {b}" for b in check_finance_reason(r, spec)]
-        else:
-            problems += [f"{where}: {b}" for b in check_reason(r, spec)]
-        assert not r.feature.startswith("council_type_"), where  # context, never a reason
+            assert r.stated == r.feature.removeprefix("rank_"), r.feature
+            return check_finance_reason(r, specs[r.stated])
+        return check_reason(r, specs[r.stated])
+
+    problems = _false_reasons(name, reasons, Xnow, check)
     assert not problems, f"{len(problems)} false reasons:\n" + "\n".join(problems[:20])
 
 
