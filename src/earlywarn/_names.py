@@ -36,7 +36,7 @@ BASELINES = ("persistence", "time_since_inspection", "deprivation", "red_flags")
 # signal families (earlywarn.features.FAMILY_BUILDERS builds each)
 FAMILIES = ("indicators", "satisfaction", "finance", "leadership", "soft", "inspection", "context")
 # families built only when a config names them (never in the default): the pre-registered
-# financial-failure model's inputs (earlywarn.features.finance_ranks)
+# financial-failure model's inputs (earlywarn.financial.FAMILY_BUILDERS)
 OPT_IN_FAMILIES = ("finance_ranks",)
 
 # what counts as a failure (labels.events; earlywarn.labels and earlywarn.labels)

@@ -1,9 +1,7 @@
 """The command line: ``earlywarn cycle CONFIG``, ``earlywarn demo``, ``earlywarn data build``.
 
-A user's mistake (bad config, missing or malformed file) prints one line and exits with
-code 2, with no traceback (``--debug`` shows it) and nothing written. Heavy libraries are
-imported inside the commands, so ``earlywarn --help`` answers at once.
-"""
+A user's mistake (bad config, missing or malformed file) prints one line, exit 2, no
+traceback (``--debug`` shows it), nothing written; heavy imports wait for the command."""
 
 from __future__ import annotations
 
@@ -62,8 +60,7 @@ def _quiet_libraries() -> None:
 
 @contextlib.contextmanager
 def _progress(what: str, piped: bool = True) -> Iterator[None]:
-    """Stages with elapsed time: live on a terminal, one line each when piped, none with -q;
-    ``piped=False`` (explain, evaluate: the output is the product): on a terminal only."""
+    """Stages with elapsed time (a terminal: live; piped: a line each, or none if not piped)."""
     from earlywarn.progress import choose_mode, reporting
 
     _quiet_libraries()
@@ -457,13 +454,11 @@ def combine(
     """Children's-services and financial risk side by side (rank, tier, band) per council."""
     from earlywarn.report import combine_runs
 
-    folder, s = _guarded(lambda: combine_runs([_resolved(r) for r in runs], _resolved(out)))
-    _say(f"Wrote {folder} (CONFIDENTIAL: named councils): {s['both']} councils on both lists")
+    _say(_guarded(lambda: combine_runs([_resolved(r) for r in runs], _resolved(out)))[1]["words"])
 
 
 def main(args: list[str] | None = None) -> None:
-    """Entry point for the ``earlywarn`` script: a mistake in the command's arguments (an
-    unknown option, a missing value, a word for a number) is one line and exit 2."""
+    """The ``earlywarn`` script: a mistake in the arguments is one line and exit 2."""
     import signal
 
     def _terminate(signum: int, frame: Any) -> None:

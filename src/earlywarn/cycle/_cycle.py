@@ -30,6 +30,7 @@ import pandas as pd
 
 from earlywarn import io
 from earlywarn._json import to_jsonable as _jsonable
+from earlywarn._names import OPT_IN_FAMILIES
 from earlywarn.config import CycleConfig
 from earlywarn.cycle._inputs import CycleInputs, load_cycle_data, load_feature_inputs
 from earlywarn.cycle._steps import (
@@ -130,7 +131,13 @@ def prepare(
     check_k_within(cfg, int((panel.index.get_level_values("origin") == max(origins)).sum()))
     notes, neighbours, feature_hashes = load_feature_inputs(cfg, tables)
     feats = build_features(
-        tables, panel, cfg.features.families, cfg.features, soft_notes=notes, neighbours=neighbours
+        tables,
+        panel,
+        cfg.features.families,
+        cfg.features,
+        soft_notes=notes,
+        neighbours=neighbours,
+        builders=opt_in_builders(cfg.features.families),
     )
     warnings = missing_family_warnings(cfg, feats.specs)
     origins = _from_first_origin(cfg, origins, min_origins)
@@ -156,6 +163,16 @@ def _from_first_origin(cfg: CycleConfig, origins: list, min_origins: int) -> lis
             f"{min_origins}; the last is {max(origins).date()})"
         )
     return kept
+
+
+def opt_in_builders(families) -> dict:
+    """The builders of the opt-in families a config names (:data:`OPT_IN_FAMILIES`): the
+    pre-registered finance model's ``finance_ranks`` (:mod:`earlywarn.financial`)."""
+    if not set(families) & set(OPT_IN_FAMILIES):
+        return {}
+    from earlywarn.financial import FAMILY_BUILDERS
+
+    return dict(FAMILY_BUILDERS)
 
 
 def _covered(

@@ -26,6 +26,8 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -34,14 +36,13 @@ from earlywarn.errors import UserInputError
 from earlywarn.features import (
     context,
     finance,
-    finance_ranks,
     indicators,
     inspection,
     leadership,
     satisfaction,
     soft,
 )
-from earlywarn.features._base import OriginData
+from earlywarn.features._base import Columns, OriginData
 from earlywarn.features._coverage import (
     UNCOVERED_ACTIONS,
     check_coverage,
@@ -66,6 +67,8 @@ from earlywarn.panel import asof_events
 from earlywarn.schema import Tables
 
 __all__ = [
+    "Columns",
+    "OriginData",
     "UNCOVERED_ACTIONS",
     "check_coverage",
     "coverage_for",
@@ -96,8 +99,7 @@ FAMILY_BUILDERS = {
     "soft": soft.build,
     "inspection": inspection.build,
     "context": context.build,
-    "finance_ranks": finance_ranks.build,  # opt-in (earlywarn._names.OPT_IN_FAMILIES)
-}
+}  # opt-in families come from a higher wing (build_features(..., builders=...))
 HELPERS = (finance.SPEND,)  # read alongside the selected measures (denominators)
 
 
@@ -246,6 +248,7 @@ def build_features(
     *,
     soft_notes: pd.DataFrame | None = None,
     neighbours: pd.DataFrame | None = None,
+    builders: Mapping[str, Callable[[OriginData], Columns]] | None = None,
 ) -> FeatureSet:
     """Build every requested family for every ``(council_code, origin)`` of ``panel``.
 
@@ -264,6 +267,9 @@ def build_features(
         severity``); any ``note`` text column is dropped here, unread.
     neighbours : DataFrame, optional
         Statistical neighbours, ``council_code, neighbour_code``.
+    builders : mapping, optional
+        More families (name -> builder), from a wing above this one: the opt-in
+        ``finance_ranks`` (:data:`earlywarn.financial.FAMILY_BUILDERS`).
 
     Each origin sees only observations published on or before it, events dated (and
     published) on or before it and notes dated on or before it, so nothing published
@@ -271,11 +277,12 @@ def build_features(
     """
     cfg = config or FeaturesConfig()
     families = tuple(families or cfg.families)
+    known = {**FAMILY_BUILDERS, **(builders or {})}
     for fam in families:
-        if fam not in FAMILY_BUILDERS:
+        if fam not in known:
             raise UserInputError(
                 f"features.families names an unknown family {fam!r} "
-                f"(expected some of {', '.join(FAMILY_BUILDERS)})"
+                f"(expected some of {', '.join(known)})"
             )
     obs = tables.observations
     codes, uniques = pd.factorize(obs["measure"])
@@ -312,7 +319,7 @@ def build_features(
         )
         values: dict[str, np.ndarray] = {}
         for fam in families:
-            cols = FAMILY_BUILDERS[fam](d)
+            cols = known[fam](d)
             values.update(cols.values)
             for s in cols.specs:
                 specs.setdefault(s.name, s)

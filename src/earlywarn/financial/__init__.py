@@ -12,6 +12,7 @@ from earlywarn.financial._evaluate import (
     power_table,
     run_finance_backtest,
 )
+from earlywarn.financial._family import FAMILY_BUILDERS
 from earlywarn.financial._features import (
     FEATURES,
     PREREGISTERED_SOURCES,
@@ -23,6 +24,7 @@ from earlywarn.financial._features import (
 from earlywarn.financial._labels import failure_events, financial_failure_labels
 
 __all__ = [
+    "FAMILY_BUILDERS",
     "BASELINES",
     "FEATURES",
     "MODEL_FEATURES",

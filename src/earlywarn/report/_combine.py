@@ -62,7 +62,8 @@ def combine_lists(
 
 def combine_runs(folders: list[Path], out: Path | None = None) -> tuple[Path, dict[str, Any]]:
     """Read two cycles' output folders (one of each outcome), write ``combined.csv`` into
-    the new folder ``out`` and return it with counts; a user mistake is one line."""
+    the new folder ``out`` and return it with counts (and ``words``, the line the command
+    prints); a user mistake is one line."""
     if len(folders) != 2:
         raise UserInputError(
             f"combine: expected two output folders (a children's-services list and a "
@@ -104,4 +105,8 @@ def combine_runs(folders: list[Path], out: Path | None = None) -> tuple[Path, di
         "both_in_top_k": int(table["both_in_top_k"].sum()),
         "k": (ka, kb),
     }
+    summary["words"] = (
+        f"Wrote {folder} (CONFIDENTIAL: named councils): {summary['both']} councils on both "
+        f"lists ({summary['financial_only']} on the financial list only)"
+    )
     return folder, summary

@@ -1,7 +1,9 @@
-"""The pre-registered financial-failure model's inputs, as a family the cycle can build.
+"""The pre-registered financial-failure model's inputs, as a feature family a cycle builds.
 
-Opt-in (``features.families = ["finance_ranks"]``; never in the default families). For
-each origin, :func:`earlywarn.financial.build_finance_features` computes the finance
+Opt-in (``features.families = ["finance_ranks"]``; never in the default families): the
+cycle hands :data:`FAMILY_BUILDERS` to :func:`earlywarn.features.build_features` (this
+wing sits above the features wing, so the features wing does not import it). For each
+origin, :func:`build_finance_features` computes the finance
 ratios of every council from the observations published by then (one owner of those
 features), and :func:`earlywarn.financial.rank_features` turns six of them into
 within-origin percentile ranks oriented so that high = worse. The family returns:
@@ -25,8 +27,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from earlywarn.features._base import Columns, OriginData
+from earlywarn.features import Columns, OriginData
 from earlywarn.features.registry import FeatureSpec
+from earlywarn.financial._baselines import MODEL_FEATURES, rank_features
+from earlywarn.financial._features import build_finance_features
+from earlywarn.labels import finance_mask
+
+__all__ = ["FAMILY", "FAMILY_BUILDERS", "RANKED", "RATIOS", "build", "ratio_spec", "specs"]
 
 FAMILY = "finance_ranks"
 RESERVES = "usable_reserves_gbp_m"
@@ -118,17 +125,12 @@ def _as_registered() -> dict:
     ``stale_after_years`` parameter, when the function has one) is off."""
     import inspect
 
-    from earlywarn.financial import build_finance_features
-
     params = inspect.signature(build_finance_features).parameters
     return {"stale_after_years": None} if "stale_after_years" in params else {}
 
 
 def build(d: OriginData) -> Columns:
     """The family at one origin (module notes)."""
-    from earlywarn.financial import MODEL_FEATURES, build_finance_features, rank_features
-    from earlywarn.labels import finance_mask
-
     out = Columns()
     obs = d.observations
     if obs is None:  # pragma: no cover - build_features always passes them
@@ -146,3 +148,7 @@ def build(d: OriginData) -> Columns:
         spec = cols[name]
         out.add(spec, feats[name].to_numpy(dtype=float))
     return out
+
+
+#: the families this wing adds to :func:`earlywarn.features.build_features` (opt-in)
+FAMILY_BUILDERS = {FAMILY: build}
