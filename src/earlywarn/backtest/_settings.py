@@ -158,6 +158,10 @@ def describe(settings: EvaluationSettings) -> dict:
         if s.by_inspection
         else "not applicable (these events are seen without an inspection)"
     )
+    announced = (  # a failure nobody has to inspect (a financial failure is announced)
+        "the risk of a failure in the window, measured on every council in the population "
+        "(failures are announced, not found by inspection: the two targets are one)"
+    )
     return {
         "events": list(s.kinds),
         "description": s.label_words,
@@ -167,7 +171,9 @@ def describe(settings: EvaluationSettings) -> dict:
         "new_failures_only": s.new_failures_only,
         "frameworks": s.frameworks,
         "frameworks_words": (
-            "only overall (headline) inspection judgements count; re-inspections and "
+            "not applicable (no inspection judgement counts)"
+            if not s.by_inspection
+            else "only overall (headline) inspection judgements count; re-inspections and "
             "thematic or partial frameworks are left out"
             if s.frameworks == "headline"
             else "every inspection framework counts, also re-inspections and thematic ones"
@@ -178,7 +184,7 @@ def describe(settings: EvaluationSettings) -> dict:
             else "all councils are included, also those already failed at the origin"
         ),
         "target": s.target,
-        "target_words": s.target_words,
+        "target_words": s.target_words if s.by_inspection else announced,
         "other_target": s.other_target,
-        "other_target_words": TARGET_WORDS[s.other_target],
+        "other_target_words": TARGET_WORDS[s.other_target] if s.by_inspection else announced,
     }

@@ -248,8 +248,14 @@ def gate_of(evaluation: dict) -> dict[str, Any]:
 
 def probability_meaning(cfg: Any) -> str:
     """What the published probability is, in symbols (for headings)."""
+    from earlywarn.labels import found_by_inspection
+
     months = cfg.horizon_months
     event = "/".join(cfg.labels.events) if cfg.labels.events else "failure"
+    if cfg.labels.events and not any(found_by_inspection(k) for k in cfg.labels.events):
+        if "financial_failure" in cfg.labels.events:  # announced: nobody has to inspect
+            event = "a first EFS approval or s114 notice"
+        return f"P({event} within {months} months)"
     if cfg.labels.target == "joint":
         return f"P(inspected and {event} within {months} months)"
     return f"P({event} | inspected within {months} months)"

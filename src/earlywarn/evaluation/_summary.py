@@ -47,12 +47,10 @@ ANNOUNCED_SHARES = {
 def headline_shares(evaluation: Mapping[str, Any]) -> dict[str, str]:
     """The published-list shares the headline gives: :data:`HEADLINE_SHARES`, or
     :data:`ANNOUNCED_SHARES` when the label's failures are not found by inspection."""
-    from earlywarn.labels import found_by_inspection
+    from earlywarn.labels import announced
 
     events = (evaluation.get("label") or {}).get("events") or []
-    if events and not any(found_by_inspection(k) for k in events):
-        return ANNOUNCED_SHARES
-    return HEADLINE_SHARES
+    return ANNOUNCED_SHARES if announced(events) else HEADLINE_SHARES
 
 
 def _fig(d: Any) -> dict[str, float | None]:

@@ -9,6 +9,7 @@ from earlywarn.labels._events import (
     CENSORING,
     CENSORING_WORDS,
     INSPECTION_LABELS,
+    announced,
     failure_events,
     found_by_inspection,
     known_events,
@@ -36,6 +37,7 @@ from earlywarn.labels._targets import (
 
 __all__ = [
     "INSPECTION_LABELS",
+    "announced",
     "FINANCE_EVENT_TYPES",
     "FINANCE_LOOKBACK_YEARS",
     "finance_mask",

@@ -33,6 +33,7 @@ from earlywarn.labels._targets import TARGET_KINDS, target_mask
 
 __all__ = [
     "CENSORING",
+    "announced",
     "CENSORING_WORDS",
     "failure_events",
     "known_events",
@@ -57,6 +58,13 @@ def found_by_inspection(kind: str) -> bool:
     """Whether failures of this kind are found by inspection (so a window without one is
     censored): the overall grades and the targets of :mod:`earlywarn.labels`."""
     return kind in INSPECTION_LABELS or kind in TARGET_KINDS
+
+
+def announced(kinds) -> bool:
+    """Whether failures of these kinds are announced, not found by inspection (no window
+    is censored, no inspected share is meaningful): e.g. ``financial_failure``."""
+    kinds = list(kinds or [])
+    return bool(kinds) and not any(found_by_inspection(k) for k in kinds)
 
 
 def failure_events(events: pd.DataFrame, kinds: tuple[str, ...] = ("inadequate",)) -> pd.DataFrame:

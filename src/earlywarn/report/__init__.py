@@ -94,6 +94,7 @@ from earlywarn.report._text import (
     PERCENT_COLUMNS,
     display_text,
     headers,
+    matrix_words,
     ranking_words,
     verdict,
 )
@@ -140,6 +141,7 @@ __all__ = [
     "DISPLAY_LIMITS",
     "DISPLAY_ORDER",
     "MATRIX_WORDS",
+    "matrix_words",
     "PERCENT_COLUMNS",
     "display_text",
     "headers",

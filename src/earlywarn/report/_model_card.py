@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from earlywarn.labels import announced
 from earlywarn.report._words import figure_words as _ci
 from earlywarn.report._words import share_words as _pct
 
@@ -88,9 +89,14 @@ def render_model_card(
         f"{_ci(pooled.get('auroc'))}; within-origin average precision "
         f"{_ci(pooled.get('average_precision_within_origin'))}.",
         f"- Had the top {k} of all councils been published at each origin: "
-        f"{_pct(pub.get('share_inspected'))} were inspected in the window; of those, "
-        f"{_pct(pub.get('share_failing_of_inspected'))} failed; the lists caught "
-        f"{_pct(pub.get('share_of_failures_caught'))} of {pub.get('n_failures')} failures.",
+        + (
+            f"{_pct(pub.get('share_failing'))} failed in the window"
+            if announced((evaluation.get("label") or {}).get("events"))
+            else f"{_pct(pub.get('share_inspected'))} were inspected in the window; of those, "
+            f"{_pct(pub.get('share_failing_of_inspected'))} failed"
+        )
+        + f"; the lists caught {_pct(pub.get('share_of_failures_caught'))} of "
+        f"{pub.get('n_failures')} failures.",
         f"- Calibration: slope {_ci(pooled.get('calibration_slope'))}, intercept "
         f"{_ci(pooled.get('calibration_intercept'))}, observed/expected "
         f"{_ci(pooled.get('observed_expected'))}, Brier skill against the training base rate "

@@ -12,10 +12,13 @@ from typing import Any
 
 import pandas as pd
 
+from earlywarn.labels import announced
+
 __all__ = [
     "DISPLAY_LIMITS",
     "DISPLAY_ORDER",
     "MATRIX_WORDS",
+    "matrix_words",
     "PERCENT_COLUMNS",
     "display_text",
     "headers",
@@ -79,6 +82,17 @@ MATRIX_WORDS = (
 )
 
 
+def _impact_header(cfg: Mapping[str, Any]) -> str:
+    """The impact column's heading: the config's ``report.impact_measure`` in words."""
+    from earlywarn.measures import measure_info
+
+    measure = str((cfg.get("report") or {}).get("impact_measure") or "cla_rate_per_10k")
+    if measure == "cla_rate_per_10k":
+        return "Children looked after per 10,000 (impact)"
+    info = measure_info(measure)
+    return f"{info.label[:1].upper()}{info.label[1:]} (impact)"
+
+
 def headers(run_info: Mapping[str, Any]) -> dict[str, str]:
     """Column name -> human header; the probabilities say exactly what they are."""
     meaning = str(run_info.get("probability_meaning") or "probability")
@@ -117,7 +131,7 @@ def headers(run_info: Mapping[str, Any]) -> dict[str, str]:
         "mitigating_factor": "Protective factor",
         "likelihood_ratio": "Probability / base rate",
         "likelihood_band": "Likelihood",
-        "impact_value": "Children looked after per 10,000 (impact)",
+        "impact_value": _impact_header(cfg),
         "impact_band": "Impact",
         "risk_score": "Matrix score (1-9)",
         "risk_band": "Risk band (EMRIEP wording)",
@@ -256,8 +270,22 @@ def gate_words(run_info: Mapping[str, Any]) -> str:
         if isinstance(slope, int | float) and slope == slope
         else "no out-of-time calibration of this model is attached"
     )
+    events = ((run_info.get("config") or {}).get("labels") or {}).get("events")
+    failed = "failed" if announced(events) else "were judged inadequate"
     return (
         f"No probability is shown: {why}, so the model's numbers are not chances. The list "
-        "gives each council's rank, its tier and how often councils of that tier were judged "
-        "inadequate at past origins; the bands use the tier's rate against the overall rate."
+        f"gives each council's rank, its tier and how often councils of that tier {failed} "
+        "at past origins; the bands use the tier's rate against the overall rate."
+    )
+
+
+def matrix_words(run_info: Mapping[str, Any]) -> str:
+    """:data:`MATRIX_WORDS`, with the failure and the impact measure of this list."""
+    cfg = run_info.get("config") or {}
+    if not announced((cfg.get("labels") or {}).get("events")):
+        return MATRIX_WORDS
+    return MATRIX_WORDS.replace("of inadequate judgements", "of failures").replace(
+        "how many children depend on the service, the rate of children looked after per "
+        "10,000 children (DfE)",
+        _impact_header(cfg).removesuffix(" (impact)").lower(),
     )

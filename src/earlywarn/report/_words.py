@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from earlywarn.labels import announced
+
 __all__ = ["calibration_words", "figure_words", "plain_summary", "share_words"]
 
 
@@ -25,7 +27,15 @@ def plain_summary(evaluation: dict[str, Any]) -> str:
     chosen = evaluation.get("chosen_model", {}).get("kind")
     ev = evaluation.get("models", {}).get(chosen) if chosen else None
     pub = evaluation.get("published_list", {}).get(chosen) if chosen else None
-    if pub:
+    if pub and announced(lab.get("events")):
+        parts.append(
+            f"Had the top {k} of all councils by the published model ({chosen}) been published "
+            f"at each of the {pub.get('n_origins')} test origins: {_vs(pub['share_failing'])} "
+            f"of them failed in the window; the lists caught "
+            f"{_vs(pub['share_of_failures_caught'])} of all {pub['n_failures']} failures "
+            "(chance: the same figure for a list drawn at random)."
+        )
+    elif pub:
         n_o = pub.get("n_origins")
         parts.append(
             f"Had the top {k} of all councils by the published model ({chosen}) been published "

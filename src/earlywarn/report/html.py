@@ -101,7 +101,7 @@ def render_report(
         rows.append([model] + [_metric_cell(pooled.get(m)) for m in metric_names])
     metrics = pd.DataFrame(rows, columns=["model", *metric_names])
     from earlywarn.report._detail_sections import notes_html
-    from earlywarn.report._text import MATRIX_WORDS, gate_words, headers, ranking_words, verdict
+    from earlywarn.report._text import gate_words, headers, matrix_words, ranking_words, verdict
 
     show = risk_list.head(top_n)
     wanted = (
@@ -191,7 +191,7 @@ sees coming. Base rate in the training windows: {e(pct(run_info.get("base_rate")
 Intervals: {e(interval_words(run_info))}. {e(ranking)}</p>
 <p class="verdict">{e(gate_words(run_info))}</p>
 {notes_html(run_info)}
-<p>{e(MATRIX_WORDS)}</p>
+<p>{e(matrix_words(run_info))}</p>
 <p>Reasons are the model's drivers (SHAP) that pass a reviewer's test: a signal of the
 service, not context, on the worse side of similar councils (statistical neighbours), or
 moving that way, by a material margin. When context carries most of the risk, the list
