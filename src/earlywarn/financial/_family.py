@@ -66,15 +66,8 @@ RATIOS = {
         "core spending power", "%", False, "change", "one year", "core_spending_power_gbp_m",
     ),
 }  # fmt: skip
-#: the ratios the model ranks (``earlywarn.financial.MODEL_FEATURES`` without ``rank_``)
-RANKED = (
-    "reserves_pct_nre",
-    "reserves_pct_nre_chg_1y_pp",
-    "cfr_pct_nre",
-    "social_care_pct_service_spend",
-    "council_tax_pct_nre",
-    "core_spending_power_chg_1y_pct",
-)
+#: the ratios the model ranks (:data:`MODEL_FEATURES` without ``rank_``)
+RANKED = tuple(f.removeprefix("rank_") for f in MODEL_FEATURES if f.startswith("rank_"))
 PRIOR_STATES = (
     "no exceptional financial support or section 114 notice on record",
     "an earlier exceptional financial support request or section 114 notice on record "
