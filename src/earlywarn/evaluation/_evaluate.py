@@ -276,6 +276,8 @@ def evaluate_backtest(
     out.update(sections[s.target])
     out["other_target"] = {"target": s.other_target, **sections[s.other_target]}
     out["unavailable_baselines"] = _unavailable(bt, s, model_names)
+    if s.new_failures_only and "financial_failure" in s.kinds:
+        out["repeats"] = _repeats(bt)
     out["published_list"] = _published_lists(bt, s)
     out["paired_differences"] = {
         target: _paired(bt, sections[target], target, s, model_names)
@@ -284,6 +286,24 @@ def evaluate_backtest(
     if s.by_inspection:
         out["selection"] = _selection(bt, s)
     return out
+
+
+def _repeats(bt: pd.DataFrame) -> dict[str, Any]:
+    """Repeats, reported apart (not scored): per test origin, the councils already failed
+    at the origin (an EFS/s114 in the previous five years) and how many failed again."""
+    one = bt.drop_duplicates(["council_code", "origin"])
+    rep = one[one["failed_at_origin"].astype(bool)]
+    per = {
+        str(pd.Timestamp(o).date()): {"repeats": len(g), "failed_again": int(g["label"].sum())}
+        for o, g in rep.groupby("origin")
+    }
+    return {
+        "words": "councils with a failure in the five years before the origin are repeats: "
+        "not scored (new failures only), counted here",
+        "per_origin": per,
+        "repeats": len(rep),
+        "failed_again": int(rep["label"].sum()),
+    }
 
 
 def _published_lists(bt: pd.DataFrame, s: EvaluationSettings) -> dict[str, Any]:

@@ -27,6 +27,12 @@ def plain_summary(evaluation: dict[str, Any]) -> str:
     chosen = evaluation.get("chosen_model", {}).get("kind")
     ev = evaluation.get("models", {}).get(chosen) if chosen else None
     pub = evaluation.get("published_list", {}).get(chosen) if chosen else None
+    rep = evaluation.get("repeats")
+    if rep:
+        parts.append(
+            f"Repeats are not scored: {rep['repeats']} council-origins at the test origins had "
+            f"a failure in the five years before; {rep['failed_again']} of them failed again."
+        )
     if pub and announced(lab.get("events")):
         parts.append(
             f"Had the top {k} of all councils by the published model ({chosen}) been published "
