@@ -481,3 +481,20 @@ def test_a_finance_list_has_financial_columns_and_words(finance_published):
         if r.main_problem_nature == "financial":
             assert r.support_offered == "finance peer review; CIPFA-style resilience review"
     assert rl["tier_note"].str.contains("section 114").all()
+
+
+def test_finance_repeats_are_reported_apart(finance_published):
+    """evaluation.json counts the repeats (an EFS/s114 in the five years before the origin)
+    at each test origin and how many failed again, from the saved predictions' rows."""
+    name = finance_published[0]
+    out = _FIN[name][3]
+    rep = json.loads((out / "evaluation.json").read_text())["repeats"]
+    saved = pd.read_parquet(out / "backtest_predictions.parquet")
+    rows = saved[saved["target"] == "joint"].drop_duplicates(["council_code", "origin"])
+    rows = rows[rows["failed_at_origin"]]
+    per = {
+        str(pd.Timestamp(o).date()): {"repeats": len(g), "failed_again": int(g["label"].sum())}
+        for o, g in rows.groupby("origin")
+    }
+    assert rep["per_origin"] == per and rep["repeats"] == len(rows)
+    assert "Repeats are not scored" in (out / "report.html").read_text()
