@@ -1,9 +1,10 @@
 """Benchmark: the financial-failure cycle for ~320 councils x 10 origins (target <= 60 s).
 
 Runs ``experiments/real-2025/cycle-finance.toml`` (the pre-registered logit on the
-``finance_ranks`` family, label kind ``financial_failure``) with ``labels.first_origin``
-moved back to 31 March 2016, so the panel has the ten origins 2016..2025 (about 320
-councils each), in a fresh process; MLflow and the outputs go to a temporary folder. The
+``finance_ranks`` family, label kind ``financial_failure``) with ``evaluate.first_origin``
+moved back to 31 March 2016, so the cycle trains, tests and scores on the ten origins
+2016..2025 (about 320 councils each; features are built for every origin from 2013), in a
+fresh process; MLflow and the outputs go to a temporary folder. The
 input files must be built first (``make finance-data``). Prints the wall time, the
 stages' times, the panel's size and the peak memory.
 
@@ -29,7 +30,7 @@ t = time.perf_counter()
 from earlywarn.config import load_config
 from earlywarn.cycle import run_cycle
 cfg = load_config(sys.argv[1])
-cfg = dataclasses.replace(cfg, labels=dataclasses.replace(cfg.labels, first_origin=sys.argv[4]))
+cfg = dataclasses.replace(cfg, evaluate=dataclasses.replace(cfg.evaluate, first_origin=sys.argv[4]))
 r = run_cycle(cfg, out_dir=sys.argv[2], tracking_uri=sys.argv[3])
 origins = sorted({str(o)[:10] for o in r.predictions["origin"]}) if len(r.predictions) else []
 print(json.dumps({
@@ -56,7 +57,7 @@ def finance_cycle() -> dict:
 
 
 def panel_size() -> tuple[int, int]:
-    """Councils x origins the features are built for (the ten origins from 2016)."""
+    """Council-origin rows the cycle trains, tests and scores on (the ten origins from 2016)."""
     import dataclasses
 
     import pandas as pd
@@ -67,7 +68,7 @@ def panel_size() -> tuple[int, int]:
 
     cfg = load_config(CONFIG)
     cfg = dataclasses.replace(
-        cfg, labels=dataclasses.replace(cfg.labels, first_origin=FIRST_ORIGIN)
+        cfg, evaluate=dataclasses.replace(cfg.evaluate, first_origin=FIRST_ORIGIN)
     )
     tables = restrict_to_as_of(load_cycle_data(cfg)[0], cfg.as_of_date)
     origins = [
@@ -87,7 +88,7 @@ def main() -> int:
         f"finance cycle: {r['wall_s']:.1f} s wall (target <= 60 s), peak {r['peak_rss_mb']:.0f} MB"
     )
     print(
-        f"  panel: {rows} council-origin rows over {n_origins} origins "
+        f"  trained/scored: {rows} council-origin rows over {n_origins} origins "
         f"({rows / n_origins:.0f} councils per origin)"
     )
     print(f"  listed: {r['councils_listed']} councils; test origins {', '.join(r['test_origins'])}")

@@ -219,14 +219,6 @@ def check_config(cfg: CycleConfig, where: str) -> None:
             f"{where}: labels.events {events}: 'financial_failure' is a label of its own "
             "(its interval rule and five-year repeat window do not combine with other events)"
         )
-    if cfg.labels.first_origin:
-        try:
-            pd.Timestamp(cfg.labels.first_origin)
-        except ValueError:
-            raise UserInputError(
-                f"{where}: labels.first_origin {cfg.labels.first_origin!r} is not a date "
-                "(expected YYYY-MM-DD)"
-            ) from None
     if cfg.labels.censoring not in CENSORING:
         raise UserInputError(
             f"{where}: labels.censoring {cfg.labels.censoring!r} is unknown "

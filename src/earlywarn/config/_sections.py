@@ -126,10 +126,6 @@ class LabelsConfig:
     new_failures_only: bool = False
     frameworks: str = "headline"
     timing: str = "features"  # P(inspected): "features" or "hazard" (earlywarn.models)
-    # the first origin whose label window the events cover (empty: every origin with two
-    # years of history): an earlier window without recorded events is not a healthy one,
-    # so its rows are not built (the finance events start with FY 2020-21)
-    first_origin: str = ""
 
 
 @dataclass(frozen=True)

@@ -118,9 +118,6 @@ def prepare(
         )
     tables = known
     origins = annual_origins(tables, as_of)[2:]  # two years of history before the first
-    first = getattr(cfg.labels, "first_origin", "")
-    if first:  # the events cover windows from this origin on (labels.first_origin)
-        origins = [o for o in origins if o >= pd.Timestamp(first)]
     if len(origins) < min_origins:
         raise UserInputError(
             f"{cfg.path or 'config'}: only {len(origins)} origins with two years of history "
