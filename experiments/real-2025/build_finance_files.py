@@ -22,12 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from earlywarn.financial import failure_events
-
-try:  # sources read after the pre-registration are left out of the cycle's files (findata24)
-    from earlywarn.financial import preregistered_inputs
-except ImportError:  # before those sources: every source is a pre-registered one
-    preregistered_inputs = None
+from earlywarn.financial import failure_events, preregistered_inputs
 from earlywarn.sources.finance_tables import load_finance_tables
 
 HERE = Path(__file__).resolve().parent
@@ -54,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     obs = t.observations
-    if preregistered_inputs is not None:  # the sources the pre-registered model was scored on
-        obs, _ = preregistered_inputs(obs)
+    # the sources the pre-registered model was scored on (later sources are for a future
+    # pre-registration): the cycle's finance_ranks family reproduces the scored features
+    obs, _ = preregistered_inputs(obs)
     w = obs.pivot_table(
         index=["council_code", "period", "published"], columns="measure", values="value"
     )

@@ -30,7 +30,7 @@ import pandas as pd
 from earlywarn.features import Columns, OriginData
 from earlywarn.features.registry import FeatureSpec
 from earlywarn.financial._baselines import MODEL_FEATURES, rank_features
-from earlywarn.financial._features import build_finance_features
+from earlywarn.financial._features import build_finance_features, preregistered_inputs
 from earlywarn.labels import finance_mask
 
 __all__ = ["FAMILY", "FAMILY_BUILDERS", "RANKED", "RATIOS", "build", "ratio_spec", "specs"]
@@ -113,13 +113,10 @@ def specs() -> list[FeatureSpec]:
 
 
 def _as_registered() -> dict:
-    """Settings of ``build_finance_features`` that reproduce the inputs the model was
-    pre-registered and scored on: a staleness rule added after the pre-registration (a
-    ``stale_after_years`` parameter, when the function has one) is off."""
-    import inspect
-
-    params = inspect.signature(build_finance_features).parameters
-    return {"stale_after_years": None} if "stale_after_years" in params else {}
+    """The settings of :func:`build_finance_features` the model was pre-registered and
+    scored with (:func:`preregistered_inputs` owns them: no staleness rule). The sources are
+    chosen where the cycle's input files are written (``build_finance_files.py``)."""
+    return preregistered_inputs(pd.DataFrame({"source": []}))[1]
 
 
 def build(d: OriginData) -> Columns:
