@@ -71,6 +71,17 @@ def cw():
     return build_crosswalk(RAW)
 
 
+def test_visit_lag_is_the_longest_observed(tmp_path, cw):
+    """Review item 13: a visit without a publication date is dated start + VISIT_LAG_DAYS,
+    which must be no earlier than any letter-dated visit's lag (the 2024-25 CSV: 29-79 days),
+    so no estimated visit is seen before its letter could have been out."""
+    ev, _ = load_ofsted_inspections(_copy(tmp_path), cw)
+    dated = ev[ev["event_type"].eq("ofsted_visit") & ~ev["published_estimated"].eq(True)]
+    lag = (dated["published"] - dated["inspection_start"]).dt.days
+    assert len(lag) > 40 and lag.min() == 29
+    assert lag.max() == 79 <= VISIT_LAG_DAYS
+
+
 def test_in_year_table_with_renamed_headers_reads_the_same(tmp_path, cw):
     raw = _copy(tmp_path)
     path = raw / OFSTED / IN_YEAR

@@ -343,7 +343,7 @@ MEASURES: dict[str, MeasureInfo] = {
 
 _VISIT_PUBLISHED = (
     "the visit letter's publication date (Ofsted in-year table); where the table gives "
-    "none (2021-22 .. 2023-24), the visit's first day + 59 days. Counts are missing, not 0, "
+    "none (2021-22 .. 2023-24), the visit's first day + 79 days. Counts are missing, not 0, "
     "at origins whose 24 months the visit tables do not cover (they begin in April 2021)"
 )
 

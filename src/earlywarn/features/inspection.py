@@ -20,7 +20,7 @@ Where the events carry them (the real panel's Ofsted history):
   inadequate). NaN where a council has none;
 - from ``ofsted_visit`` events (Ofsted's focused and monitoring visits of children's
   services, :mod:`earlywarn.sources.ofsted_in_year`; dated by the letter's publication, or
-  the visit's first day + 59 days where the table gives none): ``monitoring_visits_24m``
+  the visit's first day + 79 days where the table gives none): ``monitoring_visits_24m``
   (monitoring visits published in the 24 months to the origin: the council is under an
   inadequate judgement), ``focused_visits_24m`` (focused visits, given to councils judged
   requires improvement or better, in the same window) and ``months_since_visit`` (since

@@ -169,7 +169,7 @@ def _dictionary_md(tables: Tables) -> str:
         "report_interim_leaders (counts read from the inspection report's text, on the "
         "inspection event), source, framework "
         "(SLAC, CPI, SIF, ILACS ...; ofsted_visit: focused visit / monitoring visit, dated "
-        "by the letter's publication or, flagged published_estimated, its first day + 59 "
+        "by the letter's publication or, flagged published_estimated, its first day + 79 "
         "days; visit_theme as published), published, headline, inspection_start, la_name, "
         "grade_* (sub-judgements on the same scale), financial_year, amount_gbp_m, note, "
         "carried_from, history_carried.",
