@@ -141,7 +141,8 @@ def test_backfilled_families_cover_every_origin(real):
     """Needs the bundle rebuilt with the LAIT and IMD 2010/2015 back-fill (issue 22 item 3):
     each back-filled measure covers >= 80% of councils at every origin from its first one
     to 2025, and s251 spend per child (net to 2013-14, gross from 2015-16) at 2015-2025;
-    LAIT values are marked revised and dated by their period's first-print date."""
+    LAIT values are marked revised and dated by their period's first-print date, or at the
+    snapshot (25 March 2025) where a first edition of the year left the council empty."""
     report = real_bundle_info()["build_report"]
     table = {m: v for fam in report["coverage_table"].values() for m, v in fam.items()}
     for measure, first in BACKFILLED.items():
@@ -156,12 +157,20 @@ def test_backfilled_families_cover_every_origin(real):
     assert obs["revised"].eq(obs["source"].str.startswith("dfe_lait")).all()
     own = lait[lait["carried_from"].isna()]
     assert own["measure"].value_counts().to_dict() == report["revised_rows"]
-    sw = lait[lait["measure"].eq("sw_turnover_pct")]
+    snap = own["published"].eq(pd.Timestamp("2025-03-25"))  # cells a first edition left empty
+    assert own.loc[snap, "measure"].value_counts().to_dict() == report["snapshot_dated_rows"]
+    sw = lait[lait["measure"].eq("sw_turnover_pct") & ~lait["published"].eq("2025-03-25")]
     end_feb = (sw["period"] + pd.DateOffset(months=5)).dt.to_period("M").dt.end_time.dt.normalize()
     assert (sw["published"] == end_feb).all()  # 30 Sep Y -> end of February Y+1
     key = ["council_code", "period", "measure"]
     first = obs[~obs["revised"] & obs["carried_from"].isna()]
     assert own.merge(first[key], on=key).empty  # never where a first edition gives a value
+    # review item 1: a value dated at the first print only for a (period, measure) no first
+    # edition covers; one filling a cell a covered edition left empty waits for the snapshot
+    pair = ["period", "measure"]
+    covered = own[pair].merge(first[pair].drop_duplicates(), on=pair, how="left", indicator=True)
+    assert (covered["_merge"].eq("both").to_numpy() == snap.to_numpy()).all()
+    assert 0 < snap.sum() < 1000
 
 
 def test_provenance_names_every_source():

@@ -95,6 +95,39 @@ def test_lait_only_fills_what_no_first_edition_gives(cw, lait):
     assert 2018 in years["cla_rate_per_10k"]  # between the SFR tables and the EES files
 
 
+def test_lait_fills_a_first_edition_gap_only_from_the_snapshot(cw, lait):
+    """Review item 1 (planted): Barking's 30 Sep 2018 turnover removed from the DfE first
+    edition, which still covers the year for every other council. LAIT's later value fills
+    the cell but is dated at the snapshot (25 March 2025), not at the first print (end of
+    February 2019): an origin before the snapshot still sees no value. A year no first
+    edition covers (2015) keeps its first-print date."""
+    from earlywarn.panel import asof_observations
+    from earlywarn.sources._common import SourceReport
+    from earlywarn.sources.lait import LAIT_SNAPSHOT
+
+    obs, _ = lait
+    dfe, _ = load_dfe_csc(RAW, cw)
+    cell = (
+        dfe["council_code"].eq(BARKING)
+        & dfe["period"].eq(pd.Timestamp("2018-09-30"))
+        & dfe["measure"].eq("sw_turnover_pct")
+    )
+    assert cell.any() and dfe.loc[~cell, "period"].eq(pd.Timestamp("2018-09-30")).any()
+    kept = keep_gaps(obs, dfe[~cell], SourceReport("dfe_lait"))
+    r = _one(kept, BARKING, "2018-09-30", "sw_turnover_pct")
+    assert r["published"] == LAIT_SNAPSHOT == pd.Timestamp("2025-03-25")
+    assert r["source"] == "dfe_lait"  # marked revised in load_raw_tables
+    for origin in ("2019-03-31", "2024-03-31", "2025-03-24"):
+        seen = asof_observations(kept, pd.Timestamp(origin))
+        hit = seen["council_code"].eq(BARKING) & seen["measure"].eq("sw_turnover_pct")
+        assert pd.Timestamp("2018-09-30") not in set(seen.loc[hit, "period"]), origin
+    seen = asof_observations(kept, pd.Timestamp("2025-03-31"))
+    assert len(_one(seen, BARKING, "2018-09-30", "sw_turnover_pct")) > 0
+    assert _one(kept, BARKING, "2015-09-30", "sw_turnover_pct")["published"] == pd.Timestamp(
+        "2016-02-29"
+    )
+
+
 def _lait_copy(tmp_path: Path, **edit) -> Path:
     df = pd.read_parquet(LAIT)
     df = df[df["LA Number"].isin([301.0, 970.0])].reset_index(drop=True)

@@ -261,7 +261,9 @@ def data_build(
     if report.revised_rows:
         typer.echo(
             f"  back-filled from DfE LAIT (values as revised later, column revised): "
-            f"{sum(report.revised_rows.values())} rows, {len(report.revised_rows)} measures"
+            f"{sum(report.revised_rows.values())} rows, {len(report.revised_rows)} measures; "
+            f"{sum(report.snapshot_dated_rows.values())} of them dated at the snapshot "
+            "(cells a first edition left empty)"
         )
     for name, names in report.unmatched.items():
         typer.echo(f"  unmatched in {name} (allowed: sources/allowance.toml): {', '.join(names)}")

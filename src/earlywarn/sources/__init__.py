@@ -82,7 +82,7 @@ from earlywarn.sources.finance_events import load_finance_events
 from earlywarn.sources.imd import load_imd
 from earlywarn.sources.imd_districts import load_imd_districts
 from earlywarn.sources.inventory import check_all_read, check_raw_files, data_files
-from earlywarn.sources.lait import LAIT_SOURCE, keep_gaps, load_lait
+from earlywarn.sources.lait import LAIT_SNAPSHOT, LAIT_SOURCE, keep_gaps, load_lait
 from earlywarn.sources.neighbours import load_statistical_neighbours
 from earlywarn.sources.oflog_asc import load_oflog_asc
 from earlywarn.sources.ofsted import load_ofsted_inspections
@@ -181,6 +181,9 @@ class BuildReport:
         Observations whose value is as revised by a later snapshot, not as first
         published (DfE LAIT back-fill, :mod:`earlywarn.sources.lait`; the ``revised``
         column), per measure, before history is carried to successors.
+    snapshot_dated_rows : dict of str -> int
+        Of those, the ones dated at the LAIT snapshot (25 March 2025) because a first
+        edition of their year is in the folder but left the council empty, per measure.
     """
 
     raw_dir: str
@@ -193,6 +196,7 @@ class BuildReport:
     coverage_by_family: dict[str, dict] = field(default_factory=dict)
     coverage_table: dict[str, dict] = field(default_factory=dict)
     revised_rows: dict[str, int] = field(default_factory=dict)
+    snapshot_dated_rows: dict[str, int] = field(default_factory=dict)
     not_read: list[str] = field(default_factory=list)
 
     @property
@@ -371,6 +375,9 @@ def load_raw_tables(raw_dir: Path) -> tuple[Tables, BuildReport]:
     obs["revised"] = obs["source"].astype(str).str.startswith(LAIT_SOURCE)
     revised = obs.loc[obs["revised"], "measure"].value_counts().sort_index()
     report.revised_rows = {str(m): int(n) for m, n in revised.items()}
+    late = obs["revised"] & obs["published"].eq(LAIT_SNAPSHOT)
+    late = obs.loc[late, "measure"].value_counts().sort_index()
+    report.snapshot_dated_rows = {str(m): int(n) for m, n in late.items()}
 
     reports, lead, report.sources["ofsted_reports"] = load_ofsted_reports(raw_dir, cw)
     # read here too (the bundle writes them) so that every file is accounted for

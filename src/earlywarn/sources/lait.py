@@ -15,10 +15,15 @@ at 2013-14).
   :func:`earlywarn.sources.load_raw_tables` against every other loader's rows, before and
   after the rates per child are made); the real-time vintage rule
   (:mod:`earlywarn.sources.vintages`) stays for the DfE editions;
-- it is dated by its period's usual first-print date (the same lag rules as the DfE
-  loaders: workforce at 30 September Y -> end of February Y+1; looked after at 31 March Y
-  -> 31 December Y; children in need and child protection -> 30 November Y; s251 outturn
-  for the financial year ending 31 March Y -> 31 March Y+1);
+- where no first edition in the folder covers its ``(period, measure)`` at all (a year
+  missing from the folder), it is dated by its period's usual first-print date (the same
+  lag rules as the DfE loaders: workforce at 30 September Y -> end of February Y+1; looked
+  after at 31 March Y -> 31 December Y; children in need and child protection -> 30
+  November Y; s251 outturn for the financial year ending 31 March Y -> 31 March Y+1);
+- where a first edition of that ``(period, measure)`` *is* in the folder but left the
+  council empty (suppressed, late or joint return), the value did not exist at the first
+  print: it is dated at the snapshot, :data:`LAIT_SNAPSHOT` (25 March 2025, the LAIT
+  commit SOURCES.md names), so that only origins from then on see it;
 - it is marked: ``source = "dfe_lait"`` (``"dfe_lait+rate"`` for its rates per child) and
   the observations' ``revised`` column is True (counted in the build report).
 
@@ -54,10 +59,13 @@ from earlywarn.errors import UserInputError
 from earlywarn.sources._common import SourceReport, find_files, finish_observations, parse_numbers
 from earlywarn.sources.crosswalk import Crosswalk
 
-__all__ = ["LAIT_MEASURES", "LAIT_SOURCE", "keep_gaps", "lait_year", "load_lait"]
+__all__ = ["LAIT_MEASURES", "LAIT_SNAPSHOT", "LAIT_SOURCE", "keep_gaps", "lait_year", "load_lait"]
 
 LAIT_SOURCE = "dfe_lait"
 COLUMNS = ("Short Desc", "Years", "LA Number", "Values")
+#: the snapshot's date: LAIT commit 0d8b32e of 2025-03-25 (SOURCES.md, "dfe_lait/"); the
+#: publication date of a value filling a cell that a first edition in the folder left empty
+LAIT_SNAPSHOT = pd.Timestamp("2025-03-25")
 
 
 def _sep30(y: int) -> pd.Timestamp:
@@ -215,13 +223,26 @@ def load_lait(raw_dir: Path, crosswalk: Crosswalk) -> tuple[pd.DataFrame, Source
 def keep_gaps(lait: pd.DataFrame, others: pd.DataFrame, rep: SourceReport) -> pd.DataFrame:
     """The LAIT rows whose ``(council_code, period, measure)`` no other row provides.
 
+    A kept row whose ``(period, measure)`` another row covers (a first edition in the
+    folder that left this council empty) is re-dated to :data:`LAIT_SNAPSHOT`: it was not
+    published at the first print. Rows of a ``(period, measure)`` nothing covers keep their
+    first-print date.
+
     >>> t = pd.Timestamp("2018-03-31")
-    >>> lait = pd.DataFrame({"council_code": ["A", "B"], "period": [t, t], "measure": "m"})
-    >>> keep_gaps(lait, lait.iloc[:1], SourceReport("x"))["council_code"].tolist()
-    ['B']
+    >>> lait = pd.DataFrame({"council_code": ["A", "B", "A"], "period": [t, t, t],
+    ...     "measure": ["m", "m", "n"], "published": pd.Timestamp("2018-12-31")})
+    >>> out = keep_gaps(lait, lait.iloc[:1], SourceReport("x"))
+    >>> out[["council_code", "measure"]].values.tolist(), out["published"].dt.year.tolist()
+    ([['B', 'm'], ['A', 'n']], [2025, 2018])
     """
     key = ["council_code", "period", "measure"]
     have = pd.MultiIndex.from_frame(others[key]).unique()
     given = pd.MultiIndex.from_frame(lait[key]).isin(have)
     rep.skip("provided by a first edition in the folder (LAIT value not used)", int(given.sum()))
-    return lait[~given]
+    kept = lait[~given].copy()
+    pair = ["period", "measure"]
+    covered = pd.MultiIndex.from_frame(kept[pair]).isin(
+        pd.MultiIndex.from_frame(others[pair]).unique()
+    )
+    kept.loc[covered, "published"] = LAIT_SNAPSHOT
+    return kept
