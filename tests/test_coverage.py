@@ -71,3 +71,38 @@ def test_a_cycle_stops_in_one_line_or_drops_and_says_so(small_data, small_config
 def test_bad_coverage_settings_name_the_key(small_config_dict, key, value):
     with pytest.raises(UserInputError, match=f"features.{key}"):
         _cfg(small_config_dict, **{key: value})
+
+
+def test_a_source_gated_time_since_feature_is_held_to_the_rule(small_data, small_config_dict):
+    """Review item 4: ``months_since_visit`` is missing for every council before the visit
+    tables start (gated by the source's window), so it is checked like any other feature,
+    dropped here (the planted visits start in 2017) and in the coverage record; the time
+    since an inspection (missing only where there was none yet) stays exempt."""
+    from dataclasses import replace
+
+    from earlywarn.features import coverage_exempt
+
+    t = small_data.tables
+    codes = sorted(t.events["council_code"].unique())
+    visits = pd.DataFrame(
+        {
+            "council_code": codes,
+            "date": pd.Timestamp("2017-05-01") + pd.to_timedelta(np.arange(len(codes)) * 9, "D"),
+            "event_type": "ofsted_visit",
+            "service": "childrens_services",
+            "severity": 0,
+            "source": "planted",
+            "framework": "monitoring visit",
+        }
+    )
+    events = pd.concat([t.events, visits], ignore_index=True)
+    data = (replace(t, events=events), small_data.true_risk, {})
+    prep = prepare(_cfg(small_config_dict, min_coverage=0.9, uncovered="drop"), data)
+    assert prep.features.specs.get("months_since_visit") is None  # dropped
+    assert "months_since_visit" in prep.coverage["dropped"]
+    assert "months_since_visit" in prep.coverage["features"]
+    off = prepare(_cfg(small_config_dict), data)
+    exempt = coverage_exempt(off.features.specs)
+    assert "months_since_visit" not in exempt and off.features.specs["months_since_visit"].gated
+    since = [n for n in exempt if n.startswith("years_since")]
+    assert since and not set(since) & set(prep.coverage["features"])

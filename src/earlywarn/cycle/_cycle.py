@@ -179,14 +179,15 @@ def _covered(
     use is observed for ``features.min_coverage`` of the training rows and of the councils
     scored; otherwise one line, or the feature is dropped and said so. Also returns the
     coverage record of those features (:func:`earlywarn.features.coverage_record`)."""
-    from earlywarn.features import check_coverage, coverage_record
+    from earlywarn.features import check_coverage, coverage_exempt, coverage_record
 
     used: set[str] = set()
     for kind in cfg.models.kinds:
         listed = cfg.models.params.get(kind, {}).get("features")
         used |= set(listed) if listed else set(feats.X.columns)
     # time since an event: missing means no such event yet, not an unobserved source
-    used -= {n for n, s in feats.specs.items() if s.event and s.kind != "count"}
+    # (unless gated by its source's window: then it is checked, and in the record)
+    used -= coverage_exempt(feats.specs)
     train = closed_origins(origins, cfg.as_of_date, cfg.horizon_months)
     f, where = cfg.features, f"{cfg.path or 'config'}"
     drop, notes = check_coverage(

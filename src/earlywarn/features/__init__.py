@@ -46,6 +46,7 @@ from earlywarn.features._base import Columns, OriginData
 from earlywarn.features._coverage import (
     UNCOVERED_ACTIONS,
     check_coverage,
+    coverage_exempt,
     coverage_for,
     coverage_record,
     coverage_table,
@@ -72,6 +73,7 @@ __all__ = [
     "UNCOVERED_ACTIONS",
     "check_coverage",
     "coverage_for",
+    "coverage_exempt",
     "coverage_record",
     "coverage_table",
     "uncovered_features",

@@ -12,7 +12,10 @@ line (``features.uncovered = "fail"``, the default) or is dropped, and the cycle
 (``"drop"``). Windowed features (a 3-year change) are missing at the first origins of any
 panel; pooled over the training origins they pass when most rows have them. The time since
 an event (``years_since_*``) is missing where no such event happened yet: the cycle leaves
-those out of the rule (their event counts carry the source's coverage).
+those out of the rule (their event counts carry the source's coverage), unless the feature
+is gated by its source's window (``FeatureSpec.gated``, e.g. ``months_since_visit``, missing
+for every council before the visit tables start): that one is held to the rule and is in
+the coverage record (:func:`coverage_exempt`).
 
 Example
 -------
@@ -106,6 +109,27 @@ def check_coverage(
         raise UserInputError(message)
     dropped = sorted(found)
     return dropped, [f"dropped {len(dropped)} uncovered feature(s): " + message.split(": ", 1)[1]]
+
+
+def coverage_exempt(specs: Mapping[str, Any]) -> set[str]:
+    """The features the coverage rule leaves out: the time since an event (an event
+    feature that is not a count), where missing means no such event yet, unless the feature
+    is gated by its source's window (``gated``: missing there means the source was not
+    running).
+
+    Example
+    -------
+    >>> from types import SimpleNamespace as S
+    >>> sorted(coverage_exempt({"since": S(event="inspection", kind="level", gated=False),
+    ...     "visit": S(event="ofsted_visit", kind="level", gated=True),
+    ...     "n": S(event="inspection", kind="count", gated=False)}))
+    ['since']
+    """
+    return {
+        n
+        for n, s in specs.items()
+        if getattr(s, "event", "") and s.kind != "count" and not getattr(s, "gated", False)
+    }
 
 
 def coverage_record(

@@ -274,12 +274,17 @@ def _visit_features(d: OriginData, visits, out: Columns) -> None:
         n = recent[recent["framework"] == framework].groupby("council_code").size()
         out.add(
             _event_spec(
-                name, "count", span="24 months", event=event, lookback_years=VISIT_WINDOW_YEARS
+                name,
+                "count",
+                span="24 months",
+                event=event,
+                lookback_years=VISIT_WINDOW_YEARS,
+                gated=True,
             ),
             gate(d.per_council(n, 0.0), visits, d.origin, VISIT_WINDOW_YEARS),
         )
     months = d.years_ago(visits.groupby("council_code")["date"].max()) * 12
     out.add(
-        _event_spec("months_since_visit", "level", event="ofsted_visit"),
+        _event_spec("months_since_visit", "level", event="ofsted_visit", gated=True),
         gate(d.per_council(months), visits, d.origin, 0),
     )

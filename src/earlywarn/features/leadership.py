@@ -91,6 +91,7 @@ def build(d: OriginData) -> Columns:
                         f"{short}_changes_{n}y",
                         f"changes of {words} in {years_words(n)}",
                         "political",
+                        gated=True,
                     ),
                     gate(d.per_council(c, 0.0), mine, d.origin, n),
                 )
@@ -99,6 +100,7 @@ def build(d: OriginData) -> Columns:
                     f"leadership_changes_{n}y",
                     f"changes of chief executive, director or leader in {years_words(n)}",
                     "political",
+                    gated=True,
                 ),
                 gate(d.per_council(change_counts(people, d.origin, n), 0.0), people, d.origin, n),
             )
@@ -107,7 +109,7 @@ def build(d: OriginData) -> Columns:
         )
         interim = (last["severity"] == 2).groupby(last["council_code"]).sum()
         out.add(
-            spec("interims_in_post", "senior posts held by interims", "capability"),
+            spec("interims_in_post", "senior posts held by interims", "capability", gated=True),
             gate(d.per_council(interim, 0.0), people, d.origin, 0),
         )
         since = d.years_ago(people.groupby("council_code")["date"].max())
@@ -119,6 +121,7 @@ def build(d: OriginData) -> Columns:
                 " years",
                 "level",
                 hw=False,
+                gated=True,
             ),
             gate(
                 np.minimum(d.per_council(since), d.config.leadership_years_cap),
@@ -180,7 +183,12 @@ def build(d: OriginData) -> Columns:
     if len(control):
         c = change_counts(control, d.origin, 5)
         out.add(
-            spec("control_changes_5y", "changes of political control in five years", "political"),
+            spec(
+                "control_changes_5y",
+                "changes of political control in five years",
+                "political",
+                gated=True,
+            ),
             gate(d.per_council(c, 0.0), control, d.origin, 5),
         )
         last = control.sort_values("date", kind="stable").groupby("council_code").tail(1)
@@ -193,6 +201,7 @@ def build(d: OriginData) -> Columns:
                 kind="flag",
                 states=CONTROL_STATES,
                 event="political_control",
+                gated=True,
             ),
             gate(d.per_council(noc), control, d.origin, 0),
         )

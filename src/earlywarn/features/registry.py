@@ -77,6 +77,11 @@ class FeatureSpec:
     lookback_years : float
         An event older than this (years before the origin) is never cited as a reason
         (0: no limit, e.g. a judgement that stays in force until the next one).
+    gated : bool
+        True when the value is missing for every council outside its source's window
+        (:func:`earlywarn.features._windows.gate`): missing then means "source not running",
+        so even a time since an event is held to the coverage rule
+        (:func:`earlywarn.features.coverage_exempt`).
     """
 
     name: str
@@ -94,6 +99,7 @@ class FeatureSpec:
     first_code: int = 0
     event: str = ""
     lookback_years: float = 0.0
+    gated: bool = False
 
     def state(self, value: float) -> str:
         """The words of a coded value ('' when the value is not a known code)."""
