@@ -149,3 +149,53 @@ def test_config_check_names_the_key(tmp_path):
     )
     with pytest.raises(UserInputError, match="labels.events .*label of its own"):
         load_config(cfg)
+
+
+def test_an_event_straddling_the_training_cut_makes_the_row_ambiguous_not_0():
+    """Review item 12 (planted): S's EFS is known only to [2021-10-01, 2022-06-30] (made
+    public on its own date) and the model is trained at 2022-03-31, where the 2021 window
+    closes. The event may fall in that window: the row is ambiguous, never labelled 0.
+    restrict_to_as_of keeps it for the label; features (asof_events) never see it before its
+    latest day, and it does not carry the data's reach past as_of. An inspection (dated to
+    the day) after the cut is still left out, exactly as before."""
+    from earlywarn.cycle import data_reach
+    from earlywarn.panel import asof_events, restrict_to_as_of, window_closed
+    from earlywarn.schema import Tables
+
+    cut = pd.Timestamp("2022-03-31")
+    straddling = pd.DataFrame(
+        {
+            "council_code": ["S", "T"],
+            "date": pd.to_datetime(["2022-06-30", "2022-05-10"]),
+            "date_earliest": pd.to_datetime(["2021-10-01", None]),
+            "published": pd.to_datetime(["2022-06-30", "2022-05-10"]),
+            "event_type": ["financial_notice", "inspection"],
+            "service": ["finance", "childrens_services"],
+            "severity": [1, 4],
+            "source": "planted",
+        }
+    )
+    o21 = ORIGINS[2]
+    assert window_closed(o21, 12, cut)
+    ix = pd.MultiIndex.from_product([["S"], [o21]], names=["council_code", "origin"])
+    lab = make_labels(straddling, ix, 12, ("financial_failure",), known_at=cut)
+    assert lab.loc[("S", o21), "ambiguous"] and lab.loc[("S", o21), "label"] == 0
+    assert not in_population(lab, new_failures_only=True).any()  # left out, not a 0
+    # the children's path: dates to the day, the cut as before
+    ix_t = pd.MultiIndex.from_product([["T"], [o21]], names=["council_code", "origin"])
+    lab_t = make_labels(straddling, ix_t, 12, ("inadequate",), known_at=cut)
+    assert lab_t.loc[("T", o21), "label"] == 0 and not lab_t["ambiguous"].any()
+    obs = pd.DataFrame(
+        {
+            "council_code": ["S"],
+            "period": [pd.Timestamp("2021-03-31")],
+            "measure": ["m"],
+            "value": [1.0],
+            "published": [pd.Timestamp("2021-12-31")],
+            "source": "planted",
+        }
+    )
+    known = restrict_to_as_of(Tables(pd.DataFrame(), obs, straddling, {}), cut)
+    assert known.events["council_code"].tolist() == ["S"]
+    assert asof_events(known.events, cut).empty
+    assert data_reach(known) <= cut

@@ -27,6 +27,7 @@ __all__ = [
     "asof_observations",
     "build_panel",
     "closed_origins",
+    "earliest_known",
     "window_closed",
     "restrict_to_as_of",
 ]
@@ -93,14 +94,47 @@ def build_panel(tables: Tables, origins: Iterable) -> pd.DataFrame:
     return panel.set_index(["council_code", "origin"])
 
 
+def earliest_known(events: pd.DataFrame) -> pd.Series:
+    """The earliest day each event may have been known: its publication (or, without one,
+    its ``date``); for an event made public on its own imprecise date (``date_earliest``
+    given and ``published`` missing or equal to ``date``, as for finance announcements),
+    the earliest day of its interval. Events dated to the day (every inspection) have no
+    ``date_earliest``: their day is the publication or date, as before.
+
+    The label keeps an event whose interval straddles a cut so that the interval rule
+    (:func:`earlywarn.labels.financial_failure_labels`) marks the row ambiguous instead of
+    0; features never see it before its latest day (:func:`asof_events`).
+
+    >>> ev = pd.DataFrame({"date": pd.to_datetime(["2025-06-30", "2024-01-05"]),
+    ...     "date_earliest": pd.to_datetime(["2024-04-01", None])})
+    >>> earliest_known(ev).dt.strftime("%Y-%m-%d").tolist()
+    ['2024-04-01', '2024-01-05']
+    """
+    date = pd.to_datetime(events["date"])
+    seen = date
+    if "published" in events.columns:
+        seen = pd.to_datetime(events["published"]).fillna(date)
+    if "date_earliest" in events.columns:
+        lo = pd.to_datetime(events["date_earliest"])
+        seen = seen.mask(lo.notna() & (lo < seen) & seen.eq(date), lo)
+    return seen
+
+
 def restrict_to_as_of(tables: Tables, as_of: pd.Timestamp) -> Tables:
-    """Drop everything published (or dated) after ``as_of``: a cycle never sees the future."""
+    """Drop everything published (or dated) after ``as_of``: a cycle never sees the future.
+
+    An event whose imprecise date straddles ``as_of`` (``date_earliest`` on or before it,
+    :func:`earliest_known`) is kept, for the label to mark its rows ambiguous; features use
+    an event only from its latest day (:func:`asof_events`)."""
     obs = tables.observations[tables.observations["published"] <= as_of]
-    ev = tables.events[tables.events["date"] <= as_of]
+    ev = tables.events
+    keep = ev["date"] <= as_of
     if "published" in ev.columns:
         pub = pd.to_datetime(ev["published"])
-        ev = ev[pub.isna() | (pub <= as_of)]
-    return Tables(tables.councils, obs, ev, tables.sources)
+        keep &= pub.isna() | (pub <= as_of)
+    if "date_earliest" in ev.columns:
+        keep |= ev["date_earliest"].notna() & (earliest_known(ev) <= as_of)
+    return Tables(tables.councils, obs, ev[keep], tables.sources)
 
 
 def window_closed(origin, horizon_months: int, t):

@@ -15,7 +15,7 @@ from earlywarn.backtest import Split, Training, rolling_origin_splits
 from earlywarn.config import CycleConfig
 from earlywarn.cycle._protocol import after_choice, protocol_words
 from earlywarn.errors import UserInputError
-from earlywarn.panel import closed_origins
+from earlywarn.panel import closed_origins, earliest_known
 from earlywarn.progress import step
 
 __all__ = [
@@ -54,10 +54,19 @@ DATA_REACH_SLACK = pd.Timedelta(days=92)
 
 
 def data_reach(tables: Any) -> pd.Timestamp:
-    """The last date the data reach: the latest publication of an observation or event."""
-    dates = [tables.observations["published"].max(), tables.events["date"].max()]
-    if "published" in tables.events.columns:
-        dates.append(pd.to_datetime(tables.events["published"]).max())
+    """The last date the data reach: the latest publication of an observation or event.
+
+    An event with an imprecise date counts by its earliest day (``date_earliest``): one
+    whose interval straddles ``as_of`` is kept for the label
+    (:func:`~earlywarn.panel.restrict_to_as_of`) but does not carry the data past it.
+    """
+    ev = tables.events
+    exact = ev["date_earliest"].isna() if "date_earliest" in ev.columns else ev["date"].notna()
+    dates = [
+        tables.observations["published"].max(),
+        ev.loc[exact, "date"].max(),
+        earliest_known(ev).max(),
+    ]
     return max(pd.Timestamp(d) for d in dates if pd.notna(d))
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 from earlywarn._names import CENSORING
 from earlywarn.labels._financial import finance_mask, financial_labels_frame
 from earlywarn.labels._targets import TARGET_KINDS, target_mask
+from earlywarn.panel import earliest_known
 
 __all__ = [
     "CENSORING",
@@ -103,11 +104,13 @@ def label_events(events: pd.DataFrame, frameworks: str = "headline") -> pd.DataF
 
 
 def known_events(events: pd.DataFrame, known_at: pd.Timestamp | None) -> pd.DataFrame:
-    """The events published (or, without a ``published`` column, dated) by ``known_at``."""
+    """The events published (or, without a ``published`` column, dated) by ``known_at``,
+    and those whose imprecise date (``date_earliest``, finance events) may fall on or
+    before it (:func:`earlywarn.panel.earliest_known`): a row whose window such an event
+    straddles is then ambiguous, not 0. Events dated to the day are cut exactly as before."""
     if known_at is None:
         return events
-    seen = events["published"].fillna(events["date"]) if "published" in events else events["date"]
-    return events[pd.to_datetime(seen) <= known_at]
+    return events[earliest_known(events) <= known_at]
 
 
 def _any_in_window(
