@@ -97,6 +97,59 @@ def test_population_leaves_out_ambiguous_rows_and_repeats():
     assert all_rows["failed_at_origin"].any() and not all_rows["ambiguous"].any()
 
 
+def _planted_predictions() -> pd.DataFrame:
+    """Saved predictions (the long table's columns) at two origins: the top-ranked council
+    is a repeat (failed at its origin) that fails again; a new failure in each tier."""
+    rows = []
+    for origin in ORIGINS[1:3]:
+        for code, p, y, repeat in [
+            ("R", 0.9, 1, True),  # rank 1: a repeat failing again
+            ("N", 0.8, 1, False),  # rank 2: a new failure
+            ("S", 0.7, 1, True),  # rank 3: a repeat failing again
+            ("T", 0.6, 0, False),
+            ("U", 0.5, 1, False),  # rank 5: a new failure
+            ("V", 0.4, 0, False),
+            ("W", 0.3, 0, False),
+            ("X", 0.2, 0, True),  # a repeat that does not fail again
+        ]:
+            rows.append((origin, code, p, y, repeat))
+    out = pd.DataFrame(rows, columns=["origin", "council_code", "probability", "label", "rep"])
+    return out.assign(
+        model="logit",
+        target="joint",
+        label=out["label"].astype("Int64"),
+        failed_at_origin=out.pop("rep"),
+        censored=False,
+    )
+
+
+def test_gate_counts_only_the_evaluated_population():
+    """The tiers' hit rates, the overall rate and the calibration slope are measured on the
+    evaluation's population: with new failures only, a repeat's failure is not counted
+    (it used to be: 7 failing rows against 4 new failures in the real finance cycle)."""
+    from earlywarn.evaluation import probability_gate
+    from earlywarn.metrics import calibration_slope_intercept
+
+    pred = _planted_predictions()
+    gate = probability_gate(pred, "logit", k=1, new_failures_only=True)
+    tiers = {t["tier"]: t for t in gate["tiers"]}
+    # tier 1 (rank 1) holds only the repeat: no council of the population
+    assert tiers[1]["n_known"] == 0 and tiers[1]["hit_rate"] is None
+    # tier 2 (ranks 2-3): N fails, S is a repeat; tier 3: U fails among T, U, V, W
+    assert (tiers[2]["n_known"], tiers[2]["n_failing"], tiers[2]["hit_rate"]) == (2, 2, 1.0)
+    assert (tiers[3]["n_known"], tiers[3]["n_failing"]) == (8, 2)
+    assert gate["rate"] == pytest.approx(4 / 10)
+    new = pred[~pred["failed_at_origin"]]
+    slope = calibration_slope_intercept(new["label"].to_numpy(float), new["probability"])[0]
+    assert gate["calibration_slope"] == pytest.approx(slope)
+    # the ranks (so the tiers) are still among all councils, as on the published list
+    assert tiers[2]["ranks"] == "ranks 2-3"
+    # without new_failures_only (the children's-services default) repeats count, as before
+    every = {t["tier"]: t for t in probability_gate(pred, "logit", k=1)["tiers"]}
+    assert (every[1]["n_known"], every[1]["hit_rate"]) == (2, 1.0)
+    assert every[2]["n_failing"] == 4
+
+
 def test_known_at_uses_only_published_events():
     ev = _events().assign(published=pd.to_datetime("2023-01-01"))
     lab = make_labels(ev, _index(), 12, ("financial_failure",), known_at=pd.Timestamp("2022-03-31"))

@@ -284,7 +284,9 @@ def test_a_probability_is_shown_only_when_calibrated_out_of_time(published):
     gate = run["probability_gate"]
     saved = pd.read_parquet(out / "backtest_predictions.parquet")
     saved = saved[saved["target"] == run["config"]["labels"]["target"]]
-    again = probability_gate(saved, run["model"], int(run["config"]["evaluate"]["k"]))
+    new_only = bool(run["config"]["labels"].get("new_failures_only", False))
+    k = int(run["config"]["evaluate"]["k"])
+    again = probability_gate(saved, run["model"], k, new_failures_only=new_only)
     assert again["calibration_slope"] == pytest.approx(gate["calibration_slope"])
     assert gate["shown"] == (0.7 <= gate["calibration_slope"] <= 1.3)
     prob = pd.to_numeric(rl["probability"], errors="coerce")

@@ -233,9 +233,11 @@ def backtest_and_choose(
     from earlywarn.evaluation import probability_gate
 
     # whether the published probability may be shown: its out-of-time calibration slope
-    # (the saved backtest predictions of the ranking target)
+    # (the saved backtest predictions of the ranking target, on the evaluation's population)
     saved = ev_run.long[ev_run.long["target"] == settings.target]
-    evaluation["probability_gate"] = probability_gate(saved, chosen, cfg.evaluate.k)
+    evaluation["probability_gate"] = probability_gate(
+        saved, chosen, cfg.evaluate.k, new_failures_only=settings.new_failures_only
+    )
     held_run = None
     if held_splits:  # scored once, after the choice above, for these settings
         with compute_context(cfg):

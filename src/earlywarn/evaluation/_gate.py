@@ -13,6 +13,12 @@ hit rate at the past origins: of the councils the model put in that tier, the sh
 those inspected within the horizon who were judged inadequate (for a joint target: the
 share failing), beside the same share over all councils.
 
+The slope, the hit rates and the overall rate are all measured on the evaluation's
+population (:func:`earlywarn.labels.in_population`): with ``new_failures_only`` a council
+already failed at its origin (a repeat) is left out, as it is from every score. The tiers
+still come from the rank among all councils at the origin, as on the published list, where
+a repeat keeps its rank.
+
 Example
 -------
 >>> rows = pd.DataFrame({"model": "m", "origin": ["2019"] * 4 + ["2020"] * 4,
@@ -29,6 +35,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from earlywarn.labels import in_population
 
 __all__ = ["FINANCE_TIER", "SLOPE_RANGE", "probability_gate", "tier_of_rank", "tier_words"]
 
@@ -54,6 +62,8 @@ def probability_gate(
     model: str,
     k: int,
     slope_range: tuple[float, float] = SLOPE_RANGE,
+    *,
+    new_failures_only: bool = False,
 ) -> dict[str, Any]:
     """The calibration slope of ``model``'s out-of-time predictions, whether its
     probability may be shown, and the tiers' hit rates (module notes).
@@ -67,13 +77,18 @@ def probability_gate(
         The published model.
     k : int
         Councils in tier 1 (the list's ``evaluate.k``).
+    new_failures_only : bool
+        The labels' ``new_failures_only``: councils already failed at their origin
+        (``failed_at_origin``) are not counted (module notes).
     """
     from earlywarn.metrics import calibration_slope_intercept
 
     rows = predictions[predictions["model"] == model].copy()
     rows["rank"] = rows.groupby("origin")["probability"].rank(ascending=False, method="first")
     rows["tier"] = tier_of_rank(rows["rank"], k)
-    known = rows[rows["label"].notna()]
+    known = rows[
+        rows["label"].notna().to_numpy() & in_population(rows, new_failures_only=new_failures_only)
+    ]
     y = known["label"].to_numpy(dtype=float)
     slope = float("nan")
     if len(known) and 0 < y.sum() < len(y):
