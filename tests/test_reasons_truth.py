@@ -475,6 +475,12 @@ def test_a_finance_list_has_financial_columns_and_words(finance_published):
     text = (out / "risk_list.csv").read_text().lower()
     for word in ("inadequate", "inspected", "inspection", "children looked after"):
         assert word not in text, word
+    # the report and the model card speak of the target too (an inspection only to say
+    # there is none): no inspected share, no timing model, no judgement
+    page = re.sub(r"<style>.*?</style>|<[^>]+>", " ", (out / "report.html").read_text(), flags=re.S)
+    for text in (page.lower(), (out / "MODEL_CARD.md").read_text().lower()):
+        for word in ("inadequate", "inspected", "selective inspection", "timing model"):
+            assert word not in text, word
     fails = financial_failure_events(events)
     recent = fails[(fails["date"] <= origin) & (fails["date"] > origin - pd.DateOffset(years=5))]
     marked = set(rl.loc[rl["financial_failure_on_record"] != "", "council_code"])

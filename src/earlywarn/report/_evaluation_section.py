@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from earlywarn._names import LIST_FIGURES, METRIC_LABELS
+from earlywarn.labels import announced
 
 __all__ = ["METRICS", "render_section"]
 
@@ -201,20 +202,32 @@ def _published_html(evaluation: dict[str, Any], k: Any) -> str:
     role = {n: "model" for n in evaluation.get("models", {})}
     role.update({n: "baseline" for n in evaluation.get("baselines", {}) if n not in role})
     role["oracle"] = "oracle"
+    figures, precision_words = (
+        LIST_FIGURES,
+        (
+            "Precision and recall at k in the tables below for the conditional target rank only "
+            "councils that turned out to be inspected (a set chosen by a future event): they are "
+            "not what a published list does."
+        ),
+    )
+    if announced((evaluation.get("label") or {}).get("events")):  # nothing is inspected
+        figures = {m: w for m, w in LIST_FIGURES.items() if "inspected" not in m}
+        precision_words = (
+            "Failures are announced, not found by inspection: precision and recall at k in "
+            "the tables below rank the same councils as this headline, for either target."
+        )
     body = "".join(
         f"<tr><td>{e(n)}</td><td>{e(role.get(n, ''))}</td>"
-        + "".join(_pct_cell(f.get(m)) for m in LIST_FIGURES)
+        + "".join(_pct_cell(f.get(m)) for m in figures)
         + f"<td>{f.get('n_failures', '')}</td></tr>"
         for n, f in pub.items()
     )
-    head = "".join(f"<th>{e(v)}</th>" for v in LIST_FIGURES.values())
+    head = "".join(f"<th>{e(v)}</th>" for v in figures.values())
     return (
         f"<h3>Headline: had the top {e(str(k))} of all councils been published at each origin"
         "</h3><p>Shares over all test origins (ties at the cut share the places), 95% "
         "intervals from resampling councils, and the chance level: the same figure for a "
-        "list drawn at random at every origin. Precision and recall at k in the tables below "
-        "for the conditional target rank only councils that turned out to be inspected "
-        "(a set chosen by a future event): they are not what a published list does.</p>"
+        f"list drawn at random at every origin. {e(precision_words)}</p>"
         f"<table><thead><tr><th>name</th><th>role</th>{head}<th>failures</th></tr></thead>"
         f"<tbody>{body}</tbody></table>"
     )

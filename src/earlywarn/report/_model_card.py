@@ -151,7 +151,10 @@ def render_model_card(
     lines += [
         "",
         "## Limitations",
-        "- Selective inspection: a failure is seen only where an inspection happens, and "
+        "- Announced failures: a failure is seen when it is announced, not found by "
+        "inspection, so the joint and conditional targets are one."
+        if announced((evaluation.get("label") or {}).get("events"))
+        else "- Selective inspection: a failure is seen only where an inspection happens, and "
         "inspections follow a schedule; the joint and conditional targets answer different "
         "questions (evaluation.json has both).",
         f"- Small numbers: {pooled.get('n_pos')} failures in the evaluation rows; intervals "

@@ -19,6 +19,7 @@ __all__ = [
     "DISPLAY_ORDER",
     "MATRIX_WORDS",
     "matrix_words",
+    "meaning_words",
     "PERCENT_COLUMNS",
     "display_text",
     "headers",
@@ -288,4 +289,21 @@ def matrix_words(run_info: Mapping[str, Any]) -> str:
         "how many children depend on the service, the rate of children looked after per "
         "10,000 children (DfE)",
         _impact_header(cfg).removesuffix(" (impact)").lower(),
+    )
+
+
+def meaning_words(label: Mapping[str, Any]) -> str:
+    """What the probability is a chance of, in the target's words (``label``: the
+    evaluation's label block); an announced failure has no inspection to condition on."""
+    what = str(label.get("description", ""))
+    if announced(label.get("events")):
+        return (
+            f"the chance of {what}. Failures are announced, not found by inspection, so the "
+            "probability is not conditional on anything happening in the window."
+        )
+    return (
+        f"the chance that the council is judged inadequate if it is inspected within the "
+        f"window ({what}), not the chance of an inspection. P(inspected) comes from an "
+        "inspection-timing model, and the joint risk, their product, is what a partnership "
+        "that cannot choose inspection dates sees coming."
     )

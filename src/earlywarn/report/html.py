@@ -101,7 +101,14 @@ def render_report(
         rows.append([model] + [_metric_cell(pooled.get(m)) for m in metric_names])
     metrics = pd.DataFrame(rows, columns=["model", *metric_names])
     from earlywarn.report._detail_sections import notes_html
-    from earlywarn.report._text import gate_words, headers, matrix_words, ranking_words, verdict
+    from earlywarn.report._text import (
+        gate_words,
+        headers,
+        matrix_words,
+        meaning_words,
+        ranking_words,
+        verdict,
+    )
 
     show = risk_list.head(top_n)
     wanted = (
@@ -183,11 +190,8 @@ model <b>{e(str(run_info.get("model", "")))}</b>,
 MLflow run {e(str(run_info.get("model_run_id", "")))}
 at {e(str(run_info.get("tracking_uri", "")))}.</p>
 <p class="verdict">{e(verdict(evaluation))}</p>
-<p>The probability is <b>{e(meaning)}</b>: the chance that the council is judged
-inadequate if it is inspected within the window ({e(str(label.get("description", "")))}),
-not the chance of an inspection. P(inspected) comes from an inspection-timing model, and
-the joint risk, their product, is what a partnership that cannot choose inspection dates
-sees coming. Base rate in the training windows: {e(pct(run_info.get("base_rate")))}.
+<p>The probability is <b>{e(meaning)}</b>: {e(meaning_words(label))}
+Base rate in the training windows: {e(pct(run_info.get("base_rate")))}.
 Intervals: {e(interval_words(run_info))}. {e(ranking)}</p>
 <p class="verdict">{e(gate_words(run_info))}</p>
 {notes_html(run_info)}
