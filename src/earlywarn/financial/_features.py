@@ -135,23 +135,36 @@ def _col(w: pd.DataFrame, name: str) -> pd.Series:
     return w[name] if name in w.columns else pd.Series(np.nan, index=w.index)
 
 
+def _last_two(frame: pd.DataFrame, col: str) -> pd.DataFrame:
+    """Per council (index): the latest known value of ``col`` and its period (``v``, ``p``),
+    and the one before (``v0``, ``p0``; NaN/NaT when there is none). ``frame`` is sorted by
+    council and period."""
+    x = frame.loc[frame[col].notna(), ["council_code", "period", col]]
+    n = x.groupby("council_code", sort=False).cumcount(ascending=False)
+    last = x[n.eq(0)].set_index("council_code")
+    prev = x[n.eq(1)].set_index("council_code").reindex(last.index)
+    return pd.DataFrame(
+        {"v": last[col], "p": last["period"], "v0": prev[col], "p0": prev["period"]}
+    )
+
+
 def _one_origin(obs, events, councils, origin, stale_after_years) -> pd.DataFrame:
     w = _known(obs, origin)
     out = pd.DataFrame(index=pd.Index(councils["council_code"], name="council_code"))
     limit = None if stale_after_years is None else pd.Timedelta(days=365.25 * stale_after_years + 1)
 
-    def fresh(p: pd.Timestamp) -> bool:
-        return limit is None or origin - p <= limit
+    def fresh(p: pd.Series) -> pd.Series:
+        return p.notna() if limit is None else (origin - p) <= limit
 
-    def one_year_change(b: pd.Series) -> float:
-        if (
-            len(b) >= 2
-            and b.index[-2] == b.index[-1] - pd.DateOffset(years=1)
-            and b.iloc[-2] > 0
-            and fresh(b.index[-1])
-        ):
-            return 100 * (b.iloc[-1] / b.iloc[-2] - 1)
-        return np.nan
+    def consecutive(t: pd.DataFrame) -> pd.Series:  # the two latest values a year apart
+        return t["p0"].notna() & (t["p0"] == t["p"] - pd.DateOffset(years=1))
+
+    def one_year_change(t: pd.DataFrame) -> pd.Series:
+        ok = consecutive(t) & (t["v0"] > 0) & fresh(t["p"])
+        return (100 * (t["v"] / t["v0"] - 1)).where(ok)
+
+    def put(name: str, values: pd.Series) -> None:
+        out[name] = values.astype(float).reindex(out.index)
 
     if not w.empty:
         nre = _col(w, "net_revenue_expenditure_gbp_m").where(lambda s: s > 0)
@@ -188,38 +201,31 @@ def _one_origin(obs, events, councils, origin, stale_after_years) -> pd.DataFram
             }
         ).reset_index()
         frame = frame[frame["council_code"].isin(out.index)]
-        for code, g in frame.groupby("council_code"):
-            g = g.set_index("period").sort_index()
-            r = g["ratio"].dropna()
-            if len(r):
-                p = r.index[-1]
-                out.loc[code, "finance_data_age_years"] = (origin - p).days / 365.25
-                if fresh(p):
-                    out.loc[code, "reserves_pct_nre"] = r.iloc[-1]
-                    for k in (1, 3):
-                        q = p - pd.DateOffset(years=k)
-                        if q in r.index:
-                            out.loc[code, f"reserves_pct_nre_chg_{k}y_pp"] = r.iloc[-1] - r.loc[q]
-                u = g["unall"].dropna()
-                if len(u) and fresh(u.index[-1]):
-                    out.loc[code, "unallocated_pct_nre"] = u.iloc[-1]
-            for src, dst in _LATEST.items():
-                x = g[src].dropna()
-                if len(x) and fresh(x.index[-1]):
-                    out.loc[code, dst] = x.iloc[-1]
-            for src, dst in _NEVER_STALE.items():
-                x = g[src].dropna()
-                if len(x):
-                    out.loc[code, dst] = x.iloc[-1]
-            c = g["care"].dropna()
-            if len(c) >= 2 and c.index[-2] == c.index[-1] - pd.DateOffset(years=1):
-                if fresh(c.index[-1]):
-                    out.loc[code, "social_care_pct_chg_1y_pp"] = c.iloc[-1] - c.iloc[-2]
-            out.loc[code, "borrowing_chg_1y_pct"] = one_year_change(g["borrow"].dropna())
-            out.loc[code, "band_d_rise_pct"] = one_year_change(g["band_d"].dropna())
-            c = g["csp"].dropna()
-            if len(c) >= 2 and not (c.index[-2] < _SERIES_BREAK <= c.index[-1]):
-                out.loc[code, "core_spending_power_chg_1y_pct"] = one_year_change(c)
+        frame = frame.sort_values(["council_code", "period"], kind="stable")
+        # the reserves ratio: its latest period sets the age; level and changes when fresh
+        r = _last_two(frame, "ratio")
+        put("finance_data_age_years", (origin - r["p"]).dt.days / 365.25)
+        put("reserves_pct_nre", r["v"].where(fresh(r["p"])))
+        known = frame.set_index(["council_code", "period"])["ratio"].dropna()
+        for k in (1, 3):
+            at = pd.MultiIndex.from_arrays([r.index, r["p"] - pd.DateOffset(years=k)])
+            before = pd.Series(known.reindex(at).to_numpy(), index=r.index)
+            put(f"reserves_pct_nre_chg_{k}y_pp", (r["v"] - before).where(fresh(r["p"])))
+        u = _last_two(frame, "unall")
+        u = u[u.index.isin(r.index)]  # read only beside a reserves ratio
+        put("unallocated_pct_nre", u["v"].where(fresh(u["p"])))
+        for src, dst in _LATEST.items():
+            x = _last_two(frame, src)
+            put(dst, x["v"].where(fresh(x["p"])))
+        for src, dst in _NEVER_STALE.items():
+            put(dst, _last_two(frame, src)["v"])
+        c = _last_two(frame, "care")
+        put("social_care_pct_chg_1y_pp", (c["v"] - c["v0"]).where(consecutive(c) & fresh(c["p"])))
+        put("borrowing_chg_1y_pct", one_year_change(_last_two(frame, "borrow")))
+        put("band_d_rise_pct", one_year_change(_last_two(frame, "band_d")))
+        c = _last_two(frame, "csp")
+        across = (c["p0"] < _SERIES_BREAK) & (_SERIES_BREAK <= c["p"])
+        put("core_spending_power_chg_1y_pct", one_year_change(c).where(~across))
     prior = events[(events["published"] <= origin) & (events["date"] <= origin)]
     out["prior_failure_ever"] = out.index.isin(prior["council_code"]).astype(float)
     for f in FEATURES:
