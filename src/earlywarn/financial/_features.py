@@ -169,7 +169,7 @@ def _one_origin(obs, events, councils, origin, stale_after_years) -> pd.DataFram
     if not w.empty:
         nre = _col(w, "net_revenue_expenditure_gbp_m").where(lambda s: s > 0)
         # reserves at a period without its own NRE (1 April levels): nearest NRE known
-        nre_f = nre.groupby(level=0).transform(lambda s: s.bfill().ffill())
+        nre_f = nre.groupby(level=0).bfill().groupby(level=0).ffill()
         ratio = 100 * _col(w, "usable_reserves_gbp_m") / nre_f
         unall = 100 * _col(w, "unallocated_reserves_gbp_m") / nre_f
         debt = 100 * (_col(w, "mrp_gbp_m") + _col(w, "external_interest_gbp_m")) / nre
