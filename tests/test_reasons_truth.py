@@ -476,10 +476,12 @@ def test_a_finance_list_has_financial_columns_and_words(finance_published):
     for word in ("inadequate", "inspected", "inspection", "children looked after"):
         assert word not in text, word
     # the report and the model card speak of the target too (an inspection only to say
-    # there is none): no inspected share, no timing model, no judgement
+    # there is none): no inspected share, no timing model, no judgement as the target (a
+    # council's Ofsted history may still be shown beside it, as in the synthetic events)
     page = re.sub(r"<style>.*?</style>|<[^>]+>", " ", (out / "report.html").read_text(), flags=re.S)
-    for text in (page.lower(), (out / "MODEL_CARD.md").read_text().lower()):
-        for word in ("inadequate", "inspected", "selective inspection", "timing model"):
+    for text in (page, (out / "MODEL_CARD.md").read_text()):
+        text = re.sub(r"\s+", " ", text).lower()
+        for word in ("judged inadequate", "inspected", "selective inspection", "timing model"):
             assert word not in text, word
     fails = financial_failure_events(events)
     recent = fails[(fails["date"] <= origin) & (fails["date"] > origin - pd.DateOffset(years=5))]
