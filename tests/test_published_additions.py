@@ -1,8 +1,10 @@
 """What a published cycle now carries beside the list, on one synthetic cycle:
 
-- advisers' notes are shown, not modelled (issue 23 item 8): each planted note appears
-  beside the reasons in the list, the report and signals.csv; stderr and the report say
-  they are shown, not modelled; a pseudonymised cycle dates them by year only;
+- advisers' notes are shown (issue 23 item 8): each planted note appears beside the
+  reasons in the list, the report and signals.csv; stderr and the report say whether the
+  published model uses them (here the logit on every feature does: they are model inputs,
+  on little history; "not modelled" only for a model without a soft_* input); a
+  pseudonymised cycle dates them by year only;
 - list stability (item 9): the overlap of the top k between consecutive backtest origins,
   with chance k^2/n, in evaluation.json and the report, recomputed here from the saved
   out-of-time predictions;
@@ -102,7 +104,8 @@ def test_notes_appear_in_list_report_and_signals(noted):
     report = (out / "report.html").read_text()
     name = rl.set_index("council_code").at[b, "council_name"]
     assert "adviser note: significant financial concern, February 2020" in report
-    assert "shown, not modelled" in report
+    assert "shown beside the reasons and are model inputs" in report
+    assert "not modelled" not in report  # the published logit uses the soft_* features
     sig = pd.read_csv(out / "signals.csv", comment="#")
     rows = sig[sig["measure"].str.startswith("adviser_note_")]
     assert sorted(rows["signal"]) == sorted(
@@ -112,7 +115,7 @@ def test_notes_appear_in_list_report_and_signals(noted):
             "adviser note: significant financial concern, February 2020",
         ]
     )
-    assert set(rows["role"]) == {"adviser note (shown, not modelled)"}
+    assert set(rows["role"]) == {"adviser note (shown beside the reasons)"}
     assert (
         rows.set_index("signal").at[
             "adviser note: significant financial concern, February 2020", "council_code"
@@ -126,13 +129,16 @@ def test_notes_appear_in_list_report_and_signals(noted):
         assert b"secret" not in f.read_bytes(), f.name
 
 
-def test_warning_says_shown_not_modelled(noted):
-    _, _, r = noted
+def test_warning_says_the_notes_are_modelled(noted):
+    out, _, r = noted
+    ev = json.loads((out / "evaluation.json").read_text())
+    assert ev["chosen_model"]["kind"] == "logit"  # on every feature: soft_* included
     err = r.stderr if hasattr(r, "stderr") else r.output
     lines = [ln for ln in err.splitlines() if "advisers' notes" in ln]
     assert len(lines) == 1, err
     assert "3 note(s) on 2 council(s)" in lines[0]
-    assert "shown beside the reasons, not modelled" in lines[0]
+    assert "shown beside the reasons and are model inputs" in lines[0]
+    assert "not modelled" not in lines[0]
     # the 2016 note falls in the 12 months before the 2017 origin: the only history
     assert "only 1 of the 6 training origins had any note" in lines[0]
 
@@ -145,10 +151,56 @@ def test_warning_without_history():
          "problem_nature": ["capability"] * 2, "severity": [3.0, 3.0]}
     )  # fmt: skip
     train = list(pd.to_datetime(["2016-03-31", "2017-03-31", "2018-03-31"]))
-    line = notes_warning(notes, pd.Timestamp("2020-03-31"), 12, train)
+    soft = ["last_inspection_grade", "soft_notes_12m"]
+    line = notes_warning(notes, pd.Timestamp("2020-03-31"), 12, train, soft)
     assert line.startswith("advisers' notes: 2 note(s) on 2 council(s) in the 12 months")
     assert "no history at the 3 training origins, so the model gives them no weight" in line
-    assert notes_warning(notes, pd.Timestamp("2018-03-31"), 12, train) == ""
+    assert notes_warning(notes, pd.Timestamp("2018-03-31"), 12, train, soft) == ""
+
+
+def test_warning_follows_the_model_and_the_history():
+    """'not modelled' only without a soft_* input; 'little history' only when fewer than
+    all training origins had a note; otherwise the notes are said to be model inputs."""
+    from earlywarn.features import notes_warning
+
+    notes = pd.DataFrame(
+        {"council_code": ["A", "B", "C"],
+         "date": pd.to_datetime(["2020-01-10", "2019-01-10", "2018-01-10"]),
+         "problem_nature": ["capability"] * 3, "severity": [3.0, 2.0, 1.0]}
+    )  # fmt: skip
+    now = pd.Timestamp("2020-03-31")
+    train = list(pd.to_datetime(["2018-03-31", "2019-03-31"]))
+    soft = ["deprivation_imd_score", "soft_capability_notes_12m"]
+    for inputs in (None, [], ["deprivation_imd_score", "last_inspection_grade"]):
+        line = notes_warning(notes, now, 12, train, inputs)
+        assert "shown beside the reasons, not modelled" in line, inputs
+    full = notes_warning(notes, now, 12, train, soft)
+    assert "not modelled" not in full and "little history" not in full
+    assert full.endswith("are model inputs (every one of the 2 training origins had a note)")
+    part = notes_warning(notes, now, 12, [pd.Timestamp("2017-03-31"), *train], soft)
+    assert "model inputs, but only 2 of the 3 training origins had any note" in part
+
+
+def test_notes_line_speaks_of_the_inputs_the_fit_uses():
+    """A persistence model given every column uses only the last grade: its notes line
+    says 'not modelled'; a logit given every column uses them all."""
+    import numpy as np
+
+    from earlywarn.cycle._publication import _used_inputs
+    from earlywarn.models import make_model
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"last_inspection_grade": rng.integers(1, 5, 60).astype(float),
+         "soft_notes_12m": rng.integers(0, 3, 60).astype(float)}
+    )  # fmt: skip
+    y = pd.Series(np.r_[np.zeros(40, int), np.ones(20, int)])
+    cols = list(X.columns)
+    assert _used_inputs(make_model("persistence", None, 0).fit(X, y), cols) == [
+        "last_inspection_grade"
+    ]
+    assert _used_inputs(make_model("logit", None, 0).fit(X, y), cols) == cols
+    assert _used_inputs(None, cols) == cols
 
 
 def test_pseudonymised_notes_dated_by_year(tmp_path):
@@ -227,6 +279,6 @@ def test_explain_shows_the_notes(noted):
     r = CliRunner().invoke(app, ["explain", str(out.parent / "cycle.toml"), "--council", a])
     assert r.exit_code == 0, r.output
     assert (
-        "Advisers' notes (shown, not modelled): adviser note: serious capability concern, "
+        "Advisers' notes: adviser note: serious capability concern, "
         "November 2019; adviser note: minor capacity concern, June 2019"
     ) in r.output

@@ -114,7 +114,7 @@ class CouncilReasons:
     probability_meaning: str = "Probability"
     england: pd.DataFrame | None = None  # England's median of each feature over origins
     tier_note: str = ""  # the tier's hit rate at past origins, in words
-    adviser_notes: str = ""  # the advisers' notes shown beside the reasons (not modelled)
+    adviser_notes: str = ""  # the advisers' notes shown beside the reasons
 
     def _interval(self) -> str:
         if self.probability_lo is None or self.probability_hi is None:
@@ -151,7 +151,7 @@ class CouncilReasons:
         if self.tier_note:
             lines.insert(3, f"Tier: {self.tier_note}")
         if self.adviser_notes:
-            lines.append(f"Advisers' notes (shown, not modelled): {self.adviser_notes}")
+            lines.append(f"Advisers' notes: {self.adviser_notes}")
         if self.context_note:
             lines.append(f"Context: {self.context_note}")
         if not down.empty:

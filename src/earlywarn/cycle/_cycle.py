@@ -341,6 +341,7 @@ def run_cycle(
                 research=final["research"],
                 notes=prep.notes,
                 coverage=prep.coverage,
+                model=final["model"],
             )
             timings.update(pub.timings)
             files = pub.files

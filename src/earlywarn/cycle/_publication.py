@@ -61,14 +61,16 @@ def publish_files(
     held_out: Any = None,
     notes: pd.DataFrame | None = None,
     coverage: dict[str, Any] | None = None,
+    model: Any = None,
 ) -> Publication:
     """Band and render the list of a scored origin (``scored``, from
     :func:`earlywarn.cycle.score_and_explain`) with its intervals (module notes).
 
     ``notes``: the advisers' notes (``features.soft_notes``), shown beside the reasons in
-    the list, the report and signals.csv, with a warning that they are shown, not modelled.
+    the list, the report and signals.csv, with a line saying whether the model uses them.
     ``coverage``: the coverage record of the models' inputs (``Prepared.coverage``), cut to
-    the published model's features for run.json and the report."""
+    the published model's features for run.json and the report. ``model``: the fitted
+    published model (its ``used_features_`` narrow the inputs the notes line speaks of)."""
     from earlywarn.evaluation import council_bootstrap_interval
     from earlywarn.explain import build_signals
     from earlywarn.io import spreadsheet_csv
@@ -132,7 +134,10 @@ def publish_files(
             cond = np.clip(prob / np.clip(p_insp, 1e-3, 1.0), 0.0, 1.0)
             scores["conditional_probability"] = np.round(cond, 6)
     base_rate = scored.base_rate
-    shown_notes, notes_record = _adviser_notes(cfg, notes, score_origin, Xtr)
+    listed = cfg.models.params.get(run_info.get("model"), {}).get("features")
+    inputs = list(listed or Xtr.columns)  # the published model's features
+    used = _used_inputs(model, inputs)
+    shown_notes, notes_record = _adviser_notes(cfg, notes, score_origin, Xtr, used)
     risk_list = build_banded_risk_list(
         scores,
         expl,
@@ -162,15 +167,14 @@ def publish_files(
         },
         "probability_gate": gate_of(evaluation),
     }
-    if notes_record:  # shown, not modelled: said once on stderr and in the report
+    if notes_record:  # whether they are modelled: said once on stderr and in the report
         run_info["adviser_notes"] = notes_record
         if notes_record["warning"]:
             run_info["warnings"] = [*run_info.get("warnings", []), notes_record["warning"]]
     if coverage:
         from earlywarn.features import coverage_for
 
-        listed = cfg.models.params.get(run_info.get("model"), {}).get("features")
-        run_info["coverage"] = coverage_for(coverage, listed or Xtr.columns)
+        run_info["coverage"] = coverage_for(coverage, inputs)
     if recal is not None:  # how the published probability was formed (recalibrate.py)
         run_info["recalibration"] = recal
     # the out-of-time predictions (cycle only: `score` does not backtest), pseudonymised
@@ -268,11 +272,30 @@ def _recalibration_html(recal: dict[str, Any]) -> str:
     return f"<h2>How the probability was formed</h2>\n<p>{html.escape(recal['words'])}.</p>"
 
 
+def _used_inputs(model: Any, inputs: list[str]) -> list[str]:
+    """The features among ``inputs`` a fitted model's prediction depends on: those its
+    classifier lists in ``used_features_`` (``persistence``, ``red_flags``, ``hazard``,
+    ``mixed``; a calibrated model's underlying fit), else all of ``inputs``."""
+    clf = model.steps[-1][1] if hasattr(model, "steps") else model
+    clf = getattr(clf, "estimator_", clf)
+    clf = clf.steps[-1][1] if hasattr(clf, "steps") else clf
+    used = getattr(clf, "used_features_", None)
+    if used is None:
+        return inputs
+    names = {str(u).removeprefix("missingindicator_") for u in used}
+    return [n for n in inputs if n in names]
+
+
 def _adviser_notes(
-    cfg: Any, notes: pd.DataFrame | None, origin: pd.Timestamp, Xtr: pd.DataFrame
+    cfg: Any,
+    notes: pd.DataFrame | None,
+    origin: pd.Timestamp,
+    Xtr: pd.DataFrame,
+    inputs: list[str],
 ) -> tuple[pd.DataFrame | None, dict[str, Any]]:
     """The notes shown at ``origin`` (:func:`earlywarn.features.note_words`) and run.json's
-    record of them (counts, window and the shown-not-modelled warning)."""
+    record of them (counts, window and the warning saying whether the published model,
+    whose features are ``inputs``, uses them)."""
     if notes is None:
         return None, {}
     from earlywarn.features import note_words, notes_warning
@@ -284,7 +307,7 @@ def _adviser_notes(
         "n_notes": len(shown),
         "n_councils": int(shown["council_code"].nunique()),
         "months": months,
-        "warning": notes_warning(notes, origin, months, train),
+        "warning": notes_warning(notes, origin, months, train, inputs),
     }
 
 

@@ -116,6 +116,7 @@ def score_registered(
             run_info=run_info,
             notes=pr.notes,
             coverage=pr.coverage,
+            model=ld.model,
         )
         files = pub.files
         # the cycle's saved predictions and model card, as the cycle published them

@@ -10,7 +10,7 @@ and whether the measure is one of the council's published reasons. Published as
 With the advisers' notes shown at the origin (:func:`earlywarn.features.note_words`),
 one more row per note: measure ``adviser_note_<nature>``, the note in words as the signal
 ("adviser note: serious capability concern, February 2023"), its severity (1 minor to 3
-serious) as the value, its date as the period, role "adviser note (shown, not modelled)"
+serious) as the value, its date as the period, role "adviser note (shown beside the reasons)"
 and source "advisers' notes file". No peer or England median: notes are not measures.
 """
 
@@ -133,7 +133,7 @@ def _note_rows(notes: pd.DataFrame) -> pd.DataFrame:
             "peer_median": np.nan,
             "england_median": np.nan,
             "higher_is_worse": True,
-            "role": "adviser note (shown, not modelled)",
+            "role": "adviser note (shown beside the reasons)",
             "source": "advisers' notes file",
             "is_reason": False,
         },

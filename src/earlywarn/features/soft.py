@@ -14,8 +14,9 @@ one, a council with no note in the window has count 0 (an adviser noted nothing)
 The notes are also *shown* (:func:`note_words`): beside each council's reasons in the list,
 the report and signals.csv, as "adviser note: serious capability concern, February 2023"
 (built from the nature, severity and date, never from the text). Notes usually start long
-after the backtest's first origin, so the model sees them at few or no training origins and
-cannot weigh them; :func:`notes_warning` says so in one line.
+after the backtest's first origin, so a model using the ``soft_*`` features sees them at
+few or no training origins; :func:`notes_warning` says in one line whether the published
+model uses them and on how much history.
 """
 
 from __future__ import annotations
@@ -116,26 +117,46 @@ def note_words(notes: pd.DataFrame, origin: pd.Timestamp, months: int) -> pd.Dat
 
 
 def notes_warning(
-    notes: pd.DataFrame, origin: pd.Timestamp, months: int, train_origins: list
+    notes: pd.DataFrame,
+    origin: pd.Timestamp,
+    months: int,
+    train_origins: list,
+    model_features: list[str] | None = None,
 ) -> str:
-    """One line: how many notes are shown, and that they are shown, not modelled (how many
-    of the published fit's training origins had any note in their window); '' without
-    notes in the window at ``origin``."""
+    """One line: how many notes are shown beside the reasons at ``origin``, and whether the
+    published model uses them: "not modelled" only when none of ``model_features`` (the
+    published model's inputs) is a ``soft_*`` feature; otherwise how many of its training
+    origins had any note ("little history" when fewer than all). '' without notes in the
+    window at ``origin``.
+
+    Example
+    -------
+    >>> notes = pd.DataFrame({"council_code": ["A"], "date": pd.to_datetime(["2020-01-10"]),
+    ...     "problem_nature": ["capability"], "severity": [3.0]})
+    >>> line = notes_warning(notes, pd.Timestamp("2020-03-31"), 12,
+    ...     [pd.Timestamp("2019-03-31")], ["last_inspection_grade"])
+    >>> print(line.split(" are ")[1])
+    shown beside the reasons, not modelled: the published model has no advisers'-notes input
+    """
     now = notes_in_window(notes, origin, months)
     if now.empty:
         return ""
-    seen = sum(not notes_in_window(notes, o, months).empty for o in train_origins)
     head = (
         f"advisers' notes: {len(now)} note(s) on {now['council_code'].nunique()} council(s) "
-        f"in the {months} months to the scored origin are shown beside the reasons, not "
-        "modelled: "
+        f"in the {months} months to the scored origin are shown beside the reasons"
     )
+    if not any(str(f).startswith(f"{FAMILY}_") for f in model_features or []):
+        return head + ", not modelled: the published model has no advisers'-notes input"
+    n = len(train_origins)
+    seen = sum(not notes_in_window(notes, o, months).empty for o in train_origins)
     if seen == 0:
         return head + (
-            f"the notes file has no history at the {len(train_origins)} training origins, "
-            "so the model gives them no weight"
+            f" and are model inputs, but the notes file has no history at the {n} training "
+            "origins, so the model gives them no weight"
         )
-    return head + (
-        f"only {seen} of the {len(train_origins)} training origins had any note, so "
-        "whatever weight the model gives them rests on that little history"
-    )
+    if seen < n:
+        return head + (
+            f" and are model inputs, but only {seen} of the {n} training origins had any "
+            "note, so whatever weight the model gives them rests on that little history"
+        )
+    return head + f" and are model inputs (every one of the {n} training origins had a note)"

@@ -1,6 +1,6 @@
 """Three compact report sections read from ``run.json`` / ``evaluation.json`` alone:
 
-- :func:`notes_html`: the advisers' notes are shown, not modelled (one line);
+- :func:`notes_html`: the advisers' notes shown, and whether the model uses them (one line);
 - :func:`stability_html`: how much of the top *k* stays from one backtest origin to the
   next, against chance (``k^2 / n``);
 - :func:`coverage_html`: the coverage of the published model's inputs (share of

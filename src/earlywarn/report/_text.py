@@ -122,7 +122,7 @@ def headers(run_info: Mapping[str, Any]) -> dict[str, str]:
         "reason_3": "Reason 3",
         "context_note": "Context",
         "already_inadequate": "Already inadequate",
-        "adviser_notes": "Advisers' notes (shown, not modelled)",
+        "adviser_notes": "Advisers' notes",
         "tier": "Tier",
         "tier_hit_rate": "Tier's hit rate at past origins",
         "tier_note": "Tier's record at past origins",

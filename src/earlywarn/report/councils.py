@@ -100,11 +100,8 @@ def render_council_sections(
             "<li>No signal of decline passes the reviewer's test.</li>"
         )
         mit = "".join(f"<p>Protective factor: {e(s)}</p>" for s in downs["sentence"])
-        if r.get("adviser_notes"):  # beside the reasons: shown, not modelled
-            mit += (
-                f'<p class="note">Advisers\' notes (shown, not modelled): '
-                f"{e(str(r['adviser_notes']))}.</p>"
-            )
+        if r.get("adviser_notes"):  # beside the reasons (run.json says whether modelled)
+            mit += f'<p class="note">Advisers\' notes: {e(str(r["adviser_notes"]))}.</p>'
         nat = explanation.by_nature.loc[code].sort_values(ascending=False)
         nat_txt = ", ".join(f"{e(str(n))} {v:+.2f}" for n, v in nat.items())
         sup = r.get("support_offered") or ""

@@ -32,7 +32,8 @@ def build_banded_risk_list(
 
     With ``adviser_notes`` (council code -> "adviser note: serious capability concern,
     February 2023"; from :func:`earlywarn.features.note_words`), the column
-    ``adviser_notes`` beside the reasons: shown, not modelled ('' for councils without).
+    ``adviser_notes`` beside the reasons ('' for councils without; run.json says whether
+    the model uses them).
 
     ``finance`` (label kind ``financial_failure``): the standing column is the council's
     EFS/s114 in the previous five years (``financial_failure_on_record``), with no
