@@ -263,6 +263,35 @@ def test_compare_gives_ranks_tiers_movement_and_changed_reasons(two_cycles):
     assert res.exit_code == 2 and "not found" in res.output
 
 
+def test_compare_refuses_pseudonymised_lists(tmp_path):
+    """Pseudonyms are given by rank each cycle ("Council 001" is another council a year
+    later): compare refuses in one line, exit 2, when either list is pseudonymised."""
+    from earlywarn.cli import app
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    fast = {**FAST, "models": {"kinds": ["persistence"]}}
+    fast["tracking"] = {"experiment": "ew-pseudo", "registry_name": "ew-pseudo"}
+    for year, pseudo in (("2019", False), ("2020", True)):
+        raw = {"cycle": year, "as_of": f"{year}-03-31", **fast}
+        raw["report"] = {"pseudonymise": pseudo, "interval_boot": 0}
+        run_cycle(parse_config(raw), out_dir=tmp_path / f"c{year}", tracking_uri=uri)
+    toml = tmp_path / "cycle.toml"
+    toml.write_text(
+        'cycle = "2020"\nas_of = "2020-03-31"\nhorizon = "24M"\nseed = 7\n'
+        '[data]\nsource = "synthetic"\nn_councils = 30\nstart_year = 2011\n'
+        'end_year = 2020\n[tracking]\nexperiment = "ew-pseudo"\n'
+    )
+    out = tmp_path / "comparison"
+    res = CliRunner().invoke(
+        app, ["compare", str(toml), "--out", str(out)], env={"MLFLOW_TRACKING_URI": uri}
+    )
+    assert res.exit_code == 2, res.output
+    assert "pseudonymised list" in res.output and "Traceback" not in res.output
+    errors = [ln for ln in res.output.splitlines() if "error:" in ln]
+    assert len(errors) == 1 and "ew-pseudo" in errors[0], res.output
+    assert not out.exists()
+
+
 def test_server_cycle_is_reviewable_and_holds_no_named_list(mlflow_server, tmp_path):
     """On a remote server: parent headline metrics, baseline runs, the version's
     description, input datasets; and (log_outputs defaults to false there) no named list,

@@ -77,6 +77,13 @@ def compare_cycles(cfg: CycleConfig, tracking_uri: str | None = None, k: int | N
             f"{len(pubs)} published cycle(s) in {uri}; compare needs two"
         )
     cur, prev = pubs
+    if cur["pseudonymised"] or prev["pseudonymised"]:  # pseudonyms are given by rank
+        raise UserInputError(
+            f"{cfg.path or 'config'}: experiment {cfg.tracking.experiment!r}'s last two "
+            "published cycles include a pseudonymised list (report.pseudonymise): pseudonyms "
+            "are given by rank each cycle, so councils cannot be matched (compare the named "
+            "lists on the secure machine)"
+        )
     lists = {}
     for key, pub in (("current", cur), ("previous", prev)):
         rl = io.read_list_text(pub["risk_list"]).sort_values("rank", kind="stable")

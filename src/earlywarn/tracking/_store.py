@@ -293,7 +293,9 @@ def last_publications(
 
     Each: the publication record plus ``risk_list`` (CSV text of the published list,
     CONFIDENTIAL), with ``with_reasons`` ``reasons`` (its reasons.json as a dict, or
-    ``None``) and ``evaluation`` (dict, cycles only), read from the tracking store.
+    ``None``), ``evaluation`` (dict, cycles only) and ``pseudonymised`` (the cycle's
+    ``report.pseudonymise`` from its config.json; False without one), read from the
+    tracking store.
     """
     import mlflow
 
@@ -312,8 +314,22 @@ def last_publications(
             if kind == "cycle"
             else {}
         )
+        item["pseudonymised"] = kind == "cycle" and _pseudonymised(rec["run_id"])
         out.append(item)
     return out
+
+
+def _pseudonymised(run_id: str) -> bool:
+    """Whether a cycle's run published a pseudonymised list (its logged config.json)."""
+    import mlflow
+
+    try:
+        cfg = mlflow.artifacts.load_dict(f"runs:/{run_id}/config.json")
+    except Exception as err:  # an old run without config.json: not pseudonymised
+        if not is_store_error(err):
+            raise
+        return False
+    return bool((cfg.get("report") or {}).get("pseudonymise"))
 
 
 # the published probability's recalibration, logged with the published model's run
