@@ -99,6 +99,17 @@ def test_a_pseudonymised_list_cannot_be_combined(tmp_path, capsys):
     assert "pseudonymised" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("key", ["as_of", "score_origin"])
+def test_lists_of_different_dates_are_one_line_and_exit_2(tmp_path, capsys, key):
+    a = _folder(tmp_path / "a", ["inadequate_any"], CHILDREN)
+    b = _folder(tmp_path / "b", ["financial_failure"], FINANCE, **{key: "2023-03-31"})
+    assert _run(["combine", str(a), str(b), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "combine lists of the same date" in err
+    assert str(b.resolve()) in err and "2023-03-31" in err
+    assert not (tmp_path / "o").exists()
+
+
 def test_one_folder_is_a_mistake(tmp_path, capsys):
     a = _folder(tmp_path / "a", ["inadequate_any"], CHILDREN)
     assert _run(["combine", str(a), "--out", str(tmp_path / "o")]) == 2

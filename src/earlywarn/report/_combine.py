@@ -85,8 +85,16 @@ def combine_runs(folders: list[Path], out: Path | None = None) -> tuple[Path, di
                 "list and one financial list)"
             )
         k = int(((run.get("config") or {}).get("evaluate") or {}).get("k") or 15)
-        read[kind] = (frame, run, k)
-    (ch, ch_run, ka), (fi, fi_run, kb) = read["childrens"], read["financial"]
+        read[kind] = (frame, run, k, where)
+    (ch, ch_run, ka, _), (fi, fi_run, kb, fi_where) = read["childrens"], read["financial"]
+    dates = {kind: (r[1].get("as_of"), r[1].get("score_origin")) for kind, r in read.items()}
+    if dates["childrens"] != dates["financial"]:  # two moments side by side: refused
+        raise UserInputError(
+            f"{fi_where}: the financial list is as of {dates['financial'][0]} (scored origin "
+            f"{dates['financial'][1]}), the children's-services list as of "
+            f"{dates['childrens'][0]} (scored origin {dates['childrens'][1]}): combine lists "
+            "of the same date"
+        )
     table = combine_lists(ch, fi, (ka, kb))
     target = Path(out) if out else io.default_out_dir("combine")
     io.check_output_location(target)
