@@ -465,9 +465,12 @@ def test_the_finance_check_catches_a_false_sentence():
 
 
 def test_a_finance_list_has_financial_columns_and_words(finance_published):
-    """No children's-services column or word in a finance list; the standing column marks
-    exactly the councils with an EFS/s114 in the five years to the origin (known answer)."""
-    from earlywarn.labels import financial_failure_events
+    """No children's-services column or word in a finance list; the standing column says
+    "a repeat" for exactly the councils the label puts in the repeat population at the
+    scored origin (its ``failed_at_origin``), dated by the label's prior event, and
+    "neither" for exactly those it leaves out as ambiguous."""
+    from earlywarn.labels import financial_failure_labels
+    from earlywarn.panel import asof_events
 
     name = finance_published[0]
     rl, events, origin, out = _FIN[name]
@@ -483,14 +486,40 @@ def test_a_finance_list_has_financial_columns_and_words(finance_published):
         text = re.sub(r"\s+", " ", text).lower()
         for word in ("judged inadequate", "inspected", "selective inspection", "timing model"):
             assert word not in text, word
-    fails = financial_failure_events(events)
-    recent = fails[(fails["date"] <= origin) & (fails["date"] > origin - pd.DateOffset(years=5))]
-    marked = set(rl.loc[rl["financial_failure_on_record"] != "", "council_code"])
-    assert marked == set(recent["council_code"]) & set(rl["council_code"])
+    ix = pd.MultiIndex.from_product([rl["council_code"], [origin]], names=["council_code", "o"])
+    lab = financial_failure_labels(asof_events(events, origin), ix).droplevel("o")
+    col = rl.set_index("council_code")["financial_failure_on_record"].fillna("")
+    repeat = lab.index[lab["population"].eq("repeat")]
+    assert set(col.index[col.str.contains("a repeat")]) == set(repeat)
+    assert set(col.index[col.str.contains("neither")]) == set(
+        lab.index[lab["population"].eq("ambiguous")]
+    )
+    assert (col[~col.index.isin(lab.index[lab["population"] != "new"])] == "").all()
+    for code in repeat:
+        assert f"{lab.at[code, 'prior_event_date']:%B %Y} (within five years" in col[code]
     for r in rl.itertuples():
         if r.main_problem_nature == "financial":
             assert r.support_offered == "finance peer review; CIPFA-style resilience review"
     assert rl["tier_note"].str.contains("section 114").all()
+
+
+def test_finance_standing_follows_the_label_interval_rule():
+    """An EFS whose imprecise date straddles the start of the five years is ambiguous for
+    the label (left out), so the list does not call it a repeat; one surely inside is a
+    repeat, 'by' its latest month when imprecise, 'in' its month when exact."""
+    from earlywarn.report.risk_list import FINANCE_STANDING, standing
+
+    ev = pd.DataFrame(
+        {"council_code": ["A", "B", "C", "D"], "event_type": "financial_failure",
+         "status": "issued",
+         "date": pd.to_datetime(["2022-06-30", "2020-06-30", "2019-01-01", "2023-05-01"]),
+         "date_earliest": pd.to_datetime(["2022-06-01", "2019-10-01", None, None])}
+    )  # fmt: skip
+    col = standing(ev, pd.Timestamp("2025-03-31"), finance=True)[FINANCE_STANDING]
+    assert col["A"].endswith("by June 2022 (within five years: a repeat, not a new failure)")
+    assert col["D"].endswith("in May 2023 (within five years: a repeat, not a new failure)")
+    assert "repeat at this origin" in col["B"] and "a repeat," not in col["B"]  # straddles
+    assert col["C"] == ""  # more than five years before
 
 
 def test_finance_repeats_are_reported_apart(finance_published):

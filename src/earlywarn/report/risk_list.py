@@ -167,28 +167,39 @@ FINANCE_STANDING = "financial_failure_on_record"
 
 
 def _finance_standing(ev: pd.DataFrame, origin: pd.Timestamp) -> pd.Series:
-    """The latest EFS approval or s114 notice (withdrawn requests left out) in the five
-    years to ``origin``, in words; an imprecise date is 'by' its latest possible month."""
-    from earlywarn.labels import FINANCE_LOOKBACK_YEARS, financial_failure_events
+    """Each council's financial-failure standing at ``origin``, in words, from the label's
+    own rule (:func:`earlywarn.labels.financial_failure_labels`, one owner): a repeat (an
+    EFS approval or s114 notice surely in the five years to ``origin``; its latest
+    such date, 'by' its latest possible month when imprecise), or an event whose imprecise
+    date may or may not fall in those years (the label leaves that row out); else none."""
+    from earlywarn.labels import financial_failure_events, financial_failure_labels
 
+    codes = sorted(set(ev["council_code"]))
+    if not codes:
+        return pd.Series(dtype=object)
+    ix = pd.MultiIndex.from_product(
+        [codes, [pd.Timestamp(origin)]], names=["council_code", "origin"]
+    )
+    lab = financial_failure_labels(ev, ix).droplevel("origin")
     fails = financial_failure_events(ev)
-    start = pd.Timestamp(origin) - pd.DateOffset(years=FINANCE_LOOKBACK_YEARS)
-    fails = fails[fails["date"] > start].sort_values("date", kind="stable")
-    last = fails.groupby("council_code").tail(1).set_index("council_code")
-    exact = (
-        pd.to_datetime(last["date_earliest"]).fillna(last["date"]).eq(last["date"])
-        if "date_earliest" in last
-        else pd.Series(True, index=last.index)
-    )
-    return pd.Series(
-        [
-            f"exceptional financial support or a section 114 notice {'in' if x else 'by'} "
-            f"{d:%B %Y} (within five years: a repeat, not a new failure)"
-            for d, x in zip(last["date"], exact, strict=True)
-        ],
-        index=last.index,
-        dtype=object,
-    )
+    lo = pd.to_datetime(fails["date_earliest"]) if "date_earliest" in fails else fails["date"]
+    sure = fails[lo.isna() | lo.eq(fails["date"])]  # dated to the day
+    exact = set(zip(sure["council_code"], pd.to_datetime(sure["date"]), strict=True))
+    out = {}
+    for code, pop, d in zip(lab.index, lab["population"], lab["prior_event_date"], strict=True):
+        if pop == "repeat":
+            out[code] = (
+                f"exceptional financial support or a section 114 notice "
+                f"{'in' if (code, d) in exact else 'by'} {d:%B %Y} (within five years: a "
+                "repeat, not a new failure)"
+            )
+        elif pop == "ambiguous":
+            out[code] = (
+                "exceptional financial support or a section 114 notice dated too loosely to "
+                "say whether it falls in the last five years (neither a new failure nor a "
+                "repeat at this origin)"
+            )
+    return pd.Series(out, dtype=object)
 
 
 def standing(
