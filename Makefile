@@ -52,8 +52,11 @@ finance-data: $(FINANCE_DATA)/events.csv
 $(FINANCE_DATA)/events.csv: $(STAMP)
 	cd $(ROOT) && $(BIN)/python experiments/real-2025/build_finance_files.py
 
+# Its MLflow store (named councils) goes under $(OUT) too, never into the checkout's runs/.
 finance-cycle: $(FINANCE_DATA)/events.csv
-	cd $(ROOT) && $(BIN)/earlywarn cycle experiments/real-2025/cycle-finance.toml --out $(OUT)
+	mkdir -p $(OUT)-mlflow
+	cd $(ROOT) && MLFLOW_TRACKING_URI=$${MLFLOW_TRACKING_URI:-sqlite:///$(OUT)-mlflow/mlflow.db} \
+		$(BIN)/earlywarn cycle experiments/real-2025/cycle-finance.toml --out $(OUT)
 
 # The inner loop: no whole cycles, subprocesses, notebooks, real data or fuzzing (< 2 min).
 test-fast: $(STAMP)

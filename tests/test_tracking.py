@@ -263,6 +263,23 @@ def test_compare_gives_ranks_tiers_movement_and_changed_reasons(two_cycles):
     assert res.exit_code == 2 and "not found" in res.output
 
 
+def test_compare_html_prints_the_banner_on_every_page():
+    """comparison.html carries the report's print stylesheet: the confidentiality banner
+    in every printed page's header (CSS @page margin box), the cycle in the footer."""
+    from earlywarn.cycle import comparison_files
+    from earlywarn.report import CONFIDENTIAL
+    from earlywarn.report._print import css_string
+
+    head = {"cycle": "2020", "chosen_model": "logit", "registered_model": "ew-risk",
+            "model_version": "2", "test_origins": [], "score_origin": "2020-03-31"}  # fmt: skip
+    c = {"current": head, "previous": {**head, "cycle": "2019", "model_version": "1"},
+         "k": 8, "councils": [], "metrics": [], "entered": [], "left": []}  # fmt: skip
+    page = comparison_files(c)["comparison.html"]
+    rule = page[page.index("@page") : page.index("@media print")]
+    assert f"@top-center {{ content: {css_string(CONFIDENTIAL)};" in rule
+    assert "earlywarn cycle 2020; data as of 2020-03-31" in rule and "size: A4" in rule
+
+
 def test_compare_refuses_pseudonymised_lists(tmp_path):
     """Pseudonyms are given by rank each cycle ("Council 001" is another council a year
     later): compare refuses in one line, exit 2, when either list is pseudonymised."""

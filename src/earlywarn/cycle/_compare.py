@@ -273,8 +273,9 @@ def _council_rows(
 
 def comparison_files(c: Mapping[str, Any]) -> dict[str, str]:
     """``comparison.csv`` (the council rows, with the banner) and ``comparison.html``
-    (the same, the metric changes and who entered / left) of :func:`compare_cycles`."""
-    from earlywarn.report import CONFIDENTIAL, confidential_banner
+    (the same, the metric changes and who entered / left) of :func:`compare_cycles`;
+    printed, every page carries the banner (the report's print stylesheet)."""
+    from earlywarn.report import CONFIDENTIAL, confidential_banner, print_css
 
     cur, prev = c["current"], c["previous"]
     rows = pd.DataFrame(c["councils"], columns=COMPARISON_COLUMNS)
@@ -314,6 +315,7 @@ body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; margin: 1em 0; font-size: 90%; }}
 th, td {{ border: 1px solid #ccc; padding: .3em .5em; text-align: left; vertical-align: top; }}
 th {{ background: #f0f0f0; }}
+{print_css({"cycle": cur["cycle"], "as_of": cur.get("score_origin", "")})}
 </style></head><body>
 <div class="banner" role="note">{e(CONFIDENTIAL)}</div>
 <h1>Comparison: {e(title)}</h1>

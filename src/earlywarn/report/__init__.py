@@ -76,6 +76,9 @@ from earlywarn.report._model_card import (
     render_model_card,
     stamped_card,
 )
+from earlywarn.report._print import (
+    print_css,
+)
 from earlywarn.report._pseudonymise import (
     check_no_identifiers,
     find_identifiers,
@@ -131,6 +134,7 @@ __all__ = [
     "saved_predictions",
     "render_model_card",
     "stamped_card",
+    "print_css",
     "check_no_identifiers",
     "find_identifiers",
     "pseudonymise_explanation",
