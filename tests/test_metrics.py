@@ -319,6 +319,19 @@ def test_flag_stability_hand_computed():
     assert summary["mean_chance_stayed"] == pytest.approx(0.8)
 
 
+def test_flag_stability_chance_counts_only_councils_scored_at_both():
+    """Two lists of 2 drawn at random from 4 councils (A-D) then from 4 (C-F): only C and
+    D can be on both, so the chance overlap is 2 * 2 * 2 / (4 * 4) = 0.5, not k^2/n = 1."""
+    pred = pd.DataFrame(
+        {"council_code": list("ABCD") + list("CDEF"),
+         "origin": pd.to_datetime(["2019-03-31"] * 4 + ["2020-03-31"] * 4),
+         "y": 0, "p": [0.9, 0.8, 0.2, 0.1, 0.9, 0.8, 0.2, 0.1]}
+    )  # fmt: skip
+    frame, _ = flag_stability(pred, k=2)
+    assert frame["n_stayed"].tolist() == [0.0] and frame["n_councils"].tolist() == [4]
+    assert frame["chance_stayed"].tolist() == pytest.approx([0.5])
+
+
 def test_frame_functions_ignore_row_order_and_share_ties():
     pred = _lead_pred()
     pred.loc[pred["council_code"] == "E", "p"] = 0.8  # ties B (and C in 2017)

@@ -240,10 +240,14 @@ def test_list_stability_from_saved_predictions(noted):
     assert [r["to"] for r in st["origins"]] == [str(o.date()) for o in origins[1:]]
     for r, before, now in zip(st["origins"], origins[:-1], origins[1:], strict=True):
         n = int((rows["origin"] == now).sum())
+        n_before = int((rows["origin"] == before).sum())
+        common = len(set(rows.loc[rows["origin"] == before, "council_code"])
+                     & set(rows.loc[rows["origin"] == now, "council_code"]))  # fmt: skip
         assert r["overlap"] == len(tops[before] & tops[now])
-        assert r["chance"] == pytest.approx(64 / n, abs=1e-3) and r["n_councils"] == n
+        want = 64 * common / (n_before * n)  # k^2/n when the same n councils are scored
+        assert r["chance"] == pytest.approx(want, abs=1e-3) and r["n_councils"] == n
     report = (out / "report.html").read_text()
-    assert "List stability" in report and "(k²/n)" in report
+    assert "List stability" in report and "(k²/n when the same n councils" in report
 
 
 def test_coverage_in_run_json_and_report(noted):

@@ -1,5 +1,6 @@
 """List stability: how much of the top *k* stays from one backtest origin to the next,
-against the overlap two random lists would have (``k^2 / n``), from the saved
+against the overlap two random lists would have (``k^2 / n`` when the same ``n`` councils
+are scored at both origins; see :func:`earlywarn.metrics.flag_stability`), from the saved
 out-of-time predictions of the published model.
 
 A list that keeps most of its top *k* from year to year says something stable about the
@@ -30,8 +31,8 @@ def list_stability(
 ) -> dict[str, Any]:
     """Overlap of ``model``'s top ``k`` between consecutive origins of ``predictions``
     (the saved long table: ``model, council_code, origin, probability``; one ``target``
-    when given), each with its chance ``k^2 / n``; ties at the cut share their places
-    (:func:`earlywarn.metrics.flag_stability`).
+    when given), each with its chance (``k^2 / n`` for one population); ties at the cut
+    share their places (:func:`earlywarn.metrics.flag_stability`).
 
     Returns ``{"model", "k", "origins": [{"from", "to", "overlap", "chance",
     "n_councils"}], "mean_overlap", "mean_chance"}`` (overlaps in councils).

@@ -152,9 +152,10 @@ def flag_stability(pred: pd.DataFrame, k: int) -> tuple[pd.DataFrame, dict[str, 
     origin: ``entered = |S_t - S_t-|``,
     ``left = |S_t- - S_t|``, ``turnover = entered / |S_t|`` (the share of this origin's
     list that is new) and ``jaccard = |S_t & S_t-| / |S_t | S_t-|``. A council without a row
-    at ``t`` counts as having left. ``chance_stayed = |S_t-| |S_t| / n`` (``k^2 / n``) is
-    the overlap two lists drawn at random from the ``n`` councils scored at ``t`` would
-    have on average.
+    at ``t`` counts as having left. ``chance_stayed = |S_t-| |S_t| m / (n_t- n_t)`` is
+    the overlap two lists drawn at random from the ``n_t-`` and ``n_t`` councils scored at
+    each origin would have on average, ``m`` of them scored at both (``k^2 / n`` when the
+    same ``n`` councils are scored at both).
 
     Parameters
     ----------
@@ -207,7 +208,8 @@ def flag_stability(pred: pd.DataFrame, k: int) -> tuple[pd.DataFrame, dict[str, 
             "turnover": ratio(n_cur - stayed, n_cur),
             "jaccard": ratio(stayed, n_cur + n_prev - stayed),
             "n_councils": len(cur),
-            "chance_stayed": ratio(n_prev * n_cur, len(cur)),
+            "chance_stayed": ratio(n_prev * n_cur * len(prev.keys() & cur.keys()),
+                                   len(prev) * len(cur)),
         })  # fmt: skip
     cols = ["origin_from", "origin_to", "n_flagged", "n_entered", "n_left", "n_stayed",
             "turnover", "jaccard", "n_councils", "chance_stayed"]  # fmt: skip

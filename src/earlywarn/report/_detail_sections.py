@@ -2,7 +2,7 @@
 
 - :func:`notes_html`: the advisers' notes shown, and whether the model uses them (one line);
 - :func:`stability_html`: how much of the top *k* stays from one backtest origin to the
-  next, against chance (``k^2 / n``);
+  next, against chance (``k^2 / n`` with the same ``n`` councils at both origins);
 - :func:`coverage_html`: the coverage of the published model's inputs (share of
   councils observed at each training origin and at the scored origin), with the
   threshold and any dropped feature; the wide table is folded in a ``<details>``.
@@ -44,7 +44,8 @@ def stability_html(evaluation: Mapping[str, Any]) -> str:
     mean, chance = st.get("mean_overlap"), st.get("mean_chance")
     words = (
         f"On average {mean:.1f} of the top {k} stayed in the next origin's top {k}; two lists "
-        f"drawn at random would share {chance:.1f} (k\u00b2/n)."
+        f"drawn at random would share {chance:.1f} (k\u00b2/n when the same n councils are "
+        "scored at both origins; fewer shared councils, less by chance)."
         if mean is not None and chance is not None
         else ""
     )
