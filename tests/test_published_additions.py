@@ -286,3 +286,25 @@ def test_explain_shows_the_notes(noted):
         "Advisers' notes: adviser note: serious capability concern, "
         "November 2019; adviser note: minor capacity concern, June 2019"
     ) in r.output
+
+
+def test_coverage_sentence_counts_only_the_features_used():
+    """The lowest share and the cells below the threshold are the used features' (a
+    dropped feature's low shares are why it was dropped: listed apart)."""
+    from earlywarn.report import coverage_html
+
+    run = {
+        "coverage": {
+            "origins": ["2018-03-31", "2019-03-31"], "scored_origin": "2019-03-31",
+            "min_coverage": 0.9, "uncovered": "drop", "dropped": ["gone"],
+            "features": {
+                "gone": {"family": "f", "share": [0.1, 0.2]},
+                "kept": {"family": "f", "share": [0.95, 0.4]},
+                "full": {"family": "f", "share": [1.0, 1.0]},
+            },
+        }
+    }  # fmt: skip
+    page = coverage_html(run)
+    assert "2 features used, at 2 origins; lowest share 40% (kept, 2019)" in page
+    assert "1 feature-origin cells below 90%" in page
+    assert "Dropped as uncovered: gone." in page and "gone (dropped)" in page

@@ -70,14 +70,15 @@ def coverage_html(run_info: Mapping[str, Any]) -> str:
     scored = cov.get("scored_origin", "")
     threshold = float(cov.get("min_coverage") or 0.0)
     dropped = list(cov.get("dropped") or [])
+    used = {n: f for n, f in feats.items() if n not in dropped}  # the dropped: apart
     low = [
         (share, name, origins[i])
-        for name, f in feats.items()
+        for name, f in used.items()
         for i, share in enumerate(f.get("share") or [])
         if share is not None and share < max(threshold, 0.5)
     ]
     lowest = min(
-        ((s, n, o) for n, f in feats.items() for o, s in zip(origins, f["share"], strict=False)
+        ((s, n, o) for n, f in used.items() for o, s in zip(origins, f["share"], strict=False)
          if s is not None), default=None,
     )  # fmt: skip
     rule = (
@@ -87,7 +88,7 @@ def coverage_html(run_info: Mapping[str, Any]) -> str:
         if threshold
         else "No coverage threshold is set (features.min_coverage = 0)."
     )
-    said = f"{len(feats) - len(dropped)} features used, at {len(origins)} origins"
+    said = f"{len(used)} features used, at {len(origins)} origins"
     if lowest is not None:
         said += f"; lowest share {lowest[0]:.0%} ({lowest[1]}, {lowest[2][:4]})"
     if low:
