@@ -20,9 +20,8 @@ this line), so it is not a deficit measure and the finance family does not use i
 
 Published: the date of the edition (:data:`EDITIONS`, from SOURCES.md: the date printed
 on the front page or the release), otherwise 30 November Y (final outturn is published in
-the autumn after the year). When two workbooks hold the same year, the later edition is
-kept and the earlier is counted as superseded; the 2017-18 "PRENOV" edition and the final
-one both predate every financial-failure origin.
+the autumn after the year). The 2017-18 "PRENOV" edition and the final one both predate
+every financial-failure origin (how editions of one year are kept: "Editions" below).
 
 Rows: authorities whose class is ``O`` (police, fire, GLA, parks, combined authorities)
 are skipped and counted; councils are matched by ONS code, else by E-code as of the
