@@ -470,7 +470,7 @@ def test_a_finance_list_has_financial_columns_and_words(finance_published):
     scored origin (its ``failed_at_origin``), dated by the label's prior event, and
     "neither" for exactly those it leaves out as ambiguous."""
     from earlywarn.labels import financial_failure_labels
-    from earlywarn.panel import asof_events
+    from earlywarn.panel import earliest_known
 
     name = finance_published[0]
     rl, events, origin, out = _FIN[name]
@@ -487,7 +487,8 @@ def test_a_finance_list_has_financial_columns_and_words(finance_published):
         for word in ("judged inadequate", "inspected", "selective inspection", "timing model"):
             assert word not in text, word
     ix = pd.MultiIndex.from_product([rl["council_code"], [origin]], names=["council_code", "o"])
-    lab = financial_failure_labels(asof_events(events, origin), ix).droplevel("o")
+    known = events[earliest_known(events) <= origin]  # as the label keeps them (main)
+    lab = financial_failure_labels(known, ix).droplevel("o")
     col = rl.set_index("council_code")["financial_failure_on_record"].fillna("")
     repeat = lab.index[lab["population"].eq("repeat")]
     assert set(col.index[col.str.contains("a repeat")]) == set(repeat)
@@ -504,22 +505,26 @@ def test_a_finance_list_has_financial_columns_and_words(finance_published):
 
 
 def test_finance_standing_follows_the_label_interval_rule():
-    """An EFS whose imprecise date straddles the start of the five years is ambiguous for
-    the label (left out), so the list does not call it a repeat; one surely inside is a
-    repeat, 'by' its latest month when imprecise, 'in' its month when exact."""
+    """An EFS whose imprecise date straddles the start of the five years, or the origin,
+    is ambiguous for the label (left out), so the list does not call it a repeat; one
+    surely inside is a repeat, 'by' its latest month when imprecise, 'in' its month when
+    exact."""
     from earlywarn.report.risk_list import FINANCE_STANDING, standing
 
     ev = pd.DataFrame(
-        {"council_code": ["A", "B", "C", "D"], "event_type": "financial_failure",
+        {"council_code": ["A", "B", "C", "D", "E"], "event_type": "financial_failure",
          "status": "issued",
-         "date": pd.to_datetime(["2022-06-30", "2020-06-30", "2019-01-01", "2023-05-01"]),
-         "date_earliest": pd.to_datetime(["2022-06-01", "2019-10-01", None, None])}
+         "date": pd.to_datetime(
+             ["2022-06-30", "2020-06-30", "2019-01-01", "2023-05-01", "2025-06-30"]),
+         "date_earliest": pd.to_datetime(["2022-06-01", "2019-10-01", None, None,
+                                          "2025-01-01"])}
     )  # fmt: skip
     col = standing(ev, pd.Timestamp("2025-03-31"), finance=True)[FINANCE_STANDING]
     assert col["A"].endswith("by June 2022 (within five years: a repeat, not a new failure)")
     assert col["D"].endswith("in May 2023 (within five years: a repeat, not a new failure)")
-    assert "repeat at this origin" in col["B"] and "a repeat," not in col["B"]  # straddles
+    assert "nor a repeat here" in col["B"] and "a repeat," not in col["B"]  # straddles
     assert col["C"] == ""  # more than five years before
+    assert "nor a repeat here" in col["E"]  # may be before the origin or after it
 
 
 def test_finance_repeats_are_reported_apart(finance_published):

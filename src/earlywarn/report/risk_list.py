@@ -196,8 +196,8 @@ def _finance_standing(ev: pd.DataFrame, origin: pd.Timestamp) -> pd.Series:
         elif pop == "ambiguous":
             out[code] = (
                 "exceptional financial support or a section 114 notice dated too loosely to "
-                "say whether it falls in the last five years (neither a new failure nor a "
-                "repeat at this origin)"
+                "say whether it falls in the five years to this origin (neither a new failure "
+                "nor a repeat here)"
             )
     return pd.Series(out, dtype=object)
 
@@ -224,8 +224,12 @@ def standing(
 
     ev = asof_events(events, pd.Timestamp(origin))
     if finance:  # the financial-failure list: EFS/s114 on record, nothing of inspections
-        out = pd.DataFrame(index=pd.Index(sorted(set(ev["council_code"])), name="council_code"))
-        out[FINANCE_STANDING] = _finance_standing(ev, origin)
+        from earlywarn.panel import earliest_known
+
+        # as the label sees them: an event whose interval straddles the origin included
+        known = events[earliest_known(events) <= pd.Timestamp(origin)]
+        out = pd.DataFrame(index=pd.Index(sorted(set(known["council_code"])), name="council_code"))
+        out[FINANCE_STANDING] = _finance_standing(known, origin)
         return out.fillna("")
     insp = ev[(ev["event_type"] == "inspection") & ev["severity"].notna()]
     last = insp.sort_values("date", kind="stable").groupby("council_code").tail(1)
