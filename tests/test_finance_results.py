@@ -69,7 +69,10 @@ def test_the_reference_rule_is_shown_on_the_model_s_validation_rows(mrf):
 def test_the_interval_and_power_clauses_are_computed_not_typed(mrf, tmp_path):
     saved, log, pre = _copy(tmp_path)
     text = log.read_text(encoding="utf-8")
-    row = "logit                       2      27   616  0.786  0.688  0.864  resilience_composite  0.030   -0.011    0.076        0.095"
+    row = (
+        "logit                       2      27   616  0.786  0.688  0.864  "
+        "resilience_composite  0.030   -0.011    0.076        0.095"
+    )
     assert row in text
     log.write_text(text.replace(row, row.replace("-0.011", " 0.011")), encoding="utf-8")
     p = pre.read_text(encoding="utf-8")

@@ -21,8 +21,8 @@ from earlywarn.backtest import (
 )
 from earlywarn.config import load_config
 from earlywarn.cycle import data_reach, protocol_splits
-from earlywarn.schema import Tables
 from earlywarn.errors import UserInputError
+from earlywarn.schema import Tables
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "experiments" / "real-2026"
