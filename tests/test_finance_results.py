@@ -82,3 +82,36 @@ def test_the_interval_and_power_clauses_are_computed_not_typed(mrf, tmp_path):
     head = out[out.index("**Does the model beat") :].split("\n\n")[0]
     assert "The interval of the difference (+0.011, +0.076) excludes zero" in head
     assert "about 0.21 (the power calculation" in head and "0.15" not in head
+
+
+def test_the_probability_gate_reads_the_new_failure_population():
+    """Item 7: the cycle's gate slope (2.81) differed from its evaluation's (3.18) because the
+    gate kept the repeats (councils failed at the origin) that the label's population leaves
+    out; with new_failures_only it reads the evaluation's rows."""
+    import numpy as np
+    import pandas as pd
+
+    from earlywarn.evaluation import probability_gate
+    from earlywarn.metrics import calibration_slope_intercept
+
+    rng = np.random.default_rng(0)
+    n = 400
+    p = rng.uniform(0.01, 0.6, n)
+    rows = pd.DataFrame(
+        {
+            "model": "logit",
+            "origin": np.repeat(["2021-03-31", "2022-03-31"], n // 2),
+            "probability": p,
+            "label": rng.binomial(1, p).astype(float),
+            "failed_at_origin": np.arange(n) % 10 == 0,
+        }
+    )
+    rows.loc[rows["failed_at_origin"], "label"] = 1.0  # repeats that fail again
+    new = rows[~rows["failed_at_origin"]]
+    want = calibration_slope_intercept(new["label"], new["probability"])[0]
+    gate = probability_gate(rows, "logit", 20, new_failures_only=True)
+    assert gate["calibration_slope"] == pytest.approx(want)
+    assert sum(t["n_known"] for t in gate["tiers"]) == len(new)
+    everyone = probability_gate(rows, "logit", 20)
+    assert everyone["calibration_slope"] != pytest.approx(want)
+    assert sum(t["n_known"] for t in everyone["tiers"]) == n
