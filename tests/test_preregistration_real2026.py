@@ -20,7 +20,7 @@ from earlywarn.backtest import (
     settings_hash,
 )
 from earlywarn.config import load_config
-from earlywarn.cycle import data_reach, protocol_splits
+from earlywarn.cycle import DATA_REACH_SLACK, data_reach, protocol_splits
 from earlywarn.errors import UserInputError
 from earlywarn.schema import Tables
 
@@ -130,10 +130,19 @@ def test_the_data_end_is_the_label_s_events_not_a_later_observation():
     assert data_reach(late, kinds) == pd.Timestamp("2027-01-15")
     with pytest.raises(UserInputError, match="closes on 2027-03-31, but the label's events end"):
         protocol_splits(cfg, _origins(2027), pre, data_reach(late, kinds))
-    # no slack: inspections a day short of the window end are refused too
-    short = _tables("2027-03-30", "2027-03-31")
-    with pytest.raises(UserInputError, match="but the label's events end on 2027-03-30"):
+    # the slack is 45 days after the label's last event, not a quarter: inspections to
+    # 46 days before the window end are refused
+    short = _tables("2027-02-13", "2027-03-31")
+    assert pd.Timestamp("2027-03-31") - pd.Timestamp(
+        "2027-02-13"
+    ) == DATA_REACH_SLACK + pd.Timedelta(days=1)
+    with pytest.raises(UserInputError, match="but the label's events end on 2027-02-13"):
         protocol_splits(cfg, _origins(2027), pre, data_reach(short, kinds))
+    # the last inspection 13 days before the window end (as in real-2025's bundle): scored
+    _, held = protocol_splits(
+        cfg, _origins(2027), pre, data_reach(_tables("2027-03-18", "2027-03-31"), kinds)
+    )
+    assert [s.test_origin.year for s in held] == [2024, 2025]
     # inspections to the window end: both confirmatory origins are scored
     full = _tables("2027-03-31", "2027-03-31")
     _, held = protocol_splits(cfg, _origins(2027), pre, data_reach(full, kinds))

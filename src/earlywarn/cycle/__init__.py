@@ -63,6 +63,7 @@ from earlywarn.cycle._score import (
     score_registered,
 )
 from earlywarn.cycle._steps import (
+    DATA_REACH_SLACK,
     backtest_and_choose,
     compute_context,
     data_reach,
@@ -119,6 +120,7 @@ __all__ = [
     "load_registered",
     "ScoreResult",
     "score_registered",
+    "DATA_REACH_SLACK",
     "backtest_and_choose",
     "data_reach",
     "compute_context",
