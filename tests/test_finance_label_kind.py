@@ -251,4 +251,4 @@ def test_an_event_straddling_the_training_cut_makes_the_row_ambiguous_not_0():
     known = restrict_to_as_of(Tables(pd.DataFrame(), obs, straddling, {}), cut)
     assert known.events["council_code"].tolist() == ["S"]
     assert asof_events(known.events, cut).empty
-    assert data_reach(known) <= cut
+    assert data_reach(known, ("financial_failure",)) <= cut

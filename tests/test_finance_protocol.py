@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -98,3 +99,75 @@ def test_reference_rule_is_chosen_on_the_validation_origins_only():
         helpers.run_finance_backtest(f, debt_led, origins[1:]), n_boot=0
     )
     assert everywhere.drop(index="logit")["auroc"].idxmax() == "debt_ratio"
+
+
+FINANCE_TOML = SCRIPT.parent / "cycle-finance.toml"
+
+
+def _preregistered_confirmatory() -> set[pd.Timestamp]:
+    """The confirmatory origins named by PREREGISTRATION-finance.md's "Origins" list."""
+    text = (SCRIPT.parent / "PREREGISTRATION-finance.md").read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("- Confirmatory"))
+    found = {pd.Timestamp(d) for d in re.findall(r"\d{4}-\d{2}-\d{2}", line)}
+    assert found, line
+    return found
+
+
+def test_the_finance_cycle_reserves_the_preregistered_confirmatory_origins():
+    from earlywarn.config import load_config
+
+    cfg = load_config(FINANCE_TOML)
+    ev = cfg.evaluate
+    confirmatory = _preregistered_confirmatory()
+    assert confirmatory == {pd.Timestamp("2023-03-31"), pd.Timestamp("2024-03-31")}
+    assert confirmatory <= {pd.Timestamp(o) for o in ev.reserved_origins}
+    scored = {pd.Timestamp(o) for o in (*ev.origins, *ev.validation_origins, *ev.seen_origins)}
+    assert scored and not scored & confirmatory
+    assert ev.preregistration == ""  # the cycle has no confirmatory origin of its own
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("validation_origins", "2023-03-31"),
+        ("origins", "2024-03-31"),
+        ("seen_origins", "2024-03-31"),
+    ],
+)
+def test_a_finance_cycle_scoring_a_confirmatory_origin_is_refused_before_data(
+    tmp_path, capsys, key, value
+):
+    """A copy of cycle-finance.toml naming 2023 or 2024 is refused in one line, exit 2;
+    its data files (finance-data/, relative to the copy) do not exist, so the refusal
+    comes before any data is read."""
+    from earlywarn.cli import main
+
+    text = FINANCE_TOML.read_text(encoding="utf-8")
+    line = re.search(rf"^{key} = \[(.*)\]$", text, flags=re.M)
+    if line is None:  # seen_origins: not in the file
+        text = text.replace("[evaluate]\n", f'[evaluate]\n{key} = ["{value}"]\n')
+    else:
+        text = text.replace(line.group(0), f'{key} = [{line.group(1)}, "{value}"]')
+    copy = tmp_path / "cycle-finance.toml"
+    copy.write_text(text, encoding="utf-8")
+    assert not (tmp_path / "finance-data").exists()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(["cycle", str(copy), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"evaluate.{key} '{value}' is in evaluate.reserved_origins" in err
+    assert str(copy.resolve()) in err or str(copy) in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_reserved_origins_with_no_origins_named_are_refused(tmp_path):
+    from earlywarn.config import load_config
+
+    text = FINANCE_TOML.read_text(encoding="utf-8")
+    text = re.sub(r"^(origins|validation_origins) = \[.*\]$\n", "", text, flags=re.M)
+    copy = tmp_path / "cycle-finance.toml"
+    copy.write_text(text, encoding="utf-8")
+    with pytest.raises(UserInputError, match="every closed origin, the reserved ones included"):
+        load_config(copy)

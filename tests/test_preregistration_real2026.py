@@ -20,8 +20,9 @@ from earlywarn.backtest import (
     settings_hash,
 )
 from earlywarn.config import load_config
-from earlywarn.cycle import protocol_splits
+from earlywarn.cycle import DATA_REACH_SLACK, data_reach, protocol_splits
 from earlywarn.errors import UserInputError
+from earlywarn.schema import Tables
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = ROOT / "experiments" / "real-2026"
@@ -43,9 +44,8 @@ def test_the_preregistered_hash_is_cycle_toml_s_and_the_validation_config_differ
     valid = load_config(HERE / "cycle-validation.toml")
     assert valid.evaluate.preregistration == "" and valid.as_of == "2025-03-31"
     assert settings_hash(dataclasses.replace(valid, as_of=cfg.as_of)) == pre.settings_hash
-    # the neighbours file is the bundled one (hashed by content)
-    bundled = ROOT / "src/earlywarn/data/real/statistical_neighbours.csv"
-    assert (HERE / "statistical_neighbours.csv").read_bytes() == bundled.read_bytes()
+    # the frozen neighbours file is covered by the hash above (hashed by content), not by
+    # equality with the bundled one, which a later bundle rebuild may change
 
 
 def test_the_validation_origins_are_seen_and_the_confirmatory_ones_never_looked_at():
@@ -76,7 +76,7 @@ def test_on_the_data_in_hand_the_confirmatory_windows_are_not_closed():
         protocol_splits(in_hand, _origins(2025), pre)
     # as_of 2027 on a panel that ends in March 2025: refused, nothing scored
     with pytest.raises(
-        UserInputError, match="closes on 2026-03-31, but the data end on 2025-03-31"
+        UserInputError, match="closes on 2026-03-31, but the label's events end on 2025-03-31"
     ):
         protocol_splits(cfg, _origins(2027), pre, pd.Timestamp("2025-03-31"))
     # on data published to March 2027 both are scored, trained from 2016
@@ -92,3 +92,60 @@ def test_the_data_reach_rule_leaves_real_2025_scorable():
     origins = [pd.Timestamp(f"{y}-03-31") for y in range(2011, 2026)]
     _, held = protocol_splits(cfg, origins, pre, pd.Timestamp("2025-03-31"))
     assert [s.test_origin.year for s in held] == [2022, 2023]
+
+
+def _tables(events_to: str, observations_to: str) -> Tables:
+    """Inspections (the label's events) published to ``events_to``; an observation and an
+    event the label does not read (a leadership change) published to ``observations_to``."""
+    ev = pd.DataFrame(
+        {
+            "council_code": ["E06000001", "E06000002", "E06000001"],
+            "date": pd.to_datetime(["2024-05-01", events_to, observations_to]),
+            "event_type": ["inspection", "inspection", "leadership_change"],
+            "service": "childrens_services",
+            "severity": [2.0, 4.0, None],
+            "source": "x",
+        }
+    )
+    ev["published"] = ev["date"]
+    obs = pd.DataFrame(
+        {
+            "council_code": ["E06000001"],
+            "period": pd.to_datetime(["2026-12-31"]),
+            "measure": ["m"],
+            "value": [1.0],
+            "published": pd.to_datetime([observations_to]),
+        }
+    )
+    return Tables(councils=pd.DataFrame(), observations=obs, events=ev)
+
+
+def test_the_data_end_is_the_label_s_events_not_a_later_observation():
+    cfg = load_config(HERE / "cycle.toml")
+    pre = read_preregistration(HERE / "PREREGISTRATION.md")
+    kinds = tuple(cfg.labels.events)
+    # observations and a leadership change reach March 2027; the inspections stop in
+    # January 2027: the 2025 window (to 2027-03-31) is not observed, so it is refused
+    late = _tables("2027-01-15", "2027-03-31")
+    assert data_reach(late, kinds) == pd.Timestamp("2027-01-15")
+    with pytest.raises(UserInputError, match="closes on 2027-03-31, but the label's events end"):
+        protocol_splits(cfg, _origins(2027), pre, data_reach(late, kinds))
+    # the slack is 45 days after the label's last event, not a quarter: inspections to
+    # 46 days before the window end are refused
+    short = _tables("2027-02-13", "2027-03-31")
+    assert pd.Timestamp("2027-03-31") - pd.Timestamp(
+        "2027-02-13"
+    ) == DATA_REACH_SLACK + pd.Timedelta(days=1)
+    with pytest.raises(UserInputError, match="but the label's events end on 2027-02-13"):
+        protocol_splits(cfg, _origins(2027), pre, data_reach(short, kinds))
+    # the last inspection 13 days before the window end (as in real-2025's bundle): scored
+    _, held = protocol_splits(
+        cfg, _origins(2027), pre, data_reach(_tables("2027-03-18", "2027-03-31"), kinds)
+    )
+    assert [s.test_origin.year for s in held] == [2024, 2025]
+    # inspections to the window end: both confirmatory origins are scored
+    full = _tables("2027-03-31", "2027-03-31")
+    _, held = protocol_splits(cfg, _origins(2027), pre, data_reach(full, kinds))
+    assert [s.test_origin.year for s in held] == [2024, 2025]
+    # a finance label reads its own events, not the inspections
+    assert pd.isna(data_reach(full, ("financial_failure",)))

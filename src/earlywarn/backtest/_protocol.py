@@ -54,7 +54,7 @@ CONFIRMATORY, SEEN = "confirmatory", "validation (seen)"
 BLOCK_KEYS = {CONFIRMATORY: "confirmatory", SEEN: "validation_seen"}
 # what never shapes the models or their evaluation (or cannot be known before scoring)
 _NOT_SETTINGS = ("cycle", "path", "tracking", "report", "compute")
-_NOT_EVALUATE = ("seen_origins", "preregistration")
+_NOT_EVALUATE = ("seen_origins", "preregistration", "reserved_origins")
 # [features] keys naming a file: hashed by the file's content (the same neighbours at
 # another path hash alike, e.g. a packaged copy; a changed file changes the hash)
 _FILES = ("neighbours", "soft_notes")

@@ -314,6 +314,7 @@ def _check_protocol(cfg: CycleConfig, where: str) -> None:
             f"{where}: evaluate.seen_origins and evaluate.preregistration are both set (seen "
             "origins are validation: move them into evaluate.validation_origins)"
         )
+    _check_reserved(ev, where)
     as_of = pd.Timestamp(cfg.as_of)
     for key in ("origins", "validation_origins", "seen_origins"):
         for value in getattr(ev, key):
@@ -328,6 +329,35 @@ def _check_protocol(cfg: CycleConfig, where: str) -> None:
                     f"{where}: evaluate.{key} '{value}' is not an origin (origins are 31 March "
                     "of each year, e.g. 2018-03-31)"
                 )
+
+
+def _check_reserved(ev: Any, where: str) -> None:
+    """evaluate.reserved_origins (confirmatory under another protocol) are never scored:
+    not in origins, validation_origins or seen_origins, and those not all empty."""
+    reserved = set()
+    for value in ev.reserved_origins:
+        try:
+            reserved.add(pd.Timestamp(value))
+        except (ValueError, TypeError):
+            raise UserInputError(
+                f"{where}: evaluate.reserved_origins {value!r} is not a date (expected YYYY-MM-DD)"
+            ) from None
+    if not reserved:
+        return
+    for key in ("origins", "validation_origins", "seen_origins"):
+        for value in getattr(ev, key):
+            if pd.Timestamp(value) in reserved:
+                raise UserInputError(
+                    f"{where}: evaluate.{key} '{value}' is in evaluate.reserved_origins "
+                    "(confirmatory under another protocol: this cycle never scores it; "
+                    "nothing was scored)"
+                )
+    if not (ev.origins or ev.validation_origins or ev.seen_origins):
+        raise UserInputError(
+            f"{where}: evaluate.reserved_origins is set but evaluate.origins and "
+            "evaluate.validation_origins are empty (every closed origin, the reserved ones "
+            "included, would be scored: name the origins to score)"
+        )
 
 
 #: (key, lowest, highest, what) for every integer setting; None = no upper limit

@@ -165,6 +165,11 @@ class EvaluateConfig:
     validation_origins: tuple[str, ...] = ()
     seen_origins: tuple[str, ...] = ()
     preregistration: str = ""
+    # origins confirmatory under another protocol (e.g. a script's pre-registration, as
+    # experiments/real-2025/cycle-finance.toml's 2023 and 2024): this cycle never scores them,
+    # so none may be in origins, validation_origins or seen_origins, and those may not be
+    # left empty (every closed origin would be scored); training on them is not scoring
+    reserved_origins: tuple[str, ...] = ()
 
     @property
     def selection_origins(self) -> tuple[str, ...]:

@@ -292,7 +292,9 @@ def run_cycle(
     t0 = time.perf_counter()
     prep = prepare(cfg, data)
     timings["features"] = time.perf_counter() - t0
-    splits, held_splits = protocol_splits(cfg, prep.origins, pre, data_reach(prep.tables))
+    splits, held_splits = protocol_splits(
+        cfg, prep.origins, pre, data_reach(prep.tables, tuple(cfg.labels.events))
+    )
     check_two_classes(cfg, prep.X, prep.tables.events, prep.origins, cfg.as_of_date)
     tracker = Tracker(uri, cfg.tracking.experiment)
     to_store = log_outputs(cfg, uri)  # named artefacts go into the store only then

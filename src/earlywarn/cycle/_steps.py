@@ -48,26 +48,33 @@ def select_kind(evaluation: dict, select_by: str, kinds: tuple[str, ...]) -> str
     return best
 
 
-#: a confirmatory window must close at most this long after the last date of the data:
-#: the data reach its last quarter (a later as_of names data not in hand)
-DATA_REACH_SLACK = pd.Timedelta(days=92)
+#: the label's events are published day by day, so the last one is seldom on the window's
+#: last day: a confirmatory window may close at most this long after the label's last event
+#: (real-2025: 13 days, the synthetic fixture: 33; an events file that stops a quarter
+#: early, as the review feared, is refused). Observations never extend the data end.
+DATA_REACH_SLACK = pd.Timedelta(days=45)
 
 
-def data_reach(tables: Any) -> pd.Timestamp:
-    """The last date the data reach: the latest publication of an observation or event.
+def data_reach(tables: Any, kinds: tuple[str, ...] = ("inadequate",)) -> pd.Timestamp:
+    """The last date the *label's* data reach: the latest date or publication of the
+    events the label of ``kinds`` reads (its failure events, and every inspection when a
+    failure is found by inspection). Observations and other events do not count: a late
+    observation says nothing about whether the label's events after it are in hand. NaT
+    when the label reads no event."""
+    from earlywarn.labels import failure_events, found_by_inspection
 
-    An event with an imprecise date counts by its earliest day (``date_earliest``): one
-    whose interval straddles ``as_of`` is kept for the label
-    (:func:`~earlywarn.panel.restrict_to_as_of`) but does not carry the data past it.
-    """
-    ev = tables.events
+    ev = tables.events.reset_index(drop=True)
+    read = ev.index.isin(failure_events(ev, tuple(kinds)).index)
+    if any(found_by_inspection(k) for k in kinds):
+        read |= (ev["event_type"] == "inspection").to_numpy()
+    ev = ev[read]
+    # an imprecise date counts by its earliest day (date_earliest): an event whose interval
+    # straddles as_of is kept for the label (panel.restrict_to_as_of) but does not carry the
+    # data past it
     exact = ev["date_earliest"].isna() if "date_earliest" in ev.columns else ev["date"].notna()
-    dates = [
-        tables.observations["published"].max(),
-        ev.loc[exact, "date"].max(),
-        earliest_known(ev).max(),
-    ]
-    return max(pd.Timestamp(d) for d in dates if pd.notna(d))
+    dates = [ev.loc[exact, "date"].max(), earliest_known(ev).max()]
+    known = [pd.Timestamp(d) for d in dates if pd.notna(d)]
+    return max(known) if known else pd.NaT
 
 
 def protocol_splits(
@@ -81,7 +88,7 @@ def protocol_splits(
     at the pre-registered confirmatory origins (``pre``, a checked
     :class:`~earlywarn.backtest.Preregistration`) or else at the seen origins. With
     ``data_end`` (:func:`data_reach`), a confirmatory origin whose window closes more than
-    :data:`DATA_REACH_SLACK` after it is refused: its labels are not in the data yet."""
+    :data:`DATA_REACH_SLACK` after it is refused: its labels are not all in the data yet."""
     h, as_of, where = cfg.horizon_months, cfg.as_of_date, cfg.path or "config"
     closed = closed_origins(origins, as_of, h)
     ev = cfg.evaluate
@@ -90,10 +97,11 @@ def protocol_splits(
     if pre is not None and data_end is not None:
         for o in held_out:
             end = o + pd.DateOffset(months=h)
-            if end > data_end + DATA_REACH_SLACK:
+            if pd.isna(data_end) or end > data_end + DATA_REACH_SLACK:
                 raise UserInputError(
                     f"{where}: confirmatory_origins of {pre.path} '{o.date()}': its {h}-month "
-                    f"window closes on {end.date()}, but the data end on {data_end.date()} "
+                    f"window closes on {end.date()}, but the label's events end on "
+                    f"{'no date' if pd.isna(data_end) else data_end.date()} "
                     "(rebuild the panel from the files published after the window closed; "
                     "nothing was scored)"
                 )
