@@ -275,7 +275,7 @@ def comparison_files(c: Mapping[str, Any]) -> dict[str, str]:
     """``comparison.csv`` (the council rows, with the banner) and ``comparison.html``
     (the same, the metric changes and who entered / left) of :func:`compare_cycles`;
     printed, every page carries the banner (the report's print stylesheet)."""
-    from earlywarn.report import CONFIDENTIAL, confidential_banner, print_css
+    from earlywarn.report import BASE_CSS, CONFIDENTIAL, confidential_banner, print_css
 
     cur, prev = c["current"], c["previous"]
     rows = pd.DataFrame(c["councils"], columns=COMPARISON_COLUMNS)
@@ -310,11 +310,7 @@ def comparison_files(c: Mapping[str, Any]) -> dict[str, str]:
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <title>earlywarn comparison - {e(str(cur["cycle"]))} against {e(str(prev["cycle"]))}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
-.banner {{ background: #8b0000; color: #fff; padding: .8em 1em; font-weight: bold; }}
-table {{ border-collapse: collapse; margin: 1em 0; font-size: 90%; }}
-th, td {{ border: 1px solid #ccc; padding: .3em .5em; text-align: left; vertical-align: top; }}
-th {{ background: #f0f0f0; }}
+{BASE_CSS}
 {print_css({"cycle": cur["cycle"], "as_of": cur.get("score_origin", "")})}
 </style></head><body>
 <div class="banner" role="note">{e(CONFIDENTIAL)}</div>

@@ -77,6 +77,7 @@ from earlywarn.report._model_card import (
     stamped_card,
 )
 from earlywarn.report._print import (
+    BASE_CSS,
     print_css,
 )
 from earlywarn.report._pseudonymise import (
@@ -134,6 +135,7 @@ __all__ = [
     "saved_predictions",
     "render_model_card",
     "stamped_card",
+    "BASE_CSS",
     "print_css",
     "check_no_identifiers",
     "find_identifiers",

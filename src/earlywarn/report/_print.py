@@ -30,6 +30,7 @@ from typing import Any
 from earlywarn.report.banner import CONFIDENTIAL
 
 __all__ = [
+    "BASE_CSS",
     "PRINT_COLUMNS",
     "PRINT_NOTE",
     "PRINT_WIDTHS",
@@ -38,6 +39,13 @@ __all__ = [
     "print_css",
     "print_first",
 ]
+
+# The screen style every confidential HTML page shares (the report, the comparison).
+BASE_CSS = """body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+.banner { background: #8b0000; color: #fff; padding: .8em 1em; font-weight: bold; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 90%; }
+th, td { border: 1px solid #ccc; padding: .3em .5em; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }"""
 
 #: The ranked list's printed columns, in the HTML report and on the XLSX list sheet's
 #: printed page (the other columns stay on screen and in ``risk_list.csv``/``.xlsx``: the

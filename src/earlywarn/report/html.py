@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from earlywarn.report._bands import BAND_NAMES, WORDING
-from earlywarn.report._print import column_class, print_css
+from earlywarn.report._print import BASE_CSS, column_class, print_css
 from earlywarn.report._text import display_text
 from earlywarn.report.banner import BAND_COLOURS, CONFIDENTIAL, interval_words, pct
 
@@ -164,11 +164,7 @@ def render_report(
 <meta name="earlywarn-model-run" content="{e(str(run_info.get("model_run_id", "")))}">
 <title>earlywarn risk report - {e(str(run_info.get("cycle", "")))}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
-.banner {{ background: #8b0000; color: #fff; padding: .8em 1em; font-weight: bold; }}
-table {{ border-collapse: collapse; margin: 1em 0; font-size: 90%; }}
-th, td {{ border: 1px solid #ccc; padding: .3em .5em; text-align: left; vertical-align: top; }}
-th {{ background: #f0f0f0; }}
+{BASE_CSS}
 .meta {{ color: #555; font-size: 90%; }}
 .council {{ border-top: 2px solid #8b0000; margin-top: 1.5em; }}
 .council {{ display: flex; flex-direction: column; }} .council > * {{ margin-block: .5em; }}
