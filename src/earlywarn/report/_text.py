@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from earlywarn.labels import announced
+from earlywarn.report.risk_list import PROBABILITY_COLUMNS
 
 __all__ = [
     "DISPLAY_LIMITS",
@@ -27,15 +28,7 @@ __all__ = [
     "verdict",
 ]
 
-PERCENT_COLUMNS = (
-    "tier_hit_rate",
-    "probability",
-    "probability_lo",
-    "probability_hi",
-    "p_inspected",
-    "joint_probability",
-    "conditional_probability",
-)
+PERCENT_COLUMNS = ("tier_hit_rate", *PROBABILITY_COLUMNS)
 
 # the list's columns in reading order (the band beside the name); others follow
 DISPLAY_ORDER = (

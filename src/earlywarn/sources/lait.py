@@ -58,6 +58,7 @@ import pyarrow.parquet as pq
 from earlywarn.errors import UserInputError
 from earlywarn.sources._common import SourceReport, find_files, finish_observations, parse_numbers
 from earlywarn.sources.crosswalk import Crosswalk
+from earlywarn.sources.dfe_specs import _dec31, _end_feb_next, _march, _nov30, _sep30
 
 __all__ = ["LAIT_MEASURES", "LAIT_SNAPSHOT", "LAIT_SOURCE", "keep_gaps", "lait_year", "load_lait"]
 
@@ -68,20 +69,13 @@ COLUMNS = ("Short Desc", "Years", "LA Number", "Values")
 LAIT_SNAPSHOT = pd.Timestamp("2025-03-25")
 
 
-def _sep30(y: int) -> pd.Timestamp:
-    return pd.Timestamp(y, 9, 30)
-
-
-def _march(y: int) -> pd.Timestamp:
-    return pd.Timestamp(y, 3, 31)
-
-
-#: kind -> (period of year Y, usual first-print date of year Y)
+#: kind -> (period of year Y, usual first-print date of year Y): the DfE editions' own date
+#: rules (``dfe_specs``), so a back-filled value is dated as its first print would have been
 RULES: dict[str, tuple[Callable[[int], pd.Timestamp], Callable[[int], pd.Timestamp]]] = {
-    "workforce": (_sep30, lambda y: pd.Timestamp(y + 1, 3, 1) - pd.Timedelta(days=1)),
-    "looked_after": (_march, lambda y: pd.Timestamp(y, 12, 31)),
-    "children_in_need": (_march, lambda y: pd.Timestamp(y, 11, 30)),
-    "s251": (_march, lambda y: pd.Timestamp(y + 1, 3, 31)),
+    "workforce": (_sep30, _end_feb_next),
+    "looked_after": (_march, _dec31),
+    "children_in_need": (_march, _nov30),
+    "s251": (_march, lambda y: _march(y + 1)),
 }
 
 #: LAIT measure code -> (measure, kind, scale to the measure's unit)
