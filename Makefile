@@ -43,6 +43,7 @@ bench: $(STAMP)
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_features.py
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_models.py
 	cd $(ROOT) && $(BIN)/python benchmarks/bench_explain.py
+	cd $(ROOT) && $(BIN)/python benchmarks/bench_pdf_parse.py
 
 # Financial failure (issue 24): the public finance tables as the cycle's input files (once,
 # ~2 min, git-ignored), then the cycle as of 31 March 2025 into $(OUT) (outside the repository).
