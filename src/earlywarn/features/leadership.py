@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from earlywarn.features._base import Columns, OriginData, years_words
+from earlywarn.features._base import Columns, OriginData, measure_spec, years_words
 from earlywarn.features._windows import gate
 from earlywarn.features.inspection import EVENT_LOOKBACK_YEARS
 from earlywarn.features.registry import FeatureSpec, measure_info
@@ -139,21 +139,7 @@ def build(d: OriginData) -> Columns:
         level = d.history(m)[:, 0]
         if m.startswith("political_years_since"):
             level = np.minimum(level, d.config.leadership_years_cap)
-        out.add(
-            FeatureSpec(
-                m,
-                FAMILY,
-                info.nature,
-                info.higher_is_worse,
-                info.label,
-                info.unit,
-                kind,
-                measure=m,
-                reason_ok=info.reason_ok,
-                states=states,
-            ),
-            level,
-        )
+        out.add(measure_spec(FAMILY, m, info, m, info.label, info.unit, kind, states=states), level)
     if "report_interim_leaders" in d.events.columns:
         rp = d.events[
             d.events["event_type"].eq("inspection") & d.events["report_interim_leaders"].notna()
